@@ -1,0 +1,162 @@
+/*
+ * cmd_summary - "rejectlens summary": counts by kind, direction, code, status, and parse stats
+ */
+#include "cli.h"
+#include "timeparse.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: rejectlens summary [--db PATH] [--since T] [--until T] [--samples N]\n"
+            "\n"
+            "Print what the database holds: events by kind, direction, reply code, enhanced\n"
+            "status and cause, and how the log lines were read (with samples of the lines\n"
+            "that could not be). Times: 2026-01-31, '2026-01-31 14:00', today, yesterday,\n"
+            "7d, 24h; --until of a bare date includes that day.\n"
+            "\n"
+            "  --db PATH     database (see rejectlens ingest --help)\n"
+            "  --since T     count events at or after T\n"
+            "  --until T     count events before T\n"
+            "  --samples N   unparsed lines to show (default 5)\n");
+}
+
+/* print_safe - write a log-derived string without control characters (a terminal is no sink
+ * for escape sequences from a log) */
+static void print_safe(const char *s, size_t max)
+{
+    size_t n = 0;
+
+    for (; *s && n < max; s++, n++) {
+        unsigned char c = (unsigned char)*s;
+        if (c < 0x20 || c == 0x7f)
+            printf("\\x%02x", c);
+        else
+            putchar(c);
+    }
+    if (*s)
+        fputs("...", stdout);
+}
+
+static void print_table(const char *title, const struct count_table *t, int64_t total)
+{
+    printf("\n%s\n", title);
+    if (t->n == 0) {
+        printf("  (none)\n");
+        return;
+    }
+    for (size_t i = 0; i < t->n; i++) {
+        printf("  %-30s %10lld", t->rows[i].label[0] ? t->rows[i].label : "(none)",
+               (long long)t->rows[i].count);
+        if (total > 0)
+            printf("  %5.1f%%", 100.0 * (double)t->rows[i].count / (double)total);
+        putchar('\n');
+    }
+}
+
+static int64_t sum_rows(const struct count_table *t)
+{
+    int64_t n = 0;
+
+    for (size_t i = 0; i < t->n; i++)
+        n += t->rows[i].count;
+    return n;
+}
+
+int cmd_summary(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"db", required_argument, NULL, 'd'},      {"since", required_argument, NULL, 's'},
+        {"until", required_argument, NULL, 'u'},   {"samples", required_argument, NULL, 'n'},
+        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+    };
+    const char *db = NULL, *since = NULL, *until = NULL;
+    int64_t since_us, until_us;
+    long samples = 5;
+    struct store_summary sum;
+    struct diag d = {""};
+    struct store *s;
+    int c;
+
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            db = optarg;
+            break;
+        case 's':
+            since = optarg;
+            break;
+        case 'u':
+            until = optarg;
+            break;
+        case 'n': {
+            char *end;
+            samples = strtol(optarg, &end, 10);
+            if (*end || samples < 0 || samples > 1000) {
+                cli_error("--samples: give a number from 0 to 1000");
+                return EXIT_FATAL;
+            }
+            break;
+        }
+        case 'h':
+            usage(stdout);
+            return EXIT_OK;
+        default:
+            usage(stderr);
+            return EXIT_FATAL;
+        }
+    }
+    if (optind < argc) {
+        cli_error("summary: unexpected argument '%s'", argv[optind]);
+        return EXIT_FATAL;
+    }
+    if (cli_time_range(since, until, &since_us, &until_us) < 0)
+        return EXIT_FATAL;
+    if ((s = cli_open_store(db, STORE_READ_ONLY)) == NULL)
+        return EXIT_FATAL;
+    if (store_summary(s, since_us, until_us, (size_t)samples, &sum, &d) < 0) {
+        cli_error("%s", d.msg);
+        store_close(s);
+        return EXIT_FATAL;
+    }
+    printf("events: %lld", (long long)sum.events);
+    if (sum.events > 0) {
+        char a[40], b[40];
+        format_iso_utc(sum.first_us, 0, a, sizeof a);
+        format_iso_utc(sum.last_us, 0, b, sizeof b);
+        printf(" (%s .. %s)", a, b);
+    }
+    putchar('\n');
+    print_table("by kind", &sum.by_kind, sum.events);
+    print_table("by direction", &sum.by_direction, sum.events);
+    print_table("by kind and direction", &sum.by_kind_direction, sum.events);
+    int64_t failures = sum_rows(&sum.by_code);
+    print_table("failures by reply code", &sum.by_code, failures);
+    print_table("failures by enhanced status", &sum.by_status, failures);
+    print_table("failures by cause", &sum.by_category, failures);
+    printf("\nparse statistics (all sources)\n");
+    printf("  %-30s %10lld\n", "sources", (long long)sum.sources);
+    printf("  %-30s %10lld\n", "lines read", (long long)sum.lines);
+    printf("  %-30s %10lld\n", "events", (long long)sum.source_events);
+    printf("  %-30s %10lld\n", "lines without an event", (long long)sum.info_lines);
+    printf("  %-30s %10lld\n", "other programs' lines", (long long)sum.foreign_lines);
+    printf("  %-30s %10lld\n", "unparsed lines", (long long)sum.unparsed_lines);
+    if (sum.nsamples > 0) {
+        printf("\nunparsed lines (first %zu)\n", sum.nsamples);
+        for (size_t i = 0; i < sum.nsamples; i++) {
+            const char *base = strrchr(sum.samples[i].source, '/');
+            printf("  %s@%lld (%s): ", base ? base + 1 : sum.samples[i].source,
+                   (long long)sum.samples[i].offset, sum.samples[i].reason);
+            print_safe(sum.samples[i].line, 160);
+            putchar('\n');
+        }
+    }
+    store_summary_free(&sum);
+    store_close(s);
+    return EXIT_OK;
+}

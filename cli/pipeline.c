@@ -1,0 +1,275 @@
+/*
+ * pipeline - log files into the store (see pipeline.h)
+ */
+#include "pipeline.h"
+#include "cli.h"
+#include "reader.h"
+#include "xalloc.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define FINGERPRINT_BYTES 1024
+#define SAMPLES_PER_FILE 20
+
+struct pipeline {
+    struct store *store;
+    struct store_source src; /* the file being read */
+    struct ingest_stats *stats;
+    struct ingest_stats base; /* the source's counts before this run */
+    int64_t samples;
+    int in_txn;
+    struct diag err;
+};
+
+static int ensure_txn(struct pipeline *p)
+{
+    if (p->in_txn)
+        return 0;
+    if (store_begin(p->store, &p->err) < 0)
+        return -1;
+    p->in_txn = 1;
+    return 0;
+}
+
+static int on_event(void *ctx, const struct event *ev)
+{
+    struct pipeline *p = ctx;
+
+    if (ensure_txn(p) < 0)
+        return -1;
+    return store_event_add(p->store, ev, p->src.id, 0, &p->err);
+}
+
+static int on_unparsed(void *ctx, const struct log_line *ln, const char *why)
+{
+    struct pipeline *p = ctx;
+
+    if (p->samples >= SAMPLES_PER_FILE)
+        return 0;
+    p->samples++;
+    if (ensure_txn(p) < 0)
+        return -1;
+    return store_unparsed_add(p->store, p->src.id, ln->offset, why, ln->text, ln->len, &p->err);
+}
+
+static int on_checkpoint(void *ctx, int64_t offset, const struct parser_state_blob *states,
+                         size_t nstates)
+{
+    struct pipeline *p = ctx;
+    const struct ingest_stats *st = p->stats;
+
+    if (ensure_txn(p) < 0)
+        return -1;
+    p->src.offset = offset;
+    if (offset > p->src.size)
+        p->src.size = offset;
+    p->src.lines = p->base.lines + st->lines;
+    p->src.events = p->base.events + st->events;
+    p->src.info_lines = p->base.info + st->info;
+    p->src.foreign_lines = p->base.foreign + st->foreign;
+    p->src.unparsed_lines = p->base.unparsed + st->unparsed;
+    if (store_source_update(p->store, &p->src, &p->err) < 0)
+        return -1;
+    for (size_t i = 0; i < nstates; i++)
+        if (store_state_save(p->store, states[i].format, states[i].data, states[i].len,
+                             &p->err) < 0)
+            return -1;
+    if (store_commit(p->store, &p->err) < 0) {
+        p->in_txn = 0;
+        return -1;
+    }
+    p->in_txn = 0;
+    return 0;
+}
+
+static int on_load_state(void *ctx, const char *format, struct strbuf *out)
+{
+    struct pipeline *p = ctx;
+
+    return store_state_load(p->store, format, out, &p->err);
+}
+
+/* read_head - the first bytes of a regular file, without moving its offset */
+static ssize_t read_head(int fd, unsigned char *buf, size_t cap)
+{
+    size_t got = 0;
+
+    while (got < cap) {
+        ssize_t n = pread(fd, buf + got, cap - got, (off_t)got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        if (n == 0)
+            break;
+        got += (size_t)n;
+    }
+    return (ssize_t)got;
+}
+
+/*
+ * open_source - find (or create) the source row of an open file and position the reader
+ * where the previous run stopped. Returns 1 to read, 0 to skip (empty), -1 when the file
+ * cannot be read (message in d), -2 when the store failed (message in p->err).
+ */
+static int open_source(struct pipeline *p, struct reader *r, const char *path,
+                       struct pipeline_file_result *fr, struct diag *d)
+{
+    unsigned char head[FINGERPRINT_BYTES];
+    struct stat sb;
+    ssize_t hl;
+    int found;
+
+    memset(&p->src, 0, sizeof p->src);
+    memset(&p->base, 0, sizeof p->base);
+    if (fstat(reader_fd(r), &sb) < 0)
+        return diag_set(d, "%s: %s", path, strerror(errno));
+    if (!S_ISREG(sb.st_mode)) {
+        /* a pipe or stdin: no identity to remember, every run is new */
+        p->src.path = xstrdup(path);
+        snprintf(p->src.fingerprint, sizeof p->src.fingerprint, "stream");
+        if (ensure_txn(p) < 0 || store_source_add(p->store, &p->src, &p->err) < 0)
+            return -2;
+        return 1;
+    }
+    if ((hl = read_head(reader_fd(r), head, sizeof head)) < 0)
+        return diag_set(d, "%s: %s", path, strerror(errno));
+    if (hl == 0)
+        return 0;
+    if ((found = store_source_find(p->store, head, (size_t)hl, &p->src, &p->err)) < 0)
+        return -2;
+    if (found && p->src.offset > (int64_t)sb.st_size) {
+        /* the same first bytes but shorter than what we read: truncated and rewritten */
+        p->src.offset = 0;
+    }
+    free(p->src.path);
+    p->src.path = xstrdup(path);
+    p->src.dev = (int64_t)sb.st_dev;
+    p->src.inode = (int64_t)sb.st_ino;
+    p->src.size = (int64_t)sb.st_size;
+    store_fingerprint(head, (size_t)hl, p->src.fingerprint);
+    p->src.fp_len = hl;
+    if (!found) {
+        if (ensure_txn(p) < 0 || store_source_add(p->store, &p->src, &p->err) < 0)
+            return -2;
+    } else {
+        p->base.lines = p->src.lines;
+        p->base.events = p->src.events;
+        p->base.info = p->src.info_lines;
+        p->base.foreign = p->src.foreign_lines;
+        p->base.unparsed = p->src.unparsed_lines;
+    }
+    fr->start_offset = p->src.offset;
+    if (p->src.offset > 0 && reader_skip_to(r, p->src.offset, d) < 0)
+        return -1;
+    return 1;
+}
+
+int pipeline_ingest(struct store *s, char *const *paths, int npaths,
+                    const struct pipeline_options *opt, struct pipeline_result *res,
+                    struct diag *d)
+{
+    struct pipeline p;
+    struct ingest_hooks hooks = {&p, on_event, on_unparsed, on_checkpoint, on_load_state};
+    struct ingest_session *session;
+    struct ingest_options io;
+    int rc = 0, flushed = 0;
+
+    memset(&p, 0, sizeof p);
+    memset(res, 0, sizeof *res);
+    p.store = s;
+    res->files = xcalloc((size_t)(npaths > 0 ? npaths : 1), sizeof *res->files);
+    memset(&io, 0, sizeof io);
+    io.format = opt->format;
+    io.year_ref_s = opt->year_ref_s;
+    io.default_host = opt->default_host;
+    io.checkpoint_lines = opt->checkpoint_lines;
+    session = ingest_session_new(&hooks);
+
+    for (int i = 0; i < npaths; i++) {
+        struct pipeline_file_result *fr = &res->files[res->nfiles++];
+        struct reader *r = NULL;
+        struct diag fd = {""};
+        int ok;
+
+        fr->path = paths[i];
+        if (reader_open(paths[i], &r, &fd) < 0) {
+            cli_error("%s", fd.msg);
+            fr->failed = 1;
+            res->files_failed++;
+            continue;
+        }
+        p.samples = 0;
+        p.stats = &fr->stats;
+        ok = open_source(&p, r, paths[i], fr, &fd);
+        if (ok == -2) {
+            reader_close(r);
+            diag_set(d, "%s", p.err.msg);
+            rc = -1;
+            break;
+        }
+        if (ok < 0) {
+            cli_error("%s", fd.msg);
+            fr->failed = 1;
+            res->files_failed++;
+        } else if (ok > 0) {
+            diag_clear(&p.err);
+            if (ingest_session_file(session, r, &io, i == npaths - 1, &fr->stats, &fr->format,
+                                    &fd) == 0)
+                flushed = i == npaths - 1;
+            else {
+                if (p.err.msg[0] != '\0') { /* the store failed: stop the run */
+                    diag_set(d, "%s", p.err.msg);
+                    reader_close(r);
+                    rc = -1;
+                    break;
+                }
+                cli_error("%s", fd.msg);
+                fr->failed = 1;
+                res->files_failed++;
+            }
+            fr->pending = reader_pending(r);
+        }
+        if (p.in_txn && store_commit(s, &p.err) < 0) {
+            p.in_txn = 0;
+            diag_set(d, "%s", p.err.msg);
+            reader_close(r);
+            rc = -1;
+            break;
+        }
+        p.in_txn = 0;
+        res->total.lines += fr->stats.lines;
+        res->total.bytes += fr->stats.bytes;
+        res->total.events += fr->stats.events;
+        res->total.info += fr->stats.info;
+        res->total.foreign += fr->stats.foreign;
+        res->total.unparsed += fr->stats.unparsed;
+        res->total.truncated += fr->stats.truncated;
+        store_source_free(&p.src);
+        reader_close(r);
+    }
+    if (rc == 0 && !flushed) {
+        /* the last file was not read to its end: what the parsers hold goes in on its own */
+        if (ensure_txn(&p) < 0 || ingest_session_flush(session, &p.err) < 0 ||
+            store_commit(s, &p.err) < 0) {
+            diag_set(d, "%s", p.err.msg);
+            rc = -1;
+        }
+        p.in_txn = 0;
+    }
+    if (rc < 0 && p.in_txn)
+        store_rollback(s);
+    store_source_free(&p.src);
+    ingest_session_free(session);
+    return rc;
+}
+
+void pipeline_result_free(struct pipeline_result *res)
+{
+    free(res->files);
+    memset(res, 0, sizeof *res);
+}

@@ -1,0 +1,53 @@
+/*
+ * pipeline - log files into the store: source tracking, the ingest driver, checkpoints
+ *
+ * For each file: recognise it by the fingerprint of its first bytes (not by name, so a rotated
+ * mail.log.1 is the mail.log read last night), resume at the offset reached before, read to the
+ * end, and commit events together with the new offset and the parsers' state every batch. A
+ * crash loses at most the uncommitted batch, which the next run reads again.
+ */
+#ifndef REJECTLENS_PIPELINE_H
+#define REJECTLENS_PIPELINE_H
+
+#include <stdint.h>
+
+#include "diag.h"
+#include "ingest.h"
+#include "store.h"
+
+struct pipeline_options {
+    const char *format;       /* "auto" or a parser name */
+    int64_t year_ref_s;       /* 0: the file's mtime */
+    const char *default_host; /* may be NULL */
+    int64_t checkpoint_lines; /* 0: the driver's default */
+};
+
+/* what one run did, per file and in total */
+struct pipeline_file_result {
+    const char *path;
+    const char *format;   /* static; NULL when the file was not read */
+    int64_t start_offset; /* where this run began in the file */
+    int64_t pending;      /* bytes of an unfinished last line left for the next run */
+    struct ingest_stats stats;
+    int failed;           /* the file could not be read (message printed) */
+};
+
+struct pipeline_result {
+    struct pipeline_file_result *files;
+    int nfiles;
+    struct ingest_stats total;
+    int files_failed;
+};
+
+/*
+ * pipeline_ingest - ingest the files (a path of "-" is standard input) into s. Files that
+ * cannot be read are reported on stderr and skipped. Returns 0, or -1 when the store failed
+ * (the message is in d; everything committed before stays). Free the result with
+ * pipeline_result_free.
+ */
+int pipeline_ingest(struct store *s, char *const *paths, int npaths,
+                    const struct pipeline_options *opt, struct pipeline_result *res,
+                    struct diag *d);
+void pipeline_result_free(struct pipeline_result *res);
+
+#endif

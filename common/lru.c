@@ -1,0 +1,194 @@
+/*
+ * lru - a bounded string-keyed hash map with least-recently-used eviction (see lru.h)
+ *
+ * Chained buckets for lookup, plus one doubly-linked list in use order for eviction; both O(1).
+ */
+#include "lru.h"
+#include "xalloc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct lru_entry {
+    struct lru_entry *chain;      /* next in the bucket */
+    struct lru_entry *prev, *next; /* use order: head is oldest */
+    uint64_t hash;
+    void *value;
+    size_t klen;
+    char key[];
+};
+
+struct lru {
+    struct lru_entry **buckets;
+    size_t nbuckets; /* a power of two */
+    size_t count;
+    size_t max;
+    struct lru_entry *head, *tail;
+    void (*free_value)(void *);
+};
+
+uint64_t lru_hash(const char *key, size_t klen)
+{
+    uint64_t h = UINT64_C(1469598103934665603);
+
+    for (size_t i = 0; i < klen; i++) {
+        h ^= (unsigned char)key[i];
+        h *= UINT64_C(1099511628211);
+    }
+    return h;
+}
+
+struct lru *lru_new(size_t max_entries, void (*free_value)(void *value))
+{
+    struct lru *m = xcalloc(1, sizeof *m);
+
+    m->max = max_entries ? max_entries : 1;
+    m->nbuckets = 64;
+    while (m->nbuckets < m->max && m->nbuckets < ((size_t)1 << 24))
+        m->nbuckets <<= 1;
+    m->buckets = xcalloc(m->nbuckets, sizeof *m->buckets);
+    m->free_value = free_value;
+    return m;
+}
+
+static void unlink_order(struct lru *m, struct lru_entry *e)
+{
+    if (e->prev)
+        e->prev->next = e->next;
+    else
+        m->head = e->next;
+    if (e->next)
+        e->next->prev = e->prev;
+    else
+        m->tail = e->prev;
+    e->prev = e->next = NULL;
+}
+
+static void append_order(struct lru *m, struct lru_entry *e)
+{
+    e->prev = m->tail;
+    e->next = NULL;
+    if (m->tail)
+        m->tail->next = e;
+    else
+        m->head = e;
+    m->tail = e;
+}
+
+static struct lru_entry **find_slot(struct lru *m, const char *key, size_t klen, uint64_t h)
+{
+    struct lru_entry **pp = &m->buckets[h & (m->nbuckets - 1)];
+
+    while (*pp != NULL) {
+        struct lru_entry *e = *pp;
+        if (e->hash == h && e->klen == klen && memcmp(e->key, key, klen) == 0)
+            return pp;
+        pp = &e->chain;
+    }
+    return pp;
+}
+
+static void remove_entry(struct lru *m, struct lru_entry **slot)
+{
+    struct lru_entry *e = *slot;
+
+    *slot = e->chain;
+    unlink_order(m, e);
+    if (m->free_value && e->value)
+        m->free_value(e->value);
+    free(e);
+    m->count--;
+}
+
+void *lru_get(struct lru *m, const char *key, size_t klen)
+{
+    uint64_t h = lru_hash(key, klen);
+    struct lru_entry *e = *find_slot(m, key, klen, h);
+
+    if (e == NULL)
+        return NULL;
+    if (e != m->tail) {
+        unlink_order(m, e);
+        append_order(m, e);
+    }
+    return e->value;
+}
+
+void lru_put(struct lru *m, const char *key, size_t klen, void *value)
+{
+    uint64_t h = lru_hash(key, klen);
+    struct lru_entry **slot = find_slot(m, key, klen, h);
+    struct lru_entry *e = *slot;
+
+    if (e != NULL) {
+        if (m->free_value && e->value && e->value != value)
+            m->free_value(e->value);
+        e->value = value;
+        unlink_order(m, e);
+        append_order(m, e);
+        return;
+    }
+    if (m->count >= m->max) {
+        struct lru_entry *old = m->head;
+        remove_entry(m, find_slot(m, old->key, old->klen, old->hash));
+        slot = find_slot(m, key, klen, h); /* the chain may have changed */
+    }
+    e = xmalloc(sizeof *e + klen + 1);
+    memcpy(e->key, key, klen);
+    e->key[klen] = '\0';
+    e->klen = klen;
+    e->hash = h;
+    e->value = value;
+    e->chain = NULL;
+    *slot = e;
+    append_order(m, e);
+    m->count++;
+}
+
+int lru_del(struct lru *m, const char *key, size_t klen)
+{
+    struct lru_entry **slot = find_slot(m, key, klen, lru_hash(key, klen));
+
+    if (*slot == NULL)
+        return 0;
+    remove_entry(m, slot);
+    return 1;
+}
+
+size_t lru_count(const struct lru *m)
+{
+    return m->count;
+}
+
+void *lru_oldest(struct lru *m, const char **key, size_t *klen)
+{
+    if (m->head == NULL)
+        return NULL;
+    *key = m->head->key;
+    *klen = m->head->klen;
+    return m->head->value;
+}
+
+void lru_foreach(struct lru *m, int (*fn)(void *arg, const char *key, size_t klen, void *value),
+                 void *arg)
+{
+    for (struct lru_entry *e = m->head, *next; e != NULL; e = next) {
+        next = e->next;
+        if (fn(arg, e->key, e->klen, e->value))
+            break;
+    }
+}
+
+void lru_free(struct lru *m)
+{
+    if (m == NULL)
+        return;
+    for (struct lru_entry *e = m->head, *next; e != NULL; e = next) {
+        next = e->next;
+        if (m->free_value && e->value)
+            m->free_value(e->value);
+        free(e);
+    }
+    free(m->buckets);
+    free(m);
+}

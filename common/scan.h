@@ -1,0 +1,58 @@
+/*
+ * scan - bounded searches in byte ranges that are not NUL-terminated (log lines)
+ */
+#ifndef REJECTLENS_SCAN_H
+#define REJECTLENS_SCAN_H
+
+#include <stddef.h>
+#include <string.h>
+
+/* scan_find - first occurrence of lit in p[0..n), or NULL */
+static inline const char *scan_find(const char *p, size_t n, const char *lit)
+{
+    size_t m = strlen(lit);
+
+    if (m == 0)
+        return p;
+    while (n >= m) {
+        const char *c = memchr(p, lit[0], n - m + 1);
+        if (c == NULL)
+            return NULL;
+        if (memcmp(c, lit, m) == 0)
+            return c;
+        n -= (size_t)(c - p) + 1;
+        p = c + 1;
+    }
+    return NULL;
+}
+
+/* scan_rfind - last occurrence of lit in p[0..n), or NULL */
+static inline const char *scan_rfind(const char *p, size_t n, const char *lit)
+{
+    size_t m = strlen(lit);
+
+    if (m == 0 || n < m)
+        return NULL;
+    for (size_t i = n - m + 1; i-- > 0;)
+        if (p[i] == lit[0] && memcmp(p + i, lit, m) == 0)
+            return p + i;
+    return NULL;
+}
+
+/* scan_prefix - 1 when p[0..n) starts with lit */
+static inline int scan_prefix(const char *p, size_t n, const char *lit)
+{
+    size_t m = strlen(lit);
+
+    return n >= m && memcmp(p, lit, m) == 0;
+}
+
+/* scan_suffix - 1 when p[0..n) ends with lit */
+static inline int scan_suffix(const char *p, size_t n, const char *lit)
+{
+    size_t m = strlen(lit);
+
+    return n >= m && memcmp(p + n - m, lit, m) == 0;
+}
+
+#endif

@@ -1,0 +1,290 @@
+/*
+ * store_ingest - what an ingest writes: sources and their checkpoints, parser state, reply
+ * texts, events and samples of unparsed lines (see store.h)
+ */
+#include "lru.h"
+#include "store_internal.h"
+#include "xalloc.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define UNPARSED_LINE_MAX 2000
+
+void store_fingerprint(const unsigned char *head, size_t n, char out[65])
+{
+    uint64_t a = lru_hash((const char *)head, n);
+    uint64_t b = UINT64_C(0x84222325cbf29ce4);
+
+    for (size_t i = 0; i < n; i++) {
+        b ^= head[i];
+        b *= UINT64_C(0x100000001b3);
+        b ^= b >> 29;
+    }
+    snprintf(out, 65, "%016llx%016llx", (unsigned long long)a, (unsigned long long)b);
+}
+
+void store_source_free(struct store_source *src)
+{
+    free(src->path);
+    src->path = NULL;
+}
+
+static void read_source(struct store_stmt *st, struct store_source *out)
+{
+    memset(out, 0, sizeof *out);
+    out->id = store_column_int64(st, 0);
+    out->path = xstrdup(store_column_text(st, 1));
+    out->dev = store_column_int64(st, 2);
+    out->inode = store_column_int64(st, 3);
+    out->size = store_column_int64(st, 4);
+    out->offset = store_column_int64(st, 5);
+    snprintf(out->fingerprint, sizeof out->fingerprint, "%s", store_column_text(st, 6));
+    out->fp_len = store_column_int64(st, 7);
+    snprintf(out->format, sizeof out->format, "%s", store_column_text(st, 8));
+    out->lines = store_column_int64(st, 9);
+    out->events = store_column_int64(st, 10);
+    out->info_lines = store_column_int64(st, 11);
+    out->foreign_lines = store_column_int64(st, 12);
+    out->unparsed_lines = store_column_int64(st, 13);
+    snprintf(out->last_seen, sizeof out->last_seen, "%s", store_column_text(st, 14));
+}
+
+int store_source_find(struct store *s, const unsigned char *head, size_t head_len,
+                      struct store_source *out, struct diag *d)
+{
+    static const char sql[] =
+        "SELECT id, path, dev, inode, size, offset, fingerprint, fp_len, format, lines, events, "
+        "info_lines, foreign_lines, unparsed_lines, last_seen FROM sources "
+        "WHERE fp_len <= ?1 ORDER BY last_seen DESC, id DESC";
+    struct store_stmt *st = store_stmt_cached(s, sql, d);
+    char fp[65];
+    int rc, found = 0;
+
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, (int64_t)head_len);
+    while ((rc = store_step(s, st, d)) == 1) {
+        int64_t len = store_column_int64(st, 7);
+        if (len <= 0)
+            continue;
+        store_fingerprint(head, (size_t)len, fp);
+        if (strcmp(fp, store_column_text(st, 6)) == 0) {
+            read_source(st, out);
+            found = 1;
+            break;
+        }
+    }
+    store_reset(st);
+    return rc < 0 ? -1 : found;
+}
+
+int store_source_add(struct store *s, struct store_source *src, struct diag *d)
+{
+    static const char sql[] =
+        "INSERT INTO sources (path, dev, inode, size, offset, fingerprint, fp_len, format) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+    struct store_stmt *st = store_stmt_cached(s, sql, d);
+    int rc;
+
+    if (st == NULL)
+        return -1;
+    store_bind_text(st, 1, src->path);
+    store_bind_int64(st, 2, src->dev);
+    store_bind_int64(st, 3, src->inode);
+    store_bind_int64(st, 4, src->size);
+    store_bind_int64(st, 5, src->offset);
+    store_bind_text(st, 6, src->fingerprint);
+    store_bind_int64(st, 7, src->fp_len);
+    store_bind_text(st, 8, src->format[0] ? src->format : NULL);
+    rc = store_step(s, st, d);
+    store_reset(st);
+    if (rc < 0)
+        return -1;
+    src->id = store_last_insert_id(s);
+    return 0;
+}
+
+int store_source_update(struct store *s, const struct store_source *src, struct diag *d)
+{
+    static const char sql[] =
+        "UPDATE sources SET path = ?2, dev = ?3, inode = ?4, size = ?5, offset = ?6, "
+        "fingerprint = ?7, fp_len = ?8, format = ?9, lines = ?10, events = ?11, "
+        "info_lines = ?12, foreign_lines = ?13, unparsed_lines = ?14, "
+        "last_seen = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id = ?1";
+    struct store_stmt *st = store_stmt_cached(s, sql, d);
+    int rc;
+
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, src->id);
+    store_bind_text(st, 2, src->path);
+    store_bind_int64(st, 3, src->dev);
+    store_bind_int64(st, 4, src->inode);
+    store_bind_int64(st, 5, src->size);
+    store_bind_int64(st, 6, src->offset);
+    store_bind_text(st, 7, src->fingerprint);
+    store_bind_int64(st, 8, src->fp_len);
+    store_bind_text(st, 9, src->format[0] ? src->format : NULL);
+    store_bind_int64(st, 10, src->lines);
+    store_bind_int64(st, 11, src->events);
+    store_bind_int64(st, 12, src->info_lines);
+    store_bind_int64(st, 13, src->foreign_lines);
+    store_bind_int64(st, 14, src->unparsed_lines);
+    rc = store_step(s, st, d);
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+int store_state_load(struct store *s, const char *format, struct strbuf *out, struct diag *d)
+{
+    static const char sql[] = "SELECT state FROM parser_state WHERE format = ?1";
+    struct store_stmt *st = store_stmt_cached(s, sql, d);
+    int rc;
+
+    if (st == NULL)
+        return -1;
+    store_bind_text(st, 1, format);
+    if ((rc = store_step(s, st, d)) == 1)
+        strbuf_append(out, store_column_blob(st, 0), store_column_bytes(st, 0));
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+int store_state_save(struct store *s, const char *format, const char *data, size_t len,
+                     struct diag *d)
+{
+    static const char sql[] = "INSERT INTO parser_state (format, state) VALUES (?1, ?2) "
+                              "ON CONFLICT (format) DO UPDATE SET state = excluded.state";
+    struct store_stmt *st = store_stmt_cached(s, sql, d);
+    int rc;
+
+    if (st == NULL)
+        return -1;
+    store_bind_text(st, 1, format);
+    store_bind_blob(st, 2, data, len);
+    rc = store_step(s, st, d);
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+static void bind_reply_key(struct store_stmt *st, const struct reply_key *key)
+{
+    store_bind_text(st, 1, key->template_text);
+    store_bind_int64(st, 2, key->reply_code);
+    store_bind_text(st, 3, key->status ? key->status : "");
+    store_bind_int64(st, 4, key->stage);
+    store_bind_int64(st, 5, key->kind);
+    store_bind_int64(st, 6, key->direction);
+    store_bind_text(st, 7, key->mta ? key->mta : "");
+}
+
+int store_reply_text_find(struct store *s, const struct reply_key *key, int64_t *id,
+                          struct diag *d)
+{
+    static const char sql[] = "SELECT id FROM reply_texts WHERE template = ?1 AND "
+                              "reply_code = ?2 AND status = ?3 AND stage = ?4 AND kind = ?5 AND "
+                              "direction = ?6 AND mta = ?7";
+    struct store_stmt *st = store_stmt_cached(s, sql, d);
+    int rc;
+
+    if (st == NULL)
+        return -1;
+    bind_reply_key(st, key);
+    if ((rc = store_step(s, st, d)) == 1)
+        *id = store_column_int64(st, 0);
+    store_reset(st);
+    return rc;
+}
+
+int store_reply_text_add(struct store *s, const struct reply_key *key, const char *category,
+                         const char *rule, const char *rules_hash, int64_t *id, struct diag *d)
+{
+    static const char sql[] =
+        "INSERT INTO reply_texts (template, reply_code, status, stage, kind, direction, mta, "
+        "category, rule, rules_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+    struct store_stmt *st = store_stmt_cached(s, sql, d);
+    int rc;
+
+    if (st == NULL)
+        return -1;
+    bind_reply_key(st, key);
+    store_bind_text(st, 8, category);
+    store_bind_text(st, 9, rule);
+    store_bind_text(st, 10, rules_hash);
+    rc = store_step(s, st, d);
+    store_reset(st);
+    if (rc < 0)
+        return -1;
+    *id = store_last_insert_id(s);
+    return 0;
+}
+
+int store_event_add(struct store *s, const struct event *ev, int64_t source_id,
+                    int64_t reply_text_id, struct diag *d)
+{
+    static const char sql[] =
+        "INSERT INTO events (ts, ts_prec, host, mta, program, kind, direction, stage, queue_id, "
+        "parent_queue_id, message_id, client_ip, client_name, helo, sender, recipient, "
+        "orig_recipient, relay, reply_code, status, text, size, reply_text_id, source_id, "
+        "offset) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
+        "?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)";
+    struct store_stmt *st = store_stmt_cached(s, sql, d);
+    int rc;
+
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, ev->ts_us);
+    store_bind_int64(st, 2, ev->ts_prec);
+    store_bind_text(st, 3, ev->host);
+    store_bind_text(st, 4, ev->mta ? ev->mta : "");
+    store_bind_text(st, 5, ev->program);
+    store_bind_int64(st, 6, ev->kind);
+    store_bind_int64(st, 7, ev->direction);
+    store_bind_int64(st, 8, ev->stage);
+    store_bind_text(st, 9, ev->queue_id);
+    store_bind_text(st, 10, ev->parent_queue_id);
+    store_bind_text(st, 11, ev->message_id);
+    store_bind_text(st, 12, ev->client_ip);
+    store_bind_text(st, 13, ev->client_name);
+    store_bind_text(st, 14, ev->helo);
+    store_bind_text(st, 15, ev->sender);
+    store_bind_text(st, 16, ev->recipient);
+    store_bind_text(st, 17, ev->orig_recipient);
+    store_bind_text(st, 18, ev->relay);
+    if (ev->reply_code > 0)
+        store_bind_int64(st, 19, ev->reply_code);
+    store_bind_text(st, 20, ev->status);
+    store_bind_text(st, 21, ev->text);
+    if (ev->size >= 0)
+        store_bind_int64(st, 22, ev->size);
+    if (reply_text_id > 0)
+        store_bind_int64(st, 23, reply_text_id);
+    if (source_id > 0)
+        store_bind_int64(st, 24, source_id);
+    store_bind_int64(st, 25, ev->offset);
+    rc = store_step(s, st, d);
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+int store_unparsed_add(struct store *s, int64_t source_id, int64_t offset, const char *why,
+                       const char *line, size_t len, struct diag *d)
+{
+    static const char sql[] =
+        "INSERT INTO unparsed_lines (source_id, offset, reason, line) VALUES (?1, ?2, ?3, ?4)";
+    struct store_stmt *st = store_stmt_cached(s, sql, d);
+    int rc;
+
+    if (st == NULL)
+        return -1;
+    if (source_id > 0)
+        store_bind_int64(st, 1, source_id);
+    store_bind_int64(st, 2, offset);
+    store_bind_text(st, 3, why);
+    /* bound as a blob: the line may hold NUL bytes or invalid UTF-8 */
+    store_bind_blob(st, 4, line, len > UNPARSED_LINE_MAX ? UNPARSED_LINE_MAX : len);
+    rc = store_step(s, st, d);
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}

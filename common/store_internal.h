@@ -1,0 +1,63 @@
+/*
+ * store_internal - what the store*.c files share: a thin wrapper over SQLite statements
+ *
+ * Only store.c includes sqlite3.h. The other store files hold the SQL of one job each (schema,
+ * ingest writes, summary, ...) and run it through these functions, so that a second backend
+ * has one small surface to implement. Not for use outside common/store*.c.
+ */
+#ifndef REJECTLENS_STORE_INTERNAL_H
+#define REJECTLENS_STORE_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "store.h"
+
+/* 'RJLS': marks a database as ours (PRAGMA application_id) */
+#define STORE_APPLICATION_ID 0x524A4C53
+
+struct store_stmt; /* a prepared statement */
+
+/*
+ * store_stmt_cached - the statement for `sql`, prepared on first use and kept until close.
+ * `sql` must be a string literal: its address is the cache key.
+ */
+struct store_stmt *store_stmt_cached(struct store *s, const char *sql, struct diag *d);
+/* store_stmt_prepare - a one-off statement; the caller finalizes it */
+struct store_stmt *store_stmt_prepare(struct store *s, const char *sql, struct diag *d);
+void store_stmt_finalize(struct store_stmt *st);
+
+void store_bind_int64(struct store_stmt *st, int idx, int64_t v);
+void store_bind_double(struct store_stmt *st, int idx, double v);
+/* store_bind_text - NULL binds SQL NULL; the text is copied by SQLite only if it must */
+void store_bind_text(struct store_stmt *st, int idx, const char *s);
+void store_bind_textn(struct store_stmt *st, int idx, const char *s, size_t n);
+void store_bind_blob(struct store_stmt *st, int idx, const void *p, size_t n);
+void store_bind_null(struct store_stmt *st, int idx);
+
+/* store_step - 1 a row is ready, 0 done, -1 error (message in d, naming the database) */
+int store_step(struct store *s, struct store_stmt *st, struct diag *d);
+/* store_reset - ready the statement for new bindings (always call after the last step) */
+void store_reset(struct store_stmt *st);
+
+int store_column_count(struct store_stmt *st);
+const char *store_column_name(struct store_stmt *st, int i);
+int store_column_is_null(struct store_stmt *st, int i);
+int64_t store_column_int64(struct store_stmt *st, int i);
+double store_column_double(struct store_stmt *st, int i);
+/* store_column_text - valid until the next step or reset; "" for NULL */
+const char *store_column_text(struct store_stmt *st, int i);
+size_t store_column_bytes(struct store_stmt *st, int i);
+const void *store_column_blob(struct store_stmt *st, int i);
+/* store_stmt_readonly - 1 when the statement cannot change the database */
+int store_stmt_readonly(struct store_stmt *st);
+
+/* store_exec - run SQL text without results (several statements allowed: DDL) */
+int store_exec(struct store *s, const char *sql, struct diag *d);
+int64_t store_last_insert_id(struct store *s);
+
+/* store_migrate - bring the schema to STORE_SCHEMA_VERSION (store_schema.c) */
+int store_migrate(struct store *s, int from_version, struct diag *d);
+
+#endif

@@ -1,0 +1,188 @@
+/*
+ * store_schema - the database schema and its migrations (see docs/schema.md)
+ *
+ * DESCRIPTION
+ *	Migrations run in order, each in the same transaction as the user_version that records
+ *	it, so a crash mid-migration leaves the previous version intact. Never edit a released
+ *	migration: add the next one.
+ *
+ *	The kind, direction and stage of an event are stored as small integers (the enums of
+ *	event.h) and named by the views; the CASE expressions of the views are generated from
+ *	event.h's name tables, so the two cannot drift apart.
+ */
+#include "store_internal.h"
+#include "strbuf.h"
+
+#include <stdio.h>
+
+static const char schema_v1[] =
+    "CREATE TABLE sources ("
+    "  id INTEGER PRIMARY KEY,"
+    "  path TEXT NOT NULL,"
+    "  dev INTEGER, inode INTEGER,"
+    "  size INTEGER NOT NULL DEFAULT 0,"
+    "  offset INTEGER NOT NULL DEFAULT 0,"
+    "  fingerprint TEXT NOT NULL,"
+    "  fp_len INTEGER NOT NULL,"
+    "  format TEXT,"
+    "  first_seen TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),"
+    "  last_seen TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),"
+    "  lines INTEGER NOT NULL DEFAULT 0,"
+    "  events INTEGER NOT NULL DEFAULT 0,"
+    "  info_lines INTEGER NOT NULL DEFAULT 0,"
+    "  foreign_lines INTEGER NOT NULL DEFAULT 0,"
+    "  unparsed_lines INTEGER NOT NULL DEFAULT 0"
+    ");"
+    "CREATE TABLE reply_texts ("
+    "  id INTEGER PRIMARY KEY,"
+    "  template TEXT NOT NULL,"
+    "  mta TEXT NOT NULL,"
+    "  kind INTEGER NOT NULL,"
+    "  direction INTEGER NOT NULL,"
+    "  stage INTEGER NOT NULL,"
+    "  reply_code INTEGER NOT NULL,"
+    "  status TEXT NOT NULL,"
+    "  category TEXT,"
+    "  rule TEXT,"
+    "  rules_hash TEXT,"
+    "  UNIQUE (template, reply_code, status, stage, kind, direction, mta)"
+    ");"
+    "CREATE TABLE events ("
+    "  id INTEGER PRIMARY KEY,"
+    "  ts INTEGER NOT NULL,"
+    "  ts_prec INTEGER NOT NULL DEFAULT 0,"
+    "  host TEXT,"
+    "  mta TEXT NOT NULL,"
+    "  program TEXT,"
+    "  kind INTEGER NOT NULL,"
+    "  direction INTEGER NOT NULL,"
+    "  stage INTEGER NOT NULL,"
+    "  queue_id TEXT,"
+    "  parent_queue_id TEXT,"
+    "  message_id TEXT,"
+    "  client_ip TEXT,"
+    "  client_name TEXT,"
+    "  helo TEXT,"
+    "  sender TEXT,"
+    "  recipient TEXT,"
+    "  orig_recipient TEXT,"
+    "  relay TEXT,"
+    "  reply_code INTEGER,"
+    "  status TEXT,"
+    "  text TEXT,"
+    "  size INTEGER,"
+    "  reply_text_id INTEGER REFERENCES reply_texts(id),"
+    "  source_id INTEGER REFERENCES sources(id),"
+    "  offset INTEGER"
+    ");"
+    "CREATE INDEX events_ts ON events(ts);"
+    "CREATE INDEX events_reply_text ON events(reply_text_id);"
+    "CREATE INDEX events_queue_id ON events(queue_id);"
+    "CREATE TABLE unparsed_lines ("
+    "  id INTEGER PRIMARY KEY,"
+    "  source_id INTEGER REFERENCES sources(id),"
+    "  offset INTEGER,"
+    "  reason TEXT NOT NULL,"
+    "  line TEXT NOT NULL"
+    ");"
+    "CREATE TABLE parser_state ("
+    "  format TEXT PRIMARY KEY,"
+    "  state BLOB NOT NULL"
+    ");";
+
+/* name_table - "CREATE TABLE t (code INTEGER PRIMARY KEY, name TEXT)" filled from a namer */
+static void name_table(struct strbuf *sql, const char *table, int count,
+                       const char *(*namer)(int))
+{
+    strbuf_printf(sql, "CREATE TABLE %s (code INTEGER PRIMARY KEY, name TEXT NOT NULL);", table);
+    for (int i = 0; i < count; i++)
+        strbuf_printf(sql, "INSERT INTO %s VALUES (%d, '%s');", table, i, namer(i));
+}
+
+/* name_case - "CASE col WHEN 1 THEN 'reject' ... END" from a namer */
+static void name_case(struct strbuf *sql, const char *col, int count, const char *(*namer)(int))
+{
+    strbuf_printf(sql, "CASE %s", col);
+    for (int i = 0; i < count; i++)
+        strbuf_printf(sql, " WHEN %d THEN '%s'", i, namer(i));
+    strbuf_puts(sql, " END");
+}
+
+static const char *kind_namer(int i)
+{
+    return event_kind_name((enum event_kind)i);
+}
+
+static const char *direction_namer(int i)
+{
+    return event_direction_name((enum event_direction)i);
+}
+
+static const char *stage_namer(int i)
+{
+    return smtp_stage_name((enum smtp_stage)i);
+}
+
+/* v_events - the documented, stable view for admins and scripts (docs/schema.md) */
+static void view_events(struct strbuf *sql)
+{
+    strbuf_puts(sql,
+                "CREATE VIEW v_events AS SELECT "
+                "strftime('%Y-%m-%dT%H:%M:%S', e.ts / 1000000, 'unixepoch') || "
+                "CASE WHEN e.ts_prec > 0 THEN '.' || "
+                "substr(printf('%06d', e.ts % 1000000), 1, e.ts_prec) ELSE '' END || 'Z' AS ts, "
+                "e.host AS host, e.mta AS mta, ");
+    name_case(sql, "e.kind", EVENT_KIND_COUNT, kind_namer);
+    strbuf_puts(sql, " AS kind, ");
+    name_case(sql, "e.direction", DIRECTION_COUNT, direction_namer);
+    strbuf_puts(sql, " AS direction, ");
+    name_case(sql, "e.stage", STAGE_COUNT, stage_namer);
+    strbuf_puts(sql, " AS stage, "
+                     "e.queue_id AS queue_id, e.client_ip AS client_ip, "
+                     "e.client_name AS client_name, e.helo AS helo, e.sender AS sender, "
+                     "e.recipient AS recipient, e.relay AS relay, e.reply_code AS reply_code, "
+                     "e.status AS status, e.text AS text, r.category AS category, "
+                     "r.rule AS rule, s.path AS source, e.offset AS offset "
+                     "FROM events e "
+                     "LEFT JOIN reply_texts r ON r.id = e.reply_text_id "
+                     "LEFT JOIN sources s ON s.id = e.source_id;");
+}
+
+static int migrate_to_1(struct store *s, struct diag *d)
+{
+    struct strbuf sql = STRBUF_INIT;
+    int rc;
+
+    strbuf_puts(&sql, schema_v1);
+    name_table(&sql, "event_kinds", EVENT_KIND_COUNT, kind_namer);
+    name_table(&sql, "event_directions", DIRECTION_COUNT, direction_namer);
+    name_table(&sql, "smtp_stages", STAGE_COUNT, stage_namer);
+    view_events(&sql);
+    rc = store_exec(s, strbuf_str(&sql), d);
+    strbuf_free(&sql);
+    return rc;
+}
+
+static int (*const migrations[])(struct store *, struct diag *) = {
+    migrate_to_1,
+};
+
+int store_migrate(struct store *s, int from_version, struct diag *d)
+{
+    char sql[128];
+
+    for (int v = from_version; v < STORE_SCHEMA_VERSION; v++) {
+        if (store_begin(s, d) < 0)
+            return -1;
+        snprintf(sql, sizeof sql, "PRAGMA application_id = %d; PRAGMA user_version = %d",
+                 STORE_APPLICATION_ID, v + 1);
+        if (migrations[v](s, d) < 0 || store_exec(s, sql, d) < 0) {
+            store_rollback(s);
+            diag_prefix(d, "migrating the schema to version %d", v + 1);
+            return -1;
+        }
+        if (store_commit(s, d) < 0)
+            return -1;
+    }
+    return 0;
+}

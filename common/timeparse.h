@@ -1,0 +1,88 @@
+/*
+ * timeparse - the timestamps of mail logs and of the command line, to UTC microseconds
+ *
+ * Log timestamps come in three families: RFC 3339 with a zone (rsyslog), zone-less local time with
+ * a year (Exim), and RFC 3164 "Mmm dd HH:MM:SS" with neither year nor zone (syslog, Postfix
+ * maillog_file). Zone-less times are converted with the process's time zone (TZ), which the CLI
+ * sets from --timezone or the configuration. A missing year is inferred by struct year_guess.
+ *
+ * All functions are pure apart from the tz cache, which the caller owns.
+ */
+#ifndef REJECTLENS_TIMEPARSE_H
+#define REJECTLENS_TIMEPARSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+
+#define US_PER_SEC INT64_C(1000000)
+
+/* civil fields of a timestamp as written in a log */
+struct civil_time {
+    int year; /* 0 when the log gave none */
+    int month, day, hour, min, sec;
+    int32_t usec;     /* fraction, in microseconds */
+    int prec;         /* digits of fraction given: 0..6 */
+    int has_zone;     /* 1 when utc_offset is known */
+    int32_t utc_offset; /* seconds east of UTC */
+};
+
+/* days_from_civil - days since 1970-01-01 of a proleptic Gregorian date */
+int64_t days_from_civil(int y, int m, int d);
+/* civil_from_days - the inverse */
+void civil_from_days(int64_t days, int *y, int *m, int *d);
+/* days_in_month - 28..31; 0 for a month out of range */
+int days_in_month(int y, int m);
+
+/* parse_month_abbrev - "Jan".."Dec" (case as written by syslog) -> 1..12, 0 when not a month */
+int parse_month_abbrev(const char *s);
+
+/*
+ * ts_parse_rfc3164 - "Mmm dd HH:MM:SS" with the day space- or zero-padded or one digit ("Mar 7").
+ * Returns the number of bytes consumed (at most len), or 0 when s does not start with one.
+ */
+size_t ts_parse_rfc3164(const char *s, size_t len, struct civil_time *ct);
+
+/*
+ * ts_parse_iso - "YYYY-MM-DD[T ]HH:MM:SS[.f{1,9}][Z|±hh:mm|±hhmm| ±hhmm]" (RFC 3339 and Exim's
+ * "YYYY-MM-DD HH:MM:SS[.mmm] [±hhmm]"). With allow_space_zone, a zone after one space is taken
+ * (Exim's log_timezone); otherwise it is left unread. Returns bytes consumed, 0 when no match.
+ */
+size_t ts_parse_iso(const char *s, size_t len, int allow_space_zone, struct civil_time *ct);
+
+/* tz_cache - remembers the local UTC offset per local hour, so mktime() runs once an hour of log */
+struct tz_cache {
+    int64_t hour_key; /* local seconds / 3600 of the cached entry, INT64_MIN when empty */
+    int32_t offset;
+};
+void tz_cache_init(struct tz_cache *tc);
+
+/*
+ * year_guess - picks the year of year-less timestamps: the latest year that does not put the
+ * line more than a day after ref (the file's mtime, or now). Logs run forward, so a December
+ * line in a file last written in January belongs to the year before.
+ */
+struct year_guess {
+    int64_t ref_s; /* reference, UTC seconds */
+};
+
+/*
+ * civil_to_utc_us - complete ct (year from yg when missing, zone from tc/TZ when missing) and
+ * convert to UTC microseconds. Returns 0, or -1 when the date is impossible (Feb 30).
+ */
+int civil_to_utc_us(const struct civil_time *ct, const struct year_guess *yg, struct tz_cache *tc,
+                    int64_t *out_us);
+
+/* format_iso_utc - "YYYY-MM-DDTHH:MM:SS[.ffffff]Z" with prec fraction digits; returns length */
+size_t format_iso_utc(int64_t us, int prec, char *buf, size_t cap);
+
+/*
+ * time_arg_parse - a time given on the command line: "2026-01-05", "2026-01-05T10:00",
+ * "2026-01-05 10:00:00+01:00", "today", "yesterday", "now", "7d", "24h", "90m" (ago), or an
+ * epoch "@1767225600". Dates without a zone are local time. is_end asks for the end of a bare
+ * date ("--until 2026-01-05" includes that day). Returns 0, or -1 with a message in d.
+ */
+int time_arg_parse(const char *s, int64_t now_s, int is_end, int64_t *out_us, struct diag *d);
+
+#endif

@@ -1,0 +1,23 @@
+/*
+ * xalloc - allocation that succeeds or never returns
+ *
+ * Out of memory is an unusable environment, not a condition each caller can repair: these
+ * wrappers print one line and exit with status 2. Sizes are checked for overflow.
+ * Everything returned is freed with free(); free(NULL) is a no-op as always.
+ */
+#ifndef REJECTLENS_XALLOC_H
+#define REJECTLENS_XALLOC_H
+
+#include <stddef.h>
+#include <stdlib.h> /* free() goes with every x*alloc */
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t count, size_t size);
+void *xrealloc(void *p, size_t n);
+/* xreallocarray - realloc for count*size bytes, failing cleanly on overflow */
+void *xreallocarray(void *p, size_t count, size_t size);
+char *xstrdup(const char *s);
+/* xstrndup - copy at most n bytes of s and NUL-terminate */
+char *xstrndup(const char *s, size_t n);
+
+#endif

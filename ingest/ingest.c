@@ -1,0 +1,265 @@
+/*
+ * ingest - drives a parser over a reader (see ingest.h)
+ */
+#include "ingest.h"
+#include "parser.h"
+#include "xalloc.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#define SNIFF_LINES 64
+#define DEFAULT_CHECKPOINT_LINES 200000
+
+struct parser_slot {
+    const struct parser_ops *ops;
+    void *state;
+};
+
+struct ingest_session {
+    struct ingest_hooks hooks;
+    struct parser_slot slots[8];
+    size_t nslots;
+    struct ingest_stats *stats; /* of the file being read */
+    int refused;
+};
+
+struct ingest_session *ingest_session_new(const struct ingest_hooks *hooks)
+{
+    struct ingest_session *s = xcalloc(1, sizeof *s);
+
+    s->hooks = *hooks;
+    return s;
+}
+
+void ingest_session_free(struct ingest_session *s)
+{
+    if (s == NULL)
+        return;
+    for (size_t i = 0; i < s->nslots; i++)
+        s->slots[i].ops->destroy(s->slots[i].state);
+    free(s);
+}
+
+/* slot_for - the session's state for a parser, created (and loaded) on first use */
+static struct parser_slot *slot_for(struct ingest_session *s, const struct parser_ops *ops,
+                                    struct diag *d)
+{
+    for (size_t i = 0; i < s->nslots; i++)
+        if (s->slots[i].ops == ops)
+            return &s->slots[i];
+    if (s->nslots == sizeof s->slots / sizeof s->slots[0]) {
+        diag_set(d, "too many formats in one run");
+        return NULL;
+    }
+    struct parser_slot *slot = &s->slots[s->nslots++];
+    slot->ops = ops;
+    slot->state = ops->create();
+    if (s->hooks.load_state != NULL) {
+        struct strbuf sb = STRBUF_INIT;
+        if (s->hooks.load_state(s->hooks.ctx, ops->name, &sb) < 0) {
+            strbuf_free(&sb);
+            diag_set(d, "cannot load the saved %s state", ops->name);
+            return NULL;
+        }
+        if (sb.len > 0)
+            ops->load_state(slot->state, sb.buf, sb.len);
+        strbuf_free(&sb);
+    }
+    return slot;
+}
+
+static int count_event(void *ctx, const struct event *ev)
+{
+    struct ingest_session *s = ctx;
+
+    if (s->hooks.event(s->hooks.ctx, ev) < 0) {
+        s->refused = 1;
+        return -1;
+    }
+    s->stats->events++;
+    return 0;
+}
+
+static int checkpoint(struct ingest_session *s, int64_t offset)
+{
+    struct parser_state_blob blobs[8];
+    struct strbuf bufs[8];
+    int rc;
+
+    if (s->hooks.checkpoint == NULL)
+        return 0;
+    for (size_t i = 0; i < s->nslots; i++) {
+        strbuf_init(&bufs[i]);
+        s->slots[i].ops->save_state(s->slots[i].state, &bufs[i]);
+        blobs[i].format = s->slots[i].ops->name;
+        blobs[i].data = strbuf_str(&bufs[i]);
+        blobs[i].len = bufs[i].len;
+    }
+    rc = s->hooks.checkpoint(s->hooks.ctx, offset, blobs, s->nslots);
+    for (size_t i = 0; i < s->nslots; i++)
+        strbuf_free(&bufs[i]);
+    return rc;
+}
+
+/* handle - one line through the parser, counted */
+static int handle(struct ingest_session *s, struct parser_slot *slot, struct parse_ctx *pctx,
+                  const struct log_line *ln)
+{
+    struct ingest_stats *st = s->stats;
+    enum line_result r;
+
+    st->lines++;
+    if (ln->len == 0 && !ln->truncated) {
+        st->info++; /* blank lines carry nothing */
+        return 0;
+    }
+    if (ln->truncated) {
+        st->truncated++;
+        st->unparsed++;
+        return s->hooks.unparsed ? s->hooks.unparsed(s->hooks.ctx, ln, "line too long") : 0;
+    }
+    pctx->why = NULL;
+    r = slot->ops->parse_line(slot->state, pctx, ln);
+    switch (r) {
+    case LINE_EVENT:
+        break;
+    case LINE_INFO:
+        st->info++;
+        break;
+    case LINE_FOREIGN:
+        st->foreign++;
+        break;
+    case LINE_UNPARSED:
+        st->unparsed++;
+        if (s->hooks.unparsed != NULL &&
+            s->hooks.unparsed(s->hooks.ctx, ln, pctx->why ? pctx->why : "unknown shape") < 0)
+            return -1;
+        break;
+    case LINE_ABORT:
+        return -1;
+    }
+    return 0;
+}
+
+int ingest_session_flush(struct ingest_session *s, struct diag *d)
+{
+    struct ingest_stats scratch;
+    struct parse_ctx pctx;
+
+    memset(&scratch, 0, sizeof scratch);
+    if (s->stats == NULL)
+        s->stats = &scratch;
+    memset(&pctx, 0, sizeof pctx);
+    pctx.sink.emit = count_event;
+    pctx.sink.ctx = s;
+    for (size_t i = 0; i < s->nslots; i++)
+        if (s->slots[i].ops->flush(s->slots[i].state, &pctx) < 0)
+            return diag_set(d, "could not store the events held by the %s parser",
+                            s->slots[i].ops->name);
+    if (s->stats == &scratch)
+        s->stats = NULL;
+    return 0;
+}
+
+int ingest_session_file(struct ingest_session *s, struct reader *r,
+                        const struct ingest_options *opt, int last, struct ingest_stats *stats,
+                        const char **format_out, struct diag *d)
+{
+    const struct parser_ops *ops = NULL;
+    struct parser_slot *slot;
+    struct parse_ctx pctx;
+    struct log_line ln, sniff[SNIFF_LINES];
+    char *copies[SNIFF_LINES];
+    size_t nsniff = 0;
+    int64_t every = opt->checkpoint_lines > 0 ? opt->checkpoint_lines : DEFAULT_CHECKPOINT_LINES;
+    int64_t since_cp = 0;
+    int rc = 0, result = -1;
+    struct stat sb;
+    int64_t start_offset = reader_offset(r);
+
+    memset(&pctx, 0, sizeof pctx);
+    pctx.sink.emit = count_event;
+    pctx.sink.ctx = s;
+    pctx.default_host = opt->default_host;
+    tz_cache_init(&pctx.tz);
+    pctx.years.ref_s = opt->year_ref_s;
+    if (pctx.years.ref_s == 0)
+        pctx.years.ref_s = fstat(reader_fd(r), &sb) == 0 && S_ISREG(sb.st_mode)
+                               ? (int64_t)sb.st_mtime
+                               : (int64_t)time(NULL);
+    s->stats = stats;
+    s->refused = 0;
+    diag_clear(d);
+
+    if (opt->format != NULL && strcmp(opt->format, "auto") != 0) {
+        char names[256];
+        if ((ops = parser_by_name(opt->format)) == NULL) {
+            parser_names(names, sizeof names);
+            return diag_set(d, "unknown format '%s' (known: auto, %s)", opt->format, names);
+        }
+    }
+    /* with "auto", look at the first lines before choosing; they are kept for parsing */
+    while (nsniff < SNIFF_LINES && (rc = reader_next(r, &ln, d)) == 1) {
+        sniff[nsniff] = ln;
+        copies[nsniff] = xstrndup(ln.text, ln.len);
+        sniff[nsniff].text = copies[nsniff];
+        nsniff++;
+        if (ops != NULL)
+            break; /* no need to look further */
+    }
+    if (nsniff < SNIFF_LINES && ops == NULL && rc < 0)
+        goto out;
+    if (ops == NULL)
+        ops = parser_detect(sniff, nsniff);
+    if (ops == NULL) {
+        if (nsniff == 0) { /* an empty file is fine */
+            result = 0;
+            goto out;
+        }
+        diag_set(d, "%s: not a log format rejectlens knows (looked at %zu lines); use --format",
+                 reader_name(r), nsniff);
+        goto out;
+    }
+    if (format_out != NULL)
+        *format_out = ops->name;
+    if ((slot = slot_for(s, ops, d)) == NULL)
+        goto out;
+    for (size_t i = 0; i < nsniff; i++)
+        if (handle(s, slot, &pctx, &sniff[i]) < 0)
+            goto refused;
+    since_cp = (int64_t)nsniff;
+    while ((rc = reader_next(r, &ln, d)) == 1) {
+        if (handle(s, slot, &pctx, &ln) < 0)
+            goto refused;
+        if (++since_cp >= every) {
+            if (checkpoint(s, reader_offset(r)) < 0)
+                goto refused;
+            since_cp = 0;
+        }
+    }
+    if (rc < 0) {
+        /* keep what was read before the damage */
+        if (checkpoint(s, reader_offset(r)) < 0)
+            goto refused;
+        goto out;
+    }
+    if (last && slot->ops->flush(slot->state, &pctx) < 0)
+        goto refused;
+    if (checkpoint(s, reader_offset(r)) < 0)
+        goto refused;
+    result = 0;
+    goto out;
+refused:
+    if (d->msg[0] == '\0')
+        diag_set(d, "%s: stopped at byte %lld: the store refused the data", reader_name(r),
+                 (long long)reader_offset(r));
+out:
+    stats->bytes += reader_offset(r) - start_offset;
+    for (size_t i = 0; i < nsniff; i++)
+        free(copies[i]);
+    s->stats = NULL;
+    return result;
+}

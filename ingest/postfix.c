@@ -1,0 +1,1318 @@
+/*
+ * postfix - Postfix log lines to events
+ *
+ * SYNOPSIS
+ *	extern const struct parser_ops postfix_parser;
+ *
+ * DESCRIPTION
+ *	Reads what Postfix's daemons write through syslog (or maillog_file): smtpd, postscreen and
+ *	cleanup rejections (reject, reject_warning, milter-reject, proxy-reject, hold, discard),
+ *	the outcome of every delivery agent (status=sent|bounced|deferred|undeliverable...), qmgr's
+ *	expiries, and postscreen's connection-level verdicts (PREGREET, HANGUP, DNSBL rank, ...).
+ *
+ *	Lines of one message are tied together by queue id: smtpd "client=", cleanup
+ *	"message-id=", qmgr "from=, size=" and bounce "sender non-delivery notification" fill a
+ *	bounded table (least recently used entries are forgotten first) that gives each delivery
+ *	outcome its envelope sender, size, client and parent message. The table survives between
+ *	runs through save_state/load_state, since a message's lines may straddle a log rotation.
+ *
+ *	A postscreen verdict is held per session ([ip]:port) until the session ends: when the
+ *	session also logs a "NOQUEUE: reject", that reject is the event and the verdict is
+ *	dropped, so a connection counts once.
+ *
+ * BUGS
+ *	The grammar follows Postfix 2.x-3.10 (smtpd_check.c log_whatsup(), cleanup_act.c,
+ *	smtp/lmtp/local "status=" logging). Text inside <...> that contains "> " can confuse the
+ *	trailer split; such a line still yields its event, with the fields cut short.
+ */
+#include "parser.h"
+#include "arena.h"
+#include "lru.h"
+#include "scan.h"
+#include "smtp_reply.h"
+#include "syslog.h"
+#include "xalloc.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PF_MAX_MESSAGES 100000
+#define PF_MAX_SESSIONS 20000
+#define PF_MAX_DNSBL 20000
+#define PF_SESSION_TIMEOUT_US (600 * US_PER_SEC)
+
+/* what we know about one queued message */
+struct pf_message {
+    char *sender; /* NULL until qmgr/pickup/a trailer tells; "" for <> */
+    int64_t size;
+    char *client_name;
+    char *client_ip;
+    char *helo;
+    char *message_id;
+    char *parent;     /* the queue id this message is a bounce for */
+    char *last_defer; /* the text of the last deferral, for the expiry */
+};
+
+/* a postscreen verdict waiting for the end of its session */
+struct pf_verdict {
+    struct event ev; /* strings below are owned copies */
+    char *host, *program, *client_ip, *text;
+};
+
+struct postfix_state {
+    struct lru *messages; /* "host\0qid" -> pf_message */
+    struct lru *sessions; /* "host\0ip:port" -> pf_verdict */
+    struct lru *dnsbl;    /* "host\0ip" -> char* "zen.spamhaus.org as 127.0.0.4, ..." */
+    struct arena a;
+    char key[512];
+};
+
+/* one parsed line in progress */
+struct pf_line {
+    struct event ev;
+    const char *daemon;
+    size_t daemon_len;
+    const char *msg;
+    size_t msg_len;
+    const char *host; /* NUL-terminated, "" when none */
+};
+
+/* -------------------------------------------------------------------- helpers */
+
+static void free_message(void *p)
+{
+    struct pf_message *m = p;
+
+    free(m->sender);
+    free(m->client_name);
+    free(m->client_ip);
+    free(m->helo);
+    free(m->message_id);
+    free(m->parent);
+    free(m->last_defer);
+    free(m);
+}
+
+static void free_verdict(void *p)
+{
+    struct pf_verdict *v = p;
+
+    free(v->host);
+    free(v->program);
+    free(v->client_ip);
+    free(v->text);
+    free(v);
+}
+
+/* replace - set *slot to a copy of p[0..n) */
+static void replace(char **slot, const char *p, size_t n)
+{
+    free(*slot);
+    *slot = xstrndup(p, n);
+}
+
+/* make_key - "host\0id" in st->key; returns its length, 0 when it does not fit */
+static size_t make_key(struct postfix_state *st, const char *host, const char *id, size_t idlen)
+{
+    size_t hl = strlen(host);
+
+    if (hl + 1 + idlen > sizeof st->key)
+        return 0;
+    memcpy(st->key, host, hl);
+    st->key[hl] = '\0';
+    memcpy(st->key + hl + 1, id, idlen);
+    return hl + 1 + idlen;
+}
+
+static struct pf_message *message_get(struct postfix_state *st, const char *host, const char *qid,
+                                      size_t qlen, int create)
+{
+    size_t k = make_key(st, host, qid, qlen);
+    struct pf_message *m;
+
+    if (k == 0)
+        return NULL;
+    m = lru_get(st->messages, st->key, k);
+    if (m == NULL && create) {
+        m = xcalloc(1, sizeof *m);
+        m->size = -1;
+        lru_put(st->messages, st->key, k, m);
+    }
+    return m;
+}
+
+static int is_short_qid_char(int c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F');
+}
+
+/* the long queue id alphabet: digits and letters without vowels; 'z' separates the parts */
+static int is_long_qid_char(int c)
+{
+    if (c >= '0' && c <= '9')
+        return 1;
+    if (!isalpha(c) || c == 'z')
+        return 0;
+    return strchr("AEIOUaeiou", c) == NULL;
+}
+
+/* queue_id_len - length of a Postfix queue id at p, 0 when there is none */
+static size_t queue_id_len(const char *p, size_t n)
+{
+    size_t i = 0, z = 0;
+
+    while (i < n && i < 20 && is_short_qid_char((unsigned char)p[i]))
+        i++;
+    if (i >= 5 && (i == n || !isalnum((unsigned char)p[i])))
+        return i;
+    for (i = 0; i < n && i < 32; i++) {
+        if (p[i] == 'z' && z == 0 && i >= 6)
+            z = i;
+        else if (!is_long_qid_char((unsigned char)p[i]))
+            break;
+    }
+    if (z > 0 && i > z + 1 && (i == n || !isalnum((unsigned char)p[i])))
+        return i;
+    return 0;
+}
+
+/*
+ * split_client - "name[ip]" or "[ip]:port" at p[0..n): fills ev client fields via the arena.
+ */
+static void split_client(struct postfix_state *st, const char *p, size_t n, struct event *ev)
+{
+    const char *lb = memchr(p, '[', n);
+    const char *rb;
+
+    if (lb == NULL)
+        return;
+    rb = memchr(lb, ']', n - (size_t)(lb - p));
+    if (rb == NULL)
+        return;
+    if (lb > p)
+        ev->client_name = arena_copy(&st->a, p, (size_t)(lb - p));
+    if (rb > lb + 1)
+        ev->client_ip = arena_copy(&st->a, lb + 1, (size_t)(rb - lb - 1));
+}
+
+/* take_angle - value of "<...>" at p: the text up to the '>' that ends the field */
+static size_t angle_end(const char *p, size_t n)
+{
+    /* the closing '>' is one followed by a separator or the end; prefer the first such one */
+    for (size_t i = 1; i < n; i++)
+        if (p[i] == '>' && (i + 1 == n || p[i + 1] == ' ' || p[i + 1] == ',' || p[i + 1] == ':' ||
+                            p[i + 1] == ';'))
+            return i;
+    return 0;
+}
+
+/* ------------------------------------------------ the "; from=<> to=<> ..." trailer */
+
+struct trailer {
+    const char *from, *to, *proto, *helo;
+    size_t from_len, to_len, proto_len, helo_len;
+    int has_from, has_to, has_helo;
+    const char *after; /* cleanup: ": reply" after the trailer */
+    size_t after_len;
+};
+
+/*
+ * parse_trailer - read "from=<s> to=<r> proto=P helo=<h>" (space- or comma-separated) at
+ * p[0..n). Stops at ": " after a field (cleanup puts the reply there).
+ */
+static void parse_trailer(const char *p, size_t n, struct trailer *t)
+{
+    size_t i = 0;
+
+    memset(t, 0, sizeof *t);
+    while (i < n) {
+        while (i < n && (p[i] == ' ' || p[i] == ','))
+            i++;
+        if (i + 1 < n && p[i] == ':' && p[i + 1] == ' ') {
+            t->after = p + i + 2;
+            t->after_len = n - i - 2;
+            return;
+        }
+        const char *eq = memchr(p + i, '=', n - i);
+        if (eq == NULL)
+            return;
+        const char *key = p + i;
+        size_t klen = (size_t)(eq - key), vstart = (size_t)(eq - p) + 1, vend;
+        if (memchr(key, ' ', klen) != NULL)
+            return;
+        if (vstart < n && p[vstart] == '<') {
+            size_t e = angle_end(p + vstart, n - vstart);
+            if (e == 0) { /* cut short: take the rest */
+                vend = n;
+                vstart++;
+                i = n;
+            } else {
+                vend = vstart + e;
+                vstart++;
+                i = vend + 1;
+            }
+        } else {
+            vend = vstart;
+            while (vend < n && p[vend] != ' ' && p[vend] != ',' &&
+                   !(p[vend] == ':' && vend + 1 < n && p[vend + 1] == ' '))
+                vend++;
+            i = vend;
+        }
+        const char *v = p + vstart;
+        size_t vlen = vend > vstart ? vend - vstart : 0;
+        if (klen == 4 && memcmp(key, "from", 4) == 0) {
+            t->from = v, t->from_len = vlen, t->has_from = 1;
+        } else if (klen == 2 && memcmp(key, "to", 2) == 0) {
+            t->to = v, t->to_len = vlen, t->has_to = 1;
+        } else if (klen == 5 && memcmp(key, "proto", 5) == 0) {
+            t->proto = v, t->proto_len = vlen;
+        } else if (klen == 4 && memcmp(key, "helo", 4) == 0) {
+            t->helo = v, t->helo_len = vlen, t->has_helo = 1;
+        }
+    }
+}
+
+/* find_trailer - where "; from=<" (or "; to=<", "; proto=") starts in p[0..n), or NULL */
+static const char *find_trailer(const char *p, size_t n)
+{
+    const char *t;
+
+    if ((t = scan_rfind(p, n, "; from=<")) != NULL)
+        return t;
+    if ((t = scan_rfind(p, n, "; to=<")) != NULL)
+        return t;
+    return scan_rfind(p, n, "; proto=");
+}
+
+/* apply_trailer - copy the trailer's addresses into the event */
+static void apply_trailer(struct postfix_state *st, const struct trailer *t, struct event *ev)
+{
+    if (t->has_from)
+        ev->sender = arena_copy(&st->a, t->from, t->from_len);
+    if (t->has_to)
+        ev->recipient = arena_copy(&st->a, t->to, t->to_len);
+    if (t->has_helo)
+        ev->helo = arena_copy(&st->a, t->helo, t->helo_len);
+}
+
+/* apply_reply - parse a reply into code, status and joined text */
+static void apply_reply(struct postfix_state *st, const char *p, size_t n, struct event *ev)
+{
+    struct smtp_reply r;
+    char *text;
+
+    while (n > 0 && p[n - 1] == ' ')
+        n--;
+    smtp_reply_parse(p, n, &r);
+    ev->reply_code = r.code;
+    if (r.status[0])
+        ev->status = arena_copy(&st->a, r.status, strlen(r.status));
+    text = arena_alloc(&st->a, r.text_len);
+    smtp_reply_join(&r, text);
+    ev->text = text;
+}
+
+/* fill_from_message - complete an event with what the queue id's table entry knows */
+static void fill_from_message(const struct pf_message *m, struct event *ev)
+{
+    if (m == NULL)
+        return;
+    if (ev->sender == NULL)
+        ev->sender = m->sender;
+    if (ev->size < 0)
+        ev->size = m->size;
+    if (ev->client_name == NULL)
+        ev->client_name = m->client_name;
+    if (ev->client_ip == NULL)
+        ev->client_ip = m->client_ip;
+    if (ev->helo == NULL)
+        ev->helo = m->helo;
+    if (ev->message_id == NULL)
+        ev->message_id = m->message_id;
+    if (ev->parent_queue_id == NULL)
+        ev->parent_queue_id = m->parent;
+}
+
+/* remember_client - keep a queued message's client and envelope for its later lines */
+static void remember_client(struct postfix_state *st, struct pf_line *pl)
+{
+    struct pf_message *m;
+    const struct event *ev = &pl->ev;
+
+    if (ev->queue_id == NULL)
+        return;
+    m = message_get(st, pl->host, ev->queue_id, strlen(ev->queue_id), 1);
+    if (m == NULL)
+        return;
+    if (ev->client_ip && m->client_ip == NULL)
+        replace(&m->client_ip, ev->client_ip, strlen(ev->client_ip));
+    if (ev->client_name && m->client_name == NULL)
+        replace(&m->client_name, ev->client_name, strlen(ev->client_name));
+    if (ev->helo && m->helo == NULL)
+        replace(&m->helo, ev->helo, strlen(ev->helo));
+    if (ev->sender && m->sender == NULL)
+        replace(&m->sender, ev->sender, strlen(ev->sender));
+}
+
+/* ------------------------------------------------------ rejections (smtpd & co) */
+
+static const struct {
+    const char *word;
+    enum event_kind kind; /* EVENT_KIND_NONE: understood, not an event */
+} actions[] = {
+    {"reject", EVENT_REJECT},
+    {"reject_warning", EVENT_REJECT_WARNING},
+    {"milter-reject", EVENT_REJECT},
+    {"proxy-reject", EVENT_REJECT},
+    {"hold", EVENT_HOLD},
+    {"milter-hold", EVENT_HOLD},
+    {"discard", EVENT_DISCARD},
+    {"milter-discard", EVENT_DISCARD},
+    {"filter", EVENT_KIND_NONE},
+    {"redirect", EVENT_KIND_NONE},
+    {"warning", EVENT_KIND_NONE},
+    {"info", EVENT_KIND_NONE},
+    {"prepend", EVENT_KIND_NONE},
+    {"replace", EVENT_KIND_NONE},
+    {"proxy-accept", EVENT_KIND_NONE},
+    {"milter-header-redirect", EVENT_KIND_NONE},
+    {"milter-redirect", EVENT_KIND_NONE},
+    {"strip", EVENT_KIND_NONE},
+    {"bcc", EVENT_KIND_NONE},
+    {"dunno", EVENT_KIND_NONE},
+};
+
+/* find_action - the action word at p ("reject: ..."); its index, or -1 */
+static int find_action(const char *p, size_t n, size_t *consumed)
+{
+    for (size_t i = 0; i < sizeof actions / sizeof actions[0]; i++) {
+        size_t m = strlen(actions[i].word);
+        if (n > m + 1 && memcmp(p, actions[i].word, m) == 0 && p[m] == ':' && p[m + 1] == ' ') {
+            *consumed = m + 2;
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+/*
+ * parse_action_line - "<action>: <STAGE> from <client>: <reply>; <trailer>" and the cleanup and
+ * proxy forms; p[0..n) is what follows "QID: " or "NOQUEUE: ".
+ */
+static enum line_result parse_action_line(struct postfix_state *st, struct parse_ctx *ctx,
+                                          struct pf_line *pl, const char *p, size_t n)
+{
+    struct event *ev = &pl->ev;
+    struct trailer t;
+    size_t used;
+    int a = find_action(p, n, &used);
+    const char *rest, *tr, *from;
+    size_t rest_len;
+
+    if (a < 0) {
+        /* "NOQUEUE: lost connection after ..." is news, not an action */
+        const char *colon = memchr(p, ':', n);
+        if (colon == NULL || memchr(p, ' ', (size_t)(colon - p)) != NULL)
+            return LINE_INFO;
+        ctx->why = "unknown postfix action";
+        return LINE_UNPARSED;
+    }
+    if (actions[a].kind == EVENT_KIND_NONE)
+        return LINE_INFO;
+    ev->kind = actions[a].kind;
+    ev->direction = DIRECTION_INBOUND;
+    rest = p + used;
+    rest_len = n - used;
+
+    if (scan_prefix(rest, rest_len, "header ") || scan_prefix(rest, rest_len, "body ")) {
+        /* cleanup: "header Name: value from client; from=<> to=<> ...: reply" */
+        ev->stage = rest[0] == 'h' ? STAGE_HEADER : STAGE_BODY;
+        tr = scan_rfind(rest, rest_len, "; from=<");
+        if (tr == NULL) {
+            ctx->why = "cleanup action without from=";
+            return LINE_UNPARSED;
+        }
+        from = scan_rfind(rest, (size_t)(tr - rest), " from ");
+        if (from != NULL)
+            split_client(st, from + 6, (size_t)(tr - from - 6), ev);
+        parse_trailer(tr + 2, rest_len - (size_t)(tr + 2 - rest), &t);
+        apply_trailer(st, &t, ev);
+        if (t.after != NULL)
+            apply_reply(st, t.after, t.after_len, ev);
+        else
+            ev->text = arena_copy(&st->a, "", 0);
+        return LINE_EVENT;
+    }
+
+    /* "END-OF-MESSAGE: reply; trailer" (proxy-reject) */
+    if (scan_prefix(rest, rest_len, "END-OF-MESSAGE: ")) {
+        ev->stage = STAGE_EOM;
+        rest += 16;
+        rest_len -= 16;
+    } else {
+        /* "STAGE from client: reply; trailer" */
+        const char *sp = memchr(rest, ' ', rest_len);
+        const char *colon;
+        if (sp == NULL || !scan_prefix(sp, rest_len - (size_t)(sp - rest), " from ")) {
+            ctx->why = "action without 'STAGE from'";
+            return LINE_UNPARSED;
+        }
+        ev->stage = smtp_stage_of_command(rest, (size_t)(sp - rest));
+        rest_len -= (size_t)(sp + 6 - rest);
+        rest = sp + 6;
+        /* the client ends at "]: " (smtpd) or "]:port: " (postscreen) */
+        colon = scan_find(rest, rest_len, ": ");
+        while (colon != NULL && memchr(rest, ']', (size_t)(colon - rest)) == NULL)
+            colon = scan_find(colon + 1, rest_len - (size_t)(colon + 1 - rest), ": ");
+        if (colon == NULL) {
+            split_client(st, rest, rest_len, ev);
+            ctx->why = "action line cut short";
+            return LINE_UNPARSED;
+        }
+        split_client(st, rest, (size_t)(colon - rest), ev);
+        rest_len -= (size_t)(colon + 2 - rest);
+        rest = colon + 2;
+    }
+    tr = find_trailer(rest, rest_len);
+    if (tr != NULL) {
+        parse_trailer(tr + 2, rest_len - (size_t)(tr + 2 - rest), &t);
+        apply_trailer(st, &t, ev);
+        apply_reply(st, rest, (size_t)(tr - rest), ev);
+    } else {
+        apply_reply(st, rest, rest_len, ev); /* a truncated line: no trailer */
+    }
+    return LINE_EVENT;
+}
+
+/* handle_queued_action - "QID: reject: ..." or "NOQUEUE: reject: ..."; emits the event */
+static enum line_result handle_action(struct postfix_state *st, struct parse_ctx *ctx,
+                                      struct pf_line *pl, const char *p, size_t n)
+{
+    enum line_result r = parse_action_line(st, ctx, pl, p, n);
+
+    if (r != LINE_EVENT)
+        return r;
+    if (pl->ev.queue_id != NULL) {
+        remember_client(st, pl);
+        fill_from_message(message_get(st, pl->host, pl->ev.queue_id, strlen(pl->ev.queue_id), 0),
+                          &pl->ev);
+    }
+    return parse_emit(ctx, &pl->ev) < 0 ? LINE_ABORT : LINE_EVENT;
+}
+
+/* ------------------------------------------------------------ postscreen */
+
+static void session_key_for(const char *p, size_t n, const char **ip, size_t *iplen,
+                            const char **key, size_t *klen)
+{
+    /* "[ip]:port" at p */
+    const char *rb;
+
+    *ip = NULL;
+    *iplen = 0;
+    *key = NULL;
+    *klen = 0;
+    if (n < 3 || p[0] != '[' || (rb = memchr(p, ']', n)) == NULL)
+        return;
+    *ip = p + 1;
+    *iplen = (size_t)(rb - p - 1);
+    size_t k = (size_t)(rb - p) + 1;
+    if (k < n && p[k] == ':')
+        while (++k < n && isdigit((unsigned char)p[k]))
+            ;
+    *key = p;
+    *klen = k;
+}
+
+static int emit_verdict(struct parse_ctx *ctx, struct pf_verdict *v)
+{
+    v->ev.host = v->host;
+    v->ev.program = v->program;
+    v->ev.client_ip = v->client_ip;
+    v->ev.text = v->text;
+    v->ev.mta = "postfix";
+    return parse_emit(ctx, &v->ev);
+}
+
+/* end_session - the session at key is over: its verdict, if any, becomes an event */
+static int end_session(struct postfix_state *st, struct parse_ctx *ctx, const char *host,
+                       const char *key, size_t klen, int emit)
+{
+    size_t k = make_key(st, host, key, klen);
+    struct pf_verdict *v;
+    int rc = 0;
+
+    if (k == 0 || (v = lru_get(st->sessions, st->key, k)) == NULL)
+        return 0;
+    if (emit)
+        rc = emit_verdict(ctx, v);
+    lru_del(st->sessions, st->key, k);
+    return rc;
+}
+
+/* expire_sessions - sessions silent for too long are over */
+static int expire_sessions(struct postfix_state *st, struct parse_ctx *ctx, int64_t now_us)
+{
+    const char *key;
+    size_t klen;
+    struct pf_verdict *v;
+
+    while ((v = lru_oldest(st->sessions, &key, &klen)) != NULL &&
+           v->ev.ts_us < now_us - PF_SESSION_TIMEOUT_US) {
+        char copy[512];
+        memcpy(copy, key, klen);
+        if (emit_verdict(ctx, v) < 0)
+            return -1;
+        lru_del(st->sessions, copy, klen);
+    }
+    return 0;
+}
+
+static const char *const verdict_words[] = {
+    "PREGREET ",          "HANGUP ",           "DNSBL rank ",      "COMMAND TIME LIMIT ",
+    "COMMAND COUNT LIMIT ", "COMMAND LENGTH LIMIT ", "NON-SMTP COMMAND ", "BARE NEWLINE ",
+    "COMMAND PIPELINING ",
+};
+
+static enum line_result handle_postscreen(struct postfix_state *st, struct parse_ctx *ctx,
+                                          struct pf_line *pl)
+{
+    const char *p = pl->msg, *at, *ip, *key;
+    size_t n = pl->msg_len, iplen, klen;
+
+    if (expire_sessions(st, ctx, pl->ev.ts_us) < 0)
+        return LINE_ABORT;
+    if (scan_prefix(p, n, "NOQUEUE: ")) {
+        enum line_result r = parse_action_line(st, ctx, pl, p + 9, n - 9);
+        if (r != LINE_EVENT)
+            return r;
+        at = scan_find(p, n, " from [");
+        if (at != NULL) {
+            session_key_for(at + 6, n - (size_t)(at + 6 - p), &ip, &iplen, &key, &klen);
+            if (key != NULL)
+                end_session(st, ctx, pl->host, key, klen, 0);
+        }
+        return parse_emit(ctx, &pl->ev) < 0 ? LINE_ABORT : LINE_EVENT;
+    }
+    if (scan_prefix(p, n, "CONNECT from ") || scan_prefix(p, n, "DISCONNECT ") ||
+        scan_prefix(p, n, "PASS NEW ") || scan_prefix(p, n, "PASS OLD ")) {
+        at = memchr(p, '[', n);
+        if (at != NULL) {
+            session_key_for(at, n - (size_t)(at - p), &ip, &iplen, &key, &klen);
+            if (key != NULL && end_session(st, ctx, pl->host, key, klen, 1) < 0)
+                return LINE_ABORT;
+        }
+        return LINE_INFO;
+    }
+    for (size_t i = 0; i < sizeof verdict_words / sizeof verdict_words[0]; i++) {
+        if (!scan_prefix(p, n, verdict_words[i]))
+            continue;
+        at = memchr(p, '[', n);
+        if (at == NULL) {
+            ctx->why = "postscreen verdict without client";
+            return LINE_UNPARSED;
+        }
+        session_key_for(at, n - (size_t)(at - p), &ip, &iplen, &key, &klen);
+        size_t k = key ? make_key(st, pl->host, key, klen) : 0;
+        if (k == 0) {
+            ctx->why = "postscreen verdict without client";
+            return LINE_UNPARSED;
+        }
+        struct pf_verdict *old = lru_get(st->sessions, st->key, k);
+        int is_dnsbl = i == 2;
+        if (old != NULL && !(is_dnsbl && !scan_prefix(old->text, strlen(old->text), "DNSBL")))
+            return LINE_INFO; /* the session already has its verdict */
+        struct pf_verdict *v = xcalloc(1, sizeof *v);
+        v->ev = pl->ev;
+        v->ev.kind = EVENT_REJECT;
+        v->ev.direction = DIRECTION_INBOUND;
+        v->ev.stage = STAGE_CONNECT;
+        v->host = xstrdup(pl->host);
+        v->program = xstrdup(pl->ev.program);
+        v->client_ip = xstrndup(ip, iplen);
+        {
+            struct strbuf sb = STRBUF_INIT;
+            strbuf_append(&sb, p, n);
+            if (is_dnsbl) {
+                size_t dk = make_key(st, pl->host, ip, iplen);
+                const char *lists = dk ? lru_get(st->dnsbl, st->key, dk) : NULL;
+                if (lists != NULL)
+                    strbuf_printf(&sb, " (listed by %s)", lists);
+                k = make_key(st, pl->host, key, klen); /* st->key was reused */
+            }
+            v->text = strbuf_detach(&sb);
+        }
+        lru_put(st->sessions, st->key, k, v);
+        return LINE_INFO;
+    }
+    return LINE_INFO; /* WHITELISTED, cache cleanup, warnings, ... */
+}
+
+/* handle_dnsblog - "addr IP listed by domain LIST as 127.0.0.N": remembered for the verdict */
+static enum line_result handle_dnsblog(struct postfix_state *st, struct pf_line *pl)
+{
+    const char *p = pl->msg, *by, *as;
+    size_t n = pl->msg_len;
+
+    if (!scan_prefix(p, n, "addr ") || (by = scan_find(p, n, " listed by domain ")) == NULL)
+        return LINE_INFO;
+    as = scan_find(by, n - (size_t)(by - p), " as ");
+    const char *ip = p + 5, *list = by + 18;
+    size_t iplen = (size_t)(by - ip);
+    size_t listlen = as ? (size_t)(as - list) : n - (size_t)(list - p);
+    size_t k = make_key(st, pl->host, ip, iplen);
+    if (k == 0)
+        return LINE_INFO;
+    const char *old = lru_get(st->dnsbl, st->key, k);
+    struct strbuf sb = STRBUF_INIT;
+    if (old != NULL && strlen(old) < 1024) {
+        strbuf_puts(&sb, old);
+        strbuf_puts(&sb, ", ");
+    }
+    strbuf_append(&sb, list, listlen);
+    if (as != NULL) {
+        strbuf_puts(&sb, " as ");
+        strbuf_append(&sb, as + 4, n - (size_t)(as + 4 - p));
+    }
+    lru_put(st->dnsbl, st->key, k, strbuf_detach(&sb));
+    return LINE_INFO;
+}
+
+/* ------------------------------------------------------------------ delivery agents */
+
+/* text_stage - the stage a delivery agent's diagnostic names ("while sending RCPT TO") */
+static enum smtp_stage text_stage(const char *p, size_t n)
+{
+    const char *w;
+
+    if ((w = scan_rfind(p, n, "(in reply to ")) != NULL)
+        return smtp_stage_of_command(w + 13, n - (size_t)(w + 13 - p));
+    if ((w = scan_find(p, n, " while sending ")) != NULL) {
+        w += 15;
+        if (scan_prefix(w, n - (size_t)(w - p), "message body") ||
+            scan_prefix(w, n - (size_t)(w - p), "end of data"))
+            return STAGE_EOM;
+        return smtp_stage_of_command(w, n - (size_t)(w - p));
+    }
+    if (scan_find(p, n, "initial server greeting") != NULL || scan_prefix(p, n, "connect to ") ||
+        scan_find(p, n, "refused to talk to me") != NULL)
+        return STAGE_CONNECT;
+    if (scan_find(p, n, "while performing the EHLO handshake") != NULL ||
+        scan_find(p, n, "while performing the HELO handshake") != NULL ||
+        scan_find(p, n, "while performing the LHLO handshake") != NULL)
+        return STAGE_HELO;
+    return STAGE_NONE;
+}
+
+/*
+ * apply_diagnostic - "host H[ip] said: 550-5.7.1 ... (in reply to end of DATA command)" or a
+ * local text: sets stage, code, status (when dsn= gave none) and the joined text.
+ */
+static void apply_diagnostic(struct postfix_state *st, const char *p, size_t n, struct event *ev)
+{
+    const char *said = NULL;
+    size_t said_len = 0;
+
+    ev->stage = text_stage(p, n);
+    if (scan_prefix(p, n, "host ")) {
+        const char *w = scan_find(p, n, " said: ");
+        size_t skip = 7;
+        if (w == NULL) {
+            w = scan_find(p, n, " refused to talk to me: ");
+            skip = 24;
+        }
+        if (w != NULL) {
+            said = w + skip;
+            said_len = n - (size_t)(said - p);
+        }
+    }
+    if (said != NULL) {
+        const char *ir = scan_rfind(said, said_len, " (in reply to ");
+        if (ir != NULL && scan_suffix(said, said_len, " command)"))
+            said_len = (size_t)(ir - said);
+        const char *dsn = ev->status;
+        apply_reply(st, said, said_len, ev);
+        if (dsn != NULL) /* Postfix's dsn= is the final word on the status */
+            ev->status = dsn;
+        return;
+    }
+    ev->text = arena_copy(&st->a, p, n);
+}
+
+static const struct {
+    const char *word;
+    enum event_kind kind;
+} statuses[] = {
+    {"sent", EVENT_DELIVER},
+    {"bounced", EVENT_BOUNCE},
+    {"deferred", EVENT_DEFER},
+    {"expired", EVENT_EXPIRE},
+    {"undeliverable-but-not-cached", EVENT_BOUNCE},
+    {"undeliverable", EVENT_BOUNCE},
+    {"deliverable-but-not-cached", EVENT_DELIVER},
+    {"deliverable", EVENT_DELIVER},
+    {"SOFTBOUNCE", EVENT_DEFER},
+};
+
+/* handle_delivery - "to=<r>, [orig_to=<o>,] relay=R, ..., dsn=X, status=WORD (TEXT)" */
+static enum line_result handle_delivery(struct postfix_state *st, struct parse_ctx *ctx,
+                                        struct pf_line *pl, const char *p, size_t n,
+                                        int is_discard)
+{
+    struct event *ev = &pl->ev;
+    const char *status_at = scan_find(p, n, "status=");
+    size_t i = 0;
+
+    if (status_at == NULL) {
+        ctx->why = "delivery line without status=";
+        return LINE_UNPARSED;
+    }
+    ev->direction = DIRECTION_OUTBOUND;
+    /* the comma-separated fields before status= */
+    while (p + i < status_at) {
+        const char *eq = memchr(p + i, '=', (size_t)(status_at - p) - i);
+        if (eq == NULL)
+            break;
+        const char *key = p + i;
+        size_t klen = (size_t)(eq - key), vs = (size_t)(eq - p) + 1, ve;
+        if (vs < n && p[vs] == '<') {
+            size_t e = angle_end(p + vs, (size_t)(status_at - p) - vs);
+            if (e == 0) {
+                ctx->why = "delivery address not closed";
+                return LINE_UNPARSED;
+            }
+            ve = vs + e;
+            vs++;
+            i = ve + 1;
+        } else {
+            ve = vs;
+            while (p + ve < status_at && p[ve] != ',')
+                ve++;
+            i = ve;
+        }
+        while (p + i < status_at && (p[i] == ',' || p[i] == ' '))
+            i++;
+        const char *v = p + vs;
+        size_t vlen = ve - vs;
+        if (klen == 2 && memcmp(key, "to", 2) == 0)
+            ev->recipient = arena_copy(&st->a, v, vlen);
+        else if (klen == 7 && memcmp(key, "orig_to", 7) == 0)
+            ev->orig_recipient = arena_copy(&st->a, v, vlen);
+        else if (klen == 5 && memcmp(key, "relay", 5) == 0)
+            ev->relay = arena_copy(&st->a, v, vlen);
+        else if (klen == 3 && memcmp(key, "dsn", 3) == 0 && smtp_status_valid(v, vlen))
+            ev->status = arena_copy(&st->a, v, vlen);
+    }
+    /* status=WORD (TEXT) */
+    const char *w = status_at + 7;
+    size_t wl = n - (size_t)(w - p), word_len = 0;
+    while (word_len < wl && w[word_len] != ' ' && w[word_len] != ',')
+        word_len++;
+    ev->kind = EVENT_KIND_NONE;
+    for (size_t s = 0; s < sizeof statuses / sizeof statuses[0]; s++)
+        if (word_len == strlen(statuses[s].word) && memcmp(w, statuses[s].word, word_len) == 0) {
+            ev->kind = statuses[s].kind;
+            break;
+        }
+    if (ev->kind == EVENT_KIND_NONE) {
+        ctx->why = "unknown delivery status";
+        return LINE_UNPARSED;
+    }
+    if (is_discard && ev->kind == EVENT_DELIVER)
+        ev->kind = EVENT_DISCARD;
+    const char *open = memchr(w + word_len, '(', wl - word_len);
+    if (open != NULL) {
+        size_t tl = n - (size_t)(open + 1 - p);
+        if (tl > 0 && open[tl] == ')')
+            tl--;
+        apply_diagnostic(st, open + 1, tl, ev);
+    }
+    struct pf_message *m = message_get(st, pl->host, ev->queue_id, strlen(ev->queue_id), 0);
+    fill_from_message(m, ev);
+    if (ev->kind == EVENT_DEFER && ev->text != NULL) {
+        if (m == NULL)
+            m = message_get(st, pl->host, ev->queue_id, strlen(ev->queue_id), 1);
+        if (m != NULL)
+            replace(&m->last_defer, ev->text, strlen(ev->text));
+    }
+    return parse_emit(ctx, ev) < 0 ? LINE_ABORT : LINE_EVENT;
+}
+
+/* ------------------------------------------------------------------ qmgr, cleanup, ... */
+
+/* field_value - the value of "key=" in p[0..n) (angle brackets removed), or NULL */
+static const char *field_value(const char *p, size_t n, const char *key, size_t *vlen)
+{
+    const char *k = scan_find(p, n, key);
+    size_t klen = strlen(key), rest;
+
+    while (k != NULL && k != p && k[-1] != ' ' && k[-1] != ',')
+        k = scan_find(k + 1, n - (size_t)(k + 1 - p), key);
+    if (k == NULL)
+        return NULL;
+    k += klen;
+    rest = n - (size_t)(k - p);
+    if (rest > 0 && k[0] == '<') {
+        size_t e = angle_end(k, rest);
+        if (e == 0)
+            return NULL;
+        *vlen = e - 1;
+        return k + 1;
+    }
+    *vlen = 0;
+    while (*vlen < rest && k[*vlen] != ',' && k[*vlen] != ' ')
+        (*vlen)++;
+    return k;
+}
+
+static enum line_result handle_qmgr(struct postfix_state *st, struct parse_ctx *ctx,
+                                    struct pf_line *pl, const char *p, size_t n)
+{
+    struct event *ev = &pl->ev;
+    const char *v;
+    size_t vlen;
+    struct pf_message *m;
+
+    if (scan_prefix(p, n, "to="))
+        return handle_delivery(st, ctx, pl, p, n, 0);
+    if (n == 7 && memcmp(p, "removed", 7) == 0) {
+        size_t k = make_key(st, pl->host, ev->queue_id, strlen(ev->queue_id));
+        if (k)
+            lru_del(st->messages, st->key, k);
+        return LINE_INFO;
+    }
+    if (!scan_prefix(p, n, "from="))
+        return LINE_INFO; /* "skipped, still being delivered", ... */
+    m = message_get(st, pl->host, ev->queue_id, strlen(ev->queue_id), 1);
+    if ((v = field_value(p, n, "from=", &vlen)) != NULL && m != NULL)
+        replace(&m->sender, v, vlen);
+    if ((v = field_value(p, n, "size=", &vlen)) != NULL && m != NULL)
+        m->size = strtoll(v, NULL, 10);
+    if ((v = scan_find(p, n, "status=")) != NULL &&
+        (scan_prefix(v, n - (size_t)(v - p), "status=expired") ||
+         scan_prefix(v, n - (size_t)(v - p), "status=force-expired"))) {
+        ev->kind = EVENT_EXPIRE;
+        ev->direction = DIRECTION_OUTBOUND;
+        v += 7;
+        struct strbuf sb = STRBUF_INIT;
+        strbuf_append(&sb, v, n - (size_t)(v - p));
+        if (m != NULL && m->last_defer != NULL)
+            strbuf_printf(&sb, "; last deferral: %s", m->last_defer);
+        ev->text = arena_copy(&st->a, strbuf_str(&sb), sb.len);
+        strbuf_free(&sb);
+        fill_from_message(m, ev);
+        return parse_emit(ctx, ev) < 0 ? LINE_ABORT : LINE_EVENT;
+    }
+    return LINE_INFO;
+}
+
+static enum line_result handle_cleanup(struct postfix_state *st, struct parse_ctx *ctx,
+                                       struct pf_line *pl, const char *p, size_t n)
+{
+    const char *v;
+    size_t vlen;
+    struct pf_message *m;
+
+    if (scan_prefix(p, n, "message-id=")) {
+        m = message_get(st, pl->host, pl->ev.queue_id, strlen(pl->ev.queue_id), 1);
+        v = p + 11;
+        vlen = n - 11;
+        if (vlen >= 2 && v[0] == '<' && v[vlen - 1] == '>')
+            v++, vlen -= 2;
+        if (m != NULL)
+            replace(&m->message_id, v, vlen);
+        return LINE_INFO;
+    }
+    if (scan_prefix(p, n, "resent-message-id="))
+        return LINE_INFO;
+    return handle_action(st, ctx, pl, p, n);
+}
+
+static enum line_result handle_smtpd(struct postfix_state *st, struct parse_ctx *ctx,
+                                     struct pf_line *pl, const char *p, size_t n)
+{
+    if (scan_prefix(p, n, "client=")) {
+        const char *end = p + 7;
+        while (end < p + n && *end != ',')
+            end++;
+        split_client(st, p + 7, (size_t)(end - p - 7), &pl->ev);
+        remember_client(st, pl);
+        return LINE_INFO;
+    }
+    return handle_action(st, ctx, pl, p, n);
+}
+
+static enum line_result handle_bounce(struct postfix_state *st, struct pf_line *pl, const char *p,
+                                      size_t n)
+{
+    const char *colon = scan_rfind(p, n, "notification: ");
+    struct pf_message *m;
+
+    if (colon == NULL)
+        return LINE_INFO;
+    colon += 14;
+    size_t ql = queue_id_len(colon, n - (size_t)(colon - p));
+    if (ql == 0)
+        return LINE_INFO;
+    m = message_get(st, pl->host, colon, ql, 1);
+    if (m != NULL)
+        replace(&m->parent, pl->ev.queue_id, strlen(pl->ev.queue_id));
+    return LINE_INFO;
+}
+
+static enum line_result handle_pickup(struct postfix_state *st, struct pf_line *pl, const char *p,
+                                      size_t n)
+{
+    size_t vlen;
+    const char *v = field_value(p, n, "from=", &vlen);
+    struct pf_message *m;
+
+    if (v != NULL && (m = message_get(st, pl->host, pl->ev.queue_id, strlen(pl->ev.queue_id), 1)))
+        replace(&m->sender, v, vlen);
+    return LINE_INFO;
+}
+
+/* ------------------------------------------------------------------ dispatch */
+
+enum pf_daemon {
+    PF_OTHER,
+    PF_SMTPD,
+    PF_POSTSCREEN,
+    PF_CLEANUP,
+    PF_QMGR,
+    PF_DELIVERY,
+    PF_DISCARD,
+    PF_BOUNCE,
+    PF_PICKUP,
+    PF_DNSBLOG,
+};
+
+static const struct {
+    const char *name;
+    enum pf_daemon d;
+} daemons[] = {
+    {"smtpd", PF_SMTPD},
+    {"postscreen", PF_POSTSCREEN},
+    {"cleanup", PF_CLEANUP},
+    {"qmgr", PF_QMGR},
+    {"nqmgr", PF_QMGR},
+    {"oqmgr", PF_QMGR},
+    {"smtp", PF_DELIVERY},
+    {"lmtp", PF_DELIVERY},
+    {"local", PF_DELIVERY},
+    {"virtual", PF_DELIVERY},
+    {"pipe", PF_DELIVERY},
+    {"error", PF_DELIVERY},
+    {"retry", PF_DELIVERY},
+    {"discard", PF_DISCARD},
+    {"bounce", PF_BOUNCE},
+    {"defer", PF_BOUNCE},
+    {"trace", PF_BOUNCE},
+    {"pickup", PF_PICKUP},
+    {"dnsblog", PF_DNSBLOG},
+    {"master", PF_OTHER},
+    {"anvil", PF_OTHER},
+    {"scache", PF_OTHER},
+    {"tlsmgr", PF_OTHER},
+    {"tlsproxy", PF_OTHER},
+    {"postsuper", PF_OTHER},
+    {"postdrop", PF_OTHER},
+    {"postqueue", PF_OTHER},
+    {"postfix-script", PF_OTHER},
+    {"postlogd", PF_OTHER},
+    {"postlog", PF_OTHER},
+    {"postmap", PF_OTHER},
+    {"postalias", PF_OTHER},
+    {"postmulti", PF_OTHER},
+    {"postconf", PF_OTHER},
+    {"postfix", PF_OTHER},
+    {"sendmail", PF_OTHER},
+    {"verify", PF_OTHER},
+    {"trivial-rewrite", PF_OTHER},
+    {"proxymap", PF_OTHER},
+    {"flush", PF_OTHER},
+    {"showq", PF_OTHER},
+    {"spawn", PF_OTHER},
+    {"qmqpd", PF_OTHER},
+};
+
+/*
+ * daemon_of - the Postfix daemon named by a syslog tag ("postfix-in/submission/smtpd" ->
+ * smtpd); -1 when the tag is not Postfix's. A tag is Postfix's when its first part starts with
+ * "postfix", or when it has a syslog_name prefix and ends in a Postfix daemon's name.
+ */
+static int daemon_of(const char *tag, size_t len)
+{
+    const char *slash = NULL;
+
+    for (size_t i = len; i-- > 0;)
+        if (tag[i] == '/') {
+            slash = tag + i;
+            break;
+        }
+    if (slash == NULL)
+        return -1;
+    const char *d = slash + 1;
+    size_t dl = len - (size_t)(d - tag);
+    for (size_t i = 0; i < sizeof daemons / sizeof daemons[0]; i++)
+        if (strlen(daemons[i].name) == dl && memcmp(daemons[i].name, d, dl) == 0)
+            return (int)i;
+    return scan_prefix(tag, len, "postfix") ? (int)(sizeof daemons / sizeof daemons[0]) : -1;
+}
+
+static int postfix_sniff(const char *line, size_t len)
+{
+    struct syslog_header h;
+
+    return syslog_parse_header(line, len, &h) == 0 && daemon_of(h.tag, h.tag_len) >= 0 &&
+           scan_prefix(h.tag, h.tag_len, "postfix");
+}
+
+static void *postfix_create(void)
+{
+    struct postfix_state *st = xcalloc(1, sizeof *st);
+
+    st->messages = lru_new(PF_MAX_MESSAGES, free_message);
+    st->sessions = lru_new(PF_MAX_SESSIONS, free_verdict);
+    st->dnsbl = lru_new(PF_MAX_DNSBL, free);
+    return st;
+}
+
+static void postfix_destroy(void *p)
+{
+    struct postfix_state *st = p;
+
+    if (st == NULL)
+        return;
+    lru_free(st->messages);
+    lru_free(st->sessions);
+    lru_free(st->dnsbl);
+    arena_free(&st->a);
+    free(st);
+}
+
+static enum line_result postfix_parse_line(void *state, struct parse_ctx *ctx,
+                                           const struct log_line *ln)
+{
+    struct postfix_state *st = state;
+    struct syslog_header h;
+    struct pf_line pl;
+    int di;
+    enum pf_daemon d;
+    size_t ql;
+
+    if (syslog_parse_header(ln->text, ln->len, &h) < 0) {
+        ctx->why = "no syslog header";
+        return LINE_UNPARSED;
+    }
+    if ((di = daemon_of(h.tag, h.tag_len)) < 0)
+        return LINE_FOREIGN;
+    d = di < (int)(sizeof daemons / sizeof daemons[0]) ? daemons[di].d : PF_OTHER;
+
+    /* room for every copy this line can make: each field at most once, the text twice */
+    arena_begin(&st->a, 3 * ln->len + 256 + (ctx->default_host ? strlen(ctx->default_host) : 0));
+    memset(&pl, 0, sizeof pl);
+    event_init(&pl.ev);
+    if (civil_to_utc_us(&h.ct, &ctx->years, &ctx->tz, &pl.ev.ts_us) < 0) {
+        ctx->why = "impossible date";
+        return LINE_UNPARSED;
+    }
+    pl.ev.ts_prec = h.ct.prec;
+    pl.ev.offset = ln->offset;
+    pl.ev.mta = "postfix";
+    pl.ev.program = arena_copy(&st->a, h.tag, h.tag_len);
+    if (h.host != NULL)
+        pl.host = arena_copy(&st->a, h.host, h.host_len);
+    else
+        pl.host = ctx->default_host ? arena_copy(&st->a, ctx->default_host,
+                                                 strlen(ctx->default_host))
+                                    : "";
+    pl.ev.host = pl.host[0] ? pl.host : NULL;
+    pl.msg = h.msg;
+    pl.msg_len = h.msg_len;
+
+    if (d == PF_POSTSCREEN)
+        return handle_postscreen(st, ctx, &pl);
+    if (d == PF_DNSBLOG)
+        return handle_dnsblog(st, &pl);
+
+    /* "QID: ..." or "NOQUEUE: ..." */
+    const char *p = h.msg;
+    size_t n = h.msg_len;
+    if (scan_prefix(p, n, "NOQUEUE: ")) {
+        if (d == PF_SMTPD || d == PF_CLEANUP)
+            return handle_action(st, ctx, &pl, p + 9, n - 9);
+        return LINE_INFO;
+    }
+    ql = queue_id_len(p, n);
+    if (ql == 0 || ql + 2 > n || p[ql] != ':' || p[ql + 1] != ' ')
+        return LINE_INFO; /* connect/disconnect, TLS, warnings, statistics, ... */
+    pl.ev.queue_id = arena_copy(&st->a, p, ql);
+    p += ql + 2;
+    n -= ql + 2;
+
+    switch (d) {
+    case PF_SMTPD:
+        return handle_smtpd(st, ctx, &pl, p, n);
+    case PF_CLEANUP:
+        return handle_cleanup(st, ctx, &pl, p, n);
+    case PF_QMGR:
+        return handle_qmgr(st, ctx, &pl, p, n);
+    case PF_DELIVERY:
+    case PF_DISCARD:
+        if (scan_prefix(p, n, "to="))
+            return handle_delivery(st, ctx, &pl, p, n, d == PF_DISCARD);
+        return LINE_INFO; /* "host X said: 4xx" soft errors, lost connection, TLS, ... */
+    case PF_BOUNCE:
+        return handle_bounce(st, &pl, p, n);
+    case PF_PICKUP:
+        return handle_pickup(st, &pl, p, n);
+    default:
+        return LINE_INFO;
+    }
+}
+
+struct flush_arg {
+    struct parse_ctx *ctx;
+    int failed;
+};
+
+static int flush_one(void *arg, const char *key, size_t klen, void *value)
+{
+    struct flush_arg *fa = arg;
+
+    (void)key;
+    (void)klen;
+    if (emit_verdict(fa->ctx, value) < 0)
+        fa->failed = 1;
+    return fa->failed;
+}
+
+static int postfix_flush(void *state, struct parse_ctx *ctx)
+{
+    struct postfix_state *st = state;
+    struct flush_arg fa = {ctx, 0};
+
+    /* the input ended: sessions with a verdict are over */
+    lru_foreach(st->sessions, flush_one, &fa);
+    lru_free(st->sessions);
+    st->sessions = lru_new(PF_MAX_SESSIONS, free_verdict);
+    return fa.failed ? -1 : 0;
+}
+
+/* -------------------------------------------------- state between runs */
+
+/*
+ * The saved state is a list of records, each a sequence of fields "len:bytes" (decimal length,
+ * a colon, the raw bytes); a record is "R" then 9 fields: key, sender, size, client_name,
+ * client_ip, helo, message_id, parent, last_defer. An absent string is "-".
+ */
+static void put_field(struct strbuf *out, const char *s, size_t n)
+{
+    if (s == NULL) {
+        strbuf_putc(out, '-');
+        return;
+    }
+    strbuf_printf(out, "%zu:", n);
+    strbuf_append(out, s, n);
+}
+
+static void put_str(struct strbuf *out, const char *s)
+{
+    put_field(out, s, s ? strlen(s) : 0);
+}
+
+static int save_one(void *arg, const char *key, size_t klen, void *value)
+{
+    struct strbuf *out = arg;
+    struct pf_message *m = value;
+    char size[32];
+
+    snprintf(size, sizeof size, "%lld", (long long)m->size);
+    strbuf_putc(out, 'R');
+    put_field(out, key, klen);
+    put_str(out, m->sender);
+    put_str(out, size);
+    put_str(out, m->client_name);
+    put_str(out, m->client_ip);
+    put_str(out, m->helo);
+    put_str(out, m->message_id);
+    put_str(out, m->parent);
+    put_str(out, m->last_defer);
+    return 0;
+}
+
+static void postfix_save_state(void *state, struct strbuf *out)
+{
+    struct postfix_state *st = state;
+
+    lru_foreach(st->messages, save_one, out);
+}
+
+/* get_field - read one field at *pp; 1 ok (*s NULL for "-"), 0 on malformed input */
+static int get_field(const char **pp, const char *end, const char **s, size_t *n)
+{
+    const char *p = *pp;
+    size_t len = 0;
+
+    if (p >= end)
+        return 0;
+    if (*p == '-') {
+        *s = NULL;
+        *n = 0;
+        *pp = p + 1;
+        return 1;
+    }
+    while (p < end && isdigit((unsigned char)*p) && len < ((size_t)1 << 30))
+        len = len * 10 + (size_t)(*p++ - '0');
+    if (p >= end || *p != ':' || (size_t)(end - p - 1) < len)
+        return 0;
+    *s = p + 1;
+    *n = len;
+    *pp = p + 1 + len;
+    return 1;
+}
+
+static void postfix_load_state(void *state, const char *data, size_t len)
+{
+    struct postfix_state *st = state;
+    const char *p = data, *end = data + len;
+
+    while (p < end && *p == 'R') {
+        const char *f[9];
+        size_t fl[9];
+        p++;
+        for (int i = 0; i < 9; i++)
+            if (!get_field(&p, end, &f[i], &fl[i]))
+                return;
+        if (f[0] == NULL || fl[0] == 0)
+            continue;
+        struct pf_message *m = xcalloc(1, sizeof *m);
+        m->size = -1;
+        char sizebuf[32];
+        if (f[2] != NULL && fl[2] < sizeof sizebuf) {
+            memcpy(sizebuf, f[2], fl[2]);
+            sizebuf[fl[2]] = '\0';
+            m->size = strtoll(sizebuf, NULL, 10);
+        }
+        char **slots[] = {&m->sender, NULL, &m->client_name, &m->client_ip, &m->helo,
+                          &m->message_id, &m->parent, &m->last_defer};
+        for (int i = 1; i < 9; i++)
+            if (slots[i - 1] != NULL && f[i] != NULL)
+                *slots[i - 1] = xstrndup(f[i], fl[i]);
+        lru_put(st->messages, f[0], fl[0], m);
+    }
+}
+
+const struct parser_ops postfix_parser = {
+    .name = "postfix",
+    .sniff = postfix_sniff,
+    .create = postfix_create,
+    .destroy = postfix_destroy,
+    .parse_line = postfix_parse_line,
+    .flush = postfix_flush,
+    .save_state = postfix_save_state,
+    .load_state = postfix_load_state,
+};

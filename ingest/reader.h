@@ -1,0 +1,62 @@
+/*
+ * reader - a log file as a stream of lines, each with the byte offset where it starts
+ *
+ * Reads in large blocks and splits with memchr; memory stays bounded whatever the file's size:
+ * a line longer than READER_MAX_LINE is delivered cut to that length with `truncated` set, and
+ * the rest of it is skipped. A last line without a newline is, by default, held back (the MTA
+ * may still be writing it) and reported by reader_pending(); reader_take_partial() changes that.
+ *
+ * Offsets count bytes of the (decompressed) stream. Lines exclude "\n" and a "\r" before it.
+ * A line's text is valid until the next call to reader_next(). The reader owns its buffer and
+ * its file descriptor; reader_close() releases both (NULL is a no-op).
+ */
+#ifndef REJECTLENS_READER_H
+#define REJECTLENS_READER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+
+#define READER_MAX_LINE (512 * 1024)
+
+struct log_line {
+    const char *text;
+    size_t len;
+    int64_t offset;  /* where the line starts */
+    int truncated;   /* the line was longer than READER_MAX_LINE and is cut */
+    int unterminated; /* a last line without newline, delivered by reader_take_partial() */
+};
+
+struct reader;
+
+/* reader_open - open a file ("-" = standard input); -1 with a message naming the path */
+int reader_open(const char *path, struct reader **out, struct diag *d);
+
+/* reader_take_partial - deliver a last line without newline instead of holding it back */
+void reader_take_partial(struct reader *r, int take);
+
+/*
+ * reader_next - the next line: 1 with *ln filled, 0 at the end of the stream, -1 on a read
+ * error (message in d; the lines delivered before stay valid).
+ */
+int reader_next(struct reader *r, struct log_line *ln, struct diag *d);
+
+/* reader_skip_to - position the stream at a byte offset (a line start found by an earlier run) */
+int reader_skip_to(struct reader *r, int64_t offset, struct diag *d);
+
+/* reader_offset - the offset just past the last complete line delivered */
+int64_t reader_offset(const struct reader *r);
+
+/* reader_pending - bytes of an unterminated last line held back at the end of the stream */
+int64_t reader_pending(const struct reader *r);
+
+/* reader_name - the path given to reader_open */
+const char *reader_name(const struct reader *r);
+
+/* reader_fd - the descriptor of the underlying file (for fstat) */
+int reader_fd(const struct reader *r);
+
+void reader_close(struct reader *r);
+
+#endif

@@ -1,0 +1,30 @@
+/*
+ * syslog - the header that syslog daemons put in front of a program's message
+ *
+ * Recognises "Mmm dd HH:MM:SS host tag[pid]: msg" (RFC 3164, the day space- or zero-padded as
+ * Postfix's own maillog_file writes it), the same with an RFC 3339 timestamp (rsyslog's
+ * RSYSLOG_FileFormat, journalctl -o short-iso), a leading "<pri>", a missing host, and a tag
+ * without [pid]. Everything returned points into the caller's line.
+ */
+#ifndef REJECTLENS_SYSLOG_H
+#define REJECTLENS_SYSLOG_H
+
+#include <stddef.h>
+
+#include "timeparse.h"
+
+struct syslog_header {
+    struct civil_time ct;
+    const char *host; /* NULL when the line has none */
+    size_t host_len;
+    const char *tag; /* "postfix/submission/smtpd" */
+    size_t tag_len;
+    const char *msg; /* after "tag[pid]: " */
+    size_t msg_len;
+    long pid; /* -1 when absent */
+};
+
+/* syslog_parse_header - 0 and *h filled, or -1 when the line does not start with a header */
+int syslog_parse_header(const char *line, size_t len, struct syslog_header *h);
+
+#endif

@@ -1,0 +1,410 @@
+/*
+ * test_common - the leaf modules: timeparse, smtp_reply, lru, strbuf, event names, diag
+ */
+#include "arena.h"
+#include "diag.h"
+#include "event.h"
+#include "lru.h"
+#include "smtp_reply.h"
+#include "strbuf.h"
+#include "testutil.h"
+#include "timeparse.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* ---------------------------------------------------------------- timeparse */
+
+static const struct {
+    const char *in;
+    size_t consumed; /* 0: no match */
+    int month, day, hour, min, sec, prec;
+    int32_t usec;
+} rfc3164_cases[] = {
+    {"Jan 31 13:55:24 xxx", 15, 1, 31, 13, 55, 24, 0, 0},
+    {"Apr  6 13:05:01 server", 15, 4, 6, 13, 5, 1, 0, 0},
+    {"Mar 7 02:09:33 server", 14, 3, 7, 2, 9, 33, 0, 0},   /* unpadded day, seen in fail2ban */
+    {"Jun 04 22:24:28 machine", 15, 6, 4, 22, 24, 28, 0, 0}, /* maillog_file's zero padding */
+    {"Dec 31 23:59:59.123 h", 19, 12, 31, 23, 59, 59, 3, 123000},
+    {"Foo 31 13:55:24 xxx", 0, 0, 0, 0, 0, 0, 0, 0},
+    {"Jan 32 13:55:24 xxx", 0, 0, 0, 0, 0, 0, 0, 0},
+    {"Jan 31 25:55:24 xxx", 0, 0, 0, 0, 0, 0, 0, 0},
+    {"Jan 31 13:55", 0, 0, 0, 0, 0, 0, 0, 0},
+    {"", 0, 0, 0, 0, 0, 0, 0, 0},
+};
+
+START_TEST(test_rfc3164)
+{
+    struct civil_time ct;
+    const char *in = rfc3164_cases[_i].in;
+    size_t n = ts_parse_rfc3164(in, strlen(in), &ct);
+
+    ck_assert_uint_eq(n, rfc3164_cases[_i].consumed);
+    if (n == 0)
+        return;
+    ck_assert_int_eq(ct.month, rfc3164_cases[_i].month);
+    ck_assert_int_eq(ct.day, rfc3164_cases[_i].day);
+    ck_assert_int_eq(ct.hour, rfc3164_cases[_i].hour);
+    ck_assert_int_eq(ct.min, rfc3164_cases[_i].min);
+    ck_assert_int_eq(ct.sec, rfc3164_cases[_i].sec);
+    ck_assert_int_eq(ct.prec, rfc3164_cases[_i].prec);
+    ck_assert_int_eq(ct.usec, rfc3164_cases[_i].usec);
+    ck_assert_int_eq(ct.year, 0);
+}
+END_TEST
+
+static const struct {
+    const char *in;
+    int space_zone;
+    size_t consumed;
+    const char *utc; /* expected UTC, formatted with the parsed precision */
+} iso_cases[] = {
+    {"2024-08-29T01:08:59.764590+00:00 machine", 0, 32, "2024-08-29T01:08:59.764590Z"},
+    {"2020-01-30T06:26:05.404714+09:00 mail", 0, 32, "2020-01-29T21:26:05.404714Z"},
+    {"2026-01-05T08:15:02Z x", 0, 20, "2026-01-05T08:15:02Z"},
+    {"2026-01-05T08:15:02+0100 host", 0, 24, "2026-01-05T07:15:02Z"},
+    {"2003-04-25 11:17:07 +0100 Start", 1, 25, "2003-04-25T10:17:07Z"},
+    {"2017-07-30 18:51:05.712 [1236] x", 1, 23, NULL}, /* local time: zone from TZ */
+    {"2026-13-05T08:15:02Z", 0, 0, NULL},
+    {"2026-01-05X08:15:02Z", 0, 0, NULL},
+    {"2026-01-0", 0, 0, NULL},
+};
+
+START_TEST(test_iso)
+{
+    struct civil_time ct;
+    const char *in = iso_cases[_i].in;
+    size_t n = ts_parse_iso(in, strlen(in), iso_cases[_i].space_zone, &ct);
+    int64_t us;
+    char buf[64];
+
+    ck_assert_uint_eq(n, iso_cases[_i].consumed);
+    if (iso_cases[_i].utc == NULL)
+        return;
+    ck_assert_int_eq(civil_to_utc_us(&ct, NULL, NULL, &us), 0);
+    format_iso_utc(us, ct.prec, buf, sizeof buf);
+    ck_assert_str_eq(buf, iso_cases[_i].utc);
+}
+END_TEST
+
+/* a year-less date takes the latest year that is not more than a day after the reference */
+START_TEST(test_year_guess)
+{
+    struct civil_time ct;
+    struct year_guess yg;
+    struct tz_cache tc;
+    int64_t us;
+    char buf[64];
+
+    setenv("TZ", "UTC", 1);
+    tzset();
+    tz_cache_init(&tc);
+    yg.ref_s = days_from_civil(2026, 1, 3) * 86400 + 3600; /* 2026-01-03 01:00 */
+    ck_assert_uint_gt(ts_parse_rfc3164("Dec 31 23:59:58 h", 17, &ct), 0);
+    ck_assert_int_eq(civil_to_utc_us(&ct, &yg, &tc, &us), 0);
+    format_iso_utc(us, 0, buf, sizeof buf);
+    ck_assert_str_eq(buf, "2025-12-31T23:59:58Z");
+    ck_assert_uint_gt(ts_parse_rfc3164("Jan  1 00:00:01 h", 17, &ct), 0);
+    ck_assert_int_eq(civil_to_utc_us(&ct, &yg, &tc, &us), 0);
+    format_iso_utc(us, 0, buf, sizeof buf);
+    ck_assert_str_eq(buf, "2026-01-01T00:00:01Z");
+    /* the next day is still this year (clock skew between hosts) */
+    ck_assert_uint_gt(ts_parse_rfc3164("Jan  4 00:00:01 h", 17, &ct), 0);
+    ck_assert_int_eq(civil_to_utc_us(&ct, &yg, &tc, &us), 0);
+    format_iso_utc(us, 0, buf, sizeof buf);
+    ck_assert_str_eq(buf, "2026-01-04T00:00:01Z");
+    /* Feb 29 goes back to the last leap year */
+    ck_assert_uint_gt(ts_parse_rfc3164("Feb 29 12:00:00 h", 17, &ct), 0);
+    ck_assert_int_eq(civil_to_utc_us(&ct, &yg, &tc, &us), 0);
+    format_iso_utc(us, 0, buf, sizeof buf);
+    ck_assert_str_eq(buf, "2024-02-29T12:00:00Z");
+}
+END_TEST
+
+/* zone-less times follow the TZ rules, DST included */
+START_TEST(test_local_zone)
+{
+    struct civil_time ct;
+    struct tz_cache tc;
+    int64_t us;
+    char buf[64];
+
+    setenv("TZ", "Europe/Berlin", 1);
+    tzset();
+    tz_cache_init(&tc);
+    ck_assert_uint_gt(ts_parse_iso("2026-01-15 12:00:00", 19, 1, &ct), 0);
+    ck_assert_int_eq(civil_to_utc_us(&ct, NULL, &tc, &us), 0);
+    format_iso_utc(us, 0, buf, sizeof buf);
+    ck_assert_str_eq(buf, "2026-01-15T11:00:00Z");
+    ck_assert_uint_gt(ts_parse_iso("2026-07-15 12:00:00", 19, 1, &ct), 0);
+    ck_assert_int_eq(civil_to_utc_us(&ct, NULL, &tc, &us), 0);
+    format_iso_utc(us, 0, buf, sizeof buf);
+    ck_assert_str_eq(buf, "2026-07-15T10:00:00Z");
+    setenv("TZ", "UTC", 1);
+    tzset();
+}
+END_TEST
+
+START_TEST(test_time_args)
+{
+    struct diag d = {""};
+    int64_t now = days_from_civil(2026, 11, 30) * 86400 + 12 * 3600, us;
+    char buf[64];
+
+    setenv("TZ", "UTC", 1);
+    tzset();
+    ck_assert_int_eq(time_arg_parse("7d", now, 0, &us, &d), 0);
+    ck_assert_int_eq(us, (now - 7 * 86400) * US_PER_SEC);
+    ck_assert_int_eq(time_arg_parse("24h", now, 0, &us, &d), 0);
+    ck_assert_int_eq(us, (now - 86400) * US_PER_SEC);
+    ck_assert_int_eq(time_arg_parse("yesterday", now, 0, &us, &d), 0);
+    format_iso_utc(us, 0, buf, sizeof buf);
+    ck_assert_str_eq(buf, "2026-11-29T00:00:00Z");
+    ck_assert_int_eq(time_arg_parse("yesterday", now, 1, &us, &d), 0);
+    format_iso_utc(us, 0, buf, sizeof buf);
+    ck_assert_str_eq(buf, "2026-11-30T00:00:00Z");
+    ck_assert_int_eq(time_arg_parse("2026-01-31", now, 1, &us, &d), 0);
+    format_iso_utc(us, 0, buf, sizeof buf);
+    ck_assert_str_eq(buf, "2026-02-01T00:00:00Z");
+    ck_assert_int_eq(time_arg_parse("2026-12-31", now, 1, &us, &d), 0);
+    format_iso_utc(us, 0, buf, sizeof buf);
+    ck_assert_str_eq(buf, "2027-01-01T00:00:00Z");
+    ck_assert_int_eq(time_arg_parse("2026-01-31T14:00", now, 0, &us, &d), 0);
+    format_iso_utc(us, 0, buf, sizeof buf);
+    ck_assert_str_eq(buf, "2026-01-31T14:00:00Z");
+    ck_assert_int_eq(time_arg_parse("2026-01-31 14:00:00+01:00", now, 0, &us, &d), 0);
+    format_iso_utc(us, 0, buf, sizeof buf);
+    ck_assert_str_eq(buf, "2026-01-31T13:00:00Z");
+    ck_assert_int_eq(time_arg_parse("@86400", now, 0, &us, &d), 0);
+    ck_assert_int_eq(us, 86400 * US_PER_SEC);
+    ck_assert_int_eq(time_arg_parse("2026-02-30", now, 0, &us, &d), -1);
+    ck_assert_int_eq(time_arg_parse("last tuesday", now, 0, &us, &d), -1);
+    ck_assert_ptr_nonnull(strstr(d.msg, "last tuesday"));
+    ck_assert_int_eq(time_arg_parse("", now, 0, &us, &d), -1);
+}
+END_TEST
+
+START_TEST(test_civil_days)
+{
+    int y, m, dd;
+
+    for (int64_t day = -800000; day < 800000; day += 97) {
+        civil_from_days(day, &y, &m, &dd);
+        ck_assert_int_eq(days_from_civil(y, m, dd), day);
+    }
+    ck_assert_int_eq(days_from_civil(1970, 1, 1), 0);
+    ck_assert_int_eq(days_in_month(2024, 2), 29);
+    ck_assert_int_eq(days_in_month(2100, 2), 28);
+    ck_assert_int_eq(days_in_month(2000, 2), 29);
+    ck_assert_int_eq(days_in_month(2026, 13), 0);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- smtp_reply */
+
+static const struct {
+    const char *in;
+    int code;
+    const char *status;
+    const char *text;
+} reply_cases[] = {
+    {"550 5.1.1 <a@b>: Recipient address rejected: User unknown", 550, "5.1.1",
+     "<a@b>: Recipient address rejected: User unknown"},
+    {"554 <ce101@ce.metu.edu.tr>: Relay access denied", 554, "",
+     "<ce101@ce.metu.edu.tr>: Relay access denied"},
+    {"5.7.1 Blocked by SpamAssassin", 0, "5.7.1", "Blocked by SpamAssassin"},
+    {"550-5.7.1 [2607:f8b0::1] Our system has detected that this 550-5.7.1 message is likely "
+     "unsolicited. 550 5.7.1 Please visit https://x - gsmtp",
+     550, "5.7.1",
+     "[2607:f8b0::1] Our system has detected that this message is likely unsolicited. Please "
+     "visit https://x - gsmtp"},
+    {"421-4.7.0 [1.2.3.4      15] Our system has detected an unusual rate of 421-4.7.0 "
+     "unsolicited mail",
+     421, "4.7.0", "[1.2.3.4      15] Our system has detected an unusual rate of unsolicited mail"},
+    /* a number inside the text that happens to look like a code stays */
+    {"452 4.5.3 Too many recipients; 550 more were refused", 452, "4.5.3",
+     "Too many recipients; 550 more were refused"},
+    {"451 DT:SPM 163 mx9", 451, "", "DT:SPM 163 mx9"},
+    {"Service unavailable", 0, "", "Service unavailable"},
+    {"5.7.1234 not a status", 0, "", "5.7.1234 not a status"},
+    {"250 2.0.0 Ok: queued as 71111424269E", 250, "2.0.0", "Ok: queued as 71111424269E"},
+    {"", 0, "", ""},
+    {"550", 550, "", ""},
+};
+
+START_TEST(test_reply)
+{
+    struct smtp_reply r;
+    const char *in = reply_cases[_i].in;
+    char *out;
+
+    smtp_reply_parse(in, strlen(in), &r);
+    ck_assert_int_eq(r.code, reply_cases[_i].code);
+    ck_assert_str_eq(r.status, reply_cases[_i].status);
+    out = malloc(r.text_len + 1);
+    smtp_reply_join(&r, out);
+    ck_assert_str_eq(out, reply_cases[_i].text);
+    free(out);
+}
+END_TEST
+
+START_TEST(test_stage_of_command)
+{
+    ck_assert_int_eq(smtp_stage_of_command("RCPT TO command)", 16), STAGE_RCPT);
+    ck_assert_int_eq(smtp_stage_of_command("end of DATA command)", 20), STAGE_EOM);
+    ck_assert_int_eq(smtp_stage_of_command("DATA command)", 13), STAGE_DATA);
+    ck_assert_int_eq(smtp_stage_of_command("MAIL FROM command)", 18), STAGE_MAIL);
+    ck_assert_int_eq(smtp_stage_of_command("EHLO", 4), STAGE_HELO);
+    ck_assert_int_eq(smtp_stage_of_command("VRFY", 4), STAGE_RCPT);
+    ck_assert_int_eq(smtp_stage_of_command("END-OF-MESSAGE", 14), STAGE_EOM);
+    ck_assert_int_eq(smtp_stage_of_command("DATAX", 5), STAGE_NONE);
+    ck_assert_int_eq(smtp_stage_of_command("ETRN", 4), STAGE_NONE);
+    ck_assert_int_eq(smtp_stage_of_command("", 0), STAGE_NONE);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- lru, strbuf, names */
+
+START_TEST(test_lru_evicts_oldest)
+{
+    struct lru *m = lru_new(3, free);
+    const char *key;
+    size_t klen;
+
+    lru_put(m, "a", 1, strdup("A"));
+    lru_put(m, "b", 1, strdup("B"));
+    lru_put(m, "c", 1, strdup("C"));
+    ck_assert_str_eq(lru_get(m, "a", 1), "A"); /* a is now the newest */
+    lru_put(m, "d", 1, strdup("D"));            /* evicts b */
+    ck_assert_ptr_null(lru_get(m, "b", 1));
+    ck_assert_uint_eq(lru_count(m), 3);
+    ck_assert_str_eq(lru_oldest(m, &key, &klen), "C");
+    lru_put(m, "c", 1, strdup("C2")); /* replaces, frees the old value */
+    ck_assert_str_eq(lru_get(m, "c", 1), "C2");
+    ck_assert_int_eq(lru_del(m, "c", 1), 1);
+    ck_assert_int_eq(lru_del(m, "c", 1), 0);
+    /* keys are bytes: an embedded NUL is part of the key */
+    lru_put(m, "h\0q1", 4, strdup("X"));
+    ck_assert_ptr_null(lru_get(m, "h\0q2", 4));
+    ck_assert_str_eq(lru_get(m, "h\0q1", 4), "X");
+    lru_free(m);
+}
+END_TEST
+
+START_TEST(test_lru_many)
+{
+    struct lru *m = lru_new(1000, free);
+    char key[32];
+
+    for (int i = 0; i < 100000; i++) {
+        int n = snprintf(key, sizeof key, "k%d", i);
+        lru_put(m, key, (size_t)n, strdup(key));
+    }
+    ck_assert_uint_eq(lru_count(m), 1000);
+    ck_assert_ptr_null(lru_get(m, "k0", 2));
+    ck_assert_str_eq(lru_get(m, "k99999", 6), "k99999");
+    lru_free(m);
+}
+END_TEST
+
+START_TEST(test_strbuf)
+{
+    struct strbuf sb = STRBUF_INIT;
+
+    ck_assert_str_eq(strbuf_str(&sb), "");
+    for (int i = 0; i < 1000; i++)
+        strbuf_printf(&sb, "%d,", i);
+    ck_assert_uint_eq(sb.len, strlen(strbuf_str(&sb)));
+    ck_assert(strncmp(strbuf_str(&sb), "0,1,2,", 6) == 0);
+    strbuf_reset(&sb);
+    strbuf_append(&sb, "a\0b", 3);
+    ck_assert_uint_eq(sb.len, 3);
+    char *p = strbuf_detach(&sb);
+    ck_assert_int_eq(p[2], 'b');
+    free(p);
+    ck_assert_uint_eq(sb.len, 0);
+    strbuf_free(&sb);
+}
+END_TEST
+
+START_TEST(test_event_names)
+{
+    for (int k = 1; k < EVENT_KIND_COUNT; k++)
+        ck_assert_int_eq(event_kind_from_name(event_kind_name((enum event_kind)k)), k);
+    for (int s = 1; s < STAGE_COUNT; s++)
+        ck_assert_int_eq(smtp_stage_from_name(smtp_stage_name((enum smtp_stage)s)), s);
+    ck_assert_int_eq(event_kind_from_name("nonsense"), EVENT_KIND_NONE);
+    ck_assert_int_eq(event_kind_from_name(NULL), EVENT_KIND_NONE);
+    ck_assert_str_eq(event_kind_name(EVENT_REJECT_WARNING), "reject_warning");
+    ck_assert_str_eq(event_direction_name(DIRECTION_OUTBOUND), "outbound");
+    ck_assert_str_eq(event_kind_name((enum event_kind)99), "");
+}
+END_TEST
+
+START_TEST(test_diag)
+{
+    struct diag d;
+    char big[3000];
+
+    ck_assert_int_eq(diag_set(&d, "%s: %d", "x", 5), -1);
+    ck_assert_str_eq(d.msg, "x: 5");
+    diag_prefix(&d, "file %s", "f");
+    ck_assert_str_eq(d.msg, "file f: x: 5");
+    memset(big, 'a', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    diag_set(&d, "%s", big);
+    diag_prefix(&d, "%s", big); /* both cut, never overflowing */
+    ck_assert_uint_eq(strlen(d.msg), DIAG_MAX - 1);
+    ck_assert_int_eq(diag_set(NULL, "ignored"), -1);
+}
+END_TEST
+
+START_TEST(test_arena)
+{
+    struct arena a = ARENA_INIT;
+
+    arena_begin(&a, 100);
+    char *x = arena_copy(&a, "hello", 3);
+    char *y = arena_copy(&a, "world", 5);
+    ck_assert_str_eq(x, "hel");
+    ck_assert_str_eq(y, "world");
+    arena_begin(&a, 10000);
+    ck_assert_str_eq(arena_copy(&a, "", 0), "");
+    arena_free(&a);
+}
+END_TEST
+
+static Suite *common_suite(void)
+{
+    Suite *s = suite_create("common");
+    TCase *tc = tcase_create("timeparse");
+
+    tcase_add_loop_test(tc, test_rfc3164, 0, sizeof rfc3164_cases / sizeof rfc3164_cases[0]);
+    tcase_add_loop_test(tc, test_iso, 0, sizeof iso_cases / sizeof iso_cases[0]);
+    tcase_add_test(tc, test_year_guess);
+    tcase_add_test(tc, test_local_zone);
+    tcase_add_test(tc, test_time_args);
+    tcase_add_test(tc, test_civil_days);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("smtp_reply");
+    tcase_add_loop_test(tc, test_reply, 0, sizeof reply_cases / sizeof reply_cases[0]);
+    tcase_add_test(tc, test_stage_of_command);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("containers");
+    tcase_add_test(tc, test_lru_evicts_oldest);
+    tcase_add_test(tc, test_lru_many);
+    tcase_add_test(tc, test_strbuf);
+    tcase_add_test(tc, test_event_names);
+    tcase_add_test(tc, test_diag);
+    tcase_add_test(tc, test_arena);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    setenv("TZ", "UTC", 1);
+    return tu_run_suite(common_suite());
+}
