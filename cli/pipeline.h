@@ -20,6 +20,7 @@ struct pipeline_options {
     int64_t year_ref_s;       /* 0: the file's mtime */
     const char *default_host; /* may be NULL */
     int64_t checkpoint_lines; /* 0: the driver's default */
+    const volatile sig_atomic_t *stop; /* set by a signal handler: finish the batch and stop */
 };
 
 /* what one run did, per file and in total */
@@ -37,6 +38,7 @@ struct pipeline_result {
     int nfiles;
     struct ingest_stats total;
     int files_failed;
+    int interrupted; /* a signal stopped the run; what was read is committed */
 };
 
 /*
