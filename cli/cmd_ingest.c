@@ -2,6 +2,7 @@
  * cmd_ingest - "rejectlens ingest": read log files into the database
  */
 #include "cli.h"
+#include "cli_rules.h"
 #include "parser.h"
 #include "pipeline.h"
 #include "timeparse.h"
@@ -20,12 +21,13 @@ static void usage(FILE *out)
     parser_names(names, sizeof names);
     fprintf(out,
             "usage: rejectlens ingest [--db PATH] [--format auto|FORMAT] [--host NAME]\n"
-            "                         [--year-ref DATE] [-q|-v] FILE...\n"
+            "                         [--year-ref DATE] [--rules FILE]... [-q|-v] FILE...\n"
             "\n"
             "Read mail logs into the database. A FILE of - is standard input. Files are\n"
             "recognised by their first bytes, not their names: a file read before is read on\n"
             "from where the last run stopped, so running twice never counts a line twice, and\n"
-            "a rotated mail.log.1 is known as the mail.log of last night.\n"
+            "a rotated mail.log.1 is known as the mail.log of last night. Each distinct\n"
+            "rejection text is classified once, by the built-in rules and the --rules files.\n"
             "\n"
             "  --db PATH        database (default: $REJECTLENS_DB, /var/lib/rejectlens/rejectlens.db\n"
             "                   for root, ~/.local/share/rejectlens/rejectlens.db otherwise)\n"
@@ -33,6 +35,7 @@ static void usage(FILE *out)
             "  --host NAME      host name to record for lines that name none\n"
             "  --year-ref DATE  the date the log ends by, for timestamps without a year\n"
             "                   (default: the file's modification time)\n"
+            "  --rules FILE     add an admin rules file to the built-in rules (repeatable)\n"
             "  -q, --quiet      print nothing but errors\n"
             "  -v, --verbose    print per-file counts and throughput\n"
             "\n"
@@ -75,12 +78,18 @@ static void print_result(const struct pipeline_result *res, int verbose, double 
 int cmd_ingest(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"db", required_argument, NULL, 'd'},      {"format", required_argument, NULL, 'f'},
-        {"host", required_argument, NULL, 'H'},    {"year-ref", required_argument, NULL, 'y'},
-        {"quiet", no_argument, NULL, 'q'},         {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+        {"db", required_argument, NULL, 'd'},
+        {"format", required_argument, NULL, 'f'},
+        {"host", required_argument, NULL, 'H'},
+        {"year-ref", required_argument, NULL, 'y'},
+        {"rules", required_argument, NULL, 'r'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
-    struct pipeline_options opt = {"auto", 0, NULL, 0, &cli_stop_requested};
+    struct pipeline_options opt = {.format = "auto", .stop = &cli_stop_requested};
+    struct rules_files files = {{NULL}, 0};
     struct pipeline_result res;
     const char *db = NULL;
     int verbose = 0, quiet = 0, c, rc;
@@ -109,6 +118,10 @@ int cmd_ingest(int argc, char **argv)
             opt.year_ref_s = us / US_PER_SEC;
             break;
         }
+        case 'r':
+            if (cli_rules_file(&files, optarg) < 0)
+                return EXIT_FATAL;
+            break;
         case 'q':
             quiet = 1;
             break;
@@ -134,8 +147,12 @@ int cmd_ingest(int argc, char **argv)
         cli_error("--format: unknown format '%s' (known: auto, %s)", opt.format, names);
         return EXIT_FATAL;
     }
-    if ((s = cli_open_store(db, STORE_READ_WRITE)) == NULL)
+    if ((opt.rules = cli_rules_load(&files)) == NULL)
         return EXIT_FATAL;
+    if ((s = cli_open_store(db, STORE_READ_WRITE)) == NULL) {
+        ruleset_free(opt.rules);
+        return EXIT_FATAL;
+    }
     cli_catch_stop_signals();
     clock_gettime(CLOCK_MONOTONIC, &t0);
     rc = pipeline_ingest(s, argv + optind, argc - optind, &opt, &res, &d);
@@ -144,6 +161,7 @@ int cmd_ingest(int argc, char **argv)
         cli_error("%s", d.msg);
         pipeline_result_free(&res);
         store_close(s);
+        ruleset_free(opt.rules);
         return EXIT_FATAL;
     }
     if (!quiet && (verbose || isatty(STDOUT_FILENO)))
@@ -156,5 +174,6 @@ int cmd_ingest(int argc, char **argv)
     rc = res.files_failed || res.interrupted ? EXIT_PROBLEMS : EXIT_OK;
     pipeline_result_free(&res);
     store_close(s);
+    ruleset_free(opt.rules);
     return rc;
 }

@@ -2,7 +2,10 @@
  * pipeline - log files into the store (see pipeline.h)
  */
 #include "pipeline.h"
+#include "classify.h"
 #include "cli.h"
+#include "lru.h"
+#include "mask.h"
 #include "reader.h"
 #include "xalloc.h"
 
@@ -14,6 +17,7 @@
 
 #define FINGERPRINT_BYTES 1024
 #define SAMPLES_PER_FILE 20
+#define REPLY_CACHE_ENTRIES 20000
 
 struct pipeline {
     struct store *store;
@@ -23,6 +27,9 @@ struct pipeline {
     int64_t samples;
     int in_txn;
     struct diag err;
+    struct ruleset *rules;
+    struct lru *replies;     /* reply key -> int64_t id in reply_texts */
+    struct strbuf tmpl, key; /* scratch for the current event */
 };
 
 static int ensure_txn(struct pipeline *p)
@@ -35,13 +42,64 @@ static int ensure_txn(struct pipeline *p)
     return 0;
 }
 
+/*
+ * reply_text_id - the reply_texts row of the event's reply: from the cache, else from the
+ * database, else classified now and added. The key holds everything a rule may look at.
+ */
+static int reply_text_id(struct pipeline *p, const struct event *ev, int64_t *id)
+{
+    struct reply_key k;
+    int64_t *cached;
+    int found;
+
+    strbuf_reset(&p->tmpl);
+    if (ev->text != NULL)
+        mask(ev->text, strlen(ev->text), &p->tmpl, NULL);
+    k.template_text = strbuf_str(&p->tmpl);
+    k.mta = ev->mta ? ev->mta : "";
+    k.kind = ev->kind;
+    k.direction = ev->direction;
+    k.stage = ev->stage;
+    k.reply_code = ev->reply_code > 0 ? ev->reply_code : 0;
+    k.status = ev->status ? ev->status : "";
+    strbuf_reset(&p->key);
+    strbuf_printf(&p->key, "%d %s %d %d %d %s", k.reply_code, k.status, (int)k.stage, (int)k.kind,
+                  (int)k.direction, k.mta);
+    strbuf_putc(&p->key, '\0');
+    strbuf_append(&p->key, k.template_text, p->tmpl.len);
+    if ((cached = lru_get(p->replies, strbuf_str(&p->key), p->key.len)) != NULL) {
+        *id = *cached;
+        return 0;
+    }
+    if ((found = store_reply_text_find(p->store, &k, id, &p->err)) < 0)
+        return -1;
+    if (!found) {
+        struct classify_input in = {k.template_text, p->tmpl.len, k.reply_code, k.status,
+                                    k.stage,         k.kind,      k.direction,  k.mta};
+        struct classification c;
+        classify(p->rules, &in, &c);
+        if (store_reply_text_add(p->store, &k, c.category_id, c.rule ? c.rule->id : NULL,
+                                 p->rules->hash, id, &p->err) < 0)
+            return -1;
+    }
+    cached = xmalloc(sizeof *cached);
+    *cached = *id;
+    lru_put(p->replies, strbuf_str(&p->key), p->key.len, cached);
+    return 0;
+}
+
 static int on_event(void *ctx, const struct event *ev)
 {
     struct pipeline *p = ctx;
+    int64_t reply_id = 0;
 
     if (ensure_txn(p) < 0)
         return -1;
-    return store_event_add(p->store, ev, p->src.id, 0, &p->err);
+    if (p->rules != NULL && ev->kind != EVENT_DELIVER &&
+        (ev->text != NULL || ev->reply_code > 0 || ev->status != NULL) &&
+        reply_text_id(p, ev, &reply_id) < 0)
+        return -1;
+    return store_event_add(p->store, ev, p->src.id, reply_id, &p->err);
 }
 
 static int on_unparsed(void *ctx, const struct log_line *ln, const char *why)
@@ -182,6 +240,8 @@ int pipeline_ingest(struct store *s, char *const *paths, int npaths,
     memset(&p, 0, sizeof p);
     memset(res, 0, sizeof *res);
     p.store = s;
+    p.rules = opt->rules;
+    p.replies = lru_new(REPLY_CACHE_ENTRIES, free);
     res->files = xcalloc((size_t)(npaths > 0 ? npaths : 1), sizeof *res->files);
     memset(&io, 0, sizeof io);
     io.format = opt->format;
@@ -271,6 +331,9 @@ int pipeline_ingest(struct store *s, char *const *paths, int npaths,
         store_rollback(s);
     store_source_free(&p.src);
     ingest_session_free(session);
+    lru_free(p.replies);
+    strbuf_free(&p.tmpl);
+    strbuf_free(&p.key);
     return rc;
 }
 

@@ -5,6 +5,12 @@
  * mail.log.1 is the mail.log read last night), resume at the offset reached before, read to the
  * end, and commit events together with the new offset and the parsers' state every batch. A
  * crash loses at most the uncommitted batch, which the next run reads again.
+ *
+ * Every event but a delivery that carries a reply (text, code or status) points at its reply
+ * text: the text is masked into a template (mask.h), and the template with the event's code,
+ * status, stage, kind, direction and MTA is looked up in a bounded cache, then in the
+ * database, and only when it is new there classified and stored. So each distinct reply text
+ * is classified once per run and once per database, and no pattern runs per event.
  */
 #ifndef REJECTLENS_PIPELINE_H
 #define REJECTLENS_PIPELINE_H
@@ -13,6 +19,7 @@
 
 #include "diag.h"
 #include "ingest.h"
+#include "rules.h"
 #include "store.h"
 
 struct pipeline_options {
@@ -21,6 +28,7 @@ struct pipeline_options {
     const char *default_host; /* may be NULL */
     int64_t checkpoint_lines; /* 0: the driver's default */
     const volatile sig_atomic_t *stop; /* set by a signal handler: finish the batch and stop */
+    struct ruleset *rules;    /* classifies each distinct reply text; NULL: leave unclassified */
 };
 
 /* what one run did, per file and in total */

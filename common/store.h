@@ -112,6 +112,28 @@ int store_event_add(struct store *s, const struct event *ev, int64_t source_id,
 int store_unparsed_add(struct store *s, int64_t source_id, int64_t offset, const char *why,
                        const char *line, size_t len, struct diag *d);
 
+/* ---------------------------------------------------------------- reclassification */
+
+/* one stored reply text with its classification (strings owned by the row) */
+struct reply_text_row {
+    int64_t id;
+    struct reply_key key; /* template_text, mta and status are owned copies */
+    char *category, *rule, *rules_hash;
+};
+
+/*
+ * store_reply_texts_next - up to max reply texts with id > after_id, in id order; with
+ * stale_hash non-NULL only those whose rules_hash differs from it (or is NULL). *rows is an
+ * array of *n rows (free with store_reply_text_rows_free).
+ */
+int store_reply_texts_next(struct store *s, int64_t after_id, const char *stale_hash, size_t max,
+                           struct reply_text_row **rows, size_t *n, struct diag *d);
+void store_reply_text_rows_free(struct reply_text_row *rows, size_t n);
+
+/* store_reply_text_classify - set a reply text's category, rule and rules hash */
+int store_reply_text_classify(struct store *s, int64_t id, const char *category, const char *rule,
+                              const char *rules_hash, struct diag *d);
+
 /* ---------------------------------------------------------------- summary */
 
 struct count_row {

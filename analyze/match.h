@@ -1,0 +1,59 @@
+/*
+ * match - the one PCRE2 wrapper: patterns compiled and JIT-compiled once, matched many times
+ *
+ * A pattern (struct rx) is compiled once, in byte mode and caseless unless it says otherwise
+ * with (?-i); JIT compilation is tried once and its failure is only noted (hardened hosts refuse
+ * executable memory: the interpreter gives the same answers, slower). Matching borrows the match
+ * data of a struct rx_scratch, one block shared by every pattern of a rule set, so that a match
+ * allocates nothing. A scratch is not thread-safe: one per thread.
+ *
+ * Ownership: rx_free and rx_scratch_free release everything (NULL is a no-op). A pattern must
+ * outlive no scratch it was sized for; rx_scratch_fit grows a scratch for a pattern.
+ */
+#ifndef REJECTLENS_MATCH_H
+#define REJECTLENS_MATCH_H
+
+#include <stddef.h>
+
+#include "diag.h"
+
+struct rx;
+struct rx_scratch;
+
+/*
+ * rx_compile - compile pattern; on failure returns -1 with "offset N: PCRE2's message" in d
+ * (the offset counts bytes of the pattern) and *out untouched
+ */
+int rx_compile(const char *pattern, struct rx **out, struct diag *d);
+void rx_free(struct rx *rx);
+
+/* rx_jit - 1 when the pattern runs JIT-compiled */
+int rx_jit(const struct rx *rx);
+
+/* rx_scratch_new - an empty scratch; rx_scratch_fit sizes it for each pattern it will serve */
+struct rx_scratch *rx_scratch_new(void);
+void rx_scratch_free(struct rx_scratch *sc);
+/* rx_scratch_fit - make sc large enough for rx's capture groups */
+void rx_scratch_fit(struct rx_scratch *sc, const struct rx *rx);
+
+/*
+ * rx_match - 1 when rx matches somewhere in s[0..n), 0 when not, -1 when the match was given up
+ * (the backtracking limit for hostile input: counted in *limit_hits of the scratch, treated as
+ * no match by callers). The captures stay in sc until the next match.
+ */
+int rx_match(const struct rx *rx, struct rx_scratch *sc, const char *s, size_t n);
+
+/* rx_limit_hits - how many matches were given up at the backtracking limit */
+unsigned long rx_limit_hits(const struct rx_scratch *sc);
+
+/*
+ * rx_named - after a successful rx_match of rx on s: the text captured by the named group
+ * `name`, as a pointer into s and a length; 0 when rx has no such group or it took no part
+ */
+int rx_named(const struct rx *rx, const struct rx_scratch *sc, const char *s, const char *name,
+             const char **val, size_t *len);
+
+/* rx_foreach_name - visit the names of rx's named groups, in PCRE2's (alphabetical) order */
+void rx_foreach_name(const struct rx *rx, void (*fn)(void *arg, const char *name), void *arg);
+
+#endif
