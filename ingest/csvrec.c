@@ -75,7 +75,7 @@ struct csvrec *csvrec_new(void)
 {
     struct csvrec *c = xcalloc(1, sizeof *c);
 
-    if (csv_init(&c->p, 0) != 0)
+    if (csv_init(&c->p, CSV_STRICT) != 0)
         abort(); /* only fails for a NULL parser */
     csv_set_space_func(&c->p, no_space);
     csv_set_term_func(&c->p, is_newline);
@@ -112,9 +112,12 @@ enum csvrec_status csvrec_feed(struct csvrec *c, const char *line, size_t len)
         c->fresh = 0;
     }
     c->done = 0;
-    /* libcsv consumes everything it is given unless memory runs out, which xrealloc excludes */
-    csv_parse(&c->p, line, len, on_field, on_record, c);
-    csv_parse(&c->p, "\n", 1, on_field, on_record, c);
+    /* libcsv stops early only on a quoting error (memory cannot run out: xrealloc) */
+    if (csv_parse(&c->p, line, len, on_field, on_record, c) != len ||
+        csv_parse(&c->p, "\n", 1, on_field, on_record, c) != 1) {
+        csvrec_reset(c);
+        return CSVREC_BAD;
+    }
     if (!c->done && c->p.pstate != 0)
         return CSVREC_MORE; /* the newline went into a quoted field */
     c->fresh = 1;

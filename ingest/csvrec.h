@@ -7,7 +7,9 @@
  * fields can be read until the next csvrec_feed() or csvrec_reset().
  *
  * Fields are kept as written: spaces are not trimmed; a quoted field loses its quotes and ""
- * becomes ". Only '\n' ends a record (a bare CR is data). A line break inside a quoted field
+ * becomes ". Only '\n' ends a record (a bare CR is data). The parser is strict: a quote inside
+ * an unquoted field, or anything but a separator after a closing quote, makes the record
+ * CSVREC_BAD (it is dropped; the next feed starts a new record). A line break inside a quoted field
  * is kept as "\n" (the reader has dropped any CR before it). Every field is NUL-terminated (a
  * NUL byte inside a field cuts it for C-string users; csvrec_field() gives the full length).
  * Fields past CSVREC_MAX_FIELDS are counted but not kept.
@@ -23,7 +25,8 @@
 
 enum csvrec_status {
     CSVREC_DONE, /* a record is complete */
-    CSVREC_MORE  /* a quoted field is open: the next line belongs to this record */
+    CSVREC_MORE, /* a quoted field is open: the next line belongs to this record */
+    CSVREC_BAD   /* the record breaks RFC 4180's quoting rules */
 };
 
 struct csvrec;

@@ -540,6 +540,11 @@ START_TEST(test_hostile)
         unparsed = feed(&h, "more text") == LINE_UNPARSED;
     ck_assert(unparsed);
     ck_assert_str_eq(h.ctx.why, "quoted field not closed within 32 lines");
+    /* quoting that breaks RFC 4180 is refused at once, not carried into the next lines */
+    ck_assert_int_eq(feed(&h, "2026-01-05T10:00:00.000Z,\"a\"b,c"), LINE_UNPARSED);
+    ck_assert_str_eq(h.ctx.why, "broken CSV quoting (RFC 4180)");
+    ck_assert_int_eq(feed(&h, "{\"EndDate\":\"2022-09-05T21:46:46Z\",\"Index\":0}"),
+                     LINE_UNPARSED);
     /* a row cut inside a quote is dropped when a new row starts */
     ck_assert_int_eq(feed(&h, "2026-01-05T10:00:00.000Z,,,,,\"MDB:1, Mailbox:"), LINE_INFO);
     nevents = 0;
