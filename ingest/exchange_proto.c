@@ -26,7 +26,8 @@
  *
  * BUGS
  *	Lines are taken in file order: a line written out of sequence is not put back in place.
- *	A held AUTH note is lost when its session is pushed out of the table.
+ *	A held AUTH note is lost when its session is pushed out of the table. When a run ends
+ *	between a note and its 535, the note is counted (without code) and the 535 is not.
  */
 #include "exchange_int.h"
 #include "scan.h"
@@ -55,7 +56,8 @@ struct xsess {
     char *remote_name; /* Send logs: the host the remote's 220 banner names */
     struct xcmd q[XS_MAX_PENDING];
     int nq;
-    int in_auth; /* after a 334: the client's lines are AUTH data */
+    int in_auth;       /* after a 334: the client's lines are AUTH data */
+    int auth_reported; /* the end of a run reported the held note: its 535 is no new event */
     char *tarpit;
     struct {
         int held;
@@ -339,6 +341,13 @@ static enum line_result on_reply(const struct pline *pl, const char *data, const
     if (r.code == 0)
         return LINE_INFO; /* not a reply: nothing waits for it */
     pop(s, &cmd);
+    if (cmd.auth && r.code != 334 && s->auth_reported) {
+        /* the previous run ended between the note and this reply and counted the note */
+        s->auth_reported = 0;
+        s->in_auth = 0;
+        free(cmd.arg);
+        return LINE_INFO;
+    }
     if (r.code == 334) {
         s->in_auth = 1;
         push_front(s, &cmd);
@@ -536,11 +545,16 @@ struct flush_arg {
 static int flush_one(void *arg, const char *key, size_t klen, void *value)
 {
     struct flush_arg *fa = arg;
+    struct xsess *s = value;
 
     (void)key;
     (void)klen;
-    if (emit_held(fa->ctx, value) < 0)
-        fa->failed = 1;
+    if (s->auth.held) {
+        /* the session may go on in the next run: its 535 must not count a second time */
+        s->auth_reported = s->nq > 0 && s->q[0].auth;
+        if (emit_held(fa->ctx, s) < 0)
+            fa->failed = 1;
+    }
     return fa->failed;
 }
 
@@ -553,8 +567,8 @@ int xproto_flush(struct exchange_state *st, struct parse_ctx *ctx)
 }
 
 /*
- * "S" key last_seq last_sig seen_command helo mail_from first_rcpt remote_name in_auth tarpit
- * nq (stage auth arg)... held ts prec offset text host program client_ip helo
+ * "S" key last_seq last_sig seen_command helo mail_from first_rcpt remote_name in_auth
+ * auth_reported tarpit nq (stage auth arg)... held ts prec offset text host program client_ip helo
  */
 static int save_one(void *arg, const char *key, size_t klen, void *value)
 {
@@ -571,6 +585,7 @@ static int save_one(void *arg, const char *key, size_t klen, void *value)
     xput(out, s->first_rcpt);
     xput(out, s->remote_name);
     xput_i(out, s->in_auth);
+    xput_i(out, s->auth_reported);
     xput(out, s->tarpit);
     xput_i(out, s->nq);
     for (int i = 0; i < s->nq; i++) {
@@ -609,10 +624,13 @@ int xproto_load_one(struct exchange_state *st, const char **pp, const char *end)
         !xget(pp, end, &s->first_rcpt) || !xget(pp, end, &s->remote_name))
         goto bad;
     s->seen_command = v != 0;
+    if (!xget_i(pp, end, &v))
+        goto bad;
+    s->in_auth = v != 0;
     if (!xget_i(pp, end, &v) || !xget(pp, end, &s->tarpit) || !xget_i(pp, end, &nq) || nq < 0 ||
         nq > XS_MAX_PENDING)
         goto bad;
-    s->in_auth = v != 0;
+    s->auth_reported = v != 0;
     for (int i = 0; i < (int)nq; i++) {
         int64_t stage, auth;
         char *arg = NULL;
