@@ -648,6 +648,35 @@ static enum line_result exchange_parse_line(void *state, struct parse_ctx *ctx,
 
 /* ------------------------------------------------------------------ detection */
 
+/*
+ * trace_row - a row of a message trace export: every field quoted, an address, a date
+ * ("2026-01-05T08:00:56.354" or "1/5/2026 8:10:36 AM"). A run that resumes such a file
+ * mid-way sees no header, and must still know the file.
+ */
+static int trace_row(const char *p, size_t n)
+{
+    size_t quoted_commas = 0;
+    int date = 0;
+
+    if (n < 20 || p[0] != '"' || p[n - 1] != '"' || memchr(p, '@', n) == NULL)
+        return 0;
+    for (size_t i = 0; i + 2 < n; i++) {
+        if (p[i] == '"' && p[i + 1] == ',' && p[i + 2] == '"') {
+            quoted_commas++;
+            const char *f = p + i + 3;
+            size_t rest = n - i - 3;
+            if (starts_with_datetime(f, rest))
+                date = 1;
+            size_t k = 0;
+            while (k < rest && k < 2 && isdigit((unsigned char)f[k]))
+                k++;
+            if (k > 0 && k < rest && f[k] == '/' && memchr(f, ' ', rest < 12 ? rest : 12))
+                date = 1;
+        }
+    }
+    return quoted_commas >= 8 && date;
+}
+
 /* exchange_sniff - header lines, rows that start "YYYY-MM-DDTHH:MM:SS[.f]Z,", trace headers */
 static int exchange_sniff(const char *line, size_t len)
 {
@@ -676,8 +705,9 @@ static int exchange_sniff(const char *line, size_t len)
                 ;
         return i + 1 < n && p[i] == 'Z' && p[i + 1] == ',';
     }
-    /* a trace export's header row */
-    if (scan_find(p, n, "origin_timestamp") != NULL || scan_find(p, n, "date_time_utc") != NULL)
+    /* a trace export's header row, or one of its rows */
+    if (scan_find(p, n, "origin_timestamp") != NULL || scan_find(p, n, "date_time_utc") != NULL ||
+        trace_row(p, n))
         return 1;
     return scan_find(p, n, "Received") != NULL && scan_find(p, n, "SenderAddress") != NULL &&
            scan_find(p, n, "RecipientAddress") != NULL && scan_find(p, n, "Status") != NULL;
