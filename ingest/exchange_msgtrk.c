@@ -625,6 +625,12 @@ enum line_result xmsgtrk_record(const struct xrow *row)
 
     const char *rcpts = xf(row, XC_RCPT), *status = xf(row, XC_RCPT_STATUS);
     const char *context = xf(row, XC_SOURCE_CONTEXT), *agent_text = NULL;
+
+    /* Get-MessageTrackingLog | Export-Csv writes a list it did not join as its type name */
+    if (rcpts != NULL && strcmp(rcpts, "System.String[]") == 0)
+        rcpts = NULL;
+    if (status != NULL && strcmp(status, "System.String[]") == 0)
+        status = NULL;
     struct span *r = NULL, *s = NULL;
     size_t nr = split_list(rcpts ? rcpts : "", &r);
     size_t ns = split_status(status ? status : "", nr, &s);

@@ -1012,6 +1012,37 @@ START_TEST(test_message_trace)
 }
 END_TEST
 
+/* Get-MessageTrackingLog | Export-Csv: the same columns under PowerShell's property names */
+START_TEST(test_tracking_export)
+{
+    struct harness h;
+
+    harness_init(&h);
+    ck_assert_int_eq(feed(&h, "\"Timestamp\",\"ClientIp\",\"ServerHostname\",\"Source\","
+                              "\"EventId\",\"InternalMessageId\",\"MessageId\",\"Recipients\","
+                              "\"RecipientStatus\",\"TotalBytes\",\"Sender\",\"ReturnPath\","
+                              "\"Directionality\""),
+                     LINE_INFO);
+    ck_assert_int_eq(feed(&h, "\"1/5/2026 10:00:00 AM\",\"\",\"EX01\",\"SMTP\",\"FAIL\","
+                              "\"88\",\"<x@y>\",\"a@b.example\",\"550 5.7.1 Unable to relay\","
+                              "\"100\",\"s@contoso.example\",\"s@contoso.example\","
+                              "\"Originating\""),
+                     LINE_EVENT);
+    ck_assert_str_eq(events[0].recipient, "a@b.example");
+    ck_assert_str_eq(events[0].status, "5.7.1");
+    ck_assert_str_eq(events[0].direction, "outbound");
+    /* a list exported without -join is its type name: no recipient is better than that */
+    ck_assert_int_eq(feed(&h, "\"1/5/2026 10:00:01 AM\",\"\",\"EX01\",\"SMTP\",\"FAIL\","
+                              "\"89\",\"<z@y>\",\"System.String[]\",\"System.String[]\","
+                              "\"100\",\"s@contoso.example\",\"s@contoso.example\","
+                              "\"Originating\""),
+                     LINE_EVENT);
+    ck_assert_str_eq(events[1].recipient, "");
+    ck_assert_int_eq(events[1].reply_code, 0);
+    harness_done(&h);
+}
+END_TEST
+
 START_TEST(test_historical_summary)
 {
     struct harness h;
@@ -1102,6 +1133,7 @@ int main(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("online");
     tcase_add_test(tc, test_message_trace);
+    tcase_add_test(tc, test_tracking_export);
     tcase_add_test(tc, test_historical_summary);
     tcase_add_loop_test(tc, test_sniff, 0, (int)(sizeof sniff_cases / sizeof sniff_cases[0]));
     suite_add_tcase(s, tc);
