@@ -34,6 +34,10 @@ struct parse_ctx {
     struct tz_cache tz;       /* for logs without a zone */
     const char *default_host; /* recorded when the log names none; may be NULL */
     const char *why;          /* set by the parser with LINE_UNPARSED: a short static reason */
+    /* source - the file being read, as named to the reader; NULL in flush. For formats whose
+     * lines mean something only under a header at the top of their file (Exchange's #Fields),
+     * so that a run that resumes mid-file finds that file's header again. */
+    const char *source;
 };
 
 struct parser_ops {
