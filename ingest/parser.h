@@ -33,6 +33,7 @@ struct parse_ctx {
     struct year_guess years;  /* for logs without a year */
     struct tz_cache tz;       /* for logs without a zone */
     const char *default_host; /* recorded when the log names none; may be NULL */
+    const char *source;       /* the path of the file being read ("-" for stdin); NULL at flush */
     const char *why;          /* set by the parser with LINE_UNPARSED: a short static reason */
 };
 
