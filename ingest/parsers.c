@@ -7,9 +7,11 @@
 #include <string.h>
 
 extern const struct parser_ops postfix_parser;
+extern const struct parser_ops exim_parser;
 
 static const struct parser_ops *const parser_table[] = {
     &postfix_parser,
+    &exim_parser,
 };
 
 #define PARSER_COUNT (sizeof parser_table / sizeof parser_table[0])
