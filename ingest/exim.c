@@ -600,6 +600,13 @@ static size_t scan_fields(const char *p, size_t n, size_t i, struct fields *f)
                 i = j;
                 continue;
             }
+            /* "ST=local_delivery (mailbox ... not a regular file)": a shadow's outcome */
+            const char *rp;
+            if (i > 0 && p[i] == '(' && (rp = scan_find(p + i, n - i, ") ")) != NULL &&
+                scan_find(p + i, (size_t)(rp - p) - i, ": ") == NULL) {
+                i = (size_t)(rp - p) + 1;
+                continue;
+            }
             return i;
         }
         int key = -1;
@@ -807,9 +814,9 @@ static size_t address_part(const char *p, size_t n, size_t *rest)
     for (size_t i = 0; i < sizeof delivery_fields / sizeof delivery_fields[0]; i++)
         if ((w = scan_find(p + start, end - start, delivery_fields[i])) != NULL)
             end = (size_t)(w - p);
-    if ((w = scan_find(p + start, end - start, " defer (")) != NULL)
-        end = (size_t)(w - p);
     if ((w = scan_find(p + start, end - start, " routing defer (")) != NULL)
+        end = (size_t)(w - p);
+    if ((w = scan_find(p + start, end - start, " defer (")) != NULL)
         end = (size_t)(w - p);
     /* ": " ends the address too, unless quoted ("|cmd \"a : b\"") or in <"x: y"@z> */
     for (size_t i = start, angle = 0, quote = 0; i + 1 < end; i++) {
@@ -1023,6 +1030,11 @@ static enum line_result handle_delivery(struct exim_state *st, struct parse_ctx 
             i = read_hostspec(p, n, i + 3, &h, &sep);
             if (ev->relay == NULL)
                 ev->relay = relay_of(st, &h);
+            if (!sep) { /* "H=h [ip]:port I=[ip]:port: message" */
+                struct fields more;
+                i = scan_fields(p, n, i, &more);
+                sep = more.sep;
+            }
             i = sep ? skip_sp(p, n, i) : n;
         } else if (i + 1 < n && p[i] == ':' && p[i + 1] == ' ') {
             i += 2;
@@ -1119,6 +1131,7 @@ static const struct {
     {"DKIM", STAGE_EOM, ARG_KEEP},
     {"NOTQUIT", STAGE_NONE, ARG_KEEP},
     {"QUIT", STAGE_NONE, ARG_KEEP},
+    {"XCLIENT", STAGE_NONE, ARG_FROM_HOST},
 };
 
 /* take_target - an address or name at p[i..n): "<a>" or a bare word up to ": "; returns end */
@@ -1384,12 +1397,20 @@ static enum line_result handle_other(struct exim_state *st, struct ex_line *xl, 
 {
     struct event *ev = &xl->ev;
     struct fields f;
-    size_t i = scan_fields(p, n, 0, &f), ident_len = i;
+    size_t i = scan_fields(p, n, 0, &f), ident_len = 0;
     const char *r = p + i, *w;
     size_t rn = n - i;
+    char ident[512];
 
-    while (ident_len > 0 && p[ident_len - 1] == ' ')
-        ident_len--;
+    /* the client's identity, shared by the lines of one connection: H= and U= */
+    for (int k = 0; k < 2; k++) {
+        const struct span *v = &f.v[k == 0 ? K_H : K_U];
+        if (v->p != NULL && ident_len + v->n + 1 < sizeof ident) {
+            memcpy(ident + ident_len, v->p, v->n);
+            ident_len += v->n;
+            ident[ident_len++] = '\0';
+        }
+    }
     /* the identity fields of an inbound line */
     apply_client(st, &f.host, ev);
     apply_sender(st, &f, ev);
@@ -1401,7 +1422,7 @@ static enum line_result handle_other(struct exim_state *st, struct ex_line *xl, 
     if (scan_prefix(r, rn, "rejected ") || scan_prefix(r, rn, "temporarily rejected ") ||
         (rn == 8 && memcmp(r, "rejected", 8) == 0)) {
         parse_rejected(st, xl, p, n, i, NULL, 0);
-        verify_enrich(st, xl, p, ident_len);
+        verify_enrich(st, xl, ident, ident_len);
         if (f.has[K_SPF] && ev->text != NULL && strchr(ev->text, ':') == NULL) {
             /* "F=<a> SPF=fail rejected RCPT <b>": the SPF verdict is the only reason given */
             char *t = arena_alloc(&st->a, strlen(ev->text) + 6 + f.v[K_SPF].n);
@@ -1412,7 +1433,7 @@ static enum line_result handle_other(struct exim_state *st, struct ex_line *xl, 
     }
     if (scan_prefix(r, rn, "sender verify fail for ") ||
         scan_prefix(r, rn, "sender verify defer for ")) {
-        remember_verify(st, xl, p, ident_len, r, rn);
+        remember_verify(st, xl, ident, ident_len, r, rn);
         return LINE_INFO;
     }
     if (scan_prefix(r, rn, "RCPT ") && (w = scan_find(r, rn, ": discarded by ")) != NULL) {
@@ -1795,9 +1816,35 @@ static int tag_at(const char *p, size_t n, size_t i, struct ex_wrap *w)
     return 1;
 }
 
+/* wrap_from - fill w from a syslog header whose tag is Exim's */
+static void wrap_from(struct ex_wrap *w, const struct syslog_header *h)
+{
+    w->ct = h->ct;
+    w->has_ts = 1;
+    w->host = h->host;
+    w->host_len = h->host_len;
+    w->tag = h->tag;
+    w->tag_len = h->tag_len;
+    w->msg = h->msg;
+    w->msg_len = h->msg_len;
+    w->pid = h->pid;
+}
+
+/* is_program_tag - a syslog tag of another program: "postfix/smtpd[1]:", "dovecot[2]:" */
+static int is_program_tag(const struct syslog_header *h)
+{
+    if (is_exim_tag(h->tag, h->tag_len) || h->tag_len == 0 || !isalpha((unsigned char)h->tag[0]))
+        return 0;
+    for (size_t i = 0; i < h->tag_len; i++)
+        if (!isalnum((unsigned char)h->tag[i]) && strchr("-_./", h->tag[i]) == NULL)
+            return 0;
+    return h->pid >= 0 || memchr(h->tag, '/', h->tag_len) != NULL;
+}
+
 /*
  * parse_wrapper - a syslog wrapper around an Exim line: "<syslog header> exim[pid]: msg", or
- * without a syslog timestamp "host exim[pid]: msg" / "exim[pid]: msg". 1 when wrapped.
+ * without a syslog timestamp "host exim[pid]: msg" / "exim[pid]: msg". 1 when wrapped, -1
+ * for another program's syslog line, 0 for neither (a plain Exim line, or no header at all).
  */
 static int parse_wrapper(const char *p, size_t n, struct ex_wrap *w)
 {
@@ -1808,36 +1855,25 @@ static int parse_wrapper(const char *p, size_t n, struct ex_wrap *w)
     if (n > 0 && (isalpha((unsigned char)p[0]) || p[0] == '<') &&
         syslog_parse_header(p, n, &h) == 0) {
         if (!is_exim_tag(h.tag, h.tag_len))
-            return 0;
-        w->ct = h.ct;
-        w->has_ts = 1;
-        w->host = h.host;
-        w->host_len = h.host_len;
-        w->tag = h.tag;
-        w->tag_len = h.tag_len;
-        w->msg = h.msg;
-        w->msg_len = h.msg_len;
-        w->pid = h.pid;
+            return -1;
+        wrap_from(w, &h);
         return 1;
     }
     if (n > 19 && isdigit((unsigned char)p[0])) {
-        /* "2019-10-22 03:39:17 host exim[29786]: ..." (RFC 3339 or space-separated); the
-           tag is within the first words, so most Exim lines are told apart by one search */
-        if (scan_find(p, n < 160 ? n : 160, " exim") == NULL)
+        /* "2019-10-22 03:39:17 host exim[29786]: ..." (RFC 3339 or space-separated). An
+           Exim line has no "tag[pid]:" or "a/b:" word: one bounded search rules most out */
+        size_t lim = n < 160 ? n : 160;
+        const char *c = scan_find(p, lim, ": ");
+        if (c == NULL || (c[-1] != ']' && scan_find(p, (size_t)(c - p), "/") == NULL &&
+                          scan_find(p, lim, " exim") == NULL))
             return 0;
-        if (syslog_parse_header(p, n, &h) == 0 && is_exim_tag(h.tag, h.tag_len)) {
-            w->ct = h.ct;
-            w->has_ts = 1;
-            w->host = h.host;
-            w->host_len = h.host_len;
-            w->tag = h.tag;
-            w->tag_len = h.tag_len;
-            w->msg = h.msg;
-            w->msg_len = h.msg_len;
-            w->pid = h.pid;
+        if (syslog_parse_header(p, n, &h) != 0)
+            return 0;
+        if (is_exim_tag(h.tag, h.tag_len)) {
+            wrap_from(w, &h);
             return 1;
         }
-        return 0;
+        return is_program_tag(&h) ? -1 : 0;
     }
     if (tag_at(p, n, 0, w))
         return 1;
@@ -1968,7 +2004,7 @@ static int exim_sniff(const char *line, size_t len)
     struct ex_prefix px;
     struct ex_wrap w;
 
-    if (parse_wrapper(line, len, &w))
+    if (parse_wrapper(line, len, &w) == 1)
         return 1;
     if (len > 19 && isdigit((unsigned char)line[0]) && parse_prefix(line, len, &px) == 0) {
         struct syslog_header h;
@@ -2019,8 +2055,14 @@ static enum line_result exim_parse_line(void *state, struct parse_ctx *ctx,
         st->source_log = log_of(ctx->source);
         st->in_entry = 0;
     }
-    if (parse_wrapper(p, n, &w))
+    switch (parse_wrapper(p, n, &w)) {
+    case 1:
         return handle_wrapped(st, ctx, ln, &w);
+    case -1:
+        return LINE_FOREIGN;
+    default:
+        break;
+    }
     if (n > 19 && isdigit((unsigned char)p[0]))
         return parse_entry(st, ctx, p, n, ln->offset, NULL, NULL, 0, NULL, 0, -1, st->source_log);
     if (st->in_entry) /* rejectlog headers, continuation lines of an entry */
