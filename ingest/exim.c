@@ -654,6 +654,21 @@ static size_t scan_fields(const char *p, size_t n, size_t i, struct fields *f)
     return i;
 }
 
+/* span_size - the decimal number S= gives, -1 when it is not one (tests write "S=sss") */
+static int64_t span_size(struct span s)
+{
+    int64_t v = 0;
+
+    if (s.n == 0 || s.n > 18)
+        return -1;
+    for (size_t i = 0; i < s.n; i++) {
+        if (!isdigit((unsigned char)s.p[i]))
+            return -1;
+        v = v * 10 + (s.p[i] - '0');
+    }
+    return v;
+}
+
 static const char *span_copy(struct exim_state *st, struct span s)
 {
     return s.p != NULL ? arena_copy(&st->a, s.p, s.n) : NULL;
@@ -922,8 +937,8 @@ static enum line_result handle_arrival(struct exim_state *st, struct ex_line *xl
     memset(m, 0, sizeof *m);
     m->size = -1;
     m->sender = xstrndup(snd, sn);
-    if (f.has[K_S] && f.v[K_S].n > 0 && isdigit((unsigned char)f.v[K_S].p[0]))
-        m->size = strtoll(f.v[K_S].p, NULL, 10);
+    if (f.has[K_S])
+        m->size = span_size(f.v[K_S]);
     if (f.host.name.n)
         m->client_name = xstrndup(f.host.name.p, f.host.name.n);
     if (f.host.helo.n)
@@ -986,8 +1001,8 @@ static enum line_result handle_delivery(struct exim_state *st, struct parse_ctx 
         ev->sender = span_copy(st, f.v[K_P]); /* the return path */
     if (f.host.ip.n > 0 || f.host.name.n > 0)
         ev->relay = relay_of(st, &f.host);
-    if (f.has[K_S] && f.v[K_S].n > 0 && isdigit((unsigned char)f.v[K_S].p[0]))
-        ev->size = strtoll(f.v[K_S].p, NULL, 10);
+    if (f.has[K_S])
+        ev->size = span_size(f.v[K_S]);
 
     if (flag == '>' || flag == '-' || flag == 'c' || flag == 'N') {
         /* "=> :blackhole: <a> R=r" and "=> blackhole (RCPT ACL discarded recipients)" */
@@ -1414,8 +1429,8 @@ static enum line_result handle_other(struct exim_state *st, struct ex_line *xl, 
     /* the identity fields of an inbound line */
     apply_client(st, &f.host, ev);
     apply_sender(st, &f, ev);
-    if (f.has[K_S] && f.v[K_S].n > 0 && isdigit((unsigned char)f.v[K_S].p[0]))
-        ev->size = strtoll(f.v[K_S].p, NULL, 10);
+    if (f.has[K_S])
+        ev->size = span_size(f.v[K_S]);
 
     if (f.sep) /* "H=host [ip]: SMTP error ...", a remote's answer on one attempt */
         return LINE_INFO;
