@@ -168,6 +168,21 @@ struct ex_line {
 
 /* -------------------------------------------------------------------- small helpers */
 
+/* find_lit - first occurrence of lit[0..m) in p[0..n), or NULL (scan_find with a known length) */
+static const char *find_lit(const char *p, size_t n, const char *lit, size_t m)
+{
+    while (n >= m) {
+        const char *c = memchr(p, lit[0], n - m + 1);
+        if (c == NULL)
+            return NULL;
+        if (memcmp(c, lit, m) == 0)
+            return c;
+        n -= (size_t)(c - p) + 1;
+        p = c + 1;
+    }
+    return NULL;
+}
+
 static size_t skip_sp(const char *p, size_t n, size_t i)
 {
     while (i < n && p[i] == ' ')
@@ -182,9 +197,20 @@ static size_t tok_end(const char *p, size_t n, size_t i)
     return i;
 }
 
+/* ASCII classes without the locale tables: the hot path asks these per byte */
+static int is_digit(int c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static int is_alnum(int c)
+{
+    return is_digit(c) || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
 static int is_id_char(int c)
 {
-    return isalnum(c) != 0;
+    return is_alnum(c);
 }
 
 /* msgid_len - length of an Exim message id at p (16 or 23 characters), 0 when none */
@@ -491,6 +517,21 @@ enum field_key { K_H, K_I, K_U, K_F, K_A, K_P, K_S, K_R, K_T, K_C, K_ID, K_SPF, 
 
 static const char *const field_names[K_COUNT] = {"H", "I", "U", "F",  "A",   "P",    "S",
                                                  "R", "T", "C", "id", "SPF", "DMARC"};
+static const size_t field_len[K_COUNT] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 3, 5};
+
+/* field_key - the K_ index of a field name, -1 for one we do not keep */
+static int field_key(const char *k, size_t n)
+{
+    if (n == 1) {
+        static const char one[] = "HIUFAPSRTC";
+        const char *c = memchr(one, k[0], sizeof one - 1);
+        return c ? (int)(c - one) : -1;
+    }
+    for (int x = K_ID; x < K_COUNT; x++)
+        if (field_len[x] == n && memcmp(field_names[x], k, n) == 0)
+            return x;
+    return -1;
+}
 
 struct fields {
     struct span v[K_COUNT];
@@ -592,7 +633,7 @@ static size_t scan_fields(const char *p, size_t n, size_t i, struct fields *f)
             f->sep = 1;
             return skip_sp(p, n, i + 1);
         }
-        while (k < n && (isalnum((unsigned char)p[k]) || p[k] == '_'))
+        while (k < n && (is_alnum((unsigned char)p[k]) || p[k] == '_'))
             k++;
         if (k == i || k >= n || p[k] != '=') {
             j = tok_end(p, n, i);
@@ -609,10 +650,7 @@ static size_t scan_fields(const char *p, size_t n, size_t i, struct fields *f)
             }
             return i;
         }
-        int key = -1;
-        for (int x = 0; x < K_COUNT; x++)
-            if (strlen(field_names[x]) == k - i && memcmp(field_names[x], p + i, k - i) == 0)
-                key = x;
+        int key = field_key(p + i, k - i);
         v = k + 1;
         if (key == K_H) {
             int sep;
@@ -662,7 +700,7 @@ static int64_t span_size(struct span s)
     if (s.n == 0 || s.n > 18)
         return -1;
     for (size_t i = 0; i < s.n; i++) {
-        if (!isdigit((unsigned char)s.p[i]))
+        if (!is_digit((unsigned char)s.p[i]))
             return -1;
         v = v * 10 + (s.p[i] - '0');
     }
@@ -688,17 +726,25 @@ static void apply_client(struct exim_state *st, const struct hostspec *h, struct
 /* relay_of - "name[ip]:port" of a host spec */
 static const char *relay_of(struct exim_state *st, const struct hostspec *h)
 {
-    size_t n = h->name.n + h->ip.n + h->port.n + 4;
-    char *out;
+    char *out, *o;
 
     if (h->name.n == 0 && h->ip.n == 0)
         return NULL;
     if (h->ip.n == 0)
         return arena_copy(&st->a, h->name.p, h->name.n);
-    out = arena_alloc(&st->a, n);
-    snprintf(out, n + 1, "%.*s[%.*s]%s%.*s", (int)h->name.n, h->name.p ? h->name.p : "",
-             (int)h->ip.n, h->ip.p ? h->ip.p : "", h->port.n ? ":" : "", (int)h->port.n,
-             h->port.p ? h->port.p : "");
+    o = out = arena_alloc(&st->a, h->name.n + h->ip.n + h->port.n + 3);
+    if (h->name.n > 0)
+        memcpy(o, h->name.p, h->name.n), o += h->name.n;
+    *o++ = '[';
+    memcpy(o, h->ip.p, h->ip.n);
+    o += h->ip.n;
+    *o++ = ']';
+    if (h->port.n > 0) {
+        *o++ = ':';
+        memcpy(o, h->port.p, h->port.n);
+        o += h->port.n;
+    }
+    *o = '\0';
     return out;
 }
 
@@ -711,16 +757,19 @@ static void apply_sender(struct exim_state *st, const struct fields *f, struct e
 
 /* ------------------------------------------------------------ outcome texts */
 
+#define LIT(s) s, sizeof s - 1
+
 static const struct {
     const char *marker;
+    size_t len;
     int is_error; /* a remote reply follows the command */
 } after_markers[] = {
-    {"error from remote mail server after ", 1},
-    {"LMTP error after ", 1},
-    {"PRDR error after ", 1},
-    {"SMTP timeout after ", 0},
-    {"LMTP timeout after ", 0},
-    {"in response to ", 0},
+    {LIT("error from remote mail server after "), 1},
+    {LIT("LMTP error after "), 1},
+    {LIT("PRDR error after "), 1},
+    {LIT("SMTP timeout after "), 0},
+    {LIT("LMTP timeout after "), 0},
+    {LIT("in response to "), 0},
 };
 
 /* command_stage - the stage of a command as Exim names it after "after "/"in response to " */
@@ -774,10 +823,10 @@ static int starts_connection_error(const char *p, size_t n)
 static void apply_outcome(struct exim_state *st, const char *p, size_t n, struct event *ev)
 {
     for (size_t m = 0; m < sizeof after_markers / sizeof after_markers[0]; m++) {
-        const char *w = scan_find(p, n, after_markers[m].marker);
+        const char *w = find_lit(p, n, after_markers[m].marker, after_markers[m].len);
         if (w == NULL)
             continue;
-        size_t c = (size_t)(w - p) + strlen(after_markers[m].marker);
+        size_t c = (size_t)(w - p) + after_markers[m].len;
         ev->stage = command_stage(p + c, n - c);
         if (!after_markers[m].is_error)
             break;
@@ -808,44 +857,53 @@ static void apply_outcome(struct exim_state *st, const char *p, size_t n, struct
 
 /* ----------------------------------------------------------- the address part */
 
-static const char *const delivery_fields[] = {" F=", " P=<", " Q=", " R=", " T=", " H=", " S="};
-
 /*
  * address_part - the end of "addr [(parents)] [<top>]" after a delivery flag at p[0..n):
- * the first field tag, or " defer (" on a deferral, or the ": " / " : " separator,
- * whichever comes first (a leading ":blackhole:"-style pseudo address is skipped). Without
- * any of them the address is the first word. *rest gets where the line goes on.
+ * the first field tag (" F=", " P=<", " Q=", " R=", " T=", " H=", " S="), or " defer (" /
+ * " routing defer (" on a deferral, or the ": " / " : " separator outside quotes and angle
+ * brackets, whichever comes first (a leading ":blackhole:"-style pseudo address is skipped).
+ * Without any of them the address is the first word. *rest gets where the line goes on.
  */
 static size_t address_part(const char *p, size_t n, size_t *rest)
 {
-    size_t end = n, start = 0;
-    const char *w;
+    size_t end = n, start = 0, i;
+    int angle = 0, quote = 0;
 
     if (n > 1 && p[0] == ':') {
         const char *c = memchr(p + 1, ':', n - 1);
         if (c != NULL)
             start = (size_t)(c - p) + 1;
     }
-    for (size_t i = 0; i < sizeof delivery_fields / sizeof delivery_fields[0]; i++)
-        if ((w = scan_find(p + start, end - start, delivery_fields[i])) != NULL)
-            end = (size_t)(w - p);
-    if ((w = scan_find(p + start, end - start, " routing defer (")) != NULL)
-        end = (size_t)(w - p);
-    if ((w = scan_find(p + start, end - start, " defer (")) != NULL)
-        end = (size_t)(w - p);
-    /* ": " ends the address too, unless quoted ("|cmd \"a : b\"") or in <"x: y"@z> */
-    for (size_t i = start, angle = 0, quote = 0; i + 1 < end; i++) {
-        if (p[i] == '\\') {
+    for (i = start; i + 1 < n; i++) {
+        char c = p[i];
+        if (c == '\\') {
             i++;
-        } else if (p[i] == '"') {
+        } else if (c == '"') {
             quote = !quote;
-        } else if (!quote && p[i] == '<') {
+        } else if (quote) {
+            continue;
+        } else if (c == '<') {
             angle = 1;
-        } else if (!quote && p[i] == '>') {
+        } else if (c == '>') {
             angle = 0;
-        } else if (!quote && !angle && p[i] == ':' && p[i + 1] == ' ') {
+        } else if (c == ':' && p[i + 1] == ' ' && !angle) {
             end = i;
             break;
+        } else if (c == ' ') {
+            /* the fields start with a space: " R=", " T=", ... or " defer (" */
+            if (i + 3 < n && p[i + 2] == '=' && strchr("FPQRTHS", p[i + 1]) != NULL &&
+                (p[i + 1] != 'P' || p[i + 3] == '<')) {
+                end = i;
+                break;
+            }
+            if (scan_prefix(p + i, n - i, " defer (")) {
+                end = i;
+                break;
+            }
+            if (scan_prefix(p + i, n - i, " routing defer (")) {
+                end = i;
+                break;
+            }
         }
     }
     if (end == n && n > 0 && p[n - 1] == ':')
@@ -1078,7 +1136,9 @@ static enum line_result handle_delivery(struct exim_state *st, struct parse_ctx 
     }
 
     /* a recipient's last deferral explains its final failure */
-    size_t k = ev->recipient != NULL ? defer_key(st, xl->host, ev->queue_id, ev->recipient) : 0;
+    size_t k = ev->recipient != NULL && (flag == '*' || flag == '=')
+                   ? defer_key(st, xl->host, ev->queue_id, ev->recipient)
+                   : 0;
     if (flag == '*' && is_expiry(ev->text)) {
         const char *last = k ? lru_get(st->defers, st->key, k) : NULL;
         ev->kind = EVENT_EXPIRE;
@@ -1097,7 +1157,7 @@ static enum line_result handle_delivery(struct exim_state *st, struct parse_ctx 
         size_t tl = strlen(ev->text);
         lru_put(st->defers, st->key, k,
                 xstrndup(ev->text, tl < EX_MAX_REASON ? tl : EX_MAX_REASON));
-    } else if (k != 0 && flag != '=') {
+    } else if (k != 0) { /* the recipient failed for good: its deferral is spent */
         lru_del(st->defers, st->key, k);
     }
     m = message_get(st, xl->host, ev->queue_id, 0);
@@ -1265,7 +1325,8 @@ static void parse_rejected(struct exim_state *st, struct ex_line *xl, const char
     i = skip_sp(p, n, verb_end);
     for (k = 0; k < sizeof reject_whats / sizeof reject_whats[0]; k++) {
         size_t wl = strlen(reject_whats[k].word);
-        if (scan_prefix(p + i, n - i, reject_whats[k].word) &&
+        if (i + wl <= n && p[i] == reject_whats[k].word[0] &&
+            memcmp(p + i, reject_whats[k].word, wl) == 0 &&
             (i + wl == n || p[i + wl] == ' ' || p[i + wl] == ':')) {
             what = (int)k;
             break;
@@ -1628,10 +1689,10 @@ static int parse_prefix(const char *p, size_t n, struct ex_prefix *px)
         return -1;
     px->has_ts = 1;
     i = skip_sp(p, n, i);
-    if (i + 2 < n && p[i] == '[' && isdigit((unsigned char)p[i + 1])) {
+    if (i + 2 < n && p[i] == '[' && is_digit((unsigned char)p[i + 1])) {
         size_t j = i + 1;
         long pid = 0;
-        while (j < n && isdigit((unsigned char)p[j]) && j - i < 12)
+        while (j < n && is_digit((unsigned char)p[j]) && j - i < 12)
             pid = pid * 10 + (p[j++] - '0');
         if (j < n && p[j] == ']' && (j + 1 == n || p[j + 1] == ' ')) {
             px->pid = pid;
@@ -1655,10 +1716,10 @@ static void parse_prefix_nots(const char *p, size_t n, struct ex_prefix *px)
 
     memset(px, 0, sizeof *px);
     px->pid = -1;
-    if (n > 2 && p[0] == '[' && isdigit((unsigned char)p[1])) {
+    if (n > 2 && p[0] == '[' && is_digit((unsigned char)p[1])) {
         size_t j = 1;
         long pid = 0;
-        while (j < n && isdigit((unsigned char)p[j]) && j < 12)
+        while (j < n && is_digit((unsigned char)p[j]) && j < 12)
             pid = pid * 10 + (p[j++] - '0');
         if (j < n && p[j] == ']' && (j + 1 == n || p[j + 1] == ' ')) {
             px->pid = pid;
@@ -1814,7 +1875,7 @@ static int tag_at(const char *p, size_t n, size_t i, struct ex_wrap *w)
     if (j < n && p[j] == '[') {
         long pid = 0;
         size_t d = ++j;
-        while (j < n && isdigit((unsigned char)p[j]) && j - d < 10)
+        while (j < n && is_digit((unsigned char)p[j]) && j - d < 10)
             pid = pid * 10 + (p[j++] - '0');
         if (j == d || j >= n || p[j] != ']')
             return 0;
@@ -1874,7 +1935,7 @@ static int parse_wrapper(const char *p, size_t n, struct ex_wrap *w)
         wrap_from(w, &h);
         return 1;
     }
-    if (n > 19 && isdigit((unsigned char)p[0])) {
+    if (n > 19 && is_digit((unsigned char)p[0])) {
         /* "2019-10-22 03:39:17 host exim[29786]: ..." (RFC 3339 or space-separated). An
            Exim line has no "tag[pid]:" or "a/b:" word: one bounded search rules most out */
         size_t lim = n < 160 ? n : 160;
@@ -1909,12 +1970,12 @@ static size_t split_marker(const char *p, size_t n, int *part, int *total, char 
 
     if (n < 6 || p[0] != '[')
         return 0;
-    while (i < n && isdigit((unsigned char)p[i]) && a < 10000)
+    while (i < n && is_digit((unsigned char)p[i]) && a < 10000)
         a = a * 10 + (p[i++] - '0');
     if (i >= n || (p[i] != '/' && p[i] != '\\') || a == 0)
         return 0;
     *sep = p[i++];
-    while (i < n && isdigit((unsigned char)p[i]) && b < 10000)
+    while (i < n && is_digit((unsigned char)p[i]) && b < 10000)
         b = b * 10 + (p[i++] - '0');
     if (i + 1 >= n || p[i] != ']' || p[i + 1] != ' ' || b < a)
         return 0;
@@ -2021,7 +2082,7 @@ static int exim_sniff(const char *line, size_t len)
 
     if (parse_wrapper(line, len, &w) == 1)
         return 1;
-    if (len > 19 && isdigit((unsigned char)line[0]) && parse_prefix(line, len, &px) == 0) {
+    if (len > 19 && is_digit((unsigned char)line[0]) && parse_prefix(line, len, &px) == 0) {
         struct syslog_header h;
         /* "2024-01-05 10:00:00 host postfix/smtpd[1]: ..." is another program's syslog */
         return syslog_parse_header(line, len, &h) != 0 || px.id != NULL;
@@ -2078,7 +2139,7 @@ static enum line_result exim_parse_line(void *state, struct parse_ctx *ctx,
     default:
         break;
     }
-    if (n > 19 && isdigit((unsigned char)p[0]))
+    if (n > 19 && is_digit((unsigned char)p[0]))
         return parse_entry(st, ctx, p, n, ln->offset, NULL, NULL, 0, NULL, 0, -1, st->source_log);
     if (st->in_entry) /* rejectlog headers, continuation lines of an entry */
         return LINE_INFO;

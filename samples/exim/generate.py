@@ -4,7 +4,8 @@
     generate.py --samples DIR              the committed sample set: mainlog, rejectlog,
                                            mail.log (syslog-wrapped, second host),
                                            expected-events.tsv, golden.args, SHAPES.md
-    generate.py --lines N --seed S -o FILE a realistic mainlog of N lines (streamed)
+    generate.py --lines N --seed S -o FILE a realistic mainlog of N lines (streamed);
+                                           --old-ids for the Exim 4.96 line format
 
 Everything is invented by this script (Python 3 standard library only) and deterministic for
 a given seed. The logs follow the line grammar of Exim 4.9x (see
@@ -996,13 +997,13 @@ def syslog_sample(out, rng, start):
         out.add(text, shape, e)
 
 
-def write_bench(path, lines, seed):
+def write_bench(path, lines, seed, old_ids=False):
     rng = random.Random(seed)
     start = days_from_civil(2026, 1, 5) * 86400
     with open(path, "w", encoding="utf-8", newline="\n", buffering=1 << 20) as f:
         out = Out(os.path.basename(path), stream=f)
         sim = Sim(rng, out, None, bench=True, start=start)
-        sim.era = 1
+        sim.era = 0 if old_ids else 1
         while out.count < lines:
             sim.step()
     print("%s: %d lines" % (path, out.count), file=sys.stderr)
@@ -1014,11 +1015,14 @@ def main():
     ap.add_argument("--lines", type=int, help="lines of a benchmark mainlog")
     ap.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     ap.add_argument("-o", metavar="FILE", help="where the benchmark mainlog goes")
+    ap.add_argument("--old-ids", action="store_true",
+                    help="benchmark log as Exim 4.96 writes it by default: 16-character ids, "
+                         "no +pid, no +millisec (what Debian 12's eximstats can read)")
     a = ap.parse_args()
     if a.samples:
         write_samples(a.samples, a.seed)
     elif a.lines and a.o:
-        write_bench(a.o, a.lines, a.seed)
+        write_bench(a.o, a.lines, a.seed, a.old_ids)
     else:
         ap.error("give --samples DIR, or --lines N -o FILE")
 
