@@ -770,6 +770,7 @@ static const struct {
     {LIT("SMTP timeout after "), 0},
     {LIT("LMTP timeout after "), 0},
     {LIT("in response to "), 0},
+    {LIT("timeout while connected to "), 2}, /* older: "... to host [ip] after CMD" */
 };
 
 /* command_stage - the stage of a command as Exim names it after "after "/"in response to " */
@@ -806,7 +807,8 @@ static int starts_connection_error(const char *p, size_t n)
 {
     static const char *const errs[] = {"Connection refused",  "Connection timed out",
                                        "No route to host",    "Network is unreachable",
-                                       "Host is unreachable", "Connection reset by peer"};
+                                       "Host is unreachable", "Connection reset by peer",
+                                       "Operation timed out"}; /* BSD's ETIMEDOUT */
 
     for (size_t i = 0; i < sizeof errs / sizeof errs[0]; i++)
         if (scan_prefix(p, n, errs[i]))
@@ -827,8 +829,14 @@ static void apply_outcome(struct exim_state *st, const char *p, size_t n, struct
         if (w == NULL)
             continue;
         size_t c = (size_t)(w - p) + after_markers[m].len;
+        if (after_markers[m].is_error == 2) {
+            const char *a = find_lit(p + c, n - c, "] after ", 8);
+            if (a == NULL)
+                continue;
+            c = (size_t)(a - p) + 8;
+        }
         ev->stage = command_stage(p + c, n - c);
-        if (!after_markers[m].is_error)
+        if (after_markers[m].is_error != 1)
             break;
         size_t e = command_end(p, n, c);
         if (e >= n) {

@@ -99,12 +99,13 @@ static void compile_all(void)
     compile(&re_blackhole, "^:blackhole: <([^>]*)>");
     compile(&re_first, "^([^ ]+)( ([^ ]+))?");
     compile(&re_marker, "(error from remote mail server after|LMTP error after|PRDR error after|"
-                        "SMTP timeout after|LMTP timeout after|in response to) (pipelined )?"
+                        "SMTP timeout after|LMTP timeout after|in response to|"
+                        "timeout while connected to [^ ]+ \\[[^]]*\\] after) (pipelined )?"
                         "(RCPT TO|MAIL FROM|DATA|end of data|sending data block|"
                         "initial connection|HELO|EHLO|STARTTLS|AUTH|QUIT)");
     compile(&re_connerr, "(defer \\([^)]*\\)|:) (Connection refused|Connection timed out|"
                          "No route to host|Network is unreachable|Host is unreachable|"
-                         "Connection reset by peer)");
+                         "Connection reset by peer|Operation timed out)");
     compile(&re_remote_code, "(error from remote mail server|LMTP error|PRDR error) after "
                              "[^:]*(:<[^>]*>)?[^:]*: (host [^ ]+ \\[[^]]*\\]: )?"
                              "([245][0-9][0-9])[ -]");

@@ -310,6 +310,14 @@ static const struct line_case {
           "[127.0.0.1]: SMTP timeout after MAIL FROM:<s@example.org>",
      LINE_EVENT, "defer", "outbound", "mail", "1vAbCd-000Ef1-Gh", "", "", "k@example.com", 0, "",
      "Connection timed out: SMTP timeout after MAIL FROM:<s@example.org>"},
+    /* older Exim names the host inside the text; BSD's strerror for a timeout */
+    {T ID "== q@example.ru R=dnslookup T=remote_smtp defer (60): Operation timed out: SMTP timeout "
+          "while connected to mx.example.ru [192.0.2.49] after end of data (4151 bytes written)",
+     LINE_EVENT, "defer", "outbound", "eom", "1vAbCd-000Ef1-Gh", "", "", "q@example.ru", 0, "",
+     NULL},
+    {T ID "== r@example.ru R=dnslookup T=remote_smtp defer (60): Operation timed out", LINE_EVENT,
+     "defer", "outbound", "connect", "1vAbCd-000Ef1-Gh", "", "", "r@example.ru", 0, "",
+     "Operation timed out"},
     {T ID "== l@example.com R=usery T=appendfile defer (-22): mailbox is full (MTA-imposed quota "
           "exceeded while writing to /var/mail/l)",
      LINE_EVENT, "defer", "outbound", "", "1vAbCd-000Ef1-Gh", "", "", "l@example.com", 0, "", NULL},
