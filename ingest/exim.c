@@ -24,7 +24,7 @@
  *	    =>  ->  >>  delivery (deliver); "=> :blackhole:" and "=> blackhole (... discarded
  *	        recipients)" are discard, and so is "*>" (delivery suppressed by -N)
  *	    **  failure (bounce); "retry timeout exceeded" and the "failing for a long time"
- *	        cut-offs are expire, with the message's last deferral appended to the text
+ *	        cut-offs are expire, with that recipient's last deferral appended to the text
  *	    ==  deferral (defer)
  *	    removed by / cancelled by timeout_frozen_after: discard / expire of the message
  *	    rejected ... (ACL and built-in), refused connection, dropped by ACL, SMTP call
@@ -66,8 +66,14 @@
  * BUGS
  *	A cutthrough delivery (">>") is logged before its arrival and so has no sender unless
  *	the line carries P=<...>. An address whose local part holds spaces or ": " (possible
- *	only quoted) can be cut short. Syslog parts of one entry are reassembled per process
- *	and not saved between runs.
+ *	only quoted, or a pipe command) can be cut short. Syslog parts of one entry are
+ *	reassembled per process and not saved between runs. The fingerprint table remembers
+ *	at least the last 262144 rejections (at most twice that): a server that refuses more
+ *	between the reading of a mainlog and of its rejectlog counts the oldest copies twice.
+ *	A paniclog read from standard input is taken for a mainlog (its name is unknown).
+ *	Exim has no "fakereject" kind of event: "(=" is reported as reject_warning, the kind
+ *	of a refusal that was not enforced. Frozen messages are not events; only
+ *	"cancelled by timeout_frozen_after" (expire) and "removed by" (discard) are.
  *
  * SEE ALSO
  *	shared/docs/formats/exim.md; Exim's src/deliver.c (post_process_one, string_log_address),
@@ -162,8 +168,6 @@ struct ex_line {
     enum ex_log log;
     const char *text; /* the entry's first line, from the Exim timestamp (or rest) on */
     size_t text_len;
-    const char *rest; /* after the prefix */
-    size_t rest_len;
 };
 
 /* -------------------------------------------------------------------- small helpers */
@@ -183,6 +187,7 @@ static const char *find_lit(const char *p, size_t n, const char *lit, size_t m)
     return NULL;
 }
 
+/* skip_sp - the index of the first non-space at or after i */
 static size_t skip_sp(const char *p, size_t n, size_t i)
 {
     while (i < n && p[i] == ' ')
@@ -190,6 +195,7 @@ static size_t skip_sp(const char *p, size_t n, size_t i)
     return i;
 }
 
+/* tok_end - the index of the space that ends the word at i (or n) */
 static size_t tok_end(const char *p, size_t n, size_t i)
 {
     while (i < n && p[i] != ' ')
@@ -269,6 +275,7 @@ static size_t find_sep(const char *p, size_t n, size_t i)
     return n;
 }
 
+/* free_message, free_split - the tables' value destructors */
 static void free_message(void *p)
 {
     struct ex_message *m = p;
@@ -305,6 +312,7 @@ static size_t make_key(struct exim_state *st, const char *a, const char *b, size
     return al + 1 + blen;
 }
 
+/* message_get - what the arrival of host's message id said; created when asked, else NULL */
 static struct ex_message *message_get(struct exim_state *st, const char *host, const char *id,
                                       int create)
 {
@@ -322,6 +330,7 @@ static struct ex_message *message_get(struct exim_state *st, const char *host, c
     return m;
 }
 
+/* message_forget - the message left the queue: drop what its arrival said */
 static void message_forget(struct exim_state *st, const char *host, const char *id)
 {
     size_t k = make_key(st, host, id, strlen(id));
@@ -404,6 +413,7 @@ static uint64_t mix64(uint64_t x)
     return x;
 }
 
+/* dd_find - the slot of (fp, kind) in t (open addressing, linear probing), or NULL */
 static struct dd_entry *dd_find(struct dd_table *t, uint64_t fp, uint8_t kind)
 {
     if (t->cap == 0)
@@ -431,6 +441,7 @@ static struct dd_entry *dd_insert(struct dd_table *t, uint64_t fp, uint8_t kind)
     return &t->slots[i];
 }
 
+/* dd_grow - double t's slots (1024 to start with) and rehash */
 static void dd_grow(struct dd_table *t)
 {
     struct dd_table bigger = {NULL, t->cap ? t->cap * 2 : 1024, 0};
@@ -707,6 +718,7 @@ static int64_t span_size(struct span s)
     return v;
 }
 
+/* span_copy - an arena copy of a field's value, NULL for a field not in the line */
 static const char *span_copy(struct exim_state *st, struct span s)
 {
     return s.p != NULL ? arena_copy(&st->a, s.p, s.n) : NULL;
@@ -803,6 +815,7 @@ static size_t command_end(const char *p, size_t n, size_t i)
     return sep;
 }
 
+/* starts_connection_error - p starts with an OS error of the TCP connect */
 static int starts_connection_error(const char *p, size_t n)
 {
     static const char *const errs[] = {"Connection refused",  "Connection timed out",
@@ -1818,8 +1831,6 @@ static enum line_result parse_entry(struct exim_state *st, struct parse_ctx *ctx
         xl.ev.queue_id = arena_copy(&st->a, px.id, px.id_len);
     p = px.rest;
     n = px.rest_len;
-    xl.rest = p;
-    xl.rest_len = n;
 
     int forget = 0;
     char flag = flag_of(p, n);
@@ -1863,6 +1874,7 @@ struct ex_wrap {
     long pid;
 };
 
+/* is_exim_tag - a syslog tag of Exim's: "exim", "exim4", ... */
 static int is_exim_tag(const char *t, size_t n)
 {
     return n >= 4 && memcmp(t, "exim", 4) == 0;
@@ -2007,6 +2019,7 @@ static size_t split_key(struct exim_state *st, const struct ex_wrap *w)
     return w->host_len + 1 + (size_t)pl;
 }
 
+/* parse_split - parse the reassembled first line of a split syslog entry */
 static enum line_result parse_split(struct exim_state *st, struct parse_ctx *ctx,
                                     struct ex_split *s)
 {
@@ -2083,6 +2096,8 @@ static enum ex_log log_of(const char *path)
     return LOG_MAIN;
 }
 
+/* exim_sniff - an Exim line, plain (a timestamp not followed by another program's syslog tag) or
+ * wrapped */
 static int exim_sniff(const char *line, size_t len)
 {
     struct ex_prefix px;
@@ -2098,6 +2113,7 @@ static int exim_sniff(const char *line, size_t len)
     return 0;
 }
 
+/* exim_create - empty tables; the fingerprint generations grow on first use */
 static void *exim_create(void)
 {
     struct exim_state *st = xcalloc(1, sizeof *st);
@@ -2110,6 +2126,7 @@ static void *exim_create(void)
     return st;
 }
 
+/* exim_destroy - free everything (NULL is a no-op) */
 static void exim_destroy(void *p)
 {
     struct exim_state *st = p;
@@ -2126,6 +2143,11 @@ static void exim_destroy(void *p)
     free(st);
 }
 
+/*
+ * exim_parse_line - one line of a mainlog, rejectlog, paniclog or syslog: a syslog line is
+ * unwrapped (other programs' lines are foreign), an Exim entry is parsed, a line without a
+ * timestamp continues the entry before it (or is unparsed when there is none)
+ */
 static enum line_result exim_parse_line(void *state, struct parse_ctx *ctx,
                                         const struct log_line *ln)
 {
@@ -2161,6 +2183,7 @@ struct flush_arg {
     int failed;
 };
 
+/* flush_split - a split entry whose parts stopped coming is parsed as far as it goes */
 static int flush_split(void *arg, const char *key, size_t klen, void *value)
 {
     struct flush_arg *fa = arg;
@@ -2176,6 +2199,7 @@ static int flush_split(void *arg, const char *key, size_t klen, void *value)
     return fa->failed;
 }
 
+/* exim_flush - the input ended: parse what split entries hold, then forget them */
 static int exim_flush(void *state, struct parse_ctx *ctx)
 {
     struct exim_state *st = state;
@@ -2209,11 +2233,13 @@ static void put_field(struct strbuf *out, const char *s, size_t n)
     strbuf_append(out, s, n);
 }
 
+/* put_str - put_field of a NUL-terminated string (or "-") */
 static void put_str(struct strbuf *out, const char *s)
 {
     put_field(out, s, s ? strlen(s) : 0);
 }
 
+/* save_one, save_defer - one "R" / "E" record */
 static int save_one(void *arg, const char *key, size_t klen, void *value)
 {
     struct strbuf *out = arg;
@@ -2243,6 +2269,7 @@ static int save_defer(void *arg, const char *key, size_t klen, void *value)
     return 0;
 }
 
+/* put_le, get_le - n bytes of v, little-endian */
 static void put_le(unsigned char *b, uint64_t v, int n)
 {
     for (int i = 0; i < n; i++)
@@ -2258,6 +2285,7 @@ static uint64_t get_le(const unsigned char *b, int n)
     return v;
 }
 
+/* exim_save_state - the messages, the deferrals, and the fingerprints of the last two days */
 static void exim_save_state(void *state, struct strbuf *out)
 {
     struct exim_state *st = state;
@@ -2310,6 +2338,7 @@ static int get_field(const char **pp, const char *end, const char **s, size_t *n
     return 1;
 }
 
+/* load_fingerprints - the "D" blob back into the table; records of an unknown kind are skipped */
 static void load_fingerprints(struct exim_state *st, const char *blob, size_t len)
 {
     const unsigned char *b = (const unsigned char *)blob;
@@ -2323,6 +2352,7 @@ static void load_fingerprints(struct exim_state *st, const char *blob, size_t le
     }
 }
 
+/* exim_load_state - what exim_save_state wrote; stops quietly at the first malformed record */
 static void exim_load_state(void *state, const char *data, size_t len)
 {
     struct exim_state *st = state;
