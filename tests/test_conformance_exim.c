@@ -216,7 +216,7 @@ static enum smtp_stage word_stage(const char *w)
 
 /* the arrivals seen so far in this file: id -> sender */
 #define MAX_IDS 4096
-static char ids[MAX_IDS][32], id_senders[MAX_IDS][256];
+static char ids[MAX_IDS][64], id_senders[MAX_IDS][256];
 static int nids;
 
 static const char *sender_of(const char *id)
