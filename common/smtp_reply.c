@@ -107,6 +107,7 @@ enum smtp_stage smtp_stage_of_command(const char *p, size_t n)
         {"RCPT", STAGE_RCPT},          {"MAIL", STAGE_MAIL},       {"end of DATA", STAGE_EOM},
         {"END-OF-MESSAGE", STAGE_EOM}, {"DATA", STAGE_DATA},       {"BDAT", STAGE_DATA},
         {"EHLO", STAGE_HELO},          {"HELO", STAGE_HELO},       {"LHLO", STAGE_HELO},
+        {"STARTTLS", STAGE_HELO}, /* part of the greeting: after EHLO, before MAIL */
         {"VRFY", STAGE_RCPT},          {"CONNECT", STAGE_CONNECT}, {"initial", STAGE_CONNECT},
         {"header", STAGE_HEADER},      {"body", STAGE_BODY},
     };

@@ -697,8 +697,9 @@ static enum smtp_stage text_stage(const char *p, size_t n)
         return smtp_stage_of_command(w + 13, n - (size_t)(w + 13 - p));
     if ((w = scan_find(p, n, " while sending ")) != NULL) {
         w += 15;
-        if (scan_prefix(w, n - (size_t)(w - p), "message body") ||
-            scan_prefix(w, n - (size_t)(w - p), "end of data"))
+        if (scan_prefix(w, n - (size_t)(w - p), "message body"))
+            return STAGE_DATA;
+        if (scan_prefix(w, n - (size_t)(w - p), "end of data"))
             return STAGE_EOM;
         return smtp_stage_of_command(w, n - (size_t)(w - p));
     }

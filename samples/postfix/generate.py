@@ -164,7 +164,8 @@ def delivery_stage(text):
         return 'eom'
     if 'in reply to DATA command' in text or 'while sending message body' in text:
         return 'data'
-    if 'in reply to HELO command' in text or 'in reply to EHLO command' in text:
+    if ('in reply to HELO command' in text or 'in reply to EHLO command' in text
+            or 'in reply to STARTTLS command' in text):
         return 'helo'
     if ('initial server greeting' in text or 'refused to talk to me' in text
             or text.startswith('connect to ') or ': connect to ' in text):
