@@ -149,9 +149,8 @@ int cmd_summary(int argc, char **argv)
     if (sum.nsamples > 0) {
         printf("\nunparsed lines (first %zu)\n", sum.nsamples);
         for (size_t i = 0; i < sum.nsamples; i++) {
-            const char *base = strrchr(sum.samples[i].source, '/');
-            printf("  %s@%lld (%s): ", base ? base + 1 : sum.samples[i].source,
-                   (long long)sum.samples[i].offset, sum.samples[i].reason);
+            printf("  %s@%lld (%s): ", sum.samples[i].source, (long long)sum.samples[i].offset,
+                   sum.samples[i].reason);
             print_safe(sum.samples[i].line, sum.samples[i].line_len, 160);
             putchar('\n');
         }
