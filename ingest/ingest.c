@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#define SNIFF_LINES 64
+#define SNIFF_LINES              64
 #define DEFAULT_CHECKPOINT_LINES 200000
 
 struct parser_slot {
