@@ -23,7 +23,7 @@
 #include "event.h"
 #include "strbuf.h"
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 enum store_mode {
     STORE_READ_WRITE, /* create if missing, migrate */
@@ -51,25 +51,37 @@ struct store_source {
     int64_t id;
     char *path;
     int64_t dev, inode;
-    int64_t size;   /* bytes of the stream when last seen */
+    int64_t size;   /* bytes of the (decompressed) stream when last seen */
     int64_t offset; /* bytes fully ingested */
     char fingerprint[65];
     int64_t fp_len; /* bytes the fingerprint covers */
     char format[32];
     int64_t lines, events, info_lines, foreign_lines, unparsed_lines;
-    char last_seen[32];
+    char first_seen[32], last_seen[32];
+    int64_t file_size;    /* bytes of the file on disk when last seen (compressed: the archive) */
+    int64_t mtime_ns;     /* its modification time */
+    char compression[16]; /* gzip, bzip2, xz, zstd; "" when read as it is */
+    int at_end;           /* compressed: read to the end of its stream, nothing can follow */
 };
 
 /*
- * store_source_find_by_fingerprint - the source whose first fp_len bytes hash to the same
- * fingerprint as `head` does; candidates are tried in the order last seen. Returns 1 and fills
- * *out (free with store_source_free), 0 when none matches.
+ * store_source_find - the source whose first fp_len bytes hash to the same fingerprint as
+ * `head` does; candidates are tried in the order last seen. Returns 1 and fills *out (free
+ * with store_source_free), 0 when none matches.
  */
 int store_source_find(struct store *s, const unsigned char *head, size_t head_len,
                       struct store_source *out, struct diag *d);
+/* store_source_find_file - the source last seen with this device and inode; 1 found, 0 not */
+int store_source_find_file(struct store *s, int64_t dev, int64_t inode, struct store_source *out,
+                           struct diag *d);
+/*
+ * store_sources_list - every source, most recently seen first: *out is an array of *n (free
+ * each with store_source_free, then the array)
+ */
+int store_sources_list(struct store *s, struct store_source **out, size_t *n, struct diag *d);
 /* store_source_add - a new source; out->id is set */
 int store_source_add(struct store *s, struct store_source *src, struct diag *d);
-/* store_source_update - write back path, dev, inode, size, offset, fingerprint, format, counts */
+/* store_source_update - write back everything but the id and first_seen; last_seen is now */
 int store_source_update(struct store *s, const struct store_source *src, struct diag *d);
 void store_source_free(struct store_source *src);
 

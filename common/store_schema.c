@@ -91,8 +91,7 @@ static const char schema_v1[] =
     ");";
 
 /* name_table - "CREATE TABLE t (code INTEGER PRIMARY KEY, name TEXT)" filled from a namer */
-static void name_table(struct strbuf *sql, const char *table, int count,
-                       const char *(*namer)(int))
+static void name_table(struct strbuf *sql, const char *table, int count, const char *(*namer)(int))
 {
     strbuf_printf(sql, "CREATE TABLE %s (code INTEGER PRIMARY KEY, name TEXT NOT NULL);", table);
     for (int i = 0; i < count; i++)
@@ -163,8 +162,35 @@ static int migrate_to_1(struct store *s, struct diag *d)
     return rc;
 }
 
+/*
+ * migrate_to_2 - cron-grade operation: what a source file looked like on disk when last seen
+ * (so that an unchanged archive read to its end is not decompressed again), its compression,
+ * and the scheduled reports sent (never twice for one period)
+ */
+static int migrate_to_2(struct store *s, struct diag *d)
+{
+    static const char sql[] =
+        "ALTER TABLE sources ADD COLUMN file_size INTEGER;"
+        "ALTER TABLE sources ADD COLUMN mtime_ns INTEGER;"
+        "ALTER TABLE sources ADD COLUMN compression TEXT;"
+        "ALTER TABLE sources ADD COLUMN at_end INTEGER NOT NULL DEFAULT 0;"
+        "CREATE INDEX sources_file ON sources(dev, inode);"
+        "CREATE TABLE report_runs ("
+        "  name TEXT NOT NULL,"
+        "  period_start TEXT NOT NULL,"
+        "  period_end TEXT NOT NULL,"
+        "  state TEXT NOT NULL,"
+        "  started TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),"
+        "  finished TEXT,"
+        "  PRIMARY KEY (name, period_start)"
+        ");";
+
+    return store_exec(s, sql, d);
+}
+
 static int (*const migrations[])(struct store *, struct diag *) = {
     migrate_to_1,
+    migrate_to_2,
 };
 
 int store_migrate(struct store *s, int from_version, struct diag *d)
