@@ -15,21 +15,23 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: rejectlens classify [--db PATH] [--config FILE] [--rules FILE]... [--all] [-q]\n"
-            "\n"
-            "Classify again the distinct reply texts in the database whose classification\n"
-            "came from other rules than the ones in effect now (the built-in rules, the\n"
-            "configuration's rules files and the --rules files), or all of them with --all. Events are not touched: they point at\n"
-            "their reply text, so every report sees the new categories at once.\n"
-            "\n"
-            "  --db PATH      database (see rejectlens ingest --help)\n"
-            "  --config FILE  configuration: its database and rules files\n"
-            "  --rules FILE   add an admin rules file (repeatable)\n"
-            "  --all          classify every reply text, not only the stale ones\n"
-            "  -q, --quiet    print nothing but errors\n"
-            "\n"
-            "Exit status: 0 ok, 2 could not run.\n");
+    fprintf(
+        out,
+        "usage: rejectlens classify [--db PATH] [--config FILE] [--rules FILE]... [--all] [-q]\n"
+        "\n"
+        "Classify again the distinct reply texts in the database whose classification\n"
+        "came from other rules than the ones in effect now (the built-in rules, the\n"
+        "configuration's rules files and the --rules files), or all of them with --all. Events are "
+        "not touched: they point at\n"
+        "their reply text, so every report sees the new categories at once.\n"
+        "\n"
+        "  --db PATH      database (see rejectlens ingest --help)\n"
+        "  --config FILE  configuration: its database and rules files\n"
+        "  --rules FILE   add an admin rules file (repeatable)\n"
+        "  --all          classify every reply text, not only the stale ones\n"
+        "  -q, --quiet    print nothing but errors\n"
+        "\n"
+        "Exit status: 0 ok, 2 could not run.\n");
 }
 
 static int same(const char *a, const char *b)
@@ -79,9 +81,12 @@ int cmd_classify(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"config", required_argument, NULL, 'C'},
-        {"db", required_argument, NULL, 'd'}, {"rules", required_argument, NULL, 'r'},
-        {"all", no_argument, NULL, 'a'},      {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},     {NULL, 0, NULL, 0},
+        {"db", required_argument, NULL, 'd'},
+        {"rules", required_argument, NULL, 'r'},
+        {"all", no_argument, NULL, 'a'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     struct rules_files files = {{NULL}, 0};
     const char *db = NULL;

@@ -76,12 +76,9 @@ static void rules_list(struct ruleset *rs, int categories)
 int cmd_rules(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"config", required_argument, NULL, 'C'},
-        {"rules", required_argument, NULL, 'r'},
-        {"strict", no_argument, NULL, 's'},
-        {"categories", no_argument, NULL, 'c'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"config", required_argument, NULL, 'C'}, {"rules", required_argument, NULL, 'r'},
+        {"strict", no_argument, NULL, 's'},       {"categories", no_argument, NULL, 'c'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
     };
     struct rules_files files = {{NULL}, 0};
     int strict = 0, categories = 0, c, rc;

@@ -85,7 +85,8 @@ static int query_int(struct store *s, const char *sql, int64_t *out, struct diag
     else
         *out = 0;
     sqlite3_finalize(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(s, rc, "reading the database header", d);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0
+                                                 : fail(s, rc, "reading the database header", d);
 }
 
 int store_schema_version(struct store *s, int *version, struct diag *d)
@@ -102,8 +103,8 @@ int store_open(const char *path, enum store_mode mode, int busy_ms, struct store
                struct diag *d)
 {
     struct store *s = xcalloc(1, sizeof *s);
-    int flags = mode == STORE_READ_ONLY ? SQLITE_OPEN_READONLY
-                                        : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    int flags = mode != STORE_READ_WRITE ? SQLITE_OPEN_READONLY
+                                         : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
     int64_t app_id, tables;
     int version, rc;
 
@@ -112,7 +113,7 @@ int store_open(const char *path, enum store_mode mode, int busy_ms, struct store
     s->busy_ms = busy_ms;
     rc = sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
-        if (mode == STORE_READ_ONLY && (rc & 0xff) == SQLITE_CANTOPEN)
+        if (mode != STORE_READ_WRITE && (rc & 0xff) == SQLITE_CANTOPEN)
             diag_set(d, "%s: no database there (run 'rejectlens ingest' first, or give --db)",
                      path);
         else
@@ -126,8 +127,7 @@ int store_open(const char *path, enum store_mode mode, int busy_ms, struct store
         store_schema_version(s, &version, d) < 0)
         goto fail;
     if (app_id != STORE_APPLICATION_ID && (app_id != 0 || tables > 0)) {
-        diag_set(d, "%s: not a rejectlens database (it holds other data); give another --db",
-                 path);
+        diag_set(d, "%s: not a rejectlens database (it holds other data); give another --db", path);
         goto fail;
     }
     if (version > STORE_SCHEMA_VERSION) {
@@ -137,8 +137,8 @@ int store_open(const char *path, enum store_mode mode, int busy_ms, struct store
                  path, version, STORE_SCHEMA_VERSION);
         goto fail;
     }
-    if (mode == STORE_READ_ONLY) {
-        if (version < STORE_SCHEMA_VERSION) {
+    if (mode != STORE_READ_WRITE) {
+        if (mode == STORE_READ_ONLY && version < STORE_SCHEMA_VERSION) {
             diag_set(d,
                      "%s: schema version %d is older than %d; run 'rejectlens db migrate' to "
                      "upgrade it",
@@ -368,4 +368,14 @@ int store_stmt_readonly(struct store_stmt *st)
 int64_t store_last_insert_id(struct store *s)
 {
     return sqlite3_last_insert_rowid(s->db);
+}
+
+int64_t store_changes(struct store *s)
+{
+    return sqlite3_changes64(s->db);
+}
+
+int store_in_txn(const struct store *s)
+{
+    return s->in_txn;
 }

@@ -16,6 +16,7 @@
 #ifndef REJECTLENS_STORE_H
 #define REJECTLENS_STORE_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,6 +29,7 @@
 enum store_mode {
     STORE_READ_WRITE, /* create if missing, migrate */
     STORE_READ_ONLY,  /* must exist and be current */
+    STORE_INSPECT,    /* read-only, any schema version up to the current one (db check) */
 };
 
 struct store;
@@ -183,5 +185,70 @@ struct store_summary {
 int store_summary(struct store *s, int64_t since_us, int64_t until_us, size_t max_samples,
                   struct store_summary *out, struct diag *d);
 void store_summary_free(struct store_summary *sum);
+
+/* ---------------------------------------------------------------- prune (store_prune.c) */
+
+struct store_prune_result {
+    int64_t events;      /* events deleted */
+    int64_t reply_texts; /* reply texts no event points at any more, deleted */
+    int64_t samples;     /* unparsed-line samples of sources not seen since the cutoff */
+};
+
+/*
+ * store_prune - delete the events with ts < before_us, in batches of their own transactions
+ * (an admin's query waits for one batch at most; a crash keeps what was deleted), then the
+ * reply texts no event points at and the samples of sources not seen since. The sources stay:
+ * their offsets keep lines already read from being read again. `stop` (may be NULL) is looked
+ * at between batches. 0 (counts in *out, also when stopped), or -1 with d set.
+ */
+int store_prune(struct store *s, int64_t before_us, const volatile sig_atomic_t *stop,
+                struct store_prune_result *out, struct diag *d);
+
+/* ---------------------------------------------------------------- check (store_check.c) */
+
+struct store_check {
+    int version; /* PRAGMA user_version */
+    int64_t application_id;
+    char journal_mode[16];
+    char *integrity; /* "ok", or the problems SQLite found, one per line (owned) */
+    int64_t events, reply_texts, unclassified, sources, unparsed_samples, report_runs;
+    int64_t first_us, last_us; /* span of the events; 0 when none */
+    int64_t page_size, pages, free_pages;
+};
+
+/*
+ * store_check - PRAGMA integrity_check (or quick_check when !full), the schema version and
+ * the counts of every table. Works on an older schema (STORE_INSPECT): tables it lacks count
+ * -1. 0, or -1 with d set when the database cannot be read at all.
+ */
+int store_check(struct store *s, int full, struct store_check *out, struct diag *d);
+void store_check_free(struct store_check *c);
+
+/* ------------------------------------------------------ scheduled reports (store_schedule.c) */
+
+enum report_run_state {
+    REPORT_RUN_NONE,    /* not sent (no row) */
+    REPORT_RUN_SENDING, /* a run began sending it, and did not say how it ended */
+    REPORT_RUN_SENT,
+    REPORT_RUN_UNKNOWN, /* a run died while sending it; an admin was told */
+};
+
+/*
+ * A scheduled report is remembered per name and period: "sending" is written (and committed)
+ * before the report is made and sent, "sent" after. A row left in "sending" means a run died
+ * while sending: the mail may have gone out, so it is not sent again (never twice); the next
+ * run says so once and marks it "unknown".
+ */
+int store_report_run_get(struct store *s, const char *name, const char *period_start,
+                         enum report_run_state *state, struct diag *d);
+/* store_report_run_begin - record "sending" for the period (its own transaction) */
+int store_report_run_begin(struct store *s, const char *name, const char *period_start,
+                           const char *period_end, struct diag *d);
+/*
+ * store_report_run_end - how the attempt ended: SENT or UNKNOWN are recorded; NONE forgets it,
+ * so that a later run tries again
+ */
+int store_report_run_end(struct store *s, const char *name, const char *period_start,
+                         enum report_run_state outcome, struct diag *d);
 
 #endif
