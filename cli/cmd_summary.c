@@ -11,19 +11,20 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: rejectlens summary [--db PATH] [--config FILE] [--since T] [--until T]\n"
-                 "                          [--samples N]\n"
-                 "\n"
-                 "Print what the database holds: events by kind, direction, reply code, enhanced\n"
-                 "status and cause, and how the log lines were read (with samples of the lines\n"
-                 "that could not be). Times: 2026-01-31, '2026-01-31 14:00', today, yesterday,\n"
-                 "7d, 24h; --until of a bare date includes that day.\n"
-                 "\n"
-                 "  --db PATH     database (see rejectlens ingest --help)\n"
-                 "  --config FILE configuration, for its database\n"
-                 "  --since T     count events at or after T\n"
-                 "  --until T     count events before T\n"
-                 "  --samples N   unparsed lines to show (default 5)\n");
+    fprintf(out,
+            "usage: rejectlens summary [--db PATH] [--config FILE] [--since T] [--until T]\n"
+            "                          [--samples N]\n"
+            "\n"
+            "Print what the database holds: events by kind, direction, reply code, enhanced\n"
+            "status and cause, and how the log lines were read (with samples of the lines\n"
+            "that could not be). Times: 2026-01-31, '2026-01-31 14:00', today, yesterday,\n"
+            "7d, 24h; --until of a bare date includes that day.\n"
+            "\n"
+            "  --db PATH     database (see rejectlens ingest --help)\n"
+            "  --config FILE configuration, for its database\n"
+            "  --since T     count events at or after T\n"
+            "  --until T     count events before T\n"
+            "  --samples N   unparsed lines to show (default 5)\n");
 }
 
 /* print_safe - write a log-derived string without control characters (a terminal is no sink
@@ -71,12 +72,9 @@ static int64_t sum_rows(const struct count_table *t)
 int cmd_summary(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"config", required_argument, NULL, 'C'},
-        {"db", required_argument, NULL, 'd'},
-        {"since", required_argument, NULL, 's'},
-        {"until", required_argument, NULL, 'u'},
-        {"samples", required_argument, NULL, 'n'},
-        {"help", no_argument, NULL, 'h'},
+        {"db", required_argument, NULL, 'd'},      {"since", required_argument, NULL, 's'},
+        {"until", required_argument, NULL, 'u'},   {"samples", required_argument, NULL, 'n'},
+        {"config", required_argument, NULL, 'C'},  {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *db = NULL, *since = NULL, *until = NULL;

@@ -81,12 +81,14 @@ int store_summary(struct store *s, int64_t since, int64_t until, size_t max_samp
         "JOIN event_kinds k ON k.code = e.kind JOIN event_directions d ON d.code = e.direction "
         "WHERE e.ts >= ?1 AND e.ts < ?2 GROUP BY e.kind, e.direction "
         "ORDER BY e.kind, e.direction";
-    static const char q_code[] = "SELECT coalesce(reply_code, '(none)'), count(*) FROM events "
-                                 "WHERE ts >= ?1 AND ts < ?2 AND kind NOT IN (?3, ?4) "
-                                 "GROUP BY reply_code ORDER BY count(*) DESC, reply_code";
-    static const char q_status[] = "SELECT coalesce(status, '(none)'), count(*) FROM events "
-                                   "WHERE ts >= ?1 AND ts < ?2 AND kind NOT IN (?3, ?4) "
-                                   "GROUP BY status ORDER BY count(*) DESC, status";
+    static const char q_code[] =
+        "SELECT coalesce(reply_code, '(none)'), count(*) FROM events "
+        "WHERE ts >= ?1 AND ts < ?2 AND kind NOT IN (?3, ?4) "
+        "GROUP BY reply_code ORDER BY count(*) DESC, reply_code";
+    static const char q_status[] =
+        "SELECT coalesce(status, '(none)'), count(*) FROM events "
+        "WHERE ts >= ?1 AND ts < ?2 AND kind NOT IN (?3, ?4) "
+        "GROUP BY status ORDER BY count(*) DESC, status";
     static const char q_category[] =
         "SELECT coalesce(r.category, '(not classified)'), count(*) FROM events e "
         "LEFT JOIN reply_texts r ON r.id = e.reply_text_id "
