@@ -17,9 +17,12 @@ int store_report_run_get(struct store *s, const char *name, const char *period_s
         return -1;
     store_bind_text(st, 1, name);
     store_bind_text(st, 2, period_start);
-    if ((rc = store_step(s, st, d)) == 1)
-        *state =
-            strcmp(store_column_text(st, 0), "sent") == 0 ? REPORT_RUN_SENT : REPORT_RUN_SENDING;
+    if ((rc = store_step(s, st, d)) == 1) {
+        const char *t = store_column_text(st, 0);
+        *state = strcmp(t, "sent") == 0      ? REPORT_RUN_SENT
+                 : strcmp(t, "unknown") == 0 ? REPORT_RUN_UNKNOWN
+                                             : REPORT_RUN_SENDING;
+    }
     store_reset(st);
     return rc < 0 ? -1 : 0;
 }
