@@ -15,8 +15,11 @@
 #include "store_internal.h"
 #include "xalloc.h"
 
+#include <errno.h>
 #include <sqlite3.h>
 #include <stdio.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <string.h>
 
 #define STORE_MAX_CACHED 96
@@ -35,6 +38,27 @@ struct store {
     struct cached_stmt cache[STORE_MAX_CACHED];
     size_t ncache;
 };
+
+/*
+ * at_size_limit - 1 when a file size limit (ulimit -f) is set and the database or its WAL has
+ * grown to it: the reason of a write error SQLite reports without an errno
+ */
+static int at_size_limit(const char *path)
+{
+    static const char *const suffix[] = {"", "-wal", "-journal"};
+    struct rlimit rl;
+    char file[4200];
+    struct stat sb;
+
+    if (getrlimit(RLIMIT_FSIZE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+        return 0;
+    for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
+        snprintf(file, sizeof file, "%s%s", path, suffix[i]);
+        if (stat(file, &sb) == 0 && (rlim_t)sb.st_size + 65536 >= rl.rlim_cur)
+            return 1;
+    }
+    return 0;
+}
 
 /* fail - record SQLite's complaint, in words an admin can act on */
 static int fail(struct store *s, int rc, const char *what, struct diag *d)
@@ -58,8 +82,17 @@ static int fail(struct store *s, int rc, const char *what, struct diag *d)
                         msg);
     case SQLITE_CANTOPEN:
         return diag_set(d, "%s: cannot open database (%s)", s->path, msg);
-    case SQLITE_IOERR:
-        return diag_set(d, "%s: I/O error while %s (%s)", s->path, what, msg);
+    case SQLITE_IOERR: {
+        int e = s->db ? sqlite3_system_errno(s->db) : 0;
+        if (e == 0 && at_size_limit(s->path))
+            e = EFBIG; /* SQLite keeps no errno of a failed write; the limit explains it */
+        if (e == EFBIG)
+            return diag_set(d, "%s: file size limit reached while %s (%s; nothing after the last "
+                               "commit was kept)",
+                            s->path, what, strerror(e));
+        return diag_set(d, "%s: I/O error while %s (%s%s%s)", s->path, what, msg, e ? ": " : "",
+                        e ? strerror(e) : "");
+    }
     default:
         return diag_set(d, "%s: %s: %s", s->path, what, msg);
     }

@@ -136,7 +136,8 @@ long tu_postfix_log(const char *path, long steps, long window)
 
     ck_assert_msg(f != NULL, "cannot write %s", path);
     for (long t = 0; t < steps + window; t++) {
-        long sec = t * 3, h = sec / 3600 % 24, m = sec / 60 % 60, s = sec % 60, day = 2 + sec / 86400;
+        long sec = t * 3, h = sec / 3600 % 24, m = sec / 60 % 60, s = sec % 60,
+             day = 2 + sec / 86400;
         char ts[64];
         snprintf(ts, sizeof ts, "2026-03-%02ldT%02ld:%02ld:%02ld.%06ld+00:00", day % 28, h, m, s,
                  (t * 7919) % 1000000);
