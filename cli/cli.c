@@ -6,6 +6,7 @@
 #include "timeparse.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,6 +110,24 @@ int cli_time_range(const char *since, const char *until, int64_t *since_us, int6
         return -1;
     }
     return 0;
+}
+
+volatile sig_atomic_t cli_stop_requested;
+
+static void on_stop_signal(int sig)
+{
+    cli_stop_requested = sig;
+}
+
+void cli_catch_stop_signals(void)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
 }
 
 int cli_wants_help(int argc, char **argv)

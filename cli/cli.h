@@ -7,6 +7,7 @@
 #ifndef REJECTLENS_CLI_H
 #define REJECTLENS_CLI_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -45,6 +46,13 @@ struct store *cli_open_store(const char *path, enum store_mode mode);
 
 /* cli_time_range - parse --since/--until (either may be NULL); prints errors; 0 or -1 */
 int cli_time_range(const char *since, const char *until, int64_t *since_us, int64_t *until_us);
+
+/*
+ * cli_stop_requested - set to the signal number by SIGINT/SIGTERM once cli_catch_stop_signals()
+ * ran: long commands finish the batch they are in and stop cleanly
+ */
+extern volatile sig_atomic_t cli_stop_requested;
+void cli_catch_stop_signals(void);
 
 /* cli_wants_help - 1 when argv holds -h or --help before any "--" */
 int cli_wants_help(int argc, char **argv);

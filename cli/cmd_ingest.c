@@ -88,7 +88,7 @@ int cmd_ingest(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    struct pipeline_options opt = {"auto", 0, NULL, 0, NULL};
+    struct pipeline_options opt = {.format = "auto", .stop = &cli_stop_requested};
     struct rules_files files = {{NULL}, 0};
     struct pipeline_result res;
     const char *db = NULL;
@@ -153,6 +153,7 @@ int cmd_ingest(int argc, char **argv)
         ruleset_free(opt.rules);
         return EXIT_FATAL;
     }
+    cli_catch_stop_signals();
     clock_gettime(CLOCK_MONOTONIC, &t0);
     rc = pipeline_ingest(s, argv + optind, argc - optind, &opt, &res, &d);
     clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -166,7 +167,11 @@ int cmd_ingest(int argc, char **argv)
     if (!quiet && (verbose || isatty(STDOUT_FILENO)))
         print_result(&res, verbose,
                      (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
-    rc = res.files_failed ? EXIT_PROBLEMS : EXIT_OK;
+    if (res.interrupted)
+        cli_error("interrupted by signal %d: everything read so far is stored; the next run goes "
+                  "on from there",
+                  cli_stop_requested);
+    rc = res.files_failed || res.interrupted ? EXIT_PROBLEMS : EXIT_OK;
     pipeline_result_free(&res);
     store_close(s);
     ruleset_free(opt.rules);

@@ -248,6 +248,7 @@ int pipeline_ingest(struct store *s, char *const *paths, int npaths,
     io.year_ref_s = opt->year_ref_s;
     io.default_host = opt->default_host;
     io.checkpoint_lines = opt->checkpoint_lines;
+    io.stop = opt->stop;
     session = ingest_session_new(&hooks);
 
     for (int i = 0; i < npaths; i++) {
@@ -278,9 +279,12 @@ int pipeline_ingest(struct store *s, char *const *paths, int npaths,
             res->files_failed++;
         } else if (ok > 0) {
             diag_clear(&p.err);
-            if (ingest_session_file(session, r, &io, i == npaths - 1, &fr->stats, &fr->format,
-                                    &fd) == 0)
+            int frc = ingest_session_file(session, r, &io, i == npaths - 1, &fr->stats,
+                                          &fr->format, &fd);
+            if (frc == 0)
                 flushed = i == npaths - 1;
+            else if (frc == 1)
+                res->interrupted = 1;
             else {
                 if (p.err.msg[0] != '\0') { /* the store failed: stop the run */
                     diag_set(d, "%s", p.err.msg);
@@ -311,8 +315,10 @@ int pipeline_ingest(struct store *s, char *const *paths, int npaths,
         res->total.truncated += fr->stats.truncated;
         store_source_free(&p.src);
         reader_close(r);
+        if (res->interrupted)
+            break;
     }
-    if (rc == 0 && !flushed) {
+    if (rc == 0 && !flushed && !res->interrupted) {
         /* the last file was not read to its end: what the parsers hold goes in on its own */
         if (ensure_txn(&p) < 0 || ingest_session_flush(session, &p.err) < 0 ||
             store_commit(s, &p.err) < 0) {

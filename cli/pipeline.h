@@ -28,6 +28,7 @@ struct pipeline_options {
     const char *default_host; /* may be NULL */
     int64_t checkpoint_lines; /* 0: the driver's default */
     struct ruleset *rules;    /* classifies each distinct reply text; NULL: leave unclassified */
+    const volatile sig_atomic_t *stop; /* set by a signal handler: finish the batch and stop */
 };
 
 /* what one run did, per file and in total */
@@ -45,6 +46,7 @@ struct pipeline_result {
     int nfiles;
     struct ingest_stats total;
     int files_failed;
+    int interrupted; /* a signal stopped the run; what was read is committed */
 };
 
 /*

@@ -234,6 +234,12 @@ int ingest_session_file(struct ingest_session *s, struct reader *r,
     while ((rc = reader_next(r, &ln, d)) == 1) {
         if (handle(s, slot, &pctx, &ln) < 0)
             goto refused;
+        if (opt->stop != NULL && *opt->stop) {
+            if (checkpoint(s, reader_offset(r)) < 0)
+                goto refused;
+            result = 1;
+            goto out;
+        }
         if (++since_cp >= every) {
             if (checkpoint(s, reader_offset(r)) < 0)
                 goto refused;

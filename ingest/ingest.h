@@ -10,6 +10,7 @@
 #ifndef REJECTLENS_INGEST_H
 #define REJECTLENS_INGEST_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +24,9 @@ struct ingest_options {
     int64_t year_ref_s;       /* for logs without a year: 0 = the file's mtime (now for stdin) */
     const char *default_host; /* host recorded when a line names none; may be NULL */
     int64_t checkpoint_lines; /* lines per batch; 0 = the default */
+    /* stop - when it becomes non-zero (a signal), the file ends at the next line boundary
+     * with a checkpoint; may be NULL */
+    const volatile sig_atomic_t *stop;
 };
 
 struct ingest_stats {
@@ -63,8 +67,9 @@ void ingest_session_free(struct ingest_session *s);
 /*
  * ingest_session_file - read r to its end with the options' format (detected from the first
  * lines for "auto"). Adds to *stats. When `last` is set, parsers flush what they hold before
- * the final checkpoint. Returns 0; -1 on a read error (lines before it stay checkpointed) or
- * when a hook refused; the message is in d. *format_out receives the format used (static).
+ * the final checkpoint. Returns 0; 1 when opt->stop interrupted it (everything read is
+ * checkpointed); -1 on a read error (lines before it stay checkpointed) or when a hook refused;
+ * the message is in d. *format_out receives the format used (static).
  */
 int ingest_session_file(struct ingest_session *s, struct reader *r,
                         const struct ingest_options *opt, int last, struct ingest_stats *stats,

@@ -728,6 +728,15 @@ static void apply_diagnostic(struct postfix_state *st, const char *p, size_t n, 
             said_len = n - (size_t)(said - p);
         }
     }
+    if (said == NULL) {
+        /* "250 2.0.0 Ok: queued as X": a reply without "host ... said" */
+        struct smtp_reply r;
+        smtp_reply_parse(p, n, &r);
+        if (r.code != 0) {
+            said = p;
+            said_len = n;
+        }
+    }
     if (said != NULL) {
         const char *ir = scan_rfind(said, said_len, " (in reply to ");
         if (ir != NULL && scan_suffix(said, said_len, " command)"))

@@ -1,0 +1,613 @@
+/*
+ * test_postfix - the Postfix parser, line by line, with the fields each line must yield
+ *
+ * Lines are project-written in the shapes of formats/postfix.md; each case names what the
+ * parser must make of it. Correlation cases feed several lines and check the last event.
+ */
+#include "event.h"
+#include "parser.h"
+#include "syslog.h"
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern const struct parser_ops postfix_parser;
+
+/* ------------------------------------------------------------ a capturing sink */
+
+#define MAX_EVENTS 16
+
+struct captured {
+    char kind[24], direction[16], stage[16];
+    char queue_id[64], client_ip[64], client_name[128], helo[128];
+    char sender[128], recipient[128], relay[128], status[16], text[1024];
+    char parent[64], message_id[128], host[64], program[64];
+    int reply_code;
+    long long size;
+    long long ts_us;
+    int ts_prec;
+    int null_sender; /* sender was NULL (unknown), as opposed to "" */
+};
+
+static struct captured events[MAX_EVENTS];
+static int nevents;
+
+static void copy(char *dst, size_t cap, const char *src)
+{
+    snprintf(dst, cap, "%s", src ? src : "");
+}
+
+static int capture(void *ctx, const struct event *ev)
+{
+    struct captured *c;
+
+    (void)ctx;
+    ck_assert_int_lt(nevents, MAX_EVENTS);
+    c = &events[nevents++];
+    memset(c, 0, sizeof *c);
+    copy(c->kind, sizeof c->kind, event_kind_name(ev->kind));
+    copy(c->direction, sizeof c->direction, event_direction_name(ev->direction));
+    copy(c->stage, sizeof c->stage, smtp_stage_name(ev->stage));
+    copy(c->queue_id, sizeof c->queue_id, ev->queue_id);
+    copy(c->client_ip, sizeof c->client_ip, ev->client_ip);
+    copy(c->client_name, sizeof c->client_name, ev->client_name);
+    copy(c->helo, sizeof c->helo, ev->helo);
+    copy(c->sender, sizeof c->sender, ev->sender);
+    copy(c->recipient, sizeof c->recipient, ev->recipient);
+    copy(c->relay, sizeof c->relay, ev->relay);
+    copy(c->status, sizeof c->status, ev->status);
+    copy(c->text, sizeof c->text, ev->text);
+    copy(c->parent, sizeof c->parent, ev->parent_queue_id);
+    copy(c->message_id, sizeof c->message_id, ev->message_id);
+    copy(c->host, sizeof c->host, ev->host);
+    copy(c->program, sizeof c->program, ev->program);
+    c->null_sender = ev->sender == NULL;
+    c->reply_code = ev->reply_code;
+    c->size = ev->size;
+    c->ts_us = ev->ts_us;
+    c->ts_prec = ev->ts_prec;
+    ck_assert_str_eq(ev->mta, "postfix");
+    return 0;
+}
+
+struct harness {
+    void *state;
+    struct parse_ctx ctx;
+};
+
+static void harness_init(struct harness *h)
+{
+    memset(h, 0, sizeof *h);
+    h->state = postfix_parser.create();
+    h->ctx.sink.emit = capture;
+    tz_cache_init(&h->ctx.tz);
+    h->ctx.years.ref_s = days_from_civil(2026, 1, 3) * 86400;
+    nevents = 0;
+}
+
+static enum line_result feed(struct harness *h, const char *line)
+{
+    struct log_line ln;
+
+    memset(&ln, 0, sizeof ln);
+    ln.text = line;
+    ln.len = strlen(line);
+    h->ctx.why = NULL;
+    return postfix_parser.parse_line(h->state, &h->ctx, &ln);
+}
+
+static void harness_done(struct harness *h)
+{
+    postfix_parser.destroy(h->state);
+}
+
+/* ------------------------------------------------------------ single lines */
+
+#define H "Jan  2 10:00:00 mx1 "
+
+static const struct line_case {
+    const char *line;
+    enum line_result result;
+    /* expected event (when result is LINE_EVENT): "" means empty/absent */
+    const char *kind, *direction, *stage, *queue_id, *client_ip, *sender, *recipient;
+    int code;
+    const char *status, *text;
+} line_cases[] = {
+    {H "postfix/smtpd[21824]: NOQUEUE: reject: RCPT from unknown[192.0.2.1]: 550 5.1.1 "
+       "<nobody@example.com>: Recipient address rejected: User unknown in virtual mailbox "
+       "table; from=<a@example.org> to=<nobody@example.com> proto=ESMTP helo=<jkqw4bd90>",
+     LINE_EVENT, "reject", "inbound", "rcpt", "", "192.0.2.1", "a@example.org",
+     "nobody@example.com", 550, "5.1.1",
+     "<nobody@example.com>: Recipient address rejected: User unknown in virtual mailbox table"},
+    /* queued reject after an accepted RCPT */
+    {H "postfix/smtpd[13844]: 00ADB3C0899: reject: RCPT from example.com[192.0.2.1]: 550 5.1.1 "
+       "<sales@example.net>: Recipient address rejected: User unknown in local recipient table; "
+       "from=<x@example.com> to=<sales@example.net> proto=ESMTP helo=<mail.example.com>",
+     LINE_EVENT, "reject", "inbound", "rcpt", "00ADB3C0899", "192.0.2.1", "x@example.com",
+     "sales@example.net", 550, "5.1.1", NULL},
+    /* old style without enhanced status */
+    {H "postfix/smtpd[32297]: NOQUEUE: reject: RCPT from unknown[203.0.113.5]: 554 "
+       "<ce@example.edu>: Relay access denied; from=<k@example.com> to=<e@example.dk> "
+       "proto=SMTP helo=<SM01.net>",
+     LINE_EVENT, "reject", "inbound", "rcpt", "", "203.0.113.5", "k@example.com", "e@example.dk",
+     554, "", "<ce@example.edu>: Relay access denied"},
+    /* the reply text holds "; " itself: the trailer is the last "; from=<" */
+    {H "postfix/smtpd[13275]: NOQUEUE: reject: RCPT from unknown[198.51.100.182]: 554 5.7.1 "
+       "Service unavailable; Client host [198.51.100.182] blocked using zen.spamhaus.org; "
+       "https://www.spamhaus.org/query/ip/198.51.100.182; from=<s@example.com> "
+       "to=<good@example.net> proto=SMTP helo=<WIN-5N8GBBS0R5I>",
+     LINE_EVENT, "reject", "inbound", "rcpt", "", "198.51.100.182", "s@example.com",
+     "good@example.net", 554, "5.7.1",
+     "Service unavailable; Client host [198.51.100.182] blocked using zen.spamhaus.org; "
+     "https://www.spamhaus.org/query/ip/198.51.100.182"},
+    /* CONNECT stage, no from/to */
+    {H "postfix/smtpd[7749]: NOQUEUE: reject: CONNECT from unknown[192.0.2.114]: 450 4.7.25 "
+       "Client host rejected: cannot find your hostname, [192.0.2.114]; proto=SMTP",
+     LINE_EVENT, "reject", "inbound", "connect", "", "192.0.2.114", "", "", 450, "4.7.25",
+     "Client host rejected: cannot find your hostname, [192.0.2.114]"},
+    /* EHLO reject on a multi-instance, service-named daemon */
+    {H "postfix-in/submission/smtpd[3462]: NOQUEUE: reject: EHLO from s1.example.ru[192.0.2.38]: "
+       "504 5.5.2 <User>: Helo command rejected: need fully-qualified hostname; proto=SMTP "
+       "helo=<User>",
+     LINE_EVENT, "reject", "inbound", "helo", "", "192.0.2.38", "", "", 504, "5.5.2", NULL},
+    /* VRFY counts as rcpt; IPv6 client */
+    {H "postfix/smtpd[1]: NOQUEUE: reject: VRFY from unknown[2001:db8:9999:20::2bd2]: 550 5.1.1 "
+       "<nx@example.com>: Recipient address rejected: User unknown in virtual mailbox table; "
+       "to=<nx@example.com> proto=SMTP helo=<me>",
+     LINE_EVENT, "reject", "inbound", "rcpt", "", "2001:db8:9999:20::2bd2", "", "nx@example.com",
+     550, "5.1.1", NULL},
+    /* BDAT with a long queue id, empty sender */
+    {H "postfix-smo/submission/smtpd[22427]: 44JCRG5tYPzCqt2: reject: BDAT from "
+       "signer.example.com[192.0.2.109]: 550 5.5.3 <DATA>: Data command rejected: "
+       "Multi-recipient bounce; from=<> to=<some@example.com> proto=ESMTP helo=<domain.tld>",
+     LINE_EVENT, "reject", "inbound", "data", "44JCRG5tYPzCqt2", "192.0.2.109", "",
+     "some@example.com", 550, "5.5.3", NULL},
+    /* MAIL stage, no enhanced status, no trailer */
+    {H "postfix/smtpd[27712]: NOQUEUE: reject: MAIL from localhost[127.0.0.1]: 452 Insufficient "
+       "system storage",
+     LINE_EVENT, "reject", "inbound", "mail", "", "127.0.0.1", "", "", 452, "",
+     "Insufficient system storage"},
+    /* truncated reject: the text to the end */
+    {H "postfix/smtpd[26897]: NOQUEUE: reject: RCPT from unknown[192.0.2.9]: 554 5.7.1 Service "
+       "unavailable",
+     LINE_EVENT, "reject", "inbound", "rcpt", "", "192.0.2.9", "", "", 554, "5.7.1",
+     "Service unavailable"},
+    /* empty object */
+    {H "postfix/smtpd[14398]: NOQUEUE: reject: RCPT from example.com[192.0.2.10]: 450 4.7.1 : Helo "
+       "command rejected: Host not found; from=<> to=<> proto=ESMTP helo=",
+     LINE_EVENT, "reject", "inbound", "rcpt", "", "192.0.2.10", "", "", 450, "4.7.1",
+     ": Helo command rejected: Host not found"},
+    /* reject_warning is its own kind */
+    {H "postfix/smtpd[1]: NOQUEUE: reject_warning: RCPT from example.com[192.0.2.34]: 553 5.7.1 "
+       "<sender@example.com>: Sender address rejected: not owned by user ph123; "
+       "from=<sender@example.com> to=<r@example.com> proto=ESMTP helo=<example.com>",
+     LINE_EVENT, "reject_warning", "inbound", "rcpt", "", "192.0.2.34", "sender@example.com",
+     "r@example.com", 553, "5.7.1", NULL},
+    /* milter-reject at end of message, code-less */
+    {H "postfix/cleanup[1]: 4104E3D: milter-reject: END-OF-MESSAGE from "
+       "h.static.example.com[192.0.2.86]: 5.7.1 Blocked by SpamAssassin; from=<w@example.com> "
+       "to=<v@example.com> proto=ESMTP helo=<ecsolved.com>",
+     LINE_EVENT, "reject", "inbound", "eom", "4104E3D", "192.0.2.86", "w@example.com",
+     "v@example.com", 0, "5.7.1", "Blocked by SpamAssassin"},
+    /* milter-reject at RCPT (greylisting milter) */
+    {H "postfix/smtpd[1]: NOQUEUE: milter-reject: RCPT from relay.example.com[192.0.2.8]: 451 "
+       "4.7.1 Greylisting in action, please come back later; from=<s@example.com> "
+       "to=<e@example.org> proto=ESMTP helo=<relay.example.com>",
+     LINE_EVENT, "reject", "inbound", "rcpt", "", "192.0.2.8", "s@example.com", "e@example.org",
+     451, "4.7.1", "Greylisting in action, please come back later"},
+    /* proxy-reject */
+    {H "postfix/smtpd[1]: 9C2E11A: proxy-reject: END-OF-MESSAGE: 554 5.7.0 Reject, contact "
+       "postmaster@example.com, id=31619-02 - spam; from=<> to=<u2@example2.com> proto=SMTP "
+       "helo=<17.33.12.53>",
+     LINE_EVENT, "reject", "inbound", "eom", "9C2E11A", "", "", "u2@example2.com", 554, "5.7.0",
+     "Reject, contact postmaster@example.com, id=31619-02 - spam"},
+    /* cleanup header_checks reject */
+    {H "postfix/cleanup[1]: 5A1B2C3D4E: reject: header Subject: You won a prize from "
+       "mail.example.net[198.51.100.7]; from=<p@example.net> to=<u@example.com> proto=ESMTP "
+       "helo=<mail.example.net>: 5.7.1 message content rejected",
+     LINE_EVENT, "reject", "inbound", "header", "5A1B2C3D4E", "198.51.100.7", "p@example.net",
+     "u@example.com", 0, "5.7.1", "message content rejected"},
+    /* cleanup body reject with a custom code */
+    {H "postfix/cleanup[1]: 5A1B2C3D4F: reject: body click here from unknown[198.51.100.8]; "
+       "from=<p@example.net> to=<u@example.com> proto=ESMTP helo=<x>: 550 5.7.1 No spam here",
+     LINE_EVENT, "reject", "inbound", "body", "5A1B2C3D4F", "198.51.100.8", "p@example.net",
+     "u@example.com", 550, "5.7.1", "No spam here"},
+    /* cleanup hold, from local submission */
+    {H "postfix/cleanup[1]: 5A1B2C3D50: hold: header Received: from local; from=<root@example.com> "
+       "to=<u@example.com>",
+     LINE_EVENT, "hold", "inbound", "header", "5A1B2C3D50", "", "root@example.com", "u@example.com",
+     0, "", ""},
+    /* smtpd discard */
+    {H "postfix/smtpd[1]: NOQUEUE: discard: MAIL from ccm.example.com[192.0.2.231]: "
+       "<b@in.example.com>: Sender address SPAM; from=<b@in.example.com> proto=ESMTP "
+       "helo=<ccm.example.com>",
+     LINE_EVENT, "discard", "inbound", "mail", "", "192.0.2.231", "b@in.example.com", "", 0, "",
+     "<b@in.example.com>: Sender address SPAM"},
+    /* postscreen reject: comma-separated trailer */
+    {H "postfix/postscreen[22055]: NOQUEUE: reject: RCPT from [192.0.2.242]:47407: 550 5.7.1 "
+       "Service unavailable; client [192.0.2.242] blocked using bl.spamcop.net; "
+       "from=<kos@example.network>, to=<z@example.com>, proto=ESMTP, helo=<XL-20160217QQJV>",
+     LINE_EVENT, "reject", "inbound", "rcpt", "", "192.0.2.242", "kos@example.network",
+     "z@example.com", 550, "5.7.1",
+     "Service unavailable; client [192.0.2.242] blocked using bl.spamcop.net"},
+    /* delivery agents */
+    {H "postfix/smtp[1417]: 6526CDB7400B: to=<test@example.ccc>, "
+       "relay=example.ccc[192.168.0.10]:25, delay=0.1, delays=0.02/0/0.03/0.05, dsn=2.0.0, "
+       "status=sent (250 2.0.0 Ok: queued as 71111424269E)",
+     LINE_EVENT, "deliver", "outbound", "", "6526CDB7400B", "", "", "test@example.ccc", 250,
+     "2.0.0", "Ok: queued as 71111424269E"},
+    {H "postfix/smtp[1]: 4E74613FE76: to=<r@gmail.com>, "
+       "relay=gmail-smtp-in.l.google.com[2607:f8b0:400e:c04::1b]:25, delay=1.9, "
+       "delays=0.05/0/1.1/0.71, dsn=5.7.1, status=bounced (host "
+       "gmail-smtp-in.l.google.com[2607:f8b0:400e:c04::1b] said: 550-5.7.1 [2001:db8::25] Our "
+       "system has detected that this 550-5.7.1 message is likely unsolicited mail. 550 5.7.1 "
+       "See https://support.google.com/mail/?p=UnsolicitedMessageError x1si - gsmtp (in reply to "
+       "end of DATA command))",
+     LINE_EVENT, "bounce", "outbound", "eom", "4E74613FE76", "", "", "r@gmail.com", 550, "5.7.1",
+     "[2001:db8::25] Our system has detected that this message is likely unsolicited mail. See "
+     "https://support.google.com/mail/?p=UnsolicitedMessageError x1si - gsmtp"},
+    {H
+     "postfix/smtp[1]: A0E85200BD: to=<u@lists.example.org>, relay=open.example.nl[10.49.1.10]:25, "
+     "delay=2.3, delays=0.25/0.05/2/0.04, dsn=4.2.0, status=deferred (host "
+     "open.example.nl[10.49.1.10] said: 450 4.2.0 <u@lists.example.org>: Recipient address "
+     "rejected: Greylisted, see http://postgrey.schweikert.ch/help/example.org.html (in reply "
+     "to RCPT TO command))",
+     LINE_EVENT, "defer", "outbound", "rcpt", "A0E85200BD", "", "", "u@lists.example.org", 450,
+     "4.2.0",
+     "<u@lists.example.org>: Recipient address rejected: Greylisted, see "
+     "http://postgrey.schweikert.ch/help/example.org.html"},
+    {H "postfix/smtp[1]: 2DC5552A34: to=<user@yahoo.com>, relay=none, delay=63495, "
+       "delays=63350/144/0/0, dsn=4.4.2, status=deferred (delivery temporarily suspended: lost "
+       "connection with mta7.am0.yahoodns.net[98.136.216.22] while sending RCPT TO)",
+     LINE_EVENT, "defer", "outbound", "rcpt", "2DC5552A34", "", "", "user@yahoo.com", 0, "4.4.2",
+     "delivery temporarily suspended: lost connection with mta7.am0.yahoodns.net[98.136.216.22] "
+     "while sending RCPT TO"},
+    {H "postfix/smtp[1]: 1A2B3C4D5E: to=<x@example.invalid>, relay=none, delay=0.2, "
+       "delays=0.1/0/0.1/0, dsn=4.4.1, status=deferred (connect to "
+       "mx.example.invalid[192.0.2.99]:25: "
+       "Connection timed out)",
+     LINE_EVENT, "defer", "outbound", "connect", "1A2B3C4D5E", "", "", "x@example.invalid", 0,
+     "4.4.1", "connect to mx.example.invalid[192.0.2.99]:25: Connection timed out"},
+    {H "postfix/local[1]: 892A0205B6: to=ghdsgfhdslfh@localhost, relay=local, delay=0.05, "
+       "delays=0.02/0/0/0.02, dsn=5.1.1, status=bounced (unknown user: \"ghdsgfhdslfh\")",
+     LINE_EVENT, "bounce", "outbound", "", "892A0205B6", "", "", "ghdsgfhdslfh@localhost", 0,
+     "5.1.1", "unknown user: \"ghdsgfhdslfh\""},
+    {H "postfix/lmtp[1]: 1B2C3D4E5F: to=<full@example.com>, "
+       "relay=mail.example.com[private/dovecot-lmtp], delay=0.3, delays=0.1/0/0/0.2, dsn=5.2.2, "
+       "status=bounced (host mail.example.com[private/dovecot-lmtp] said: 552 5.2.2 "
+       "<full@example.com> Quota exceeded (mailbox for user is full) (in reply to end of DATA "
+       "command))",
+     LINE_EVENT, "bounce", "outbound", "eom", "1B2C3D4E5F", "", "", "full@example.com", 552,
+     "5.2.2", "<full@example.com> Quota exceeded (mailbox for user is full)"},
+    {H "postfix/discard[19593]: 25F2E5E061: to=<g@test.example.com>, relay=none, delay=0.05, "
+       "delays=0.05/0/0/0, dsn=2.0.0, status=sent (test.example.com)",
+     LINE_EVENT, "discard", "outbound", "", "25F2E5E061", "", "", "g@test.example.com", 0, "2.0.0",
+     "test.example.com"},
+    {.line = H "postfix/verify[1]: 3E29030F8637E: to=<user@yahoo.com>, relay=none, delay=0.01, "
+               "delays=0.01/0/0/0, dsn=5.1.1, status=undeliverable-but-not-cached (User unknown in "
+               "virtual alias table)",
+     .result = LINE_INFO},
+    {H "postfix/smtp[1]: 3E29030F8637E: to=<user@yahoo.com>, relay=none, delay=0.01, "
+       "delays=0.01/0/0/0, dsn=5.1.1, status=undeliverable-but-not-cached (User unknown in "
+       "virtual alias table)",
+     LINE_EVENT, "bounce", "outbound", "", "3E29030F8637E", "", "", "user@yahoo.com", 0, "5.1.1",
+     "User unknown in virtual alias table"},
+    {H "postfix/qmgr[1]: BACE842E72: from=<noreply@example.com>, status=expired, returned to "
+       "sender",
+     LINE_EVENT, "expire", "outbound", "", "BACE842E72", "", "noreply@example.com", "", 0, "",
+     "expired, returned to sender"},
+    /* lines that are not events */
+    {.line = H "postfix/smtpd[1830]: connect from example.com[127.0.0.1]", .result = LINE_INFO},
+    {.line = H "postfix/smtpd[1]: disconnect from unknown[192.0.2.2] ehlo=1 auth=0/1 rset=1 quit=1 "
+               "commands=3/4",
+     .result = LINE_INFO},
+    {.line = H "postfix/smtpd[1]: NOQUEUE: lost connection after CONNECT from unknown[192.0.2.25]",
+     .result = LINE_INFO},
+    {.line =
+         H "postfix/smtp[1]: 732BB407C3: host mail.example.com[192.0.2.1] said: 451 DT:SPM 163 (in "
+           "reply to end of DATA command)",
+     .result = LINE_INFO},
+    {.line = H "postfix/qmgr[8204]: AAB4D259B1: removed", .result = LINE_INFO},
+    {.line = H "postfix/cleanup[1]: D8B07E3DB6: warning: header Subject: hello from "
+               "o1.example.net[192.0.2.173]; from=<b@example.net> to=<f@example.co.uk> proto=ESMTP "
+               "helo=<o1.example.net>",
+     .result = LINE_INFO},
+    {.line = H "postfix/postfix-script[1]: fatal: the Postfix mail system is not running",
+     .result = LINE_INFO},
+    {.line = H "postfix/master[1741]: warning: process /usr/libexec/postfix/cleanup pid 27541 exit "
+               "status 1",
+     .result = LINE_INFO},
+    {.line = H "postfix/postscreen[1]: CONNECT from [192.0.2.86]:53024 to [198.51.100.244]:25",
+     .result = LINE_INFO},
+    {.line = H "dovecot[1]: imap-login: Login: user=<u>", .result = LINE_FOREIGN},
+    {.line = H "opendkim[1]: 4104E3D: DKIM-Signature field added", .result = LINE_FOREIGN},
+    /* broken lines */
+    {.line = " postfix/smtp[8909]: 774C14AEF2: to=<rj@example.com.br>, relay=127.0.0.1[127.0.0.1], "
+             "status=deferred (x)",
+     .result = LINE_UNPARSED},
+    {.line = "postfix/postfix-script: fatal: the Postfix mail system is not running",
+     .result = LINE_UNPARSED},
+    {.line = H "postfix/smtpd[1]: NOQUEUE: reject: RCPT from unknown[192.0.2.1",
+     .result = LINE_UNPARSED},
+    {.line =
+         H "postfix/smtp[1]: 774C14AEF2: to=<rj@example.com>, relay=x, delay=1, status=flying (?)",
+     .result = LINE_UNPARSED},
+    {.line = "Feb 30 10:00:00 mx1 postfix/smtpd[1]: NOQUEUE: reject: RCPT from x[192.0.2.1]: 550 x",
+     .result = LINE_UNPARSED},
+    {.line = "", .result = LINE_UNPARSED},
+};
+
+START_TEST(test_line)
+{
+    const struct line_case *c = &line_cases[_i];
+    struct harness h;
+    enum line_result r;
+
+    harness_init(&h);
+    r = feed(&h, c->line);
+    ck_assert_msg(r == c->result, "case %d: result %d, want %d (%s)", _i, r, c->result,
+                  h.ctx.why ? h.ctx.why : "-");
+    if (c->result != LINE_EVENT) {
+        ck_assert_int_eq(nevents, 0);
+        harness_done(&h);
+        return;
+    }
+    ck_assert_int_eq(nevents, 1);
+    ck_assert_str_eq(events[0].kind, c->kind);
+    ck_assert_str_eq(events[0].direction, c->direction);
+    ck_assert_str_eq(events[0].stage, c->stage);
+    ck_assert_str_eq(events[0].queue_id, c->queue_id);
+    ck_assert_str_eq(events[0].client_ip, c->client_ip);
+    ck_assert_str_eq(events[0].sender, c->sender);
+    ck_assert_str_eq(events[0].recipient, c->recipient);
+    ck_assert_int_eq(events[0].reply_code, c->code);
+    ck_assert_str_eq(events[0].status, c->status);
+    if (c->text != NULL)
+        ck_assert_str_eq(events[0].text, c->text);
+    ck_assert_str_eq(events[0].host, "mx1");
+    harness_done(&h);
+}
+END_TEST
+
+/* ------------------------------------------------------------ correlation */
+
+START_TEST(test_queue_correlation)
+{
+    struct harness h;
+
+    harness_init(&h);
+    ck_assert_int_eq(feed(&h, H "postfix/smtpd[1830]: C6E0DDB74006: client=mx.example.com"
+                                "[192.0.2.50], sasl_method=PLAIN, sasl_username=u@example.com"),
+                     LINE_INFO);
+    ck_assert_int_eq(feed(&h, H "postfix/cleanup[1894]: C6E0DDB74006: "
+                                "message-id=<A40CF64D@example.com>"),
+                     LINE_INFO);
+    ck_assert_int_eq(feed(&h, H "postfix/qmgr[18719]: C6E0DDB74006: from=<test@example.com>, "
+                                "size=309891, nrcpt=2 (queue active)"),
+                     LINE_INFO);
+    ck_assert_int_eq(feed(&h, H "postfix/smtp[1874]: C6E0DDB74006: to=<a@example.ddd>, "
+                                "relay=example.ddd[192.0.2.30]:25, delay=3.4, "
+                                "delays=0.11/0/0.38/2.9, dsn=4.7.1, status=deferred (host "
+                                "example.ddd[192.0.2.30] said: 450 4.7.1 Try again later (in "
+                                "reply to RCPT TO command))"),
+                     LINE_EVENT);
+    ck_assert_str_eq(events[0].sender, "test@example.com");
+    ck_assert_int_eq(events[0].size, 309891);
+    ck_assert_str_eq(events[0].client_ip, "192.0.2.50");
+    ck_assert_str_eq(events[0].client_name, "mx.example.com");
+    ck_assert_str_eq(events[0].message_id, "A40CF64D@example.com");
+    ck_assert_str_eq(events[0].relay, "example.ddd[192.0.2.30]:25");
+    /* the expiry names the last deferral */
+    ck_assert_int_eq(feed(&h, H "postfix/qmgr[18719]: C6E0DDB74006: from=<test@example.com>, "
+                                "status=expired, returned to sender"),
+                     LINE_EVENT);
+    ck_assert_str_eq(events[1].kind, "expire");
+    ck_assert_str_eq(events[1].text, "expired, returned to sender; last deferral: Try again later");
+    /* the bounce notification is linked to its parent, and has the null sender */
+    ck_assert_int_eq(feed(&h, H "postfix/bounce[9321]: C6E0DDB74006: sender non-delivery "
+                                "notification: 5DE184083C"),
+                     LINE_INFO);
+    ck_assert_int_eq(feed(&h, H "postfix/qmgr[18719]: 5DE184083C: from=<>, size=2000, nrcpt=1 "
+                                "(queue active)"),
+                     LINE_INFO);
+    ck_assert_int_eq(feed(&h, H "postfix/local[1]: 5DE184083C: to=<test@example.com>, "
+                                "relay=local, delay=0.1, delays=0/0/0/0.1, dsn=2.0.0, "
+                                "status=sent (delivered to mailbox)"),
+                     LINE_EVENT);
+    ck_assert_str_eq(events[2].parent, "C6E0DDB74006");
+    ck_assert_int_eq(events[2].null_sender, 0);
+    ck_assert_str_eq(events[2].sender, "");
+    /* removed: the queue id may be reused, its data must not leak into the next message */
+    ck_assert_int_eq(feed(&h, H "postfix/qmgr[18719]: C6E0DDB74006: removed"), LINE_INFO);
+    ck_assert_int_eq(feed(&h, H "postfix/smtp[1]: C6E0DDB74006: to=<b@example.ddd>, relay=none, "
+                                "delay=1, delays=1/0/0/0, dsn=4.4.1, status=deferred (connect "
+                                "to x[192.0.2.1]:25: Connection refused)"),
+                     LINE_EVENT);
+    ck_assert_int_eq(events[3].null_sender, 1);
+    ck_assert_int_eq(events[3].size, -1);
+    harness_done(&h);
+}
+END_TEST
+
+/* the correlation table is saved and restored between runs */
+START_TEST(test_state_round_trip)
+{
+    struct harness h;
+    struct strbuf sb = STRBUF_INIT;
+
+    harness_init(&h);
+    feed(&h, H "postfix/qmgr[1]: 1234ABCDE: from=<s\x01@example.com>, size=77, nrcpt=1 (queue "
+               "active)");
+    feed(&h, H "postfix/smtpd[1]: 1234ABCDE: client=c.example.com[192.0.2.7]");
+    postfix_parser.save_state(h.state, &sb);
+    harness_done(&h);
+
+    harness_init(&h);
+    postfix_parser.load_state(h.state, sb.buf, sb.len);
+    ck_assert_int_eq(feed(&h, H "postfix/smtp[1]: 1234ABCDE: to=<r@example.org>, relay=none, "
+                                "delay=1, delays=1/0/0/0, dsn=5.4.4, status=bounced (Host or "
+                                "domain name not found. Name service error for "
+                                "name=example.org type=MX: Host not found)"),
+                     LINE_EVENT);
+    ck_assert_str_eq(events[0].sender, "s\x01@example.com");
+    ck_assert_int_eq(events[0].size, 77);
+    ck_assert_str_eq(events[0].client_ip, "192.0.2.7");
+    harness_done(&h);
+    /* garbage state is ignored, never fatal */
+    harness_init(&h);
+    postfix_parser.load_state(h.state, "R5:abc", 6);
+    postfix_parser.load_state(h.state, "R999999999999:x", 15);
+    postfix_parser.load_state(h.state, "\xff\xfe", 2);
+    harness_done(&h);
+    strbuf_free(&sb);
+}
+END_TEST
+
+/* a postscreen session counts once: a verdict followed by a reject is the reject */
+START_TEST(test_postscreen_sessions)
+{
+    struct harness h;
+
+    harness_init(&h);
+    ck_assert_int_eq(feed(&h, H "postfix/postscreen[1]: CONNECT from [192.0.2.2]:59415 to "
+                                "[198.51.100.1]:25"),
+                     LINE_INFO);
+    ck_assert_int_eq(feed(&h, H "postfix/postscreen[1]: PREGREET 14 after 0.08 from "
+                                "[192.0.2.2]:59415: EHLO ylmf-pc\\r\\n"),
+                     LINE_INFO);
+    ck_assert_int_eq(feed(&h,
+                          H "postfix/postscreen[1]: NOQUEUE: reject: RCPT from "
+                            "[192.0.2.2]:59415: 550 5.5.1 Protocol error; from=<a@example.com>, "
+                            "to=<b@example.net>, proto=SMTP, helo=<ylmf-pc>"),
+                     LINE_EVENT);
+    ck_assert_int_eq(feed(&h, H "postfix/postscreen[1]: DISCONNECT [192.0.2.2]:59415"), LINE_INFO);
+    ck_assert_int_eq(nevents, 1);
+    ck_assert_int_eq(events[0].reply_code, 550);
+
+    /* a verdict alone becomes a connection-level reject when the session ends */
+    nevents = 0;
+    feed(&h, H "postfix/dnsblog[2]: addr 192.0.2.30 listed by domain zen.spamhaus.org as "
+               "127.0.0.4");
+    feed(&h, H "postfix/postscreen[1]: CONNECT from [192.0.2.30]:52340 to [198.51.100.1]:25");
+    feed(&h, H "postfix/postscreen[1]: PREGREET 11 after 0.1 from [192.0.2.30]:52340: HELO x");
+    feed(&h, H "postfix/postscreen[1]: DNSBL rank 6 for [192.0.2.30]:52340");
+    ck_assert_int_eq(nevents, 0);
+    feed(&h, H "postfix/postscreen[1]: DISCONNECT [192.0.2.30]:52340");
+    ck_assert_int_eq(nevents, 1);
+    ck_assert_str_eq(events[0].kind, "reject");
+    ck_assert_str_eq(events[0].stage, "connect");
+    ck_assert_str_eq(events[0].client_ip, "192.0.2.30");
+    /* the DNSBL verdict wins over the protocol one: it says more about the client */
+    ck_assert_str_eq(events[0].text, "DNSBL rank 6 for [192.0.2.30]:52340 (listed by "
+                                     "zen.spamhaus.org as 127.0.0.4)");
+
+    /* a session never closed is flushed at the end of the input */
+    nevents = 0;
+    feed(&h, H "postfix/postscreen[1]: HANGUP after 16 from [192.0.2.3]:48119 in tests after "
+               "SMTP handshake");
+    ck_assert_int_eq(nevents, 0);
+    ck_assert_int_eq(postfix_parser.flush(h.state, &h.ctx), 0);
+    ck_assert_int_eq(nevents, 1);
+    ck_assert_str_eq(events[0].client_ip, "192.0.2.3");
+    harness_done(&h);
+}
+END_TEST
+
+/* timestamps: RFC 3339 with zone and microseconds, and the year across New Year */
+START_TEST(test_timestamps)
+{
+    struct harness h;
+    char buf[64];
+
+    harness_init(&h);
+    feed(&h, "2024-08-29T01:08:59.764590+02:00 machine postfix/smtpd[1]: NOQUEUE: reject: RCPT "
+             "from unknown[192.0.2.1]: 454 4.7.1 <s@example.tld>: Relay access denied; "
+             "from=<s@example.tld> to=<s@example.tld> proto=ESMTP helo=<W>");
+    ck_assert_int_eq(nevents, 1);
+    format_iso_utc(events[0].ts_us, events[0].ts_prec, buf, sizeof buf);
+    ck_assert_str_eq(buf, "2024-08-28T23:08:59.764590Z");
+    ck_assert_str_eq(events[0].host, "machine");
+    feed(&h, "Dec 31 23:59:59 mx1 postfix/smtpd[1]: NOQUEUE: reject: RCPT from x[192.0.2.1]: 550 "
+             "5.7.1 no; from=<a@b.example> to=<c@d.example> proto=ESMTP helo=<h>");
+    format_iso_utc(events[1].ts_us, events[1].ts_prec, buf, sizeof buf);
+    ck_assert_str_eq(buf, "2025-12-31T23:59:59Z");
+    feed(&h, "Jan 01 00:00:01 mx1 postfix/smtpd[1]: NOQUEUE: reject: RCPT from x[192.0.2.1]: 550 "
+             "5.7.1 no; from=<a@b.example> to=<c@d.example> proto=ESMTP helo=<h>");
+    format_iso_utc(events[2].ts_us, events[2].ts_prec, buf, sizeof buf);
+    ck_assert_str_eq(buf, "2026-01-01T00:00:01Z");
+    harness_done(&h);
+}
+END_TEST
+
+/* hostile lines: never a crash, never an event with fields from outside the line */
+START_TEST(test_hostile)
+{
+    struct harness h;
+    static char big[1 << 20];
+    struct log_line ln;
+
+    harness_init(&h);
+    memset(big, 'A', sizeof big);
+    memcpy(big, H "postfix/smtpd[1]: NOQUEUE: reject: RCPT from x[", sizeof(H) + 45);
+    memset(&ln, 0, sizeof ln);
+    ln.text = big;
+    ln.len = sizeof big;
+    postfix_parser.parse_line(h.state, &h.ctx, &ln);
+    /* every prefix of a well-formed reject line */
+    const char *full = H "postfix/smtpd[1]: 0A1B2C3D4E: reject: RCPT from x.example[192.0.2.1]: "
+                         "550 5.1.1 <a@b>: Recipient address rejected: User unknown; "
+                         "from=<c@d> to=<a@b> proto=ESMTP helo=<h>";
+    for (size_t n = 0; n <= strlen(full); n++) {
+        char *cut = malloc(n ? n : 1);
+        memcpy(cut, full, n);
+        ln.text = cut; /* exactly n bytes: a read past the line is a sanitizer error */
+        nevents = 0;
+        ln.len = n;
+        postfix_parser.parse_line(h.state, &h.ctx, &ln);
+        free(cut);
+    }
+    /* NUL bytes and invalid UTF-8 inside */
+    static const char nul[] = H "postfix/smtpd[1]: NOQUEUE: reject: RCPT from x[192.0.2.1]: 550 "
+                                "5.7.1 a\0b\xff\xfe; from=<a\0@b> to=<c@d> proto=ESMTP helo=<\xc3>";
+    ln.text = nul;
+    ln.len = sizeof nul - 1;
+    postfix_parser.parse_line(h.state, &h.ctx, &ln);
+    harness_done(&h);
+}
+END_TEST
+
+START_TEST(test_sniff)
+{
+    ck_assert_int_eq(postfix_parser.sniff(H "postfix/smtpd[1]: connect from x[1.2.3.4]",
+                                          strlen(H "postfix/smtpd[1]: connect from x[1.2.3.4]")),
+                     1);
+    ck_assert_int_eq(postfix_parser.sniff("2012-02-13 14:39:22 1RwtJa-0009RI-2d <= a@b", 43), 0);
+    ck_assert_int_eq(postfix_parser.sniff(H "dovecot[1]: x", strlen(H "dovecot[1]: x")), 0);
+}
+END_TEST
+
+static Suite *postfix_suite(void)
+{
+    Suite *s = suite_create("postfix");
+    TCase *tc = tcase_create("lines");
+
+    tcase_add_loop_test(tc, test_line, 0, sizeof line_cases / sizeof line_cases[0]);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("state");
+    tcase_add_test(tc, test_queue_correlation);
+    tcase_add_test(tc, test_state_round_trip);
+    tcase_add_test(tc, test_postscreen_sessions);
+    tcase_add_test(tc, test_timestamps);
+    tcase_add_test(tc, test_hostile);
+    tcase_add_test(tc, test_sniff);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    setenv("TZ", "UTC", 1);
+    return tu_run_suite(postfix_suite());
+}

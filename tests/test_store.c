@@ -1,0 +1,303 @@
+/*
+ * test_store - the database: creation and migration, refusals, the v_events contract,
+ * round trips of events, sources and reply texts
+ */
+#include "store.h"
+#include "store_internal.h"
+#include "testutil.h"
+#include "timeparse.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char dbpath[600];
+
+static struct store *fresh_store(const char *name)
+{
+    struct store *s = NULL;
+    struct diag d = {""};
+
+    snprintf(dbpath, sizeof dbpath, "%s/%s", tu_tempdir(), name);
+    unlink(dbpath);
+    ck_assert_msg(store_open(dbpath, STORE_READ_WRITE, 1000, &s, &d) == 0, "%s", d.msg);
+    return s;
+}
+
+/* the columns of v_events are a contract with admins' scripts: exactly these, in this order */
+START_TEST(test_v_events_columns)
+{
+    static const char *const want[] = {
+        "ts",        "host",        "mta",      "kind",   "direction", "stage",  "queue_id",
+        "client_ip", "client_name", "helo",     "sender", "recipient", "relay",  "reply_code",
+        "status",    "text",        "category", "rule",   "source",    "offset",
+    };
+    struct store *s = fresh_store("columns.db");
+    struct diag d = {""};
+    struct store_stmt *st = store_stmt_prepare(s, "SELECT * FROM v_events", &d);
+
+    ck_assert_ptr_nonnull(st);
+    ck_assert_int_eq(store_column_count(st), (int)(sizeof want / sizeof want[0]));
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        ck_assert_str_eq(store_column_name(st, (int)i), want[i]);
+    store_stmt_finalize(st);
+    store_close(s);
+}
+END_TEST
+
+START_TEST(test_event_round_trip)
+{
+    struct store *s = fresh_store("roundtrip.db");
+    struct diag d = {""};
+    struct event ev;
+    struct store_source src;
+    struct store_stmt *st;
+
+    memset(&src, 0, sizeof src);
+    src.path = "/var/log/mail.log";
+    snprintf(src.fingerprint, sizeof src.fingerprint, "abc");
+    src.fp_len = 3;
+    ck_assert_int_eq(store_begin(s, &d), 0);
+    ck_assert_int_eq(store_source_add(s, &src, &d), 0);
+    event_init(&ev);
+    ev.ts_us = days_from_civil(2026, 1, 5) * 86400 * US_PER_SEC + 12 * 3600 * US_PER_SEC + 764590;
+    ev.ts_prec = 6;
+    ev.host = "mx1";
+    ev.mta = "postfix";
+    ev.kind = EVENT_REJECT;
+    ev.direction = DIRECTION_INBOUND;
+    ev.stage = STAGE_RCPT;
+    ev.client_ip = "192.0.2.1";
+    ev.sender = "";
+    ev.recipient = "o'neil@example.com"; /* quotes are values, never SQL */
+    ev.reply_code = 550;
+    ev.status = "5.1.1";
+    ev.text = "User unknown'); DROP TABLE events; --";
+    ev.offset = 1234;
+    ck_assert_int_eq(store_event_add(s, &ev, src.id, 0, &d), 0);
+    ev.ts_prec = 0;
+    ev.kind = EVENT_DELIVER;
+    ev.direction = DIRECTION_OUTBOUND;
+    ev.stage = STAGE_NONE;
+    ev.reply_code = 0;
+    ev.status = NULL;
+    ev.sender = NULL;
+    ck_assert_int_eq(store_event_add(s, &ev, src.id, 0, &d), 0);
+    ck_assert_int_eq(store_commit(s, &d), 0);
+
+    st = store_stmt_prepare(s,
+                            "SELECT ts, kind, direction, stage, sender, recipient, reply_code, "
+                            "status, text, source, offset, category FROM v_events ORDER BY rowid",
+                            &d);
+    ck_assert_int_eq(store_step(s, st, &d), 1);
+    ck_assert_str_eq(store_column_text(st, 0), "2026-01-05T12:00:00.764590Z");
+    ck_assert_str_eq(store_column_text(st, 1), "reject");
+    ck_assert_str_eq(store_column_text(st, 2), "inbound");
+    ck_assert_str_eq(store_column_text(st, 3), "rcpt");
+    ck_assert(!store_column_is_null(st, 4));
+    ck_assert_str_eq(store_column_text(st, 4), "");
+    ck_assert_str_eq(store_column_text(st, 5), "o'neil@example.com");
+    ck_assert_int_eq(store_column_int64(st, 6), 550);
+    ck_assert_str_eq(store_column_text(st, 7), "5.1.1");
+    ck_assert_str_eq(store_column_text(st, 8), "User unknown'); DROP TABLE events; --");
+    ck_assert_str_eq(store_column_text(st, 9), "/var/log/mail.log");
+    ck_assert_int_eq(store_column_int64(st, 10), 1234);
+    ck_assert(store_column_is_null(st, 11));
+    ck_assert_int_eq(store_step(s, st, &d), 1);
+    ck_assert_str_eq(store_column_text(st, 0), "2026-01-05T12:00:00Z");
+    ck_assert_str_eq(store_column_text(st, 1), "deliver");
+    ck_assert_str_eq(store_column_text(st, 3), "");
+    ck_assert(store_column_is_null(st, 4));
+    ck_assert(store_column_is_null(st, 6));
+    ck_assert(store_column_is_null(st, 7));
+    ck_assert_int_eq(store_step(s, st, &d), 0);
+    store_stmt_finalize(st);
+    store_close(s);
+}
+END_TEST
+
+START_TEST(test_sources_by_fingerprint)
+{
+    struct store *s = fresh_store("sources.db");
+    struct diag d = {""};
+    struct store_source src, found;
+    const unsigned char head[] = "Jan  1 00:00:01 mx postfix/smtpd[1]: connect from x[1.2.3.4]\n";
+    const unsigned char other[] = "Jan  2 00:00:01 mx postfix/smtpd[1]: connect from x[1.2.3.4]\n";
+
+    memset(&src, 0, sizeof src);
+    src.path = "/var/log/mail.log";
+    store_fingerprint(head, 20, src.fingerprint);
+    src.fp_len = 20;
+    src.offset = 77;
+    ck_assert_int_eq(store_begin(s, &d), 0);
+    ck_assert_int_eq(store_source_add(s, &src, &d), 0);
+    ck_assert_int_eq(store_commit(s, &d), 0);
+    /* a longer head with the same first 20 bytes is the same file (it grew) */
+    ck_assert_int_eq(store_source_find(s, head, sizeof head - 1, &found, &d), 1);
+    ck_assert_int_eq(found.id, src.id);
+    ck_assert_int_eq(found.offset, 77);
+    ck_assert_str_eq(found.path, "/var/log/mail.log");
+    store_source_free(&found);
+    /* a different first line is another file, whatever its name */
+    ck_assert_int_eq(store_source_find(s, other, sizeof other - 1, &found, &d), 0);
+    /* a head shorter than the fingerprint cannot be that file */
+    ck_assert_int_eq(store_source_find(s, head, 10, &found, &d), 0);
+    store_close(s);
+}
+END_TEST
+
+START_TEST(test_reply_texts_unique)
+{
+    struct store *s = fresh_store("texts.db");
+    struct diag d = {""};
+    struct reply_key k = {"User unknown in <X>",
+                          "postfix",
+                          EVENT_REJECT,
+                          DIRECTION_INBOUND,
+                          STAGE_RCPT,
+                          550,
+                          "5.1.1"};
+    int64_t id1, id2, id3;
+
+    ck_assert_int_eq(store_begin(s, &d), 0);
+    ck_assert_int_eq(store_reply_text_find(s, &k, &id1, &d), 0);
+    ck_assert_int_eq(store_reply_text_add(s, &k, "recipient_unknown", "r1", "h", &id1, &d), 0);
+    ck_assert_int_eq(store_reply_text_find(s, &k, &id2, &d), 1);
+    ck_assert_int_eq(id1, id2);
+    ck_assert_int_eq(store_reply_text_add(s, &k, NULL, NULL, NULL, &id3, &d), -1);
+    ck_assert_ptr_nonnull(strstr(d.msg, "UNIQUE"));
+    k.stage = STAGE_MAIL; /* the same words at another stage may mean another cause */
+    ck_assert_int_eq(store_reply_text_find(s, &k, &id2, &d), 0);
+    k.status = NULL; /* no status is its own key, not a wildcard */
+    ck_assert_int_eq(store_reply_text_add(s, &k, NULL, NULL, NULL, &id3, &d), 0);
+    ck_assert_int_eq(store_reply_text_find(s, &k, &id2, &d), 1);
+    ck_assert_int_eq(id2, id3);
+    store_rollback(s);
+    store_close(s);
+}
+END_TEST
+
+START_TEST(test_state_blob)
+{
+    struct store *s = fresh_store("state.db");
+    struct diag d = {""};
+    struct strbuf sb = STRBUF_INIT;
+
+    ck_assert_int_eq(store_state_load(s, "postfix", &sb, &d), 0);
+    ck_assert_uint_eq(sb.len, 0);
+    ck_assert_int_eq(store_begin(s, &d), 0);
+    ck_assert_int_eq(store_state_save(s, "postfix", "a\0b", 3, &d), 0);
+    ck_assert_int_eq(store_state_save(s, "postfix", "x\0yz", 4, &d), 0);
+    ck_assert_int_eq(store_commit(s, &d), 0);
+    ck_assert_int_eq(store_state_load(s, "postfix", &sb, &d), 0);
+    ck_assert_uint_eq(sb.len, 4);
+    ck_assert(memcmp(sb.buf, "x\0yz", 4) == 0);
+    strbuf_free(&sb);
+    store_close(s);
+}
+END_TEST
+
+/* files that are not ours are refused with a message naming them, and left untouched */
+START_TEST(test_refusals)
+{
+    struct store *s = NULL;
+    struct diag d = {""};
+    char path[700];
+    char *before, *after;
+    size_t blen, alen;
+
+    snprintf(path, sizeof path, "%s/notadb.db", tu_tempdir());
+    tu_write_file(path, "this is a mail log, not a database\n", -1);
+    ck_assert_int_eq(store_open(path, STORE_READ_WRITE, 100, &s, &d), -1);
+    ck_assert_ptr_nonnull(strstr(d.msg, path));
+    ck_assert_ptr_nonnull(strstr(d.msg, "not a database"));
+    after = tu_read_file(path, NULL);
+    ck_assert_str_eq(after, "this is a mail log, not a database\n");
+    free(after);
+
+    /* somebody else's SQLite database */
+    snprintf(path, sizeof path, "%s/foreign.db", tu_tempdir());
+    unlink(path);
+    ck_assert_int_eq(store_open(path, STORE_READ_WRITE, 100, &s, &d), 0);
+    ck_assert_int_eq(store_exec(s, "PRAGMA application_id = 0; CREATE TABLE t(x)", &d), 0);
+    store_close(s);
+    before = tu_read_file(path, &blen);
+    ck_assert_int_eq(store_open(path, STORE_READ_WRITE, 100, &s, &d), -1);
+    ck_assert_ptr_nonnull(strstr(d.msg, "not a rejectlens database"));
+    after = tu_read_file(path, &alen);
+    ck_assert_uint_eq(alen, blen);
+    ck_assert(memcmp(before, after, alen) == 0);
+    free(before);
+    free(after);
+
+    /* a database from a newer rejectlens */
+    s = fresh_store("newer.db");
+    ck_assert_int_eq(store_exec(s, "PRAGMA user_version = 999", &d), 0);
+    store_close(s);
+    ck_assert_int_eq(store_open(dbpath, STORE_READ_WRITE, 100, &s, &d), -1);
+    ck_assert_ptr_nonnull(strstr(d.msg, "newer"));
+    ck_assert_int_eq(store_open(dbpath, STORE_READ_ONLY, 100, &s, &d), -1);
+    ck_assert_ptr_nonnull(strstr(d.msg, "newer"));
+
+    /* reading a database that is not there */
+    snprintf(path, sizeof path, "%s/absent.db", tu_tempdir());
+    ck_assert_int_eq(store_open(path, STORE_READ_ONLY, 100, &s, &d), -1);
+    ck_assert_ptr_nonnull(strstr(d.msg, "no database there"));
+    ck_assert(!tu_exists(path));
+}
+END_TEST
+
+/* a second writer waits for the busy timeout, then gives up with a clear message */
+START_TEST(test_locked)
+{
+    struct store *a = fresh_store("locked.db"), *b = NULL;
+    struct diag d = {""};
+
+    ck_assert_int_eq(store_begin(a, &d), 0);
+    ck_assert_int_eq(store_open(dbpath, STORE_READ_WRITE, 200, &b, &d), 0);
+    ck_assert_int_eq(store_begin(b, &d), -1);
+    ck_assert_ptr_nonnull(strstr(d.msg, "locked"));
+    /* a reader is not blocked by the writer (WAL) */
+    struct store *r = NULL;
+    ck_assert_int_eq(store_open(dbpath, STORE_READ_ONLY, 200, &r, &d), 0);
+    struct store_summary sum;
+    ck_assert_int_eq(store_summary(r, INT64_MIN, INT64_MAX, 0, &sum, &d), 0);
+    store_summary_free(&sum);
+    store_close(r);
+    store_commit(a, &d);
+    store_close(b);
+    store_close(a);
+}
+END_TEST
+
+/* a read-only connection refuses writes */
+START_TEST(test_read_only)
+{
+    struct store *s = fresh_store("ro.db"), *r = NULL;
+    struct diag d = {""};
+
+    store_close(s);
+    ck_assert_int_eq(store_open(dbpath, STORE_READ_ONLY, 100, &r, &d), 0);
+    ck_assert_int_eq(store_exec(r, "DELETE FROM events", &d), -1);
+    store_close(r);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("store");
+    TCase *tc = tcase_create("store");
+
+    setenv("TZ", "UTC", 1);
+    tcase_add_test(tc, test_v_events_columns);
+    tcase_add_test(tc, test_event_round_trip);
+    tcase_add_test(tc, test_sources_by_fingerprint);
+    tcase_add_test(tc, test_reply_texts_unique);
+    tcase_add_test(tc, test_state_blob);
+    tcase_add_test(tc, test_refusals);
+    tcase_add_test(tc, test_locked);
+    tcase_add_test(tc, test_read_only);
+    suite_add_tcase(s, tc);
+    return tu_run_suite(s);
+}
