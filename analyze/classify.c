@@ -120,6 +120,13 @@ static enum smtp_stage text_stage(const char *t, size_t n)
     if ((w = scan_find(t, n, "did not like our ")) != NULL &&
         (st = smtp_stage_of_command(w + 17, n - (size_t)(w + 17 - t))) != STAGE_NONE)
         return st;
+    /* qmail's "does not like recipient", bounce generators that name the command */
+    if (scan_find(t, n, "does not like recipient") != NULL || scan_find(t, n, "[RCPT_TO]") ||
+        scan_find(t, n, "SMTP:RCPT ") != NULL ||
+        scan_find(t, n, "recipients was rejected by a remote mail server") != NULL)
+        return STAGE_RCPT;
+    if (scan_find(t, n, "[MAIL_FROM]") != NULL)
+        return STAGE_MAIL;
     if ((w = scan_find(t, n, " while sending ")) != NULL) {
         w += 15;
         if (scan_prefix(w, n - (size_t)(w - t), "message body") ||
@@ -191,8 +198,8 @@ static int code_matches(const char pat[4], int code)
 
 static int status_matches(const struct status_cond *sc, const struct evidence *ev)
 {
-    if (ev->cls == 0)
-        return 0;
+    if (sc->cls < 0 || ev->cls == 0)
+        return sc->cls < 0 && ev->cls == 0;
     if (sc->cls == 0 ? (ev->cls != 4 && ev->cls != 5) : sc->cls != ev->cls)
         return 0;
     if (sc->sub >= 0 && sc->sub != ev->sub)
@@ -262,18 +269,72 @@ void classify(struct ruleset *rs, const struct classify_input *in, struct classi
     out->category = ruleset_category(rs, CATEGORY_UNCLASSIFIED);
 }
 
-void classify_prepare(const char *raw, size_t n, int *code, char status[16], struct strbuf *tmpl,
+/* exim_reply - after "SMTP error from remote mail server after ": the reply past the command
+ * ("RCPT TO:<a@b>", "MAIL FROM:<a> SIZE=12") and the optional "host H [ip]: " */
+static const char *exim_reply(const char *p, size_t n)
+{
+    int depth = 0;
+
+    for (size_t i = 0; i + 1 < n; i++) {
+        if (p[i] == '<')
+            depth++;
+        else if (p[i] == '>' && depth > 0)
+            depth--;
+        else if (depth == 0 && p[i] == ':' && p[i + 1] == ' ') {
+            const char *r = p + i + 2, *w;
+            size_t rl = n - i - 2;
+            if (scan_prefix(r, rl, "host ") && (w = scan_find(r, rl, "]: ")) != NULL)
+                r = w + 3;
+            return r;
+        }
+    }
+    return NULL;
+}
+
+/* unwrap - take a Postfix or Exim diagnostic wrapper off p[0..*n), noting the stage */
+static const char *unwrap(const char *p, size_t *n, enum smtp_stage *stage)
+{
+    static const char exim[] = "SMTP error from remote mail server after ";
+    const char *w, *r;
+    size_t len = *n;
+
+    if (scan_prefix(p, len, "host ") && (w = scan_find(p, len, " said: ")) != NULL) {
+        r = w + 7;
+        size_t rl = len - (size_t)(r - p);
+        const char *ir = scan_rfind(r, rl, " (in reply to ");
+        if (ir != NULL && scan_suffix(r, rl, " command)")) {
+            *stage = smtp_stage_of_command(ir + 14, rl - (size_t)(ir + 14 - r));
+            rl = (size_t)(ir - r);
+        }
+        *n = rl;
+        return r;
+    }
+    if (scan_prefix(p, len, exim)) {
+        const char *cmd = p + sizeof exim - 1;
+        size_t cl = len - (sizeof exim - 1);
+        if ((r = exim_reply(cmd, cl)) != NULL) {
+            *stage = after_stage(cmd, cl);
+            *n = len - (size_t)(r - p);
+            return r;
+        }
+    }
+    return p;
+}
+
+void classify_prepare(const char *raw, size_t n, struct prepared *out, struct strbuf *tmpl,
                       struct mask_values *values)
 {
     struct smtp_reply r;
     char *joined;
     size_t len;
 
+    memset(out, 0, sizeof *out);
     while (n > 0 && (raw[n - 1] == '\n' || raw[n - 1] == '\r'))
         n--;
+    raw = unwrap(raw, &n, &out->stage);
     smtp_reply_parse(raw, n, &r);
-    *code = r.code;
-    snprintf(status, 16, "%s", r.status);
+    out->code = r.code;
+    snprintf(out->status, sizeof out->status, "%s", r.status);
     joined = xmalloc(r.text_len + 1);
     len = smtp_reply_join(&r, joined);
     mask(joined, len, tmpl, values);

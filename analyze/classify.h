@@ -64,11 +64,21 @@ void classify(struct ruleset *rs, const struct classify_input *in, struct classi
 int rule_matches(struct ruleset *rs, const struct rule *r, const struct classify_input *in,
                  const struct evidence *ev, size_t *pattern);
 
+/* what classify_prepare reads from a raw reply */
+struct prepared {
+    int code;              /* 0: none */
+    char status[16];       /* "": none */
+    enum smtp_stage stage; /* from a Postfix or Exim wrapper; STAGE_NONE when none */
+};
+
 /*
- * classify_prepare - a raw reply as an admin pastes it ("550-5.7.1 text 550-5.7.1 more") into
- * its code, status and template (appended to tmpl); values gets what masking replaced
+ * classify_prepare - a raw reply as an admin pastes it into its code, status, stage and
+ * template (appended to tmpl), the way the ingesters cut log lines: a Postfix wrapper "host H
+ * said: REPLY (in reply to X command)" and an Exim one "SMTP error from remote mail server
+ * after X: host H [ip]: REPLY" give the stage and are taken off, continuation prefixes of a
+ * multi-line reply ("550-5.7.1") are joined. values gets what masking replaced (may be NULL).
  */
-void classify_prepare(const char *raw, size_t n, int *code, char status[16], struct strbuf *tmpl,
+void classify_prepare(const char *raw, size_t n, struct prepared *out, struct strbuf *tmpl,
                       struct mask_values *values);
 
 #endif

@@ -57,6 +57,14 @@ static int is_domain(unsigned char c)
     return is_alnum(c) || c == '-' || c == '.' || c >= 0x80;
 }
 
+static int has_letter(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((p[i] | 0x20) >= 'a' && (p[i] | 0x20) <= 'z')
+            return 1;
+    return 0;
+}
+
 /* keep - copy p[0..n) into a value slot of cap bytes, once */
 static void keep(char *slot, size_t cap, const char *p, size_t n)
 {
@@ -420,9 +428,9 @@ void mask(const char *s, size_t n, struct strbuf *out, struct mask_values *v)
                 j--;
             size_t len = j - i;
             const char *w = s + i;
-            int dotted = memchr(w, '.', len) != NULL;
-            if (dotted && ((j < n && addr_follows(s + j, n - j)) ||
-                           (j + 1 < n && s[j] == ' ' && addr_follows(s + j + 1, n - j - 1)))) {
+            int hostish = memchr(w, '.', len) != NULL && has_letter(w, len);
+            if (hostish && ((j < n && addr_follows(s + j, n - j)) ||
+                            (j + 1 < n && s[j] == ' ' && addr_follows(s + j + 1, n - j - 1)))) {
                 keep(v->host, sizeof v->host, w, len);
                 strbuf_puts(out, "<HOST>");
             } else if (exim_id(w, len) || whole_id(w, len)) {

@@ -20,25 +20,27 @@ static int lowest(unsigned mask)
 void example_input(const struct rule *r, const struct example *x, struct strbuf *tmpl,
                    char status[16], struct classify_input *in)
 {
-    int code;
+    struct prepared pr;
 
     memset(in, 0, sizeof *in);
     strbuf_reset(tmpl);
-    classify_prepare(x->text, strlen(x->text), &code, status, tmpl, NULL);
+    classify_prepare(x->text, strlen(x->text), &pr, tmpl, NULL);
+    memcpy(status, pr.status, sizeof pr.status);
     in->text = strbuf_str(tmpl);
     in->len = tmpl->len;
-    in->reply_code = x->code ? x->code : code;
+    in->reply_code = x->code ? x->code : pr.code;
     if (in->reply_code == 0 && r->ncodes > 0 && r->codes[0][1] != 'x' && r->codes[0][2] != 'x')
         in->reply_code = atoi(r->codes[0]);
     if (x->status != NULL)
         snprintf(status, 16, "%s", x->status);
-    else if (status[0] == '\0' && r->nstatuses > 0 && r->statuses[0].sub >= 0)
+    else if (status[0] == '\0' && r->nstatuses > 0 && r->statuses[0].cls >= 0 &&
+             r->statuses[0].sub >= 0)
         /* parts are at most three digits (rules.c), so this fits */
         snprintf(status, 16, "%d.%d.%d", (r->statuses[0].cls ? r->statuses[0].cls : 5) % 10,
                  r->statuses[0].sub % 1000,
                  (r->statuses[0].lo >= 0 ? r->statuses[0].lo : 0) % 1000);
     in->status = status[0] ? status : NULL;
-    in->stage = x->stage ? x->stage : (enum smtp_stage)lowest(r->stages);
+    in->stage = x->stage ? x->stage : pr.stage ? pr.stage : (enum smtp_stage)lowest(r->stages);
     in->kind = x->kind ? x->kind : (enum event_kind)lowest(r->kinds);
     in->direction = x->direction ? x->direction : (enum event_direction)lowest(r->directions);
     in->mta = x->mta ? x->mta : r->nmtas > 0 ? r->mtas[0] : NULL;

@@ -372,12 +372,16 @@ static int number(const char **p)
     return n == 0 || n > 3 ? -1 : v;
 }
 
-/* parse_status - "X.7.1", "5.7", "4", "5.7.606-649" */
+/* parse_status - "X.7.1", "5.7", "4", "5.7.606-649", or "none" (no status at all) */
 static int parse_status(struct loader *L, const struct ynode *y, struct status_cond *c)
 {
     const char *p = y->str;
 
     c->sub = c->lo = c->hi = -1;
+    if (strcmp(p, "none") == 0) {
+        c->cls = -1;
+        return 0;
+    }
     if (*p == 'X' || *p == 'x')
         c->cls = 0;
     else if (*p == '2' || *p == '4' || *p == '5')
@@ -404,7 +408,7 @@ static int parse_status(struct loader *L, const struct ynode *y, struct status_c
 bad:
     return fail(L, y->line,
                 "status '%s': write an enhanced status or its start: 5.7.1, X.7.1, 5.7, "
-                "5.7.606-649",
+                "5.7.606-649, or none",
                 y->str);
 }
 
@@ -422,11 +426,15 @@ static int parse_names(struct loader *L, struct ynode *y, const char *what, int 
     for (size_t i = 0; i < n; i++) {
         struct ynode *v = item(y, items, one, i);
         int k = from_name(v->str);
+        if (strcmp(v->str, "none") == 0) {
+            *mask |= 1u; /* the value 0 of each enum: not known */
+            continue;
+        }
         if (k == 0) {
             struct strbuf known = STRBUF_INIT;
             for (int m = 1; m < count; m++)
                 strbuf_printf(&known, "%s%s", m > 1 ? ", " : "", name_of(m));
-            fail(L, v->line, "%s: unknown value '%s' (known: %s)", what, v->str,
+            fail(L, v->line, "%s: unknown value '%s' (known: %s, none)", what, v->str,
                  strbuf_str(&known));
             strbuf_free(&known);
             return -1;
@@ -728,7 +736,7 @@ static int parse_examples(struct loader *L, struct ynode *y, const char *what, s
             struct status_cond sc;
             if (want_scalar(L, v[E_STATUS], "status") < 0 || parse_status(L, v[E_STATUS], &sc) < 0)
                 goto fail;
-            if (sc.cls == 0 || sc.lo < 0 || sc.lo != sc.hi) {
+            if (sc.cls <= 0 || sc.lo < 0 || sc.lo != sc.hi) {
                 fail(L, v[E_STATUS]->line, "an example's status is one status, like 5.1.1");
                 goto fail;
             }

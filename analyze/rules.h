@@ -51,9 +51,9 @@ struct category {
     struct rule_origin origin;
 };
 
-/* an enhanced status condition: X.7.1, 5.7, 5.7.606-649, 4 */
+/* an enhanced status condition: X.7.1, 5.7, 5.7.606-649, 4, none */
 struct status_cond {
-    int cls;    /* 2, 4 or 5; 0 for X (4 or 5) */
+    int cls;    /* 2, 4 or 5; 0 for X (4 or 5); -1 for none (no status given or found) */
     int sub;    /* -1: any */
     int lo, hi; /* detail range; -1: any */
 };

@@ -214,20 +214,19 @@ static void explain_one(struct explain *x, const char *raw, size_t n)
     struct classification c;
     struct mask_values values;
     struct advice_data ad;
-    char status[16];
-    int code;
+    struct prepared pr;
 
     x->count++;
     strbuf_reset(&x->tmpl);
     strbuf_reset(&x->advice);
     strbuf_reset(&x->filled);
-    classify_prepare(raw, n, &code, status, &x->tmpl, &values);
+    classify_prepare(raw, n, &pr, &x->tmpl, &values);
     memset(&in, 0, sizeof in);
     in.text = strbuf_str(&x->tmpl);
     in.len = x->tmpl.len;
-    in.reply_code = code;
-    in.status = status;
-    in.stage = x->ctx.stage;
+    in.reply_code = pr.code;
+    in.status = pr.status;
+    in.stage = x->ctx.stage ? x->ctx.stage : pr.stage;
     in.kind = x->ctx.kind;
     in.direction = x->ctx.direction;
     in.mta = x->ctx.mta;
