@@ -402,13 +402,13 @@ static int totals(struct build *b, const struct store_report_filter *f, struct r
         default:
             break;
         }
-        if (!with_sources)
+        if (!with_sources || rows[i].host == NULL)
             continue;
         /* the hosts, in the order first seen, at most a few */
         if (rows[i].host[0] != '\0' && nhosts <= MAX_HOSTS) {
             int seen = 0;
             for (size_t j = 0; j < i && !seen; j++)
-                seen = strcmp(rows[j].host, rows[i].host) == 0;
+                seen = rows[j].host != NULL && strcmp(rows[j].host, rows[i].host) == 0;
             if (!seen) {
                 if (nhosts == MAX_HOSTS)
                     strbuf_puts(&hosts, ", ...");
@@ -429,7 +429,6 @@ static int totals(struct build *b, const struct store_report_filter *f, struct r
                 m->sources[j].id = rows[i].source_id;
                 m->nsources++;
             }
-            m->sources[j].period_events += k;
         }
     }
     t->attempts = t->rejections + t->bounces + t->deferrals + t->expiries + t->deliveries;

@@ -657,11 +657,29 @@ int cmd_report(int argc, char **argv)
         cli_error("give --sendmail or --smtp, not both");
         return EXIT_FATAL;
     }
+    if (o.smtp != NULL && mail_smtp_url_ok(o.smtp, &d) < 0) {
+        cli_error("%s", d.msg);
+        return EXIT_FATAL;
+    }
+    if (o.smtp == NULL && (o.smtp_user || o.smtp_tls || o.smtp_cacert || o.smtp_password_file)) {
+        cli_error("the --smtp-* options need --smtp URL");
+        return EXIT_FATAL;
+    }
+    if (o.smtp_user != NULL && o.smtp_password_file == NULL &&
+        getenv("REJECTLENS_SMTP_PASSWORD") == NULL) {
+        cli_error("--smtp-user: set REJECTLENS_SMTP_PASSWORD or give --smtp-password-file");
+        return EXIT_FATAL;
+    }
     if (request(&o, &rq) < 0)
         return EXIT_FATAL;
     if ((rs = cli_rules_load(&o.rules)) == NULL)
         return EXIT_FATAL;
-    if ((s = cli_open_store(o.db, STORE_READ_ONLY)) == NULL)
+    /* a database this user may write is migrated on open, as by ingest (an older one gets the
+     * report's indexes); another one is only read */
+    char dbpath[4096];
+    const char *path = o.db ? o.db : cli_default_db(dbpath, sizeof dbpath);
+    if ((s = cli_open_store(path, access(path, W_OK) == 0 ? STORE_READ_WRITE : STORE_READ_ONLY)) ==
+        NULL)
         goto out;
     if (report_build(s, rs, &rq, &m, &d) < 0) {
         cli_error("%s", d.msg);

@@ -75,27 +75,44 @@ static char *dup_or_null(struct store_stmt *st, int i)
 int store_report_kinds(struct store *s, const struct store_report_filter *f,
                        struct store_report_kind_row **rows, size_t *n, struct diag *d)
 {
-    static const char sql[] =
-        "SELECT coalesce(e.source_id, 0), e.kind, coalesce(e.host, ''), count(*) FROM events "
-        "e" WHERE_FILTER " GROUP BY e.source_id, e.kind, e.host ORDER BY 1, 2, 3";
-    struct store_stmt *st = store_stmt_cached(s, sql, d);
+    /* two passes that need no sort of all the period's events: counts by kind, then the few
+     * distinct (source, host) pairs; events_ts covers both */
+    static const char q_kind[] =
+        "SELECT e.kind, count(*) FROM events e" WHERE_FILTER " GROUP BY e.kind ORDER BY e.kind";
+    static const char q_source[] = "SELECT DISTINCT coalesce(e.source_id, 0), coalesce(e.host, '')"
+                                   " FROM events e" WHERE_FILTER;
+    struct store_stmt *st;
     size_t cap = 0;
     int rc;
 
     *rows = NULL;
     *n = 0;
-    if (st == NULL)
+    if ((st = store_stmt_cached(s, q_kind, d)) == NULL)
         return -1;
     bind_filter(st, f);
     while ((rc = store_step(s, st, d)) == 1) {
         *rows = grow(*rows, *n, &cap, sizeof **rows);
-        (*rows)[*n].source_id = store_column_int64(st, 0);
-        (*rows)[*n].kind = (enum event_kind)store_column_int64(st, 1);
-        (*rows)[*n].host = xstrdup(store_column_text(st, 2));
-        (*rows)[*n].count = store_column_int64(st, 3);
-        (*n)++;
+        struct store_report_kind_row *r = &(*rows)[(*n)++];
+        r->source_id = -1;
+        r->kind = (enum event_kind)store_column_int64(st, 0);
+        r->host = NULL;
+        r->count = store_column_int64(st, 1);
     }
     store_reset(st);
+    if (rc >= 0 && (st = store_stmt_cached(s, q_source, d)) == NULL)
+        rc = -1;
+    if (rc >= 0) {
+        bind_filter(st, f);
+        while ((rc = store_step(s, st, d)) == 1) {
+            *rows = grow(*rows, *n, &cap, sizeof **rows);
+            struct store_report_kind_row *r = &(*rows)[(*n)++];
+            r->source_id = store_column_int64(st, 0);
+            r->kind = EVENT_KIND_NONE;
+            r->host = xstrdup(store_column_text(st, 1));
+            r->count = 0;
+        }
+        store_reset(st);
+    }
     if (rc < 0) {
         store_report_kind_rows_free(*rows, *n);
         *rows = NULL;
@@ -160,8 +177,10 @@ void store_report_cat_rows_free(struct store_report_cat_row *rows, size_t n)
     " ORDER BY count(*) DESC, " val ")"                                                            \
     " AS rk" FROM_EVENTS WHERE_FILTER AND_FAILURE " AND " val " <> '' GROUP BY 1, 2)"              \
     " WHERE rk <= ?16 ORDER BY cat, rk"
+/* the part after the last '@' (rtrim keeps the text up to the last '@', replace drops it) */
 #define DOMAIN_OF(col)                                                                             \
-    "(CASE WHEN instr(" col ", '@') > 0 THEN lower(substr(" col ", instr(" col ", '@') + 1)) END)"
+    "(CASE WHEN instr(" col ", '@') > 0 THEN lower(replace(" col ", rtrim(" col ", replace(" col   \
+    ", '@', '')), '')) END)"
 
 int store_report_top(struct store *s, const struct store_report_filter *f,
                      enum store_report_dim dim, size_t per_category,

@@ -38,11 +38,15 @@ struct store_report_filter {
     size_t ncodes;
 };
 
-/* events per source and kind (the code filter does not apply: these are the totals) */
+/*
+ * The totals (the code filter does not apply): rows with source_id -1 count the events of a
+ * kind; rows with kind EVENT_KIND_NONE (count 0) name each log file (0: none) and host ("":
+ * none) the period's events came from.
+ */
 struct store_report_kind_row {
-    int64_t source_id; /* 0 when the event has none */
+    int64_t source_id;
     enum event_kind kind;
-    char *host; /* "" when none */
+    char *host; /* NULL in the count rows */
     int64_t count;
 };
 

@@ -260,16 +260,14 @@ static void t_examples(const struct report_model *m, struct strbuf *o)
 
 static void t_sources(const struct report_model *m, struct strbuf *o)
 {
-    static const char *const h[] = {"path",          "format",         "period_events",
-                                    "lines",         "events",         "info_lines",
-                                    "foreign_lines", "unparsed_lines", NULL};
+    static const char *const h[] = {"path",       "format",        "lines",          "events",
+                                    "info_lines", "foreign_lines", "unparsed_lines", NULL};
 
     header(o, h);
     for (size_t i = 0; i < m->nsources; i++) {
         const struct report_source *s = &m->sources[i];
         str(o, s->path, 0);
         str(o, s->format, 0);
-        i64(o, s->period_events, 0);
         i64(o, s->lines, 0);
         i64(o, s->events, 0);
         i64(o, s->info_lines, 0);

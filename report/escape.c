@@ -194,8 +194,8 @@ static void emit_csv(struct strbuf *out, uint32_t cp, const char *b, size_t len,
     (void)ctx;
     if (cp == '"')
         strbuf_puts(out, "\"\"");
-    else if (cp == '\t')
-        strbuf_putc(out, '\t');
+    else if (cp == '\t' || cp == '\n') /* a quoted cell may hold them (RFC 4180) */
+        strbuf_putc(out, (char)cp);
     else if (is_control(cp) || is_bidi(cp))
         visible(out, cp);
     else

@@ -38,7 +38,8 @@ void esc_json(struct strbuf *out, const char *s);
 /*
  * esc_csv - one RFC 4180 cell, always quoted ("" for a quote). A cell whose first character
  * is = + - @ TAB or CR (which a spreadsheet may run as a formula) gets a ' in front. Control
- * characters but TAB become visible \xNN as in esc_text (a CSV file ends up in terminals too).
+ * characters but TAB and LF (multi-line advice) become visible \xNN as in esc_text: a CSV file
+ * ends up in terminals too.
  */
 void esc_csv(struct strbuf *out, const char *s);
 

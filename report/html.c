@@ -609,17 +609,16 @@ static void parse_stats(struct strbuf *o, const struct report_model *m)
                   (long long)m->foreign_lines, (long long)m->unparsed_lines);
     if (m->nsources > 0) {
         strbuf_puts(o, "<div class=\"scroll\"><table class=\"data\">\n<thead><tr><th>File</th>"
-                       "<th class=\"n\">Events in period</th><th class=\"n opt\">Lines</th>"
+                       "<th class=\"n opt\">Lines</th><th class=\"n\">Events</th>"
                        "<th class=\"n\">Unparsed</th></tr></thead>\n<tbody>\n");
         for (size_t i = 0; i < m->nsources; i++) {
             const struct report_source *s = &m->sources[i];
             strbuf_puts(o, "<tr><td>");
             e(o, s->path);
             strbuf_printf(o,
-                          "</td><td class=\"n\">%lld</td><td class=\"n opt\">%lld</td>"
+                          "</td><td class=\"n opt\">%lld</td><td class=\"n\">%lld</td>"
                           "<td class=\"n\">%lld</td></tr>\n",
-                          (long long)s->period_events, (long long)s->lines,
-                          (long long)s->unparsed_lines);
+                          (long long)s->lines, (long long)s->events, (long long)s->unparsed_lines);
         }
         strbuf_puts(o, "</tbody>\n</table></div>\n");
     }

@@ -308,7 +308,6 @@ int report_write_json(const struct report_model *m, const struct report_options 
         open_(&j, NULL, '{');
         s_(&j, "path", s->path);
         s_(&j, "format", s->format);
-        i_(&j, "period_events", s->period_events);
         i_(&j, "lines", s->lines);
         i_(&j, "events", s->events);
         i_(&j, "info_lines", s->info_lines);

@@ -63,6 +63,9 @@ struct smtp_options {
     int verbose; /* the SMTP dialogue on stderr */
 };
 
+/* mail_smtp_url_ok - 0 when url is smtp:// or smtps:// without credentials, else -1 with d set */
+int mail_smtp_url_ok(const char *url, struct diag *d);
+
 /* mail_send_smtp - send msg from `from` to each of to[] over SMTP; 0, or -1 with d set */
 int mail_send_smtp(const struct smtp_options *o, const char *from, const char *const *to,
                    size_t nto, const char *msg, size_t len, struct diag *d);

@@ -102,10 +102,10 @@ struct report_bucket {
     char short_label[16]; /* for chart axes: "14h", "Mon 5", "W02", "Jan" */
 };
 
+/* a log file the period's events came from; its counts are over all its lines */
 struct report_source {
     int64_t id; /* in the database */
     char *path, *format;
-    int64_t period_events; /* events of the period from this file */
     int64_t lines, events, info_lines, foreign_lines, unparsed_lines; /* whole file */
 };
 

@@ -18,6 +18,21 @@
 #include <curl/curl.h>
 #include <string.h>
 
+int mail_smtp_url_ok(const char *url, struct diag *d)
+{
+    int smtps = strncmp(url, "smtps://", 8) == 0;
+    const char *host = url + (smtps ? 8 : 7);
+
+    if (!smtps && strncmp(url, "smtp://", 7) != 0)
+        return diag_set(d, "--smtp: give smtp://HOST[:PORT] or smtps://HOST[:PORT], not '%s'", url);
+    if (memchr(host, '@', strcspn(host, "/")) != NULL)
+        return diag_set(d, "--smtp: no user or password in the URL (anyone can read a command "
+                           "line): give --smtp-user and REJECTLENS_SMTP_PASSWORD");
+    if (host[0] == '\0' || host[0] == '/' || host[0] == ':')
+        return diag_set(d, "--smtp: no host in '%s'", url);
+    return 0;
+}
+
 struct upload {
     const char *msg;
     size_t len, off;
@@ -46,13 +61,8 @@ int mail_send_smtp(const struct smtp_options *o, const char *from, const char *c
     CURLcode rc;
     int smtps = strncmp(o->url, "smtps://", 8) == 0;
 
-    if (!smtps && strncmp(o->url, "smtp://", 7) != 0)
-        return diag_set(d, "--smtp: give smtp://HOST[:PORT] or smtps://HOST[:PORT], not '%s'",
-                        o->url);
-    const char *host = o->url + (smtps ? 8 : 7);
-    if (memchr(host, '@', strcspn(host, "/")) != NULL)
-        return diag_set(d, "--smtp: no user or password in the URL (anyone can read a command "
-                           "line): give --smtp-user and REJECTLENS_SMTP_PASSWORD");
+    if (mail_smtp_url_ok(o->url, d) < 0)
+        return -1;
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
         return diag_set(d, "libcurl could not start");
     if ((c = curl_easy_init()) == NULL) {

@@ -353,9 +353,10 @@ static void parse_stats(const struct report_model *m, struct strbuf *out)
         const struct report_source *s = &m->sources[i];
         strbuf_puts(out, "  ");
         esc_text(out, s->path, 0);
-        strbuf_printf(out, " (%s): %lld lines, %lld events (%lld in this period), %lld unparsed\n",
-                      s->format, (long long)s->lines, (long long)s->events,
-                      (long long)s->period_events, (long long)s->unparsed_lines);
+        if (s->format[0])
+            strbuf_printf(out, " (%s)", s->format);
+        strbuf_printf(out, ": %lld lines, %lld events, %lld unparsed\n", (long long)s->lines,
+                      (long long)s->events, (long long)s->unparsed_lines);
     }
     strbuf_printf(out,
                   "  In all: %lld lines read, %lld events, %lld lines without an event, %lld "
