@@ -892,7 +892,8 @@ static int by_count(const void *a, const void *b)
 
 static void order(struct report_model *m)
 {
-    qsort(m->categories, m->ncategories, sizeof *m->categories, by_impact);
+    if (m->ncategories > 1)
+        qsort(m->categories, m->ncategories, sizeof *m->categories, by_impact);
     m->by_550 = xcalloc(m->ncategories + 1, sizeof *m->by_550);
     m->by_count = xcalloc(m->ncategories + 1, sizeof *m->by_count);
     for (size_t i = 0; i < m->ncategories; i++) {
@@ -906,8 +907,10 @@ static void order(struct report_model *m)
             m->by_550[m->n550++] = i;
     }
     sort_model = m;
-    qsort(m->by_550, m->n550, sizeof *m->by_550, by_550);
-    qsort(m->by_count, m->ncategories, sizeof *m->by_count, by_count);
+    if (m->n550 > 1)
+        qsort(m->by_550, m->n550, sizeof *m->by_550, by_550);
+    if (m->ncategories > 1)
+        qsort(m->by_count, m->ncategories, sizeof *m->by_count, by_count);
     sort_model = NULL;
 }
 
