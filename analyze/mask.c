@@ -49,7 +49,13 @@ static int is_word(unsigned char c)
 /* characters of an address's local part outside quotes (RFC 5322 atext and the dot) */
 static int is_local(unsigned char c)
 {
-    return is_alnum(c) || c >= 0x80 || (c != 0 && strchr(".!#$%&'*+/=?^_`{|}~-", c) != NULL);
+    static const unsigned char punct[256] = {
+        ['.'] = 1, ['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1,
+        ['*'] = 1, ['+'] = 1, ['/'] = 1, ['='] = 1, ['?'] = 1, ['^'] = 1, ['_'] = 1,
+        ['`'] = 1, ['{'] = 1, ['|'] = 1, ['}'] = 1, ['~'] = 1, ['-'] = 1,
+    };
+
+    return is_alnum(c) || c >= 0x80 || punct[c];
 }
 
 static int is_domain(unsigned char c)

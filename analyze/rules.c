@@ -204,7 +204,10 @@ static int want_scalar(struct loader *L, const struct ynode *y, const char *what
     return 0;
 }
 
-/* scalars - y as a list of non-empty scalars: a scalar is a list of one */
+/*
+ * scalars - y as a list of non-empty scalars, a scalar being a list of one: returns 1 for a
+ * single scalar, 0 for a list (its items in *items), -1 after an error; read with item()
+ */
 static int scalars(struct loader *L, struct ynode *y, const char *what, struct ynode ***items,
                    size_t *n)
 {
@@ -213,7 +216,7 @@ static int scalars(struct loader *L, struct ynode *y, const char *what, struct y
     if (y->type == Y_SCALAR) {
         if (want_scalar(L, y, what) < 0)
             return -1;
-        *items = y->kids; /* unused for scalars: the caller reads y itself */
+        *items = NULL; /* item() reads y itself */
         *n = 1;
         return 1;
     }

@@ -27,18 +27,18 @@ static void usage(FILE *out)
 
 /* print_safe - write a log-derived string without control characters (a terminal is no sink
  * for escape sequences from a log) */
-static void print_safe(const char *s, size_t max)
+static void print_safe(const char *s, size_t len, size_t max)
 {
-    size_t n = 0;
+    size_t n;
 
-    for (; *s && n < max; s++, n++) {
-        unsigned char c = (unsigned char)*s;
+    for (n = 0; n < len && n < max; n++) {
+        unsigned char c = (unsigned char)s[n];
         if (c < 0x20 || c == 0x7f)
             printf("\\x%02x", c);
         else
             putchar(c);
     }
-    if (*s)
+    if (n < len)
         fputs("...", stdout);
 }
 
@@ -149,10 +149,9 @@ int cmd_summary(int argc, char **argv)
     if (sum.nsamples > 0) {
         printf("\nunparsed lines (first %zu)\n", sum.nsamples);
         for (size_t i = 0; i < sum.nsamples; i++) {
-            const char *base = strrchr(sum.samples[i].source, '/');
-            printf("  %s@%lld (%s): ", base ? base + 1 : sum.samples[i].source,
-                   (long long)sum.samples[i].offset, sum.samples[i].reason);
-            print_safe(sum.samples[i].line, 160);
+            printf("  %s@%lld (%s): ", sum.samples[i].source, (long long)sum.samples[i].offset,
+                   sum.samples[i].reason);
+            print_safe(sum.samples[i].line, sum.samples[i].line_len, 160);
             putchar('\n');
         }
     }

@@ -205,7 +205,9 @@ static int open_source(struct pipeline *p, struct reader *r, const char *path,
         p->src.offset = 0;
     }
     free(p->src.path);
-    p->src.path = xstrdup(path);
+    /* the absolute path: "mail.log" means nothing once the shell has moved on */
+    char *real = realpath(path, NULL);
+    p->src.path = real ? real : xstrdup(path);
     p->src.dev = (int64_t)sb.st_dev;
     p->src.inode = (int64_t)sb.st_ino;
     p->src.size = (int64_t)sb.st_size;

@@ -27,8 +27,8 @@ struct pipeline_options {
     int64_t year_ref_s;       /* 0: the file's mtime */
     const char *default_host; /* may be NULL */
     int64_t checkpoint_lines; /* 0: the driver's default */
-    struct ruleset *rules;    /* classifies each distinct reply text; NULL: leave unclassified */
     const volatile sig_atomic_t *stop; /* set by a signal handler: finish the batch and stop */
+    struct ruleset *rules;    /* classifies each distinct reply text; NULL: leave unclassified */
 };
 
 /* what one run did, per file and in total */

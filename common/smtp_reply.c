@@ -104,22 +104,12 @@ enum smtp_stage smtp_stage_of_command(const char *p, size_t n)
         const char *word;
         enum smtp_stage stage;
     } table[] = {
-        {"RCPT", STAGE_RCPT},
-        {"MAIL", STAGE_MAIL},
-        {"end of DATA", STAGE_EOM},
-        {"END-OF-MESSAGE", STAGE_EOM},
-        {"end of data", STAGE_EOM},
-        {"DATA", STAGE_DATA},
-        {"BDAT", STAGE_DATA},
-        {"EHLO", STAGE_HELO},
-        {"HELO", STAGE_HELO},
-        {"LHLO", STAGE_HELO},
-        {"VRFY", STAGE_RCPT},
-        {"CONNECT", STAGE_CONNECT},
-        {"initial", STAGE_CONNECT},
-        {"STARTTLS", STAGE_HELO},
-        {"header", STAGE_HEADER},
-        {"body", STAGE_BODY},
+        {"RCPT", STAGE_RCPT},          {"MAIL", STAGE_MAIL},       {"end of DATA", STAGE_EOM},
+        {"END-OF-MESSAGE", STAGE_EOM}, {"DATA", STAGE_DATA},       {"BDAT", STAGE_DATA},
+        {"EHLO", STAGE_HELO},          {"HELO", STAGE_HELO},       {"LHLO", STAGE_HELO},
+        {"STARTTLS", STAGE_HELO}, /* part of the greeting: after EHLO, before MAIL */
+        {"VRFY", STAGE_RCPT},          {"CONNECT", STAGE_CONNECT}, {"initial", STAGE_CONNECT},
+        {"header", STAGE_HEADER},      {"body", STAGE_BODY},
     };
 
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {

@@ -150,7 +150,8 @@ struct unparsed_sample {
     char *source;
     int64_t offset;
     char *reason;
-    char *line;
+    char *line; /* may hold NUL bytes: line_len says how long it is */
+    size_t line_len;
 };
 
 struct store_summary {

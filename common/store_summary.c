@@ -147,7 +147,10 @@ int store_summary(struct store *s, int64_t since, int64_t until, size_t max_samp
             u->source = xstrdup(store_column_text(st, 0));
             u->offset = store_column_int64(st, 1);
             u->reason = xstrdup(store_column_text(st, 2));
-            u->line = xstrndup(store_column_text(st, 3), store_column_bytes(st, 3));
+            u->line_len = store_column_bytes(st, 3);
+            u->line = xmalloc(u->line_len + 1);
+            memcpy(u->line, store_column_blob(st, 3), u->line_len);
+            u->line[u->line_len] = '\0';
         }
         store_reset(st);
         if (rc < 0)

@@ -184,6 +184,7 @@ int ingest_session_file(struct ingest_session *s, struct reader *r,
     pctx.sink.emit = count_event;
     pctx.sink.ctx = s;
     pctx.default_host = opt->default_host;
+    pctx.source = reader_name(r);
     tz_cache_init(&pctx.tz);
     pctx.years.ref_s = opt->year_ref_s;
     if (pctx.years.ref_s == 0)

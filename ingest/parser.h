@@ -34,6 +34,10 @@ struct parse_ctx {
     struct tz_cache tz;       /* for logs without a zone */
     const char *default_host; /* recorded when the log names none; may be NULL */
     const char *why;          /* set by the parser with LINE_UNPARSED: a short static reason */
+    /* source - the file being read, as named to the reader ("-" for stdin); NULL in flush.
+     * Exim tells its mainlog, rejectlog and paniclog apart by it; Exchange finds the #Fields
+     * header of the file a resumed run is in. */
+    const char *source;
 };
 
 struct parser_ops {

@@ -7,9 +7,13 @@
 #include <string.h>
 
 extern const struct parser_ops postfix_parser;
+extern const struct parser_ops exim_parser;
+extern const struct parser_ops exchange_parser;
 
 static const struct parser_ops *const parser_table[] = {
     &postfix_parser,
+    &exim_parser,
+    &exchange_parser,
 };
 
 #define PARSER_COUNT (sizeof parser_table / sizeof parser_table[0])

@@ -38,9 +38,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PF_MAX_MESSAGES 100000
-#define PF_MAX_SESSIONS 20000
-#define PF_MAX_DNSBL 20000
+#define PF_MAX_MESSAGES       100000
+#define PF_MAX_SESSIONS       20000
+#define PF_MAX_DNSBL          20000
 #define PF_SESSION_TIMEOUT_US (600 * US_PER_SEC)
 
 /* what we know about one queued message */
@@ -571,8 +571,14 @@ static int expire_sessions(struct postfix_state *st, struct parse_ctx *ctx, int6
 }
 
 static const char *const verdict_words[] = {
-    "PREGREET ",          "HANGUP ",           "DNSBL rank ",      "COMMAND TIME LIMIT ",
-    "COMMAND COUNT LIMIT ", "COMMAND LENGTH LIMIT ", "NON-SMTP COMMAND ", "BARE NEWLINE ",
+    "PREGREET ",
+    "HANGUP ",
+    "DNSBL rank ",
+    "COMMAND TIME LIMIT ",
+    "COMMAND COUNT LIMIT ",
+    "COMMAND LENGTH LIMIT ",
+    "NON-SMTP COMMAND ",
+    "BARE NEWLINE ",
     "COMMAND PIPELINING ",
 };
 
@@ -691,12 +697,14 @@ static enum smtp_stage text_stage(const char *p, size_t n)
         return smtp_stage_of_command(w + 13, n - (size_t)(w + 13 - p));
     if ((w = scan_find(p, n, " while sending ")) != NULL) {
         w += 15;
-        if (scan_prefix(w, n - (size_t)(w - p), "message body") ||
-            scan_prefix(w, n - (size_t)(w - p), "end of data"))
+        if (scan_prefix(w, n - (size_t)(w - p), "message body"))
+            return STAGE_DATA;
+        if (scan_prefix(w, n - (size_t)(w - p), "end of data"))
             return STAGE_EOM;
         return smtp_stage_of_command(w, n - (size_t)(w - p));
     }
     if (scan_find(p, n, "initial server greeting") != NULL || scan_prefix(p, n, "connect to ") ||
+        scan_find(p, n, ": connect to ") != NULL ||
         scan_find(p, n, "refused to talk to me") != NULL)
         return STAGE_CONNECT;
     if (scan_find(p, n, "while performing the EHLO handshake") != NULL ||
@@ -767,8 +775,7 @@ static const struct {
 
 /* handle_delivery - "to=<r>, [orig_to=<o>,] relay=R, ..., dsn=X, status=WORD (TEXT)" */
 static enum line_result handle_delivery(struct postfix_state *st, struct parse_ctx *ctx,
-                                        struct pf_line *pl, const char *p, size_t n,
-                                        int is_discard)
+                                        struct pf_line *pl, const char *p, size_t n, int is_discard)
 {
     struct event *ev = &pl->ev;
     const char *status_at = scan_find(p, n, "status=");
@@ -1002,48 +1009,27 @@ static const struct {
     const char *name;
     enum pf_daemon d;
 } daemons[] = {
-    {"smtpd", PF_SMTPD},
-    {"postscreen", PF_POSTSCREEN},
-    {"cleanup", PF_CLEANUP},
-    {"qmgr", PF_QMGR},
-    {"nqmgr", PF_QMGR},
-    {"oqmgr", PF_QMGR},
-    {"smtp", PF_DELIVERY},
-    {"lmtp", PF_DELIVERY},
-    {"local", PF_DELIVERY},
-    {"virtual", PF_DELIVERY},
-    {"pipe", PF_DELIVERY},
-    {"error", PF_DELIVERY},
-    {"retry", PF_DELIVERY},
-    {"discard", PF_DISCARD},
-    {"bounce", PF_BOUNCE},
-    {"defer", PF_BOUNCE},
-    {"trace", PF_BOUNCE},
-    {"pickup", PF_PICKUP},
-    {"dnsblog", PF_DNSBLOG},
-    {"master", PF_OTHER},
-    {"anvil", PF_OTHER},
-    {"scache", PF_OTHER},
-    {"tlsmgr", PF_OTHER},
-    {"tlsproxy", PF_OTHER},
-    {"postsuper", PF_OTHER},
-    {"postdrop", PF_OTHER},
-    {"postqueue", PF_OTHER},
-    {"postfix-script", PF_OTHER},
-    {"postlogd", PF_OTHER},
-    {"postlog", PF_OTHER},
-    {"postmap", PF_OTHER},
-    {"postalias", PF_OTHER},
-    {"postmulti", PF_OTHER},
-    {"postconf", PF_OTHER},
-    {"postfix", PF_OTHER},
-    {"sendmail", PF_OTHER},
-    {"verify", PF_OTHER},
-    {"trivial-rewrite", PF_OTHER},
-    {"proxymap", PF_OTHER},
-    {"flush", PF_OTHER},
-    {"showq", PF_OTHER},
-    {"spawn", PF_OTHER},
+    {"smtpd", PF_SMTPD},     {"postscreen", PF_POSTSCREEN},
+    {"cleanup", PF_CLEANUP}, {"qmgr", PF_QMGR},
+    {"nqmgr", PF_QMGR},      {"oqmgr", PF_QMGR},
+    {"smtp", PF_DELIVERY},   {"lmtp", PF_DELIVERY},
+    {"local", PF_DELIVERY},  {"virtual", PF_DELIVERY},
+    {"pipe", PF_DELIVERY},   {"error", PF_DELIVERY},
+    {"retry", PF_DELIVERY},  {"discard", PF_DISCARD},
+    {"bounce", PF_BOUNCE},   {"defer", PF_BOUNCE},
+    {"trace", PF_BOUNCE},    {"pickup", PF_PICKUP},
+    {"dnsblog", PF_DNSBLOG}, {"master", PF_OTHER},
+    {"anvil", PF_OTHER},     {"scache", PF_OTHER},
+    {"tlsmgr", PF_OTHER},    {"tlsproxy", PF_OTHER},
+    {"postsuper", PF_OTHER}, {"postdrop", PF_OTHER},
+    {"postqueue", PF_OTHER}, {"postfix-script", PF_OTHER},
+    {"postlogd", PF_OTHER},  {"postlog", PF_OTHER},
+    {"postmap", PF_OTHER},   {"postalias", PF_OTHER},
+    {"postmulti", PF_OTHER}, {"postconf", PF_OTHER},
+    {"postfix", PF_OTHER},   {"sendmail", PF_OTHER},
+    {"verify", PF_OTHER},    {"trivial-rewrite", PF_OTHER},
+    {"proxymap", PF_OTHER},  {"flush", PF_OTHER},
+    {"showq", PF_OTHER},     {"spawn", PF_OTHER},
     {"qmqpd", PF_OTHER},
 };
 
@@ -1135,9 +1121,9 @@ static enum line_result postfix_parse_line(void *state, struct parse_ctx *ctx,
     if (h.host != NULL)
         pl.host = arena_copy(&st->a, h.host, h.host_len);
     else
-        pl.host = ctx->default_host ? arena_copy(&st->a, ctx->default_host,
-                                                 strlen(ctx->default_host))
-                                    : "";
+        pl.host = ctx->default_host
+                      ? arena_copy(&st->a, ctx->default_host, strlen(ctx->default_host))
+                      : "";
     pl.ev.host = pl.host[0] ? pl.host : NULL;
     pl.msg = h.msg;
     pl.msg_len = h.msg_len;
@@ -1155,6 +1141,10 @@ static enum line_result postfix_parse_line(void *state, struct parse_ctx *ctx,
             return handle_action(st, ctx, &pl, p + 9, n - 9);
         return LINE_INFO;
     }
+    /* some smtpd versions log the before-queue filter's verdict without a queue id */
+    if (d == PF_SMTPD &&
+        (scan_prefix(p, n, "proxy-reject: ") || scan_prefix(p, n, "proxy-accept: ")))
+        return handle_action(st, ctx, &pl, p, n);
     ql = queue_id_len(p, n);
     if (ql == 0 || ql + 2 > n || p[ql] != ':' || p[ql + 1] != ' ')
         return LINE_INFO; /* connect/disconnect, TLS, warnings, statistics, ... */
@@ -1306,8 +1296,8 @@ static void postfix_load_state(void *state, const char *data, size_t len)
             sizebuf[fl[2]] = '\0';
             m->size = strtoll(sizebuf, NULL, 10);
         }
-        char **slots[] = {&m->sender, NULL, &m->client_name, &m->client_ip, &m->helo,
-                          &m->message_id, &m->parent, &m->last_defer};
+        char **slots[] = {&m->sender, NULL,           &m->client_name, &m->client_ip,
+                          &m->helo,   &m->message_id, &m->parent,      &m->last_defer};
         for (int i = 1; i < 9; i++)
             if (slots[i - 1] != NULL && f[i] != NULL)
                 *slots[i - 1] = xstrndup(f[i], fl[i]);

@@ -3,6 +3,11 @@
  *
  * The buffer holds BUF_SIZE bytes; a line that does not fit is either a long line (cut at
  * READER_MAX_LINE) or the tail of the block, moved to the front before the next read.
+ *
+ * Below the line splitter sit two layers: src_read() gives the file's bytes (first those that
+ * detection looked at), and pull() gives the stream the lines are cut from: the same bytes, or
+ * UTF-16LE transcoded to UTF-8. A decompressor belongs between the two: src_read() would then
+ * give decompressed bytes, and the encoding is detected on those.
  */
 #include "reader.h"
 #include "xalloc.h"
@@ -12,20 +17,35 @@
 #include <string.h>
 #include <unistd.h>
 
-#define BUF_SIZE (2 * 1024 * 1024)
+#define BUF_SIZE  (2 * 1024 * 1024)
+#define HEAD_SIZE 256         /* bytes looked at to detect the encoding */
+#define RAW_SIZE  (64 * 1024) /* UTF-16 input block */
+
+enum reader_encoding {
+    ENC_UNKNOWN, /* nothing read yet */
+    ENC_PLAIN,   /* bytes as they are (UTF-8, ASCII, anything else) */
+    ENC_UTF16LE  /* transcoded to UTF-8 */
+};
 
 struct reader {
     char *path;
     int fd;
     int owns_fd;
     char *buf;
-    size_t start;     /* first byte not yet delivered */
-    size_t end;       /* bytes in buf */
-    int64_t buf_off;  /* stream offset of buf[0] */
+    size_t start;    /* first byte not yet delivered */
+    size_t end;      /* bytes in buf */
+    int64_t buf_off; /* stream offset of buf[0] */
     int eof;
     int take_partial;
-    int skipping;     /* inside the rest of an over-long line */
+    int skipping; /* inside the rest of an over-long line */
     int64_t pending;
+    /* the layers below the line splitter */
+    enum reader_encoding enc;
+    unsigned char head[HEAD_SIZE]; /* read by detect(), served first by src_read() */
+    size_t head_start, head_len;
+    unsigned char *raw; /* UTF-16LE: bytes read, not yet transcoded */
+    size_t raw_start, raw_end;
+    int raw_eof;
 };
 
 int reader_open(const char *path, struct reader **out, struct diag *d)
@@ -53,6 +73,170 @@ void reader_take_partial(struct reader *r, int take)
     r->take_partial = take;
 }
 
+/* fd_read - read(2), retried when a signal interrupts it */
+static ssize_t fd_read(int fd, unsigned char *dst, size_t cap)
+{
+    ssize_t n;
+
+    do
+        n = read(fd, dst, cap);
+    while (n < 0 && errno == EINTR);
+    return n;
+}
+
+/* src_read - up to cap bytes of the file: the detection head first, then read(2) */
+static ssize_t src_read(struct reader *r, unsigned char *dst, size_t cap)
+{
+    if (r->head_start < r->head_len) {
+        size_t k = r->head_len - r->head_start;
+        if (k > cap)
+            k = cap;
+        memcpy(dst, r->head + r->head_start, k);
+        r->head_start += k;
+        return (ssize_t)k;
+    }
+    return fd_read(r->fd, dst, cap);
+}
+
+/*
+ * looks_utf16le - 1 when the bytes look like UTF-16LE text without a BOM: (nearly) every
+ * second byte NUL, and the others not. ASCII and UTF-8 never have that pattern; UTF-16 of
+ * mostly Latin text always does.
+ */
+static int looks_utf16le(const unsigned char *p, size_t n)
+{
+    size_t pairs = n / 2, odd_nul = 0, even_nul = 0;
+
+    if (pairs < 4)
+        return 0;
+    for (size_t i = 0; i < pairs; i++) {
+        even_nul += p[2 * i] == 0;
+        odd_nul += p[2 * i + 1] == 0;
+    }
+    return odd_nul * 10 >= pairs * 9 && even_nul * 10 <= pairs;
+}
+
+/*
+ * detect - read the first bytes and choose the encoding: a UTF-16LE BOM (FF FE) or the
+ * NUL-every-other-byte pattern means UTF-16LE; anything else is taken as it is. A UTF-8 BOM
+ * (EF BB BF) is skipped and its bytes still counted, so offsets stay file offsets. Reading
+ * stops early at the end of a first line that cannot be UTF-16, so that a pipe's first lines
+ * are not held back. Returns 0, or -1 on a read error (message in d).
+ */
+static int detect(struct reader *r, struct diag *d)
+{
+    ssize_t n;
+
+    while (r->head_len < HEAD_SIZE) {
+        n = fd_read(r->fd, r->head + r->head_len, HEAD_SIZE - r->head_len);
+        if (n < 0)
+            return diag_set(d, "%s: read error at byte %lld: %s", r->path, (long long)r->head_len,
+                            strerror(errno));
+        if (n == 0)
+            break;
+        r->head_len += (size_t)n;
+        if (r->head_len >= 2 && r->head[0] == 0xFF && r->head[1] == 0xFE)
+            break;
+        const unsigned char *nl = memchr(r->head, '\n', r->head_len);
+        if (nl != NULL && nl + 1 < r->head + r->head_len && nl[1] != 0)
+            break; /* "\n" followed by a non-NUL byte: not UTF-16LE */
+    }
+    r->enc = ENC_PLAIN;
+    if (r->head_len >= 2 && r->head[0] == 0xFF && r->head[1] == 0xFE) {
+        r->enc = ENC_UTF16LE;
+        r->head_start = 2; /* the BOM is not part of the decoded stream */
+    } else if (looks_utf16le(r->head, r->head_len)) {
+        r->enc = ENC_UTF16LE;
+    } else if (r->head_len >= 3 && memcmp(r->head, "\xEF\xBB\xBF", 3) == 0) {
+        r->head_start = 3;
+        r->buf_off = 3;
+    }
+    if (r->enc == ENC_UTF16LE)
+        r->raw = xmalloc(RAW_SIZE);
+    return 0;
+}
+
+/* put_utf8 - encode code point c at o (room for 4 bytes); returns the bytes written */
+static size_t put_utf8(unsigned char *o, uint32_t c)
+{
+    if (c < 0x80) {
+        o[0] = (unsigned char)c;
+        return 1;
+    }
+    if (c < 0x800) {
+        o[0] = (unsigned char)(0xC0 | (c >> 6));
+        o[1] = (unsigned char)(0x80 | (c & 0x3F));
+        return 2;
+    }
+    if (c < 0x10000) {
+        o[0] = (unsigned char)(0xE0 | (c >> 12));
+        o[1] = (unsigned char)(0x80 | ((c >> 6) & 0x3F));
+        o[2] = (unsigned char)(0x80 | (c & 0x3F));
+        return 3;
+    }
+    o[0] = (unsigned char)(0xF0 | (c >> 18));
+    o[1] = (unsigned char)(0x80 | ((c >> 12) & 0x3F));
+    o[2] = (unsigned char)(0x80 | ((c >> 6) & 0x3F));
+    o[3] = (unsigned char)(0x80 | (c & 0x3F));
+    return 4;
+}
+
+/*
+ * utf16_pull - transcode UTF-16LE to UTF-8 into dst (cap >= 4); returns the bytes written, 0 at
+ * the end, -1 on a read error. An unpaired surrogate becomes U+FFFD; an odd last byte or a
+ * high surrogate at the very end (a writer caught mid-character) is dropped.
+ */
+static ssize_t utf16_pull(struct reader *r, unsigned char *dst, size_t cap)
+{
+    size_t o = 0;
+
+    for (;;) {
+        while (o + 4 <= cap && r->raw_end - r->raw_start >= 2) {
+            const unsigned char *p = r->raw + r->raw_start;
+            uint32_t u = (uint32_t)p[0] | (uint32_t)p[1] << 8;
+            size_t used = 2;
+            if (u >= 0xD800 && u <= 0xDBFF) {
+                if (r->raw_end - r->raw_start < 4 && !r->raw_eof)
+                    break; /* the low half is in the next block */
+                uint32_t lo =
+                    r->raw_end - r->raw_start >= 4 ? (uint32_t)p[2] | (uint32_t)p[3] << 8 : 0;
+                if (lo >= 0xDC00 && lo <= 0xDFFF) {
+                    u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
+                    used = 4;
+                } else {
+                    u = 0xFFFD;
+                }
+            } else if (u >= 0xDC00 && u <= 0xDFFF) {
+                u = 0xFFFD;
+            }
+            o += put_utf8(dst + o, u);
+            r->raw_start += used;
+        }
+        if (o > 0 || r->raw_eof)
+            return (ssize_t)o;
+        /* nothing decoded: keep the undecoded tail and read more */
+        memmove(r->raw, r->raw + r->raw_start, r->raw_end - r->raw_start);
+        r->raw_end -= r->raw_start;
+        r->raw_start = 0;
+        ssize_t n = src_read(r, r->raw + r->raw_end, RAW_SIZE - r->raw_end);
+        if (n < 0)
+            return -1;
+        if (n == 0)
+            r->raw_eof = 1;
+        r->raw_end += (size_t)n;
+    }
+}
+
+/* pull - up to cap bytes of the stream the lines are cut from; 0 at the end, -1 on error */
+static ssize_t pull(struct reader *r, char *dst, size_t cap, struct diag *d)
+{
+    if (r->enc == ENC_UNKNOWN && detect(r, d) < 0)
+        return -2;
+    if (r->enc == ENC_UTF16LE)
+        return utf16_pull(r, (unsigned char *)dst, cap);
+    return src_read(r, (unsigned char *)dst, cap);
+}
+
 /* fill - move the undelivered tail to the front and read more; 0 ok (maybe eof), -1 error */
 static int fill(struct reader *r, struct diag *d)
 {
@@ -64,20 +248,16 @@ static int fill(struct reader *r, struct diag *d)
         r->end -= r->start;
         r->start = 0;
     }
-    while (r->end < BUF_SIZE) {
-        n = read(r->fd, r->buf + r->end, BUF_SIZE - r->end);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return diag_set(d, "%s: read error at byte %lld: %s", r->path,
-                            (long long)(r->buf_off + (int64_t)r->end), strerror(errno));
-        if (n == 0) {
-            r->eof = 1;
-            break;
-        }
-        r->end += (size_t)n;
-        break; /* one read per fill keeps pipes responsive */
-    }
+    /* the splitter never lets the tail grow past READER_MAX_LINE, so there is always room */
+    n = pull(r, r->buf + r->end, BUF_SIZE - r->end, d);
+    if (n == -2)
+        return -1;
+    if (n < 0)
+        return diag_set(d, "%s: read error at byte %lld: %s", r->path,
+                        (long long)(r->buf_off + (int64_t)r->end), strerror(errno));
+    if (n == 0)
+        r->eof = 1;
+    r->end += (size_t)n; /* one read per fill keeps pipes responsive */
     return 0;
 }
 
@@ -150,18 +330,22 @@ int reader_skip_to(struct reader *r, int64_t offset, struct diag *d)
 {
     off_t pos;
 
+    if (r->enc == ENC_UNKNOWN && detect(r, d) < 0)
+        return -1;
     if (offset <= r->buf_off + (int64_t)r->start)
         return offset == r->buf_off + (int64_t)r->start
                    ? 0
                    : diag_set(d, "%s: cannot go back to byte %lld", r->path, (long long)offset);
-    pos = lseek(r->fd, (off_t)offset, SEEK_SET);
+    /* a transcoded stream has no file position for its offsets: it is read and dropped */
+    pos = r->enc == ENC_PLAIN ? lseek(r->fd, (off_t)offset, SEEK_SET) : (off_t)-1;
     if (pos == (off_t)offset) {
         r->start = r->end = 0;
         r->buf_off = offset;
         r->eof = 0;
+        r->head_start = r->head_len; /* the head lies before the new position */
         return 0;
     }
-    /* not seekable (a pipe): read and drop */
+    /* not seekable (a pipe) or transcoded: read and drop */
     while (r->buf_off + (int64_t)r->end < offset) {
         r->start = r->end;
         if (r->eof)
@@ -193,6 +377,11 @@ int reader_fd(const struct reader *r)
     return r->fd;
 }
 
+const char *reader_decoding(const struct reader *r)
+{
+    return r->enc == ENC_UTF16LE ? "utf-16le" : NULL;
+}
+
 void reader_close(struct reader *r)
 {
     if (r == NULL)
@@ -200,6 +389,7 @@ void reader_close(struct reader *r)
     if (r->owns_fd)
         close(r->fd);
     free(r->buf);
+    free(r->raw);
     free(r->path);
     free(r);
 }

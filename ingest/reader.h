@@ -9,6 +9,18 @@
  * Offsets count bytes of the (decompressed) stream. Lines exclude "\n" and a "\r" before it.
  * A line's text is valid until the next call to reader_next(). The reader owns its buffer and
  * its file descriptor; reader_close() releases both (NULL is a no-op).
+ *
+ * Encodings. The first bytes decide (see reader_decoding()):
+ *  - UTF-16LE, recognised by its BOM (FF FE) or, without one, by a NUL in (nearly) every second
+ *    byte, is transcoded to UTF-8 before lines are cut (Exchange Online exports are written so).
+ *    Offsets then count bytes of the decoded UTF-8 stream, not of the file: the BOM is not part
+ *    of it, and the first line starts at offset 0. reader_skip_to() cannot seek such a stream
+ *    and decodes from the start up to the offset. A decoded offset may exceed the file's size
+ *    (text outside Latin takes 3 UTF-8 bytes for 2 UTF-16 bytes). Unpaired surrogates become
+ *    U+FFFD.
+ *  - A UTF-8 BOM (EF BB BF) is skipped: the first line starts at offset 3, and offsets stay
+ *    file offsets.
+ *  - Anything else is delivered byte for byte.
  */
 #ifndef REJECTLENS_READER_H
 #define REJECTLENS_READER_H
@@ -23,8 +35,8 @@
 struct log_line {
     const char *text;
     size_t len;
-    int64_t offset;  /* where the line starts */
-    int truncated;   /* the line was longer than READER_MAX_LINE and is cut */
+    int64_t offset;   /* where the line starts */
+    int truncated;    /* the line was longer than READER_MAX_LINE and is cut */
     int unterminated; /* a last line without newline, delivered by reader_take_partial() */
 };
 
@@ -56,6 +68,10 @@ const char *reader_name(const struct reader *r);
 
 /* reader_fd - the descriptor of the underlying file (for fstat) */
 int reader_fd(const struct reader *r);
+
+/* reader_decoding - "utf-16le" when the stream is transcoded to UTF-8, NULL when it is read as
+ * it is (or nothing has been read yet) */
+const char *reader_decoding(const struct reader *r);
 
 void reader_close(struct reader *r);
 

@@ -73,7 +73,7 @@ static void compile(regex_t *re, const char *pattern)
 
 static void compile_all(void)
 {
-    compile(&re_action, "^(NOQUEUE|[0-9A-Za-z]+): (reject|reject_warning|milter-reject|"
+    compile(&re_action, "^(NOQUEUE: |[0-9A-Za-z]+: |)(reject|reject_warning|milter-reject|"
                         "proxy-reject|discard|hold): ([A-Za-z-]+)");
     compile(&re_code, ": ([245][0-9][0-9])[ -]");
     compile(&re_status, "(: |[0-9] )([245]\\.[0-9]{1,3}\\.[0-9]{1,3})( |$)");

@@ -7,12 +7,15 @@
  *                        file names relative to the folder)
  *   expected-events.tsv  one row per event, in file order, as the sample's generator meant it:
  *                        file, line, kind, direction, stage, queue_id, client_ip, sender,
- *                        recipient, reply_code, status (an empty cell is empty or NULL)
+ *                        recipient, reply_code, status (an empty cell is empty or NULL); lines
+ *                        are numbered as the reader cuts them (a UTF-16 file is decoded first)
  *   expected-summary.txt the output of "rejectlens summary" on that database
  * The events must match row for row; the summary byte for byte.
  */
+#include "reader.h"
 #include "store.h"
 #include "store_internal.h"
+#include "strbuf.h"
 #include "testutil.h"
 
 #include <dirent.h>
@@ -23,16 +26,31 @@
 
 #define NCOLS 11
 
-/* line_starts - the offset of each line of text; *n gets the count (malloc'ed array) */
-static int64_t *line_starts(const char *text, size_t len, size_t *n)
+/*
+ * line_starts - the offset of each line of a file, as the reader counts them (for a UTF-16
+ * file, offsets in the decoded stream); *n gets the count (malloc'ed array), NULL when the
+ * file cannot be read
+ */
+static int64_t *line_starts(const char *path, size_t *n)
 {
-    int64_t *starts = malloc((len + 2) * sizeof *starts);
-    size_t k = 0;
+    struct reader *r;
+    struct log_line ln;
+    struct diag d = {""};
+    size_t cap = 1024, k = 0;
+    int64_t *starts;
 
-    starts[k++] = 0;
-    for (size_t i = 0; i < len; i++)
-        if (text[i] == '\n')
-            starts[k++] = (int64_t)i + 1;
+    if (reader_open(path, &r, &d) < 0)
+        return NULL;
+    reader_take_partial(r, 1);
+    starts = malloc(cap * sizeof *starts);
+    while (reader_next(r, &ln, &d) == 1) {
+        if (k == cap)
+            starts = realloc(starts, (cap *= 2) * sizeof *starts);
+        starts[k++] = ln.offset;
+    }
+    reader_close(r);
+    if (k == 0)
+        starts[k++] = 0;
     *n = k;
     return starts;
 }
@@ -52,18 +70,41 @@ static long line_of(const int64_t *starts, size_t n, int64_t offset)
     return (long)lo + 1;
 }
 
-/* split_tab - split a TSV line in place into at most max cells */
-static int split_tab(char *s, char **cells, int max)
-{
-    int n = 0;
+struct rows {
+    char **v;
+    size_t n, cap;
+};
 
-    cells[n++] = s;
-    for (; *s && n < max; s++)
-        if (*s == '\t') {
-            *s = '\0';
-            cells[n++] = s + 1;
-        }
-    return n;
+static void rows_add(struct rows *r, const char *line)
+{
+    if (r->n == r->cap) {
+        r->cap = r->cap ? r->cap * 2 : 256;
+        r->v = realloc(r->v, r->cap * sizeof *r->v);
+        ck_assert_ptr_nonnull(r->v);
+    }
+    r->v[r->n++] = strdup(line);
+}
+
+static void rows_free(struct rows *r)
+{
+    for (size_t i = 0; i < r->n; i++)
+        free(r->v[i]);
+    free(r->v);
+}
+
+/* row_cmp - by file, then line number, then the rest */
+static int row_cmp(const void *a, const void *b)
+{
+    const char *x = *(char *const *)a, *y = *(char *const *)b;
+    size_t fx = strcspn(x, "\t"), fy = strcspn(y, "\t");
+    int c = strncmp(x, y, fx < fy ? fx : fy);
+
+    if (c != 0 || fx != fy)
+        return c != 0 ? c : (fx < fy ? -1 : 1);
+    long lx = strtol(x + fx + 1, NULL, 10), ly = strtol(y + fy + 1, NULL, 10);
+    if (lx != ly)
+        return lx < ly ? -1 : 1;
+    return strcmp(x, y);
 }
 
 static const char *base_name(const char *p)
@@ -97,82 +138,95 @@ static int run_set(const char *dir)
     free(out);
     free(err);
 
-    /* the events, row for row */
+    /* the events, row for row, both sides in (file, line) order */
     snprintf(path, sizeof path, "%s/expected-events.tsv", dir);
     char *expected = tu_read_file(path, &len);
     ck_assert_ptr_nonnull(expected);
+    struct rows want = {0}, got = {0};
+    char *save = NULL, *line = strtok_r(expected, "\n", &save); /* the header */
+    while ((line = strtok_r(NULL, "\n", &save)) != NULL)
+        rows_add(&want, line);
+    free(expected);
+
     ck_assert_int_eq(store_open(db, STORE_READ_ONLY, 1000, &s, &d), 0);
     struct store_stmt *st = store_stmt_prepare(
         s,
         "SELECT source, offset, kind, direction, stage, coalesce(queue_id, ''), "
         "coalesce(client_ip, ''), coalesce(sender, ''), coalesce(recipient, ''), "
-        "coalesce(reply_code, ''), coalesce(status, '') FROM v_events "
-        "ORDER BY source, offset, rowid",
+        "coalesce(reply_code, ''), coalesce(status, '') FROM v_events ORDER BY source, offset",
         &d);
     ck_assert_ptr_nonnull(st);
-    char *save = NULL, *row = strtok_r(expected, "\n", &save);
-    int rowno = 1, got_rows = 0, want_rows = 0;
     char last_source[1000] = "";
-    char *file_text = NULL;
     int64_t *starts = NULL;
-    size_t file_len = 0, nstarts = 0;
-    row = strtok_r(NULL, "\n", &save); /* the header */
+    size_t nstarts = 0;
     while ((rc = store_step(s, st, &d)) == 1) {
-        char got[NCOLS][1024];
+        struct strbuf row = STRBUF_INIT;
         const char *source = store_column_text(st, 0);
         if (strcmp(source, last_source) != 0) {
-            free(file_text);
             free(starts);
             snprintf(path, sizeof path, "%s/%s", dir, base_name(source));
-            file_text = tu_read_file(path, &file_len);
-            ck_assert_ptr_nonnull(file_text);
-            starts = line_starts(file_text, file_len, &nstarts);
+            starts = line_starts(path, &nstarts);
+            ck_assert_ptr_nonnull(starts);
             snprintf(last_source, sizeof last_source, "%s", source);
         }
-        snprintf(got[0], sizeof got[0], "%s", base_name(source));
-        snprintf(got[1], sizeof got[1], "%ld", line_of(starts, nstarts, store_column_int64(st, 1)));
+        strbuf_printf(&row, "%s\t%ld", base_name(source),
+                      line_of(starts, nstarts, store_column_int64(st, 1)));
         for (int i = 2; i < NCOLS; i++)
-            snprintf(got[i], sizeof got[i], "%s", store_column_text(st, i));
-        got_rows++;
-        rowno++;
-        if (row == NULL) {
-            printf("%s: extra event %s:%s %s\n", dir, got[0], got[1], got[2]);
-            mismatches++;
-            continue;
-        }
-        char rowcopy[4096], *cells[NCOLS + 1];
-        snprintf(rowcopy, sizeof rowcopy, "%s", row);
-        int n = split_tab(rowcopy, cells, NCOLS + 1);
-        want_rows++;
-        int differs = n != NCOLS;
-        for (int i = 0; i < NCOLS && i < n && !differs; i++)
-            differs = strcmp(cells[i], got[i]) != 0;
-        if (differs) {
-            printf("%s row %d:\n  want %s\n  got ", dir, rowno, row);
-            for (int i = 0; i < NCOLS; i++)
-                printf("%s%s", got[i], i + 1 < NCOLS ? "\t" : "\n");
-            mismatches++;
-        }
-        row = strtok_r(NULL, "\n", &save);
-    }
-    while (row != NULL) {
-        printf("%s: missing event %s\n", dir, row);
-        want_rows++;
-        mismatches++;
-        row = strtok_r(NULL, "\n", &save);
+            strbuf_printf(&row, "\t%s", store_column_text(st, i));
+        rows_add(&got, strbuf_str(&row));
+        strbuf_free(&row);
     }
     ck_assert_int_eq(rc, 0);
-    printf("%s: %d events, %d expected, %d mismatches\n", dir, got_rows, want_rows, mismatches);
-    fflush(stdout);
-    free(file_text);
     free(starts);
-    free(expected);
     store_stmt_finalize(st);
     store_close(s);
+
+    qsort(want.v, want.n, sizeof *want.v, row_cmp);
+    qsort(got.v, got.n, sizeof *got.v, row_cmp);
+    size_t i = 0, j = 0;
+    while (i < want.n || j < got.n) {
+        int c = i == want.n ? 1 : j == got.n ? -1 : row_cmp(&want.v[i], &got.v[j]);
+        if (c == 0) {
+            i++, j++;
+            continue;
+        }
+        mismatches++;
+        if (mismatches <= 40) {
+            if (c < 0)
+                printf("%s: missing  %s\n", dir, want.v[i]);
+            else
+                printf("%s: unwanted %s\n", dir, got.v[j]);
+        }
+        if (c < 0)
+            i++;
+        else
+            j++;
+    }
+    printf("%s: %zu events, %zu expected, %d differences\n", dir, got.n, want.n, mismatches);
+    fflush(stdout);
+    rows_free(&want);
+    rows_free(&got);
 
     /* the summary, byte for byte */
     snprintf(cmd, sizeof cmd, "TZ=UTC " REJECTLENS_BIN " summary --db '%s'", db);
     ck_assert_int_eq(tu_run(cmd, &out, NULL), 0);
+    /* sources are stored with absolute paths: the expected summary names them from the set */
+    {
+        char prefix[4096];
+        char *real = realpath(dir, NULL);
+        snprintf(prefix, sizeof prefix, "%s/", real ? real : dir);
+        free(real);
+        struct strbuf sb = STRBUF_INIT;
+        for (const char *p = out, *hit; *p; p = hit + strlen(prefix)) {
+            if ((hit = strstr(p, prefix)) == NULL) {
+                strbuf_puts(&sb, p);
+                break;
+            }
+            strbuf_append(&sb, p, (size_t)(hit - p));
+        }
+        free(out);
+        out = strbuf_detach(&sb);
+    }
     snprintf(path, sizeof path, "%s/expected-summary.txt", dir);
     text = tu_read_file(path, NULL);
     if (text == NULL || strcmp(text, out) != 0) {

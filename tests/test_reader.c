@@ -1,5 +1,6 @@
 /*
- * test_reader - lines and offsets from files: long lines, partial last lines, NUL bytes, CRLF
+ * test_reader - lines and offsets from files: long lines, partial last lines, NUL bytes, CRLF,
+ * and the encodings the reader decodes (UTF-16LE with and without BOM, the UTF-8 BOM)
  */
 #include "reader.h"
 #include "testutil.h"
@@ -171,6 +172,200 @@ START_TEST(test_missing_file)
 }
 END_TEST
 
+/* ------------------------------------------------------------ encodings */
+
+/* utf16le - encode UTF-8 text (BMP and astral) as UTF-16LE into out; returns the bytes */
+static size_t utf16le(const char *s, unsigned char *out, int bom)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t o = 0;
+
+    if (bom) {
+        out[o++] = 0xFF;
+        out[o++] = 0xFE;
+    }
+    while (*p) {
+        unsigned c;
+        if (*p < 0x80) {
+            c = *p++;
+        } else if (*p < 0xE0) {
+            c = (unsigned)(p[0] & 0x1F) << 6 | (p[1] & 0x3F);
+            p += 2;
+        } else if (*p < 0xF0) {
+            c = (unsigned)(p[0] & 0x0F) << 12 | (unsigned)(p[1] & 0x3F) << 6 | (p[2] & 0x3F);
+            p += 3;
+        } else {
+            c = (unsigned)(p[0] & 0x07) << 18 | (unsigned)(p[1] & 0x3F) << 12 |
+                (unsigned)(p[2] & 0x3F) << 6 | (p[3] & 0x3F);
+            p += 4;
+        }
+        if (c >= 0x10000) {
+            c -= 0x10000;
+            unsigned hi = 0xD800 + (c >> 10), lo = 0xDC00 + (c & 0x3FF);
+            out[o++] = (unsigned char)(hi & 0xFF);
+            out[o++] = (unsigned char)(hi >> 8);
+            out[o++] = (unsigned char)(lo & 0xFF);
+            out[o++] = (unsigned char)(lo >> 8);
+        } else {
+            out[o++] = (unsigned char)(c & 0xFF);
+            out[o++] = (unsigned char)(c >> 8);
+        }
+    }
+    return o;
+}
+
+/* expect_line - the next line is want, at offset */
+static void expect_line(struct reader *r, const char *want, int64_t offset)
+{
+    struct log_line ln;
+    struct diag d = {""};
+
+    ck_assert_int_eq(reader_next(r, &ln, &d), 1);
+    ck_assert_msg(ln.len == strlen(want) && memcmp(ln.text, want, ln.len) == 0,
+                  "got '%.*s', want '%s'", (int)ln.len, ln.text, want);
+    ck_assert_int_eq(ln.offset, offset);
+}
+
+/* Exchange Online exports: UTF-16LE with a BOM, CRLF; offsets count the decoded UTF-8 */
+START_TEST(test_utf16le_bom)
+{
+    unsigned char buf[256];
+    const char *text =
+        "\"Received\",\"Status\"\r\n\"9/5/2022\",\"Failed\"\r\nGr\xC3\xBC\xC3\x9F\r\n";
+    size_t n = utf16le(text, buf, 1);
+    struct reader *r = open_with((const char *)buf, (long)n);
+    struct log_line ln;
+    struct diag d = {""};
+
+    expect_line(r, "\"Received\",\"Status\"", 0);
+    ck_assert_str_eq(reader_decoding(r), "utf-16le");
+    expect_line(r, "\"9/5/2022\",\"Failed\"", 21);
+    expect_line(r, "Gr\xC3\xBC\xC3\x9F", 42); /* "Grüß": 1 + 1 + 2 + 2 UTF-8 bytes */
+    ck_assert_int_eq(reader_next(r, &ln, &d), 0);
+    ck_assert_int_eq(reader_offset(r), 42 + 8);
+    reader_close(r);
+}
+END_TEST
+
+/* historical-search CSVs come without a BOM: the NUL pattern gives them away */
+START_TEST(test_utf16le_no_bom)
+{
+    unsigned char buf[256];
+    size_t n = utf16le("origin_timestamp_utc,sender_address\n2024-01-01,a@b\nhalf", buf, 0);
+    struct reader *r = open_with((const char *)buf, (long)n);
+    struct log_line ln;
+    struct diag d = {""};
+
+    expect_line(r, "origin_timestamp_utc,sender_address", 0);
+    ck_assert_str_eq(reader_decoding(r), "utf-16le");
+    expect_line(r, "2024-01-01,a@b", 36);
+    ck_assert_int_eq(reader_next(r, &ln, &d), 0);
+    ck_assert_int_eq(reader_pending(r), 4); /* held back, counted in decoded bytes */
+    reader_close(r);
+}
+END_TEST
+
+/* astral characters (surrogate pairs), unpaired surrogates, an odd last byte */
+START_TEST(test_utf16le_surrogates)
+{
+    unsigned char buf[64];
+    size_t n = utf16le("ab\xF0\x9F\x98\x80"
+                       "cd\n",
+                       buf, 1); /* U+1F600 */
+    struct reader *r;
+    struct log_line ln;
+    struct diag d = {""};
+
+    /* then a lone low surrogate, a lone high surrogate before 'x', a newline, an odd byte */
+    const unsigned char tail[] = {0x00, 0xDC, 0x00, 0xD8, 'x', 0, '\n', 0, 'z'};
+    memcpy(buf + n, tail, sizeof tail);
+    n += sizeof tail;
+    r = open_with((const char *)buf, (long)n);
+    expect_line(r,
+                "ab\xF0\x9F\x98\x80"
+                "cd",
+                0);
+    expect_line(r, "\xEF\xBF\xBD\xEF\xBF\xBDx", 9);
+    ck_assert_int_eq(reader_next(r, &ln, &d), 0);
+    ck_assert_int_eq(reader_pending(r), 0); /* half a character is no line */
+    reader_close(r);
+}
+END_TEST
+
+/* many blocks: a surrogate pair split by the block boundary, offsets exact all the way */
+START_TEST(test_utf16le_blocks)
+{
+    size_t lines = 40000, cap = lines * 64, n = 0;
+    unsigned char *buf = malloc(cap);
+    char text[64];
+    struct reader *r;
+    struct log_line ln;
+    struct diag d = {""};
+    int64_t off = 0, last = 0;
+
+    buf[n++] = 0xFF;
+    buf[n++] = 0xFE;
+    for (size_t i = 0; i < lines; i++) {
+        /* odd-length lines move the pair across every alignment */
+        int k =
+            snprintf(text, sizeof text, "%zu\xF0\x9F\x98\x80%.*s\n", i, (int)(i % 7), "xxxxxxx");
+        (void)k;
+        n += utf16le(text, buf + n, 0);
+    }
+    r = open_with((const char *)buf, (long)n);
+    for (size_t i = 0; i < lines; i++) {
+        snprintf(text, sizeof text, "%zu\xF0\x9F\x98\x80%.*s", i, (int)(i % 7), "xxxxxxx");
+        ck_assert_int_eq(reader_next(r, &ln, &d), 1);
+        ck_assert_msg(ln.len == strlen(text) && memcmp(ln.text, text, ln.len) == 0,
+                      "line %zu differs", i);
+        ck_assert_int_eq(ln.offset, off);
+        last = off;
+        off += (int64_t)ln.len + 1;
+    }
+    ck_assert_int_eq(reader_next(r, &ln, &d), 0);
+    reader_close(r);
+
+    /* resuming in a transcoded stream: decoded offsets, found by decoding again */
+    r = open_with((const char *)buf, (long)n);
+    ck_assert_int_eq(reader_skip_to(r, last, &d), 0); /* the last line: "39999😀x" */
+    expect_line(r, "39999\xF0\x9F\x98\x80x", last);
+    reader_close(r);
+    free(buf);
+}
+END_TEST
+
+/* the UTF-8 BOM is skipped; offsets stay file offsets, so resuming still seeks */
+START_TEST(test_utf8_bom)
+{
+    struct reader *r = open_with("\xEF\xBB\xBF#Software: x\nrow\n", -1);
+    struct diag d = {""};
+
+    expect_line(r, "#Software: x", 3);
+    ck_assert_ptr_null(reader_decoding(r));
+    expect_line(r, "row", 16);
+    reader_close(r);
+    r = open_with("\xEF\xBB\xBF#Software: x\nrow\n", -1);
+    ck_assert_int_eq(reader_skip_to(r, 16, &d), 0);
+    expect_line(r, "row", 16);
+    reader_close(r);
+}
+END_TEST
+
+/* text with a few NUL bytes is no UTF-16 */
+START_TEST(test_not_utf16)
+{
+    struct reader *r = open_with("a\0b\0c\0d\0e\0\0\nplain line\n", 23);
+    struct log_line ln;
+    struct diag d = {""};
+
+    ck_assert_int_eq(reader_next(r, &ln, &d), 1);
+    ck_assert_uint_eq(ln.len, 11);
+    ck_assert_ptr_null(reader_decoding(r));
+    expect_line(r, "plain line", 12);
+    reader_close(r);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("reader");
@@ -183,6 +378,12 @@ int main(void)
     tcase_add_test(tc, test_skip_to);
     tcase_add_test(tc, test_many_blocks);
     tcase_add_test(tc, test_missing_file);
+    tcase_add_test(tc, test_utf16le_bom);
+    tcase_add_test(tc, test_utf16le_no_bom);
+    tcase_add_test(tc, test_utf16le_surrogates);
+    tcase_add_test(tc, test_utf16le_blocks);
+    tcase_add_test(tc, test_utf8_bom);
+    tcase_add_test(tc, test_not_utf16);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }

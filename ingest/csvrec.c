@@ -1,0 +1,152 @@
+/*
+ * csvrec - RFC 4180 records fed one line at a time (see csvrec.h)
+ *
+ * DESCRIPTION
+ *	libcsv does the quoting (doubled quotes, separators and line breaks inside quotes); this
+ *	file only adapts it to a line-at-a-time reader: each line is fed followed by '\n', and a
+ *	record is complete when libcsv reports its end. libcsv allocates through xrealloc, so it
+ *	never fails for want of memory; callers bound the size of a record by the lines they feed.
+ *
+ *	Why a library and not a splitter of our own: Exchange quotes a field when it holds a comma
+ *	or a quote (source-context, reply texts, subjects) and may hold a line break in a subject;
+ *	libcsv (packaged by Debian, used since 2007) gets the corner cases of RFC 4180 right, and
+ *	its incremental interface is exactly what a record that spans lines needs.
+ */
+#include "csvrec.h"
+#include "strbuf.h"
+#include "xalloc.h"
+
+#include <csv.h>
+#include <string.h>
+
+struct csvrec {
+    struct csv_parser p;
+    struct strbuf data; /* the fields, each followed by a NUL */
+    size_t off[CSVREC_MAX_FIELDS], len[CSVREC_MAX_FIELDS];
+    size_t n, dropped, bytes;
+    int done;  /* libcsv said the record ended */
+    int fresh; /* the next feed starts a new record */
+};
+
+/* on_field - libcsv: one field is complete */
+static void on_field(void *s, size_t len, void *arg)
+{
+    struct csvrec *c = arg;
+
+    if (c->n == CSVREC_MAX_FIELDS) {
+        c->dropped++;
+        return;
+    }
+    c->off[c->n] = c->data.len;
+    c->len[c->n] = len;
+    strbuf_append(&c->data, s ? s : "", s ? len : 0);
+    strbuf_putc(&c->data, '\0');
+    c->bytes += len;
+    c->n++;
+}
+
+/* on_record - libcsv: the record ended */
+static void on_record(int ch, void *arg)
+{
+    struct csvrec *c = arg;
+
+    (void)ch;
+    c->done = 1;
+}
+
+/* keep every byte of an unquoted field: libcsv would trim spaces and tabs */
+static int no_space(unsigned char ch)
+{
+    (void)ch;
+    return 0;
+}
+
+static int is_newline(unsigned char ch)
+{
+    return ch == '\n';
+}
+
+static void *csv_realloc(void *p, size_t n)
+{
+    return xrealloc(p, n);
+}
+
+struct csvrec *csvrec_new(void)
+{
+    struct csvrec *c = xcalloc(1, sizeof *c);
+
+    if (csv_init(&c->p, CSV_STRICT) != 0)
+        abort(); /* only fails for a NULL parser */
+    csv_set_space_func(&c->p, no_space);
+    csv_set_term_func(&c->p, is_newline);
+    csv_set_realloc_func(&c->p, csv_realloc);
+    csv_set_free_func(&c->p, free);
+    strbuf_init(&c->data);
+    c->fresh = 1;
+    return c;
+}
+
+void csvrec_free(struct csvrec *c)
+{
+    if (c == NULL)
+        return;
+    csv_free(&c->p);
+    strbuf_free(&c->data);
+    free(c);
+}
+
+void csvrec_reset(struct csvrec *c)
+{
+    csv_fini(&c->p, NULL, NULL, NULL); /* drops what is half-parsed */
+    strbuf_reset(&c->data);
+    c->n = c->dropped = c->bytes = 0;
+    c->done = 0;
+    c->fresh = 1;
+}
+
+enum csvrec_status csvrec_feed(struct csvrec *c, const char *line, size_t len)
+{
+    if (c->fresh) {
+        strbuf_reset(&c->data);
+        c->n = c->dropped = c->bytes = 0;
+        c->fresh = 0;
+    }
+    c->done = 0;
+    /* libcsv stops early only on a quoting error (memory cannot run out: xrealloc) */
+    if (csv_parse(&c->p, line, len, on_field, on_record, c) != len ||
+        csv_parse(&c->p, "\n", 1, on_field, on_record, c) != 1) {
+        csvrec_reset(c);
+        return CSVREC_BAD;
+    }
+    if (!c->done && c->p.pstate != 0)
+        return CSVREC_MORE; /* the newline went into a quoted field */
+    c->fresh = 1;
+    return CSVREC_DONE;
+}
+
+size_t csvrec_count(const struct csvrec *c)
+{
+    return c->n;
+}
+
+size_t csvrec_dropped(const struct csvrec *c)
+{
+    return c->dropped;
+}
+
+size_t csvrec_bytes(const struct csvrec *c)
+{
+    return c->bytes;
+}
+
+const char *csvrec_field(const struct csvrec *c, size_t i, size_t *len)
+{
+    if (i >= c->n) {
+        if (len != NULL)
+            *len = 0;
+        return "";
+    }
+    if (len != NULL)
+        *len = c->len[i];
+    return c->data.buf + c->off[i];
+}

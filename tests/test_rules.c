@@ -1,0 +1,354 @@
+/*
+ * test_rules - the rules loader: every kind of bad input gives one error naming file:line and
+ * no rule set; good input gives typed categories and rules; admin layers add and override
+ */
+#include "classify.h"
+#include "match.h"
+#include "rules.h"
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CAT "categories:\n  - id: c\n    advice: do it\n"
+
+static const struct {
+    const char *yaml;
+    const char *where; /* "t.yaml:N:" the error must start with */
+    const char *what;  /* and contain */
+} bad[] = {
+    {"rules: [\n", "t.yaml:2:", "YAML syntax"},
+    {"rules:\n  - id: a\n   category: c\n", "t.yaml:3:", "YAML syntax"},
+    {"rulez: []\n", "t.yaml:1:", "unknown key 'rulez'"},
+    {CAT "rules:\n  - id: r\n    category: c\n    patern: x\n",
+     "t.yaml:7:", "unknown key 'patern'"},
+    {CAT "    colour: red\n", "t.yaml:4:", "unknown key 'colour'"},
+    {CAT "rules:\n  - id: r\n    category: c\n    pattern: a\n  - id: r\n    category: c\n"
+         "    pattern: b\n",
+     "t.yaml:8:", "duplicate rule id 'r' (first defined at t.yaml:5)"},
+    {CAT "  - id: c\n    advice: again\n",
+     "t.yaml:4:", "duplicate category id 'c' (first defined at t.yaml:2)"},
+    {CAT "rules:\n  - id: r\n    category: c\n    pattern: 'a(b'\n",
+     "t.yaml:7:", "pattern does not compile: offset 3: missing closing parenthesis"},
+    {CAT "rules:\n  - id: r\n    category: c\n    pattern:\n      - ok\n      - '[z-a]'\n",
+     "t.yaml:9:", "offset 3: range out of order"},
+    {CAT "rules:\n  - id: r\n    category: nope\n    pattern: x\n",
+     "t.yaml:5:", "rule 'r' names category 'nope', which no file defines"},
+    {CAT "rules:\n  - id: r\n    pattern: x\n", "t.yaml:5:", "rule 'r' has no category"},
+    {CAT "rules:\n  - category: c\n    pattern: x\n", "t.yaml:5:", "rule without an id"},
+    {"categories:\n  - title: x\n", "t.yaml:2:", "category without an id"},
+    {CAT "rules:\n  - id: r\n    category: c\n",
+     "t.yaml:5:", "rule 'r' has neither a pattern nor a condition"},
+    {CAT "rules:\n  - id: r\n    category: c\n    code: 55\n", "t.yaml:7:", "code '55'"},
+    {CAT "rules:\n  - id: r\n    category: c\n    code: [550, 5x0]\n", "t.yaml:7:", "code '5x0'"},
+    {CAT "rules:\n  - id: r\n    category: c\n    status: 5.x.1\n", "t.yaml:7:", "status '5.x.1'"},
+    {CAT "rules:\n  - id: r\n    category: c\n    status: 5.7.9-3\n",
+     "t.yaml:7:", "status '5.7.9-3'"},
+    {CAT "rules:\n  - id: r\n    category: c\n    stage: rcp\n",
+     "t.yaml:7:", "stage: unknown value 'rcp'"},
+    {CAT "rules:\n  - id: r\n    category: c\n    kind: [reject, bonce]\n",
+     "t.yaml:7:", "kind: unknown value 'bonce'"},
+    {CAT "rules:\n  - id: r\n    category: c\n    direction: sideways\n",
+     "t.yaml:7:", "direction: unknown value 'sideways'"},
+    {CAT "rules:\n  - id: r\n    category: c\n    pattern: {a: b}\n",
+     "t.yaml:7:", "pattern must be a text or a list, not a mapping"},
+    {CAT "rules:\n  - id: r\n    category: c\n    pattern: x\n    enabled: maybe\n",
+     "t.yaml:8:", "enabled must be true or false"},
+    {CAT "rules:\n  - id: r\n    category: c\n    pattern: x\n    examples: text\n",
+     "t.yaml:8:", "examples must be a list"},
+    {CAT "rules:\n  - id: r\n    category: c\n    pattern: x\n    examples:\n      - code: 550\n",
+     "t.yaml:9:", "needs a text"},
+    {CAT "rules:\n  - id: r\n    category: c\n    pattern: x\n    examples:\n      - text: t\n"
+         "        status: X.1.1\n",
+     "t.yaml:10:", "one status"},
+    {CAT "rules:\n  - id: r\n    category: c\n    pattern: x\n    pattern: y\n",
+     "t.yaml:8:", "key 'pattern' given twice (first on line 7)"},
+    {CAT "rules:\n  - id: 'r r'\n    category: c\n    pattern: x\n", "t.yaml:5:", "rule id 'r r'"},
+    {"categories:\n  - id: c\n    who: [end_user, santa]\n",
+     "t.yaml:3:", "who: unknown value 'santa'"},
+    {"categories:\n  - id: c\n    severity: dire\n", "t.yaml:3:", "severity: unknown value 'dire'"},
+    {"categories:\n  - id: c\n    hardness: medium\n",
+     "t.yaml:3:", "hardness: unknown value 'medium'"},
+    {"categories:\n  - id: c\n    advice: {general: a, smtp: b}\n",
+     "t.yaml:3:", "unknown key 'smtp'"},
+    {"categories: c\n", "t.yaml:1:", "categories must be a list"},
+    {"version: 2\n", "t.yaml:1:", "version 2"},
+    {"a: &x 1\nb: *x\n", "t.yaml:2:", "aliases"},
+    {"rules: []\n---\nrules: []\n", "t.yaml:2:", "more than one YAML document"},
+    {"rules: [[[[[[[[[[[[[[1]]]]]]]]]]]]]]\n", "t.yaml:1:", "nested deeper than"},
+    {"- 1\n- 2\n", "t.yaml:1:", "the file must be a mapping"},
+    {CAT "rules:\n  - id: r\n    category: c\n    pattern: ''\n", "t.yaml:7:", "pattern is empty"},
+};
+
+START_TEST(test_bad_input)
+{
+    struct ruleset *rs = (struct ruleset *)0x1; /* must stay untouched */
+    struct diag d = {""};
+
+    ck_assert_int_eq(ruleset_load_string("t.yaml", bad[_i].yaml, &rs, &d), -1);
+    ck_assert_ptr_eq(rs, (struct ruleset *)0x1);
+    ck_assert_msg(strncmp(d.msg, bad[_i].where, strlen(bad[_i].where)) == 0,
+                  "case %d: '%s' does not start with '%s'", _i, d.msg, bad[_i].where);
+    ck_assert_msg(strstr(d.msg, bad[_i].what) != NULL, "case %d: '%s' lacks '%s'", _i, d.msg,
+                  bad[_i].what);
+}
+END_TEST
+
+/* a file that cannot be read is an error naming it; a good first file is no excuse */
+START_TEST(test_missing_file)
+{
+    struct rules_source src[2] = {{"a.yaml", CAT, strlen(CAT), 0},
+                                  {"/nonexistent/rules.yaml", NULL, 0, 1}};
+    struct ruleset *rs = NULL;
+    struct diag d = {""};
+
+    ck_assert_int_eq(ruleset_load(src, 2, &rs, &d), -1);
+    ck_assert_ptr_null(rs);
+    ck_assert_msg(strstr(d.msg, "/nonexistent/rules.yaml: No such file") != NULL, "%s", d.msg);
+}
+END_TEST
+
+START_TEST(test_good_load)
+{
+    static const char yaml[] = "version: 1\n"
+                               "categories:\n"
+                               "  - id: c\n"
+                               "    title: A cause\n"
+                               "    who: [sender_admin, end_user]\n"
+                               "    severity: high\n"
+                               "    hardness: soft\n"
+                               "    advice:\n"
+                               "      general: |\n"
+                               "        Look at {recipient}.\n"
+                               "      postfix: postconf x\n"
+                               "rules:\n"
+                               "  - id: r1\n"
+                               "    category: c\n"
+                               "    pattern: [one, 'two (?<list>\\S+)']\n"
+                               "    code: [550, 45x, 5xx]\n"
+                               "    status: [X.7.1, 5.7.606-649, 4, none]\n"
+                               "    stage: [rcpt, none]\n"
+                               "    kind: bounce\n"
+                               "    direction: outbound\n"
+                               "    mta: [postfix, exim]\n"
+                               "    advice: first this\n"
+                               "    examples:\n"
+                               "      - '550 5.7.1 one'\n"
+                               "      - text: two\n"
+                               "        code: 550\n"
+                               "        status: 5.7.620\n"
+                               "        stage: rcpt\n"
+                               "    counter_examples: [three]\n"
+                               "  - id: r2\n"
+                               "    category: c\n"
+                               "    status: X.1\n"
+                               "    enabled: false\n";
+    struct ruleset *rs;
+    struct diag d = {""};
+
+    ck_assert_msg(ruleset_load_string("g.yaml", yaml, &rs, &d) == 0, "%s", d.msg);
+    ck_assert_uint_eq(rs->ncategories, 1);
+    const struct category *c = ruleset_category(rs, "c");
+    ck_assert_ptr_nonnull(c);
+    ck_assert_str_eq(c->title, "A cause");
+    ck_assert_uint_eq(c->nwho, 2);
+    ck_assert_str_eq(c->who[1], "end_user");
+    ck_assert_str_eq(c->severity, "high");
+    ck_assert_str_eq(c->hardness, "soft");
+    ck_assert_str_eq(c->advice[ADVICE_GENERAL], "Look at {recipient}.\n");
+    ck_assert_str_eq(c->advice[ADVICE_POSTFIX], "postconf x");
+    ck_assert_ptr_null(c->advice[ADVICE_EXIM]);
+    ck_assert_int_eq(c->origin.line, 3);
+
+    ck_assert_uint_eq(rs->nrules, 2);
+    const struct rule *r = rs->rules[0];
+    ck_assert_str_eq(r->id, "r1");
+    ck_assert_ptr_eq(r->category, c);
+    ck_assert_uint_eq(r->npatterns, 2);
+    ck_assert_uint_eq(r->ncodes, 3);
+    ck_assert_str_eq(r->codes[1], "45x");
+    ck_assert_uint_eq(r->nstatuses, 4);
+    ck_assert_int_eq(r->statuses[0].cls, 0);
+    ck_assert_int_eq(r->statuses[0].sub, 7);
+    ck_assert_int_eq(r->statuses[1].lo, 606);
+    ck_assert_int_eq(r->statuses[1].hi, 649);
+    ck_assert_int_eq(r->statuses[2].sub, -1);
+    ck_assert_int_eq(r->statuses[3].cls, -1);
+    ck_assert_uint_eq(r->stages, (1u << STAGE_RCPT) | 1u);
+    ck_assert_uint_eq(r->kinds, 1u << EVENT_BOUNCE);
+    ck_assert_uint_eq(r->directions, 1u << DIRECTION_OUTBOUND);
+    ck_assert_uint_eq(r->nmtas, 2);
+    ck_assert_str_eq(r->advice, "first this");
+    ck_assert_uint_eq(r->nexamples, 2);
+    ck_assert_int_eq(r->examples[1].code, 550);
+    ck_assert_str_eq(r->examples[1].status, "5.7.620");
+    ck_assert_int_eq(r->examples[1].stage, STAGE_RCPT);
+    ck_assert_int_eq(r->examples[1].origin.line, 25);
+    ck_assert_uint_eq(r->ncounter_examples, 1);
+    ck_assert_int_eq(r->origin.line, 13);
+    ck_assert_int_eq(r->enabled, 1);
+    ck_assert_int_eq(rs->rules[1]->enabled, 0);
+    ck_assert_uint_eq(rs->npatterns, 2);
+    ck_assert_uint_le(rs->njit, 2); /* JIT may be refused: never an error */
+    ck_assert_uint_eq(strlen(rs->hash), 16);
+    ruleset_free(rs);
+}
+END_TEST
+
+/* an admin layer changes fields by id, keeps places, puts its new rules first */
+START_TEST(test_layers)
+{
+    static const char base[] = "categories:\n"
+                               "  - id: c\n"
+                               "    title: C\n"
+                               "    advice: base advice\n"
+                               "  - id: d\n"
+                               "    advice: d advice\n"
+                               "rules:\n"
+                               "  - id: a\n"
+                               "    category: c\n"
+                               "    pattern: alpha\n"
+                               "  - id: b\n"
+                               "    category: c\n"
+                               "    pattern: beta\n";
+    static const char admin[] = "categories:\n"
+                                "  - id: c\n"
+                                "    advice: my advice\n"
+                                "rules:\n"
+                                "  - id: mine\n"
+                                "    category: d\n"
+                                "    pattern: beta gamma\n"
+                                "  - id: b\n"
+                                "    category: d\n"
+                                "  - id: a\n"
+                                "    enabled: false\n";
+    struct rules_source src[] = {{"base.yaml", base, sizeof base - 1, 0},
+                                 {"admin.yaml", admin, sizeof admin - 1, 1}};
+    struct ruleset *rs, *alone;
+    struct diag d = {""};
+    struct classify_input in = {"beta", 4, 0, NULL, 0, 0, 0, NULL};
+    struct classification c;
+
+    ck_assert_msg(ruleset_load(src, 2, &rs, &d) == 0, "%s", d.msg);
+    const struct category *cat = ruleset_category(rs, "c");
+    ck_assert_str_eq(cat->advice[ADVICE_GENERAL], "my advice");
+    ck_assert_str_eq(cat->title, "C"); /* not given again: kept */
+    ck_assert_str_eq(cat->origin.file, "admin.yaml");
+    ck_assert_uint_eq(rs->nrules, 3);
+    ck_assert_str_eq(rs->rules[0]->id, "mine");
+    ck_assert_str_eq(rs->rules[1]->id, "a");
+    ck_assert_str_eq(rs->rules[2]->id, "b");
+    ck_assert_int_eq(rs->rules[1]->enabled, 0);
+    ck_assert_str_eq(rs->rules[2]->category->id, "d");
+    ck_assert_str_eq(rs->rules[2]->patterns[0], "beta"); /* not given: kept */
+    ck_assert_str_eq(rs->rules[2]->origin.file, "base.yaml");
+    ck_assert_int_eq(rs->rules[2]->origin.line, 11);
+    ck_assert_str_eq(rs->rules[2]->overridden.file, "admin.yaml");
+    ck_assert_int_eq(rs->rules[2]->overridden.line, 8);
+    classify(rs, &in, &c);
+    ck_assert_str_eq(c.rule->id, "b");
+    in.text = "alpha";
+    in.len = 5;
+    classify(rs, &in, &c); /* a is disabled */
+    ck_assert_ptr_null(c.rule);
+    ck_assert_str_eq(c.category_id, CATEGORY_UNCLASSIFIED);
+
+    /* the hash follows the content */
+    ck_assert_int_eq(ruleset_load(src, 1, &alone, &d), 0);
+    ck_assert_str_ne(alone->hash, rs->hash);
+    ruleset_free(alone);
+    ck_assert_int_eq(ruleset_load(src, 2, &alone, &d), 0);
+    ck_assert_str_eq(alone->hash, rs->hash);
+    ruleset_free(alone);
+    ruleset_free(rs);
+}
+END_TEST
+
+/* an admin file that names an undefined category fails at its own line, nothing loaded */
+START_TEST(test_layer_errors)
+{
+    static const char admin[] = "rules:\n"
+                                "  - id: b\n"
+                                "    category: ghost\n";
+    static const char dup[] = "rules:\n"
+                              "  - id: x\n"
+                              "    category: c\n"
+                              "    pattern: one\n"
+                              "  - id: x\n"
+                              "    pattern: two\n";
+    struct rules_source src[] = {{"base.yaml",
+                                  CAT "rules:\n  - id: b\n    category: c\n"
+                                      "    pattern: p\n",
+                                  0, 0},
+                                 {"admin.yaml", admin, sizeof admin - 1, 1}};
+    struct ruleset *rs = NULL;
+    struct diag d = {""};
+
+    src[0].len = strlen(src[0].text);
+    ck_assert_int_eq(ruleset_load(src, 2, &rs, &d), -1);
+    ck_assert_ptr_null(rs);
+    ck_assert_msg(strstr(d.msg, "admin.yaml:2: rule 'b' names category 'ghost'") != NULL, "%s",
+                  d.msg);
+    src[1].text = dup;
+    src[1].len = sizeof dup - 1;
+    ck_assert_int_eq(ruleset_load(src, 2, &rs, &d), -1);
+    ck_assert_msg(strstr(d.msg, "admin.yaml:5: duplicate rule id 'x' (first defined at "
+                                "admin.yaml:2)") != NULL,
+                  "%s", d.msg);
+}
+END_TEST
+
+/* the PCRE2 wrapper: offsets in errors, named groups, the backtracking limit */
+START_TEST(test_match)
+{
+    struct rx *rx;
+    struct rx_scratch *sc = rx_scratch_new();
+    struct diag d = {""};
+    const char *v;
+    size_t len;
+    static const char subject[] = "blocked using zen.spamhaus.org; see";
+
+    ck_assert_int_eq(rx_compile("(?<list", &rx, &d), -1);
+    ck_assert_msg(strncmp(d.msg, "offset 7:", 9) == 0, "%s", d.msg);
+    ck_assert_int_eq(rx_compile("BLOCKED using (?<list>[\\w.-]+)", &rx, &d), 0);
+    rx_scratch_fit(sc, rx);
+    ck_assert_int_eq(rx_match(rx, sc, subject, sizeof subject - 1), 1); /* caseless */
+    ck_assert_int_eq(rx_named(rx, sc, subject, "list", &v, &len), 1);
+    ck_assert_int_eq((int)len, 16);
+    ck_assert_int_eq(memcmp(v, "zen.spamhaus.org", len), 0);
+    ck_assert_int_eq(rx_named(rx, sc, subject, "nope", &v, &len), 0);
+    ck_assert_int_eq(rx_match(rx, sc, "nothing", 7), 0);
+    rx_free(rx);
+
+    /* catastrophic backtracking is given up, counted, and is no match */
+    char hostile[64];
+    memset(hostile, 'a', sizeof hostile - 2);
+    hostile[sizeof hostile - 2] = '!';
+    hostile[sizeof hostile - 1] = '\0';
+    ck_assert_int_eq(rx_compile("^(a|aa)+$", &rx, &d), 0);
+    rx_scratch_fit(sc, rx);
+    ck_assert_int_eq(rx_match(rx, sc, hostile, strlen(hostile)), -1);
+    ck_assert_uint_eq(rx_limit_hits(sc), 1);
+    rx_free(rx);
+    rx_scratch_free(sc);
+    rx_free(NULL);
+    rx_scratch_free(NULL);
+    ruleset_free(NULL);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("rules");
+    TCase *tc = tcase_create("loader");
+
+    tcase_add_loop_test(tc, test_bad_input, 0, sizeof bad / sizeof bad[0]);
+    tcase_add_test(tc, test_missing_file);
+    tcase_add_test(tc, test_good_load);
+    tcase_add_test(tc, test_layers);
+    tcase_add_test(tc, test_layer_errors);
+    tcase_add_test(tc, test_match);
+    suite_add_tcase(s, tc);
+    return tu_run_suite(s);
+}
