@@ -9,10 +9,10 @@
  *	causes kept on one page). The tables carry every number the charts show, so a client
  *	that ignores SVG (Outlook for Windows) loses nothing but the pictures.
  *
- *	A page in the order of the text report (text.c): headline, totals, why 550, all causes,
- *	the series, what to do (by impact, with examples and top lists), unclassified texts, how
- *	the logs read. Every string of the model goes through esc_html, in text and attributes
- *	alike; ids and colours are made here, never taken from a log.
+ *	The page, in the order an admin reads it: headline, totals, the series, why 550, what to
+ *	do (by impact, with examples and top lists), all causes, unclassified texts, how the logs
+ *	read; the text report (text.c) says the same. Every string of the model goes through
+ *esc_html, in text and attributes alike; ids and colours are made here, never taken from a log.
  */
 #include "escape.h"
 #include "writers.h"
@@ -165,8 +165,8 @@ static int64_t nice_max(int64_t v)
 /* bars_550 - horizontal bars of the 550s by cause: label above each bar, count after it */
 static void bars_550(struct strbuf *o, const struct report_model *m)
 {
-    const int w = 560, left = 4, bar_w = 470, row = 40;
-    size_t n = m->n550 < 10 ? m->n550 : 10;
+    const int w = 560, left = 4, bar_w = 470, row = 34;
+    size_t n = m->n550 < 8 ? m->n550 : 8;
     int64_t max = 0;
 
     for (size_t i = 0; i < n; i++)
@@ -186,18 +186,18 @@ static void bars_550(struct strbuf *o, const struct report_model *m)
         if (len < 2)
             len = 2;
         strbuf_printf(o, "<text x=\"%d\" y=\"%d\" font-size=\"13\" fill=\"#1d2330\">", left,
-                      y + 13);
+                      y + 12);
         e(o, c->title);
         strbuf_printf(o,
-                      "</text><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"16\" rx=\"2\" "
+                      "</text><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"14\" rx=\"2\" "
                       "fill=\"%s\"><title>",
-                      left, y + 18, len, colour(m, c));
+                      left, y + 16, len, colour(m, c));
         e(o, c->title);
         strbuf_printf(o, ": %lld</title></rect>", (long long)c->count_550);
         strbuf_printf(o,
                       "<text x=\"%d\" y=\"%d\" font-size=\"13\" font-weight=\"bold\" "
                       "fill=\"#1d2330\">%lld</text>",
-                      left + len + 6, y + 31, (long long)c->count_550);
+                      left + len + 6, y + 28, (long long)c->count_550);
     }
     strbuf_puts(o, "</svg>\n");
 }
@@ -515,8 +515,12 @@ static void cause(struct strbuf *o, const struct report_model *m, const struct r
             e(o, x->line);
             strbuf_puts(o, "</code>");
             if (x->source) {
-                strbuf_puts(o, "<span class=\"src\">");
+                /* the file's name; its whole path when the pointer rests on it */
+                const char *base = strrchr(x->source, '/');
+                strbuf_puts(o, "<span class=\"src\" title=\"");
                 e(o, x->source);
+                strbuf_puts(o, "\">");
+                e(o, base ? base + 1 : x->source);
                 strbuf_printf(o, ", byte %lld</span>", (long long)x->offset);
             }
             strbuf_puts(o, "</li>\n");
@@ -651,10 +655,10 @@ int report_write_html(const struct report_model *m, const struct report_options 
     (void)d;
     head(o, m);
     totals(o, m);
-    why_550(o, m);
-    all_causes(o, m);
     trend(o, m);
+    why_550(o, m);
     advice(o, m);
+    all_causes(o, m);
     unclassified(o, m);
     parse_stats(o, m);
     strbuf_puts(o, "<footer>rejectlens ");
