@@ -67,7 +67,7 @@ static int64_t from_tm(struct tm *tm)
     return (int64_t)t * US_PER_SEC;
 }
 
-enum unit { UNIT_HOUR, UNIT_DAY, UNIT_WEEK, UNIT_MONTH };
+enum unit { UNIT_HOUR, UNIT_DAY, UNIT_WEEK, UNIT_MONTH, UNIT_YEAR };
 
 /* align - the start of the unit holding t */
 static int64_t align(int64_t us, enum unit u)
@@ -85,6 +85,10 @@ static int64_t align(int64_t us, enum unit u)
         tm.tm_mday -= (tm.tm_wday + 6) % 7;
     else if (u == UNIT_MONTH)
         tm.tm_mday = 1;
+    else if (u == UNIT_YEAR) {
+        tm.tm_mday = 1;
+        tm.tm_mon = 0;
+    }
     return from_tm(&tm);
 }
 
@@ -104,9 +108,13 @@ static int64_t next(int64_t start, enum unit u)
         tm.tm_mday += 1;
     else if (u == UNIT_WEEK)
         tm.tm_mday += 7;
-    else {
+    else if (u == UNIT_MONTH) {
         tm.tm_mday = 1;
         tm.tm_mon += 1;
+    } else {
+        tm.tm_mday = 1;
+        tm.tm_mon = 0;
+        tm.tm_year += 1;
     }
     int64_t n = from_tm(&tm);
     return n > start ? n : start + HOUR_US; /* never stand still, whatever the zone does */
@@ -135,18 +143,23 @@ static void label(int64_t us, enum unit u, struct report_bucket *b)
         strftime(b->label, sizeof b->label, "%Y-%m", &tm);
         strftime(b->short_label, sizeof b->short_label, "%b", &tm);
         break;
+    case UNIT_YEAR:
+        strftime(b->label, sizeof b->label, "%Y", &tm);
+        strftime(b->short_label, sizeof b->short_label, "%Y", &tm);
+        break;
     }
 }
 
 void report_buckets(int64_t since, int64_t until, struct report_bucket **out, size_t *n,
                     const char **unit)
 {
-    static const char *const names[] = {"hour", "day", "week", "month"};
+    static const char *const names[] = {"hour", "day", "week", "month", "year"};
     int64_t span = until - since;
-    enum unit u = span <= 25 * HOUR_US   ? UNIT_HOUR
-                  : span <= 93 * DAY_US  ? UNIT_DAY
-                  : span <= 731 * DAY_US ? UNIT_WEEK
-                                         : UNIT_MONTH;
+    enum unit u = span <= 25 * HOUR_US        ? UNIT_HOUR
+                  : span <= 93 * DAY_US       ? UNIT_DAY
+                  : span <= 731 * DAY_US      ? UNIT_WEEK
+                  : span <= 10 * 366 * DAY_US ? UNIT_MONTH
+                                              : UNIT_YEAR;
     size_t cap = 0;
 
     *out = NULL;
@@ -165,6 +178,9 @@ void report_buckets(int64_t since, int64_t until, struct report_bucket **out, si
         label(start, u, b);
         start = end;
     }
+    /* the series always covers the whole range: what no bucket holds goes to the last */
+    if (*n > 0)
+        (*out)[*n - 1].end_us = until;
 }
 
 static int is_midnight(int64_t us)
@@ -1013,7 +1029,19 @@ int report_build(struct store *s, struct ruleset *rs, const struct report_reques
     if (rq->filter.since_us >= rq->filter.until_us || rq->filter.since_us == INT64_MIN ||
         rq->filter.until_us == INT64_MAX)
         return diag_set(d, "bug: a report needs a bounded period");
-    report_buckets(f.since_us, f.until_us, &m->buckets, &m->nbuckets, &m->bucket_unit);
+    /* a series over years of nothing is no picture: a long range is drawn from its first
+     * event to its last (every event is in it, so no count changes) */
+    int64_t from = f.since_us, to = f.until_us, first, last;
+    if (to - from > 366 * DAY_US) {
+        int found = store_report_span(s, &f, &first, &last, d);
+        if (found < 0)
+            goto fail;
+        if (found) {
+            from = first > from ? first : from;
+            to = last + 1 < to ? last + 1 : to;
+        }
+    }
+    report_buckets(from, to, &m->buckets, &m->nbuckets, &m->bucket_unit);
     m->bucket_totals = xcalloc(m->nbuckets ? m->nbuckets : 1, sizeof *m->bucket_totals);
     if (totals(&b, &f, &m->totals, 1) < 0)
         goto fail;

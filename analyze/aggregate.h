@@ -50,8 +50,9 @@ int report_build(struct store *s, struct ruleset *rs, const struct report_reques
 
 /*
  * report_buckets - the series buckets of [since, until) in local time: hours for a day or
- * less, days up to 93 days, weeks (from Monday) up to two years, months beyond. *unit is
- * "hour", "day", "week" or "month"; the array is malloc'ed (free it).
+ * less, days up to 93 days, weeks (from Monday) up to two years, months up to ten, years
+ * beyond. *unit is "hour", "day", "week", "month" or "year"; the array is malloc'ed (free it)
+ * and covers [since, until) exactly.
  */
 void report_buckets(int64_t since_us, int64_t until_us, struct report_bucket **out, size_t *n,
                     const char **unit);

@@ -129,6 +129,25 @@ void store_report_kind_rows_free(struct store_report_kind_row *rows, size_t n)
     free(rows);
 }
 
+int store_report_span(struct store *s, const struct store_report_filter *f, int64_t *first_us,
+                      int64_t *last_us, struct diag *d)
+{
+    static const char sql[] = "SELECT min(e.ts), max(e.ts) FROM events e" WHERE_FILTER;
+    struct store_stmt *st = store_stmt_cached(s, sql, d);
+    int rc, found = 0;
+
+    if (st == NULL)
+        return -1;
+    bind_filter(st, f);
+    if ((rc = store_step(s, st, d)) == 1 && !store_column_is_null(st, 0)) {
+        *first_us = store_column_int64(st, 0);
+        *last_us = store_column_int64(st, 1);
+        found = 1;
+    }
+    store_reset(st);
+    return rc < 0 ? -1 : found;
+}
+
 int store_report_categories(struct store *s, const struct store_report_filter *f,
                             struct store_report_cat_row **rows, size_t *n, struct diag *d)
 {

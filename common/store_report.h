@@ -54,6 +54,11 @@ int store_report_kinds(struct store *s, const struct store_report_filter *f,
                        struct store_report_kind_row **rows, size_t *n, struct diag *d);
 void store_report_kind_rows_free(struct store_report_kind_row *rows, size_t n);
 
+/* store_report_span - the first and last event time of the filter's range; 1, or 0 when
+ * there is no event */
+int store_report_span(struct store *s, const struct store_report_filter *f, int64_t *first_us,
+                      int64_t *last_us, struct diag *d);
+
 /* failures per category, code class, and whether the reply code was 550 */
 struct store_report_cat_row {
     char *category;

@@ -496,6 +496,14 @@ START_TEST(test_buckets)
     ck_assert_str_eq(unit, "month");
     ck_assert_uint_eq(n, 36);
     free(b);
+    /* since 1970: years, and the last bucket ends where the range does */
+    report_buckets(0, local(2026, 3, 1, 12, 0), &b, &n, &unit);
+    ck_assert_str_eq(unit, "year");
+    ck_assert_uint_eq(n, 57);
+    ck_assert_str_eq(b[56].label, "2026");
+    ck_assert_int_eq(b[0].start_us, 0);
+    ck_assert_int_eq(b[n - 1].end_us, local(2026, 3, 1, 12, 0));
+    free(b);
 }
 END_TEST
 

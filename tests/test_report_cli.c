@@ -260,6 +260,11 @@ START_TEST(test_filters)
     HAS(out, "\"unit\":\"hour\"");
     HAS(out, "\"label\":\"2026-01-13 23:00\"");
     free(out);
+    /* everything since 1970: every failure counted, the series drawn where the events are */
+    ck_assert_int_eq(report(&out, NULL, "--since @0 --compare none --format json"), 0);
+    HAS(out, "\"failures\":27,");
+    HAS(out, "\"unit\":\"day\"");
+    free(out);
     /* --since/--until */
     ck_assert_int_eq(
         report(&out, NULL, "--since 2026-01-12 --until 2026-01-18 --now 2026-01-21 --format json"),
