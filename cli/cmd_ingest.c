@@ -147,13 +147,15 @@ int cmd_ingest(int argc, char **argv)
         cli_error("--format: unknown format '%s' (known: auto, %s)", opt.format, names);
         return EXIT_FATAL;
     }
-    if ((opt.rules = cli_rules_load(&files)) == NULL)
+    /* signals first and the database before the rules: a stop that comes while the rules
+     * compile (slow under the sanitizers) still stops cleanly, with the database made */
+    cli_catch_stop_signals();
+    if ((s = cli_open_store(db, STORE_READ_WRITE)) == NULL)
         return EXIT_FATAL;
-    if ((s = cli_open_store(db, STORE_READ_WRITE)) == NULL) {
-        ruleset_free(opt.rules);
+    if ((opt.rules = cli_rules_load(&files)) == NULL) {
+        store_close(s);
         return EXIT_FATAL;
     }
-    cli_catch_stop_signals();
     clock_gettime(CLOCK_MONOTONIC, &t0);
     rc = pipeline_ingest(s, argv + optind, argc - optind, &opt, &res, &d);
     clock_gettime(CLOCK_MONOTONIC, &t1);

@@ -140,8 +140,8 @@ int store_open(const char *path, enum store_mode mode, int busy_ms, struct store
     if (mode == STORE_READ_ONLY) {
         if (version < STORE_SCHEMA_VERSION) {
             diag_set(d,
-                     "%s: schema version %d is older than %d; run 'rejectlens db migrate' to "
-                     "upgrade it",
+                     "%s: schema version %d is older than %d; the next 'rejectlens ingest' (or "
+                     "report) run by its owner upgrades it",
                      path, version, STORE_SCHEMA_VERSION);
             goto fail;
         }
