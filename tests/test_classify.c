@@ -285,7 +285,7 @@ START_TEST(test_advice_fill)
     ck_assert_str_eq(strbuf_str(&out), "{recipient} 192.0.2.1");
     strbuf_reset(&out);
     /* the composed advice: the rule's own first, the category's after */
-    advice_compose(&c, "postfix", &out);
+    advice_compose(&c, "postfix", DIRECTION_INBOUND, &out);
     ck_assert_ptr_nonnull(strstr(strbuf_str(&out), "SpamCop listings come from user reports"));
     ck_assert_ptr_nonnull(strstr(strbuf_str(&out), "Look it up"));
     ck_assert(strstr(strbuf_str(&out), "SpamCop") < strstr(strbuf_str(&out), "Look it up"));
@@ -311,11 +311,11 @@ START_TEST(test_advice_ipv6_and_mta_parts)
     strbuf_reset(&out);
     c.category = ruleset_category(rs, "recipient_unknown");
     c.category_id = "recipient_unknown";
-    advice_compose(&c, "exim", &out);
+    advice_compose(&c, "exim", DIRECTION_NONE, &out);
     ck_assert_ptr_nonnull(strstr(strbuf_str(&out), "exim -bt"));
     ck_assert_ptr_null(strstr(strbuf_str(&out), "postmap"));
     strbuf_reset(&out);
-    advice_compose(&c, NULL, &out); /* unknown MTA: every part, under its name */
+    advice_compose(&c, NULL, DIRECTION_NONE, &out); /* unknown MTA: every part, under its name */
     ck_assert_ptr_nonnull(strstr(strbuf_str(&out), "Postfix:\npostmap"));
     ck_assert_ptr_nonnull(strstr(strbuf_str(&out), "Exchange:\nGet-Recipient"));
     strbuf_free(&out);
