@@ -169,6 +169,29 @@ static const struct {
     {"a login cancelled is still a login", "535 authenticator failed: Authentication cancelled",
      STAGE_NONE, EVENT_REJECT, DIRECTION_INBOUND, "exim", "client_auth_required",
      "exim.auth-required"},
+    /* Microsoft: the same words under two codes, status-only trace rows, 5.5.0 */
+    {"5.7.511 banned sender is the IP", "550 5.7.511 Access denied, banned sender", STAGE_NONE,
+     EVENT_BOUNCE, DIRECTION_OUTBOUND, "exchange", "ip_blocklisted", "ms.banned-sender-ip"},
+    {"5.7.502 banned sender is the account", "550 5.7.502 Access denied, banned sender",
+     STAGE_NONE, EVENT_BOUNCE, DIRECTION_OUTBOUND, "exchange", "bad_reputation",
+     "ms.ip-reputation"},
+    {"5.7.606-649 whatever the words", "550 5.7.640 Access denied", STAGE_NONE, EVENT_BOUNCE,
+     DIRECTION_OUTBOUND, "postfix", "ip_blocklisted", "ms.banned-ip-status"},
+    {"Outlook.com 5.5.0 is an unknown mailbox",
+     "550 5.5.0 Requested action not taken: mailbox unavailable", STAGE_RCPT, EVENT_BOUNCE,
+     DIRECTION_OUTBOUND, "postfix", "recipient_unknown", "ms.mailbox-unavailable"},
+    {"a trace row without a reason stays unclassified", "Failed", STAGE_NONE, EVENT_BOUNCE,
+     DIRECTION_OUTBOUND, "exchange", "unclassified", "ms.trace-no-reason"},
+    {"FilteredAsSpam", "FilteredAsSpam", STAGE_NONE, EVENT_REJECT, DIRECTION_INBOUND, "exchange",
+     "spam_content", "ms.trace-filtered"},
+    {"a Winsock refusal is no block list",
+     "Failed to connect. Winsock error code: 10061, Win32 error code: 10061, Destination "
+     "domain: fabrikam.example, Error Message: No connection could be made because the target "
+     "machine actively refused it.",
+     STAGE_CONNECT, EVENT_DEFER, DIRECTION_OUTBOUND, "exchange", "network_routing_error",
+     "generic.connect-failed"},
+    {"Exchange EHLO with no domain", "501 5.5.4 Invalid domain name", STAGE_HELO, EVENT_REJECT,
+     DIRECTION_INBOUND, "exchange", "helo_invalid", "ms.ehlo-invalid-domain"},
     /* a discard is no failure */
     {"discard", "test.example.com", STAGE_NONE, EVENT_DISCARD, DIRECTION_OUTBOUND, "postfix",
      "non_failure", "outcome.discarded"},
@@ -346,6 +369,44 @@ START_TEST(test_advice_ipv6_and_mta_parts)
     advice_compose(&c, NULL, DIRECTION_NONE, &out); /* unknown MTA: every part, under its name */
     ck_assert_ptr_nonnull(strstr(strbuf_str(&out), "Postfix:\npostmap"));
     ck_assert_ptr_nonnull(strstr(strbuf_str(&out), "Exchange:\nGet-Recipient"));
+    strbuf_free(&out);
+}
+END_TEST
+
+/* the shipped categories turn their advice around by direction where the cause does */
+START_TEST(test_advice_by_direction)
+{
+    static const char *const cats[] = {"ip_blocklisted",      "relay_denied",
+                                       "recipient_unknown",   "sender_auth_failed",
+                                       "reverse_dns_missing", "helo_invalid",
+                                       "client_auth_required"};
+    struct strbuf in = STRBUF_INIT, out = STRBUF_INIT;
+    struct classification c;
+
+    for (size_t i = 0; i < sizeof cats / sizeof cats[0]; i++) {
+        memset(&c, 0, sizeof c);
+        c.category_id = cats[i];
+        c.category = ruleset_category(rs, cats[i]);
+        ck_assert_ptr_nonnull(c.category);
+        ck_assert_msg(c.category->advice[ADVICE_INBOUND] && c.category->advice[ADVICE_OUTBOUND],
+                      "%s: no advice by direction", cats[i]);
+        ck_assert_msg(c.category->advice[ADVICE_EXCHANGE] != NULL, "%s: no Exchange advice",
+                      cats[i]);
+        strbuf_reset(&in);
+        strbuf_reset(&out);
+        advice_compose(&c, "exchange", DIRECTION_INBOUND, &in);
+        advice_compose(&c, "exchange", DIRECTION_OUTBOUND, &out);
+        ck_assert_ptr_nonnull(strstr(strbuf_str(&in), c.category->advice[ADVICE_INBOUND]));
+        ck_assert_ptr_null(strstr(strbuf_str(&in), c.category->advice[ADVICE_OUTBOUND]));
+        ck_assert_ptr_nonnull(strstr(strbuf_str(&out), c.category->advice[ADVICE_OUTBOUND]));
+        ck_assert_ptr_null(strstr(strbuf_str(&out), c.category->advice[ADVICE_INBOUND]));
+    }
+    /* a listed client of ours is not ours to delist; our own listed IP is */
+    c.category = ruleset_category(rs, "ip_blocklisted");
+    strbuf_reset(&in);
+    advice_compose(&c, "postfix", DIRECTION_INBOUND, &in);
+    ck_assert_ptr_nonnull(strstr(strbuf_str(&in), "usually nothing to"));
+    strbuf_free(&in);
     strbuf_free(&out);
 }
 END_TEST
@@ -673,6 +734,7 @@ int main(void)
     tcase_add_loop_test(tc, test_prepare, 0, sizeof prepare_cases / sizeof prepare_cases[0]);
     tcase_add_test(tc, test_advice_fill);
     tcase_add_test(tc, test_advice_ipv6_and_mta_parts);
+    tcase_add_test(tc, test_advice_by_direction);
     tcase_add_test(tc, test_shipped_rules_pass);
     tcase_add_test(tc, test_taxonomy_complete);
     suite_add_tcase(s, tc);
