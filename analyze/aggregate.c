@@ -691,7 +691,9 @@ static void fill_advice(struct build *b, struct report_category *c,
         cl.ev.code = ev.reply_code;
         snprintf(cl.ev.status, sizeof cl.ev.status, "%s", ev.status ? ev.status : "");
     }
-    advice_compose(&cl, ev.mta, &composed);
+    /* the advice of the representative event's direction: an inbound refusal and an outbound one
+     * call for different hands */
+    advice_compose(&cl, ev.mta, ev.direction, &composed);
     if (found == 1)
         advice_data_init(&ad, &ev, &values, b->rs, &cl, rt.key.template_text,
                          strlen(rt.key.template_text));

@@ -156,7 +156,7 @@ struct exim_state {
     uint32_t newest_s;      /* newest fingerprint time, for saving */
     struct arena a;
     char key[1024];
-    const char *source; /* the file of the last line, and its kind */
+    char *source; /* the name of the file of the last line (a copy), and its kind */
     enum ex_log source_log;
     int in_entry; /* the last line was an Exim entry (or continued one) */
 };
@@ -2141,6 +2141,7 @@ static void exim_destroy(void *p)
     free(st->gen[0].slots);
     free(st->gen[1].slots);
     arena_free(&st->a);
+    free(st->source);
     free(st);
 }
 
@@ -2157,8 +2158,13 @@ static enum line_result exim_parse_line(void *state, struct parse_ctx *ctx,
     const char *p = ln->text;
     size_t n = ln->len;
 
-    if (ctx->source != st->source) {
-        st->source = ctx->source;
+    /* a new file: compared by name, never by pointer (the reader frees its name with the
+     * file, and the next reader's name may get the same address: a rejectlog read after a
+     * mainlog was then taken for a mainlog, and its copies counted twice) */
+    if ((ctx->source == NULL) != (st->source == NULL) ||
+        (ctx->source != NULL && strcmp(ctx->source, st->source) != 0)) {
+        free(st->source);
+        st->source = ctx->source != NULL ? xstrdup(ctx->source) : NULL;
         st->source_log = log_of(ctx->source);
         st->in_entry = 0;
     }
