@@ -244,7 +244,7 @@ static void explain_one(struct explain *x, const char *raw, size_t n)
         putchar('\n');
         return;
     }
-    advice_compose(&c, x->ctx.mta, &x->advice);
+    advice_compose(&c, x->ctx.mta, x->ctx.direction, &x->advice);
     advice_data_init(&ad, &x->ctx, &values, x->rs, &c, in.text, in.len);
     advice_fill(strbuf_str(&x->advice), &ad, &x->filled);
     if (x->fmt == FMT_JSON)

@@ -173,8 +173,8 @@ int store_open(const char *path, enum store_mode mode, int busy_ms, struct store
     if (mode != STORE_READ_WRITE) {
         if (mode == STORE_READ_ONLY && version < STORE_SCHEMA_VERSION) {
             diag_set(d,
-                     "%s: schema version %d is older than %d; run 'rejectlens db migrate' to "
-                     "upgrade it",
+                     "%s: schema version %d is older than %d; 'rejectlens db migrate' (or the "
+                     "next ingest, run or report by its owner) upgrades it",
                      path, version, STORE_SCHEMA_VERSION);
             goto fail;
         }

@@ -84,6 +84,7 @@
 #include "lru.h"
 #include "scan.h"
 #include "smtp_reply.h"
+#include "statepack.h"
 #include "syslog.h"
 #include "xalloc.h"
 
@@ -155,7 +156,7 @@ struct exim_state {
     uint32_t newest_s;      /* newest fingerprint time, for saving */
     struct arena a;
     char key[1024];
-    const char *source; /* the file of the last line, and its kind */
+    char *source; /* the name of the file of the last line (a copy), and its kind */
     enum ex_log source_log;
     int in_entry; /* the last line was an Exim entry (or continued one) */
 };
@@ -2140,6 +2141,7 @@ static void exim_destroy(void *p)
     free(st->gen[0].slots);
     free(st->gen[1].slots);
     arena_free(&st->a);
+    free(st->source);
     free(st);
 }
 
@@ -2156,8 +2158,13 @@ static enum line_result exim_parse_line(void *state, struct parse_ctx *ctx,
     const char *p = ln->text;
     size_t n = ln->len;
 
-    if (ctx->source != st->source) {
-        st->source = ctx->source;
+    /* a new file: compared by name, never by pointer (the reader frees its name with the
+     * file, and the next reader's name may get the same address: a rejectlog read after a
+     * mainlog was then taken for a mainlog, and its copies counted twice) */
+    if ((ctx->source == NULL) != (st->source == NULL) ||
+        (ctx->source != NULL && strcmp(ctx->source, st->source) != 0)) {
+        free(st->source);
+        st->source = ctx->source != NULL ? xstrdup(ctx->source) : NULL;
         st->source_log = log_of(ctx->source);
         st->in_entry = 0;
     }
@@ -2215,30 +2222,13 @@ static int exim_flush(void *state, struct parse_ctx *ctx)
 /* -------------------------------------------------- state between runs */
 
 /*
- * The saved state is a list of records of fields "len:bytes" (decimal length, a colon, the
- * raw bytes; "-" for an absent string):
+ * The saved state is a list of records of fields (statepack.h):
  *   "R" key sender size client_name client_ip helo message_id parent
  *        a message
  *   "E" key text   a recipient's last deferral
  *   "D" blob   fingerprints of the last two days of log, 16 bytes each: fp (8), seconds
  *        (4), count (2), kind (1), 0 (1), little-endian
  */
-static void put_field(struct strbuf *out, const char *s, size_t n)
-{
-    if (s == NULL) {
-        strbuf_putc(out, '-');
-        return;
-    }
-    strbuf_printf(out, "%zu:", n);
-    strbuf_append(out, s, n);
-}
-
-/* put_str - put_field of a NUL-terminated string (or "-") */
-static void put_str(struct strbuf *out, const char *s)
-{
-    put_field(out, s, s ? strlen(s) : 0);
-}
-
 /* save_one, save_defer - one "R" / "E" record */
 static int save_one(void *arg, const char *key, size_t klen, void *value)
 {
@@ -2248,14 +2238,14 @@ static int save_one(void *arg, const char *key, size_t klen, void *value)
 
     snprintf(size, sizeof size, "%lld", (long long)m->size);
     strbuf_putc(out, 'R');
-    put_field(out, key, klen);
-    put_str(out, m->sender);
-    put_str(out, size);
-    put_str(out, m->client_name);
-    put_str(out, m->client_ip);
-    put_str(out, m->helo);
-    put_str(out, m->message_id);
-    put_str(out, m->parent);
+    statepack_put(out, key, klen);
+    statepack_put_str(out, m->sender);
+    statepack_put_str(out, size);
+    statepack_put_str(out, m->client_name);
+    statepack_put_str(out, m->client_ip);
+    statepack_put_str(out, m->helo);
+    statepack_put_str(out, m->message_id);
+    statepack_put_str(out, m->parent);
     return 0;
 }
 
@@ -2264,8 +2254,8 @@ static int save_defer(void *arg, const char *key, size_t klen, void *value)
     struct strbuf *out = arg;
 
     strbuf_putc(out, 'E');
-    put_field(out, key, klen);
-    put_str(out, value);
+    statepack_put(out, key, klen);
+    statepack_put_str(out, value);
     return 0;
 }
 
@@ -2309,34 +2299,11 @@ static void exim_save_state(void *state, struct strbuf *out)
         }
     if (blob.len > 0) {
         strbuf_putc(out, 'D');
-        put_field(out, blob.buf, blob.len);
+        statepack_put(out, blob.buf, blob.len);
     }
     strbuf_free(&blob);
 }
 
-/* get_field - read one field at *pp; 1 ok (*s NULL for "-"), 0 on malformed input */
-static int get_field(const char **pp, const char *end, const char **s, size_t *n)
-{
-    const char *p = *pp;
-    size_t len = 0;
-
-    if (p >= end)
-        return 0;
-    if (*p == '-') {
-        *s = NULL;
-        *n = 0;
-        *pp = p + 1;
-        return 1;
-    }
-    while (p < end && isdigit((unsigned char)*p) && len < ((size_t)1 << 30))
-        len = len * 10 + (size_t)(*p++ - '0');
-    if (p >= end || *p != ':' || (size_t)(end - p - 1) < len)
-        return 0;
-    *s = p + 1;
-    *n = len;
-    *pp = p + 1 + len;
-    return 1;
-}
 
 /* load_fingerprints - the "D" blob back into the table; records of an unknown kind are skipped */
 static void load_fingerprints(struct exim_state *st, const char *blob, size_t len)
@@ -2363,7 +2330,7 @@ static void exim_load_state(void *state, const char *data, size_t len)
             const char *s;
             size_t sl;
             p++;
-            if (!get_field(&p, end, &s, &sl))
+            if (!statepack_get(&p, end, &s, &sl))
                 return;
             if (s != NULL)
                 load_fingerprints(st, s, sl);
@@ -2373,7 +2340,7 @@ static void exim_load_state(void *state, const char *data, size_t len)
             const char *k, *t;
             size_t kl, tl;
             p++;
-            if (!get_field(&p, end, &k, &kl) || !get_field(&p, end, &t, &tl))
+            if (!statepack_get(&p, end, &k, &kl) || !statepack_get(&p, end, &t, &tl))
                 return;
             if (k != NULL && kl > 0 && t != NULL)
                 lru_put(st->defers, k, kl, xstrndup(t, tl));
@@ -2385,7 +2352,7 @@ static void exim_load_state(void *state, const char *data, size_t len)
         size_t fl[8];
         p++;
         for (int i = 0; i < 8; i++)
-            if (!get_field(&p, end, &f[i], &fl[i]))
+            if (!statepack_get(&p, end, &f[i], &fl[i]))
                 return;
         if (f[0] == NULL || fl[0] == 0)
             continue;

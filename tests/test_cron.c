@@ -840,7 +840,7 @@ START_TEST(test_admin_commands)
     /* db check: whole, current, counted */
     ck_assert_int_eq(run(&out, NULL, BIN " db check --db '%s'", db), 0);
     ck_assert_ptr_nonnull(strstr(out, "integrity check    ok"));
-    ck_assert_ptr_nonnull(strstr(out, "schema version     2 (this rejectlens: 2)"));
+    ck_assert_ptr_nonnull(strstr(out, "schema version     3 (this rejectlens: 3)"));
     ck_assert_ptr_nonnull(strstr(out, "sources            2"));
     free(out);
     /* prune: by date, then by age; the sources and their offsets stay */
@@ -869,14 +869,14 @@ START_TEST(test_admin_commands)
     sh("cp '%s' '%s' && sqlite3 '%s' 'DROP TABLE report_runs; DROP INDEX sources_file; "
        "ALTER TABLE sources DROP COLUMN at_end; ALTER TABLE sources DROP COLUMN compression; "
        "ALTER TABLE sources DROP COLUMN mtime_ns; ALTER TABLE sources DROP COLUMN file_size; "
-       "PRAGMA user_version = 1'",
+       "PRAGMA user_version = 2'",
        db, P("old.db"), P("old.db"));
     ck_assert_int_eq(run(&out, NULL, BIN " db check --db '%s'", P("old.db")), 1);
-    ck_assert_ptr_nonnull(strstr(out, "schema version     1 (this rejectlens: 2); run "
+    ck_assert_ptr_nonnull(strstr(out, "schema version     2 (this rejectlens: 3); run "
                                       "'rejectlens db migrate'"));
     free(out);
     ck_assert_int_eq(run(NULL, &err, BIN " sources --db '%s'", P("old.db")), 2);
-    ck_assert_ptr_nonnull(strstr(err, "run 'rejectlens db migrate'"));
+    ck_assert_ptr_nonnull(strstr(err, "'rejectlens db migrate' (or the next ingest"));
     free(err);
     ck_assert_int_eq(run(NULL, NULL, BIN " db migrate --db '%s'", P("old.db")), 0);
     ck_assert_int_eq(run(NULL, NULL, BIN " db check --db '%s'", P("old.db")), 0);
