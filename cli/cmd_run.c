@@ -156,10 +156,10 @@ int cmd_run(int argc, char **argv)
         cli_error("%s: nothing to do: no sources, no reports, no retention", cfg->file);
         return EXIT_FATAL;
     }
-    if ((rules = cli_rules_load(NULL)) == NULL)
-        return EXIT_FATAL;
+    /* signals, the lock and the database before the rules, as ingest does */
     cli_catch_stop_signals();
-    if (cli_lock_run(db, wait_ms) < 0 || (s = cli_open_store(db, STORE_READ_WRITE)) == NULL)
+    if (cli_lock_run(db, wait_ms) < 0 || (s = cli_open_store(db, STORE_READ_WRITE)) == NULL ||
+        (rules = cli_rules_load(NULL)) == NULL)
         goto out;
     if (getenv("TZ") != NULL)
         orig_tz = xstrdup(getenv("TZ"));

@@ -11,6 +11,7 @@
  *	"file:line: what is wrong", one line.
  */
 #include "config.h"
+#include "mail.h"
 #include "parser.h"
 #include "strbuf.h"
 #include "xalloc.h"
@@ -194,7 +195,7 @@ static char *address(struct loader *L, const struct ynode *y, const char *what)
         return NULL;
     at = strchr(y->str, '@');
     if (at == NULL || at == y->str || at[1] == '\0' || strchr(at + 1, '@') != NULL ||
-        strpbrk(y->str, " \t,;<>\"()\\") != NULL) {
+        strpbrk(y->str, " \t,;<>\"()\\") != NULL || !mail_address_ok(y->str)) {
         FAIL(L, y->line, "%s: '%s' is not a mail address (write user@example.org)", what, y->str);
         return NULL;
     }
@@ -435,6 +436,9 @@ static int load_report(struct loader *L, struct ynode *y, struct config_report *
         int one = ytree_scalars(&L->yc, v[R_TO], "to", &items, &cnt);
         if (one < 0)
             return -1;
+        if (cnt > MAIL_MAX_RCPT)
+            return FAIL(L, v[R_TO]->line, "to: at most %d recipients (a list address serves more)",
+                        MAIL_MAX_RCPT);
         r->to = xcalloc(cnt, sizeof *r->to);
         for (size_t i = 0; i < cnt; i++) {
             if ((r->to[r->nto] = address(L, ytree_item(v[R_TO], items, one, i), "to")) == NULL)

@@ -15,6 +15,7 @@
 #include "run_reports.h"
 #include "cli.h"
 #include "strbuf.h"
+#include "timeparse.h"
 #include "xalloc.h"
 
 #include <stdarg.h>
@@ -139,15 +140,24 @@ int run_reports(struct store *s, const struct config *cfg, const char *db, int64
                 report_main fn, int verbose, struct run_reports_result *res, struct diag *d)
 {
     int y, m, day;
+    int64_t first_us, end_us;
 
     memset(res, 0, sizeof *res);
     schedule_today(now_s, &y, &m, &day);
+    if (store_first_event(s, &first_us, d) < 0)
+        return -1;
     for (size_t i = 0; i < cfg->nreports; i++) {
         const struct config_report *r = &cfg->reports[i];
         struct due_period p;
         enum report_run_state state;
 
         schedule_due(r, y, m, day, &p);
+        /* a period that ended before the first event stored (a new installation) has
+         * nothing to say: it is not due */
+        if (time_arg_parse(p.end, now_s, 0, &end_us, d) < 0)
+            return -1;
+        if (end_us <= first_us)
+            continue;
         if (store_report_run_get(s, r->name, p.start, &state, d) < 0)
             return -1;
         if (state == REPORT_RUN_SENT || state == REPORT_RUN_UNKNOWN)
@@ -164,8 +174,7 @@ int run_reports(struct store *s, const struct config *cfg, const char *db, int64
         }
         res->due++;
         if (fn == NULL) {
-            /* INTEGRATION POINT: a build without the report command (branch 'report' not
-             * merged yet) schedules but cannot send */
+            /* a build without the report command schedules, but cannot send */
             cli_error("warning: report '%s' for %s .. %s is due, but this rejectlens has no "
                       "report command; not sent",
                       r->name, p.start, p.last);

@@ -7,9 +7,9 @@
  * configuration (once per file format to keep, once for the mail), and "sent" recorded when
  * every call succeeded. A failure is forgotten, so the next run tries again.
  *
- * The report command is reached through the table of commands (cli_find_command("report")),
- * so a build without it still schedules: each due report is then a warning that says so, and
- * nothing is recorded.
+ * The report command is reached through the table of commands (cli_find_command("report"));
+ * a build without it would still schedule: each due report is then a warning that says so,
+ * and nothing is recorded (test_run drives that path with a stand-in).
  */
 #ifndef REJECTLENS_RUN_REPORTS_H
 #define REJECTLENS_RUN_REPORTS_H

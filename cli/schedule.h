@@ -11,7 +11,8 @@
  * The period due on a day is that of the latest send day on or before it: a run that missed
  * Monday (the server was down) sends the weekly report on Tuesday, for the same week. Whether
  * it was sent already is the database's to say (store_report_run_get); the same period is
- * never sent twice.
+ * never sent twice. A period that ended before the first event in the database (a new
+ * installation) is not due: run_reports skips it.
  *
  * The report command makes the report "as of" the send day (--now DAY with --period
  * yesterday, last-week or last-month), so that what it covers is exactly [start, end).

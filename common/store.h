@@ -244,6 +244,8 @@ int store_report_run_get(struct store *s, const char *name, const char *period_s
 /* store_report_run_begin - record "sending" for the period (its own transaction) */
 int store_report_run_begin(struct store *s, const char *name, const char *period_start,
                            const char *period_end, struct diag *d);
+/* store_first_event - the time of the oldest event; INT64_MAX when there is none */
+int store_first_event(struct store *s, int64_t *ts_us, struct diag *d);
 /*
  * store_report_run_end - how the attempt ended: SENT or UNKNOWN are recorded; NONE forgets it,
  * so that a later run tries again

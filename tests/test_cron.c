@@ -781,16 +781,19 @@ START_TEST(test_run_command)
     ck_assert_msg(strstr(err, "rl.yaml:4: no file matches ") != NULL, "%s", err);
     free(out);
     free(err);
-    /* a report that cannot be sent (this build has no report command; or, with one, there is
-     * no sendmail at this path): a warning, exit 1, nothing recorded, so the next run retries */
+    /* a report that cannot be sent (there is no sendmail at this path): a warning, exit 1,
+     * nothing recorded, so that the next run tries again */
     snprintf(yaml, sizeof yaml,
-             "database: %s\nreports:\n  - name: daily\n    period: daily\n"
-             "    to: postmaster@example.org\n    sendmail: %s/no-sendmail\n",
-             db, dir);
+             "database: %s\nsources:\n  - paths: %s\nreports:\n  - name: daily\n"
+             "    period: daily\n    to: postmaster@example.org\n"
+             "    sendmail: %s/no-sendmail\n",
+             P("rep.db"), P("mail.log"), dir);
     tu_write_file(cfg, yaml, -1);
-    ck_assert_int_eq(run(&out, &err, BIN " run --config '%s'", cfg), 1);
-    ck_assert_msg(strstr(err, "report 'daily' for ") != NULL, "%s", err);
-    ck_assert_int_eq(tu_sql_int(db, "SELECT count(*) FROM report_runs"), 0);
+    ck_assert_int_eq(run(&out, &err, BIN " run --now 2026-03-04 --config '%s'", cfg), 1);
+    ck_assert_msg(strstr(err, "report 'daily' for 2026-03-03 .. 2026-03-03 could not be sent; "
+                              "the next run tries again") != NULL,
+                  "%s", err);
+    ck_assert_int_eq(tu_sql_int(P("rep.db"), "SELECT count(*) FROM report_runs"), 0);
     free(out);
     free(err);
     /* a bad configuration: exit 2, file:line, one line */
@@ -810,6 +813,80 @@ START_TEST(test_run_command)
     free(err);
     ck_assert_int_eq(run(NULL, &err, BIN " run --config '%s' extra", P("absent.yaml")), 2);
     free(err);
+}
+END_TEST
+
+/*
+ * the report step for real: a weekly report through a sendmail that keeps what it is given,
+ * and the files to keep; each period once, however many runs see it due
+ */
+START_TEST(test_run_sends_reports)
+{
+    const char *all, *db, *cfg;
+    char yaml[3000], *out, *err, *mail;
+
+    fresh_dir("reports");
+    all = P("all.log");
+    db = P("rl.db");
+    cfg = P("rl.yaml");
+    tu_postfix_log(all, 3000, 40); /* Monday 2 March 2026 */
+    tu_write_file(P("sendmail"),
+                  "#!/bin/sh\n"
+                  "# a sendmail that keeps each message, with its arguments\n"
+                  "n=$(ls \"$(dirname \"$0\")\"/mail.* 2>/dev/null | wc -l)\n"
+                  "{ echo \"ARGS: $*\"; cat; } > \"$(dirname \"$0\")/mail.$n\"\n",
+                  -1);
+    sh("chmod 755 '%s'", P("sendmail"));
+    snprintf(yaml, sizeof yaml,
+             "database: rl.db\n"
+             "sources:\n  - paths: all.log\n"
+             "reports:\n"
+             "  - name: weekly\n    period: weekly\n    weekday: tuesday\n"
+             "    to: [postmaster@example.org, noc@example.org]\n"
+             "    from: rejectlens@mx1.example.org\n    subject: Last week at mx1\n"
+             "    sendmail: sendmail\n"
+             "    formats: [html, json]\n    directory: reports\n");
+    tu_write_file(cfg, yaml, -1);
+    /* Monday the 9th: not yet (Tuesday is the day) */
+    ck_assert_int_eq(run(&out, &err, BIN " run --now 2026-03-09 --config '%s'", cfg), 0);
+    ck_assert_str_eq(out, "");
+    ck_assert_str_eq(err, "");
+    free(out);
+    free(err);
+    ck_assert(!tu_exists(P("mail.0")));
+    /* Tuesday the 10th: the week of 2 to 8 March, mailed and kept, silently */
+    ck_assert_int_eq(run(&out, &err, BIN " run --now 2026-03-10 --config '%s'", cfg), 0);
+    ck_assert_str_eq(out, "");
+    ck_assert_str_eq(err, "");
+    free(out);
+    free(err);
+    mail = tu_read_file(P("mail.0"), NULL);
+    ck_assert_ptr_nonnull(mail);
+    ck_assert_ptr_nonnull(strstr(mail, "ARGS: -t -i"));
+    ck_assert_ptr_nonnull(strstr(mail, "To: postmaster@example.org, noc@example.org"));
+    ck_assert_ptr_nonnull(strstr(mail, "<rejectlens@mx1.example.org>"));
+    ck_assert_ptr_nonnull(strstr(mail, "Subject: Last week at mx1"));
+    ck_assert_ptr_nonnull(strstr(mail, "text/html"));
+    free(mail);
+    ck_assert(tu_exists(P("reports/weekly-2026-03-02.html")));
+    ck_assert(tu_exists(P("reports/weekly-2026-03-02.json")));
+    char *json = tu_read_file(P("reports/weekly-2026-03-02.json"), NULL);
+    ck_assert_ptr_nonnull(strstr(json, "2026-03-02"));
+    free(json);
+    ck_assert_int_eq(tu_sql_int(db, "SELECT count(*) FROM report_runs WHERE name = 'weekly' AND "
+                                    "period_start = '2026-03-02' AND period_end = '2026-03-09' AND "
+                                    "state = 'sent'"),
+                     1);
+    /* the same week again, Wednesday and Monday: nothing sent twice */
+    ck_assert_int_eq(run(NULL, NULL, BIN " run --now 2026-03-11 --config '%s'", cfg), 0);
+    ck_assert_int_eq(run(NULL, NULL, BIN " run --now 2026-03-16 --config '%s'", cfg), 0);
+    ck_assert(!tu_exists(P("mail.1")));
+    /* the next Tuesday, the next week (no events in it: a report all the same) */
+    ck_assert_int_eq(run(NULL, &err, BIN " run --now 2026-03-17 --config '%s'", cfg), 0);
+    free(err);
+    ck_assert(tu_exists(P("mail.1")));
+    ck_assert(tu_exists(P("reports/weekly-2026-03-09.html")));
+    ck_assert_int_eq(tu_sql_int(db, "SELECT count(*) FROM report_runs WHERE state = 'sent'"), 2);
 }
 END_TEST
 
@@ -938,6 +1015,7 @@ int main(void)
     tcase_add_test(tc, test_full_disk);
     tcase_add_test(tc, test_full_tmpfs);
     tcase_add_test(tc, test_run_command);
+    tcase_add_test(tc, test_run_sends_reports);
     tcase_add_test(tc, test_admin_commands);
     tcase_add_test(tc, test_progress);
     suite_add_tcase(s, tc);

@@ -94,17 +94,6 @@ static int fake_report(int argc, char **argv)
     return fail_calls > 0 ? (fail_calls--, 1) : 0;
 }
 
-static struct store *fresh_store(const char *name, char *path, size_t cap)
-{
-    struct store *s = NULL;
-    struct diag d = {""};
-
-    snprintf(path, cap, "%s/%s", tu_tempdir(), name);
-    unlink(path);
-    ck_assert_msg(store_open(path, STORE_READ_WRITE, 1000, &s, &d) == 0, "%s", d.msg);
-    return s;
-}
-
 static int64_t local_noon(int y, int m, int d)
 {
     struct tm tm;
@@ -117,6 +106,52 @@ static int64_t local_noon(int y, int m, int d)
     tm.tm_isdst = -1;
     return (int64_t)mktime(&tm);
 }
+
+static struct store *fresh_store(const char *name, char *path, size_t cap)
+{
+    struct store *s = NULL;
+    struct diag d = {""};
+
+    snprintf(path, cap, "%s/%s", tu_tempdir(), name);
+    unlink(path);
+    ck_assert_msg(store_open(path, STORE_READ_WRITE, 1000, &s, &d) == 0, "%s", d.msg);
+    /* one event, long before every period below: reports are due only once there is data */
+    struct event ev;
+    event_init(&ev);
+    ev.ts_us = INT64_C(1735689600) * 1000000; /* 2025-01-01 */
+    ev.mta = "postfix";
+    ev.kind = EVENT_REJECT;
+    ck_assert_int_eq(store_begin(s, &d), 0);
+    ck_assert_msg(store_event_add(s, &ev, 0, 0, &d) == 0, "%s", d.msg);
+    ck_assert_int_eq(store_commit(s, &d), 0);
+    return s;
+}
+
+/* an empty database: nothing is due (a new installation reports nothing of the past) */
+START_TEST(test_reports_need_data)
+{
+    char db[700];
+    struct store *s = NULL;
+    struct config *cfg = NULL;
+    struct run_reports_result rr;
+    struct diag d = {""};
+
+    snprintf(db, sizeof db, "%s/empty.db", tu_tempdir());
+    unlink(db);
+    ck_assert_int_eq(store_open(db, STORE_READ_WRITE, 1000, &s, &d), 0);
+    ck_assert_int_eq(config_load_string("c.yaml",
+                                        "reports:\n  - name: d\n    period: daily\n"
+                                        "    to: a@example.org\n",
+                                        &cfg, &d),
+                     0);
+    calls = 0;
+    ck_assert_int_eq(run_reports(s, cfg, db, local_noon(2026, 3, 9), fake_report, 0, &rr, &d), 0);
+    ck_assert_int_eq(calls, 0);
+    ck_assert_int_eq(rr.due, 0);
+    store_close(s);
+    config_free(cfg);
+}
+END_TEST
 
 static const char yaml[] = "reports:\n"
                            "  - name: weekly\n"
@@ -327,6 +362,7 @@ int main(void)
     setenv("TZ", "Europe/Berlin", 1);
     tcase_add_loop_test(tc, test_schedule, 0, sizeof due / sizeof due[0]);
     tcase_add_test(tc, test_reports_once);
+    tcase_add_test(tc, test_reports_need_data);
     tcase_add_test(tc, test_reports_no_command);
     tcase_add_test(tc, test_reports_files);
     tcase_add_test(tc, test_order);
