@@ -365,6 +365,39 @@ START_TEST(test_compressions)
 END_TEST
 
 /*
+ * a last line without a newline waits while the file is plain (the MTA may be writing it); once
+ * the file is compressed nobody writes it any more: the line is read then, once
+ */
+START_TEST(test_archive_takes_last_line)
+{
+    const char *all, *db;
+    char *out, *l;
+
+    fresh_dir("lastline");
+    all = P("all.log");
+    db = P("rl.db");
+    tu_postfix_log(all, 1000, 40);
+    tu_copy_lines(all, P("mail.log.1"), 0, 3000, 0);
+    l = nth_line(all, 3000);
+    append(P("mail.log.1"), l, strlen(l) - 1); /* all but its newline: syslog died */
+    free(l);
+    out = ingest_ok("--db '%s' '%s'", db, P("mail.log.1"));
+    ck_assert_ptr_nonnull(strstr(out, "3000 lines"));
+    ck_assert_ptr_nonnull(strstr(out, "unfinished last line"));
+    free(out);
+    sh("cd '%s' && mv mail.log.1 mail.log.2 && xz mail.log.2", dir);
+    out = ingest_ok("--db '%s' '%s'", db, P("mail.log.2.xz"));
+    ck_assert_ptr_nonnull(strstr(out, "ingested 1 file: 1 lines"));
+    free(out);
+    out = ingest_ok("--db '%s' '%s'", db, P("mail.log.2.xz"));
+    ck_assert_ptr_nonnull(strstr(out, "xz archive read before, unchanged"));
+    free(out);
+    reference(all, 3001, P("ref.db"));
+    same_content(db, P("ref.db"));
+}
+END_TEST
+
+/*
  * a truncated or corrupt archive is an error for that file alone: what came before the damage
  * is kept and counted, the other files are read, the exit status is 1, and a second run counts
  * nothing twice
@@ -1006,6 +1039,7 @@ int main(void)
     tcase_add_test(tc, test_copytruncate);
     tcase_add_test(tc, test_truncated_same_head);
     tcase_add_test(tc, test_compressions);
+    tcase_add_test(tc, test_archive_takes_last_line);
     tcase_add_test(tc, test_damaged_archive);
     tcase_add_test(tc, test_kill_anywhere);
     tcase_add_test(tc, test_stop_signals);
