@@ -10,6 +10,11 @@
  * line is taken even without a newline, and once read to its end it is not decompressed again
  * while its device, inode, size and modification time stay the same.
  *
+ * BUGS: a source is one text, known by its first bytes. Two copies of the same text on disk at
+ * once (a mail.log.1 and a copy of it compressed elsewhere) share the row: nothing is read
+ * twice, but the row follows whichever copy was read last, so the archive is decompressed up
+ * to the offset on every run (the fast path keys on the file the row last saw).
+ *
  * Every event but a delivery that carries a reply (text, code or status) points at its reply
  * text: the text is masked into a template (mask.h), and the template with the event's code,
  * status, stage, kind, direction and MTA is looked up in a bounded cache, then in the
