@@ -183,9 +183,36 @@ static int migrate_to_2(struct store *s, struct diag *d)
                       d);
 }
 
+/*
+ * migrate_to_3 - cron-grade operation: what a source file looked like on disk when last seen
+ * (so that an unchanged archive read to its end is not decompressed again), its compression,
+ * and the scheduled reports sent (never twice for one period)
+ */
+static int migrate_to_3(struct store *s, struct diag *d)
+{
+    static const char sql[] =
+        "ALTER TABLE sources ADD COLUMN file_size INTEGER;"
+        "ALTER TABLE sources ADD COLUMN mtime_ns INTEGER;"
+        "ALTER TABLE sources ADD COLUMN compression TEXT;"
+        "ALTER TABLE sources ADD COLUMN at_end INTEGER NOT NULL DEFAULT 0;"
+        "CREATE INDEX sources_file ON sources(dev, inode);"
+        "CREATE TABLE report_runs ("
+        "  name TEXT NOT NULL,"
+        "  period_start TEXT NOT NULL,"
+        "  period_end TEXT NOT NULL,"
+        "  state TEXT NOT NULL,"
+        "  started TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),"
+        "  finished TEXT,"
+        "  PRIMARY KEY (name, period_start)"
+        ");";
+
+    return store_exec(s, sql, d);
+}
+
 static int (*const migrations[])(struct store *, struct diag *) = {
     migrate_to_1,
     migrate_to_2,
+    migrate_to_3,
 };
 
 int store_migrate(struct store *s, int from_version, struct diag *d)
@@ -196,6 +223,12 @@ int store_migrate(struct store *s, int from_version, struct diag *d)
      * half-way (a new one never exists without its whole schema) */
     if (store_begin(s, d) < 0)
         return -1;
+    /* another process (a report beside the nightly run) may have migrated it while this one
+     * waited for the write lock: go on from what the database says now */
+    if (store_schema_version(s, &from_version, d) < 0) {
+        store_rollback(s);
+        return -1;
+    }
     for (int v = from_version; v < STORE_SCHEMA_VERSION; v++) {
         snprintf(sql, sizeof sql, "PRAGMA application_id = %d; PRAGMA user_version = %d",
                  STORE_APPLICATION_ID, v + 1);

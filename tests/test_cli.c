@@ -302,11 +302,11 @@ static long partial_events(const char *dbfile)
 /*
  * SIGTERM finishes the batch and exits 1 with a message; SIGKILL at any moment loses only the
  * uncommitted batch; either way the next run completes the file, and the result is exactly
- * that of one uninterrupted run.
+ * that of one uninterrupted run, row for row (test_cron kills at chosen points too).
  */
 START_TEST(test_interrupted_runs)
 {
-    char big[700], cmd[4096], *err;
+    char big[700], ref[700], cmd[4096], *err, *want;
     static const char *const sigs[] = {"TERM", "KILL", "KILL", "INT"};
     static const char *const delays[] = {"0.3", "0.2", "0.5", "0.4"};
     const int lines = 200000;
@@ -314,8 +314,18 @@ START_TEST(test_interrupted_runs)
     setup();
     snprintf(big, sizeof big, "%s/big.log", tu_tempdir());
     big_log(big, lines);
+    snprintf(ref, sizeof ref, "%s/ref.db", tu_tempdir());
+    snprintf(cmd, sizeof cmd, REJECTLENS_BIN " ingest --db '%s' --year-ref 2026-01-03 '%s'", ref,
+             big);
+    ck_assert_int_eq(tu_run(cmd, NULL, NULL), 0);
+    want = tu_db_dump(ref);
     for (size_t k = 0; k < sizeof sigs / sizeof sigs[0]; k++) {
+        char side[800];
         unlink(db);
+        snprintf(side, sizeof side, "%s-wal", db); /* a killed run leaves them */
+        unlink(side);
+        snprintf(side, sizeof side, "%s-shm", db);
+        unlink(side);
         snprintf(cmd, sizeof cmd,
                  REJECTLENS_BIN " ingest --db '%s' --year-ref 2026-01-03 '%s' & pid=$!; "
                                 "sleep %s; kill -%s $pid; wait $pid",
@@ -334,7 +344,11 @@ START_TEST(test_interrupted_runs)
                  big);
         ck_assert_int_eq(tu_run(cmd, NULL, NULL), 0);
         ck_assert_int_eq(count_events(db), lines);
+        char *got = tu_db_dump(db);
+        ck_assert_msg(strcmp(got, want) == 0, "after SIG%s: not the rows of one run", sigs[k]);
+        free(got);
     }
+    free(want);
 }
 END_TEST
 
@@ -345,7 +359,7 @@ int main(void)
 
     setenv("TZ", "UTC", 1);
     unsetenv("REJECTLENS_DB");
-    tcase_set_timeout(tc, 120);
+    tcase_set_timeout(tc, 600);
     tcase_add_test(tc, test_ingest_and_summary);
     tcase_add_test(tc, test_rerun_and_append);
     tcase_add_test(tc, test_stdin);
