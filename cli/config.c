@@ -392,7 +392,7 @@ static int load_report(struct loader *L, struct ynode *y, struct config_report *
 {
     struct ynode *v[R_NKEYS];
     const char *pn;
-    long n;
+    long n = 0;
 
     r->line = y->line;
     r->weekday = 1;
