@@ -8,6 +8,7 @@
 int cmd_classify(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_ingest(int argc, char **argv);
+int cmd_query(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 int cmd_summary(int argc, char **argv);
 
@@ -17,5 +18,6 @@ const struct command commands[] = {
     {"explain", "why a rejection text happened, and what to do", cmd_explain},
     {"classify", "classify stored reply texts again after a rules change", cmd_classify},
     {"rules", "test the rules, or list the rules in effect", cmd_rules},
+    {"query", "run one read-only SQL statement on the database", cmd_query},
     {NULL, NULL, NULL},
 };

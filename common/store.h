@@ -23,7 +23,7 @@
 #include "event.h"
 #include "strbuf.h"
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 enum store_mode {
     STORE_READ_WRITE, /* create if missing, migrate */

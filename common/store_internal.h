@@ -53,6 +53,19 @@ const void *store_column_blob(struct store_stmt *st, int i);
 /* store_stmt_readonly - 1 when the statement cannot change the database */
 int store_stmt_readonly(struct store_stmt *st);
 
+/* the storage class of a value in the current row */
+enum store_type { STORE_NULL, STORE_INTEGER, STORE_FLOAT, STORE_TEXT, STORE_BLOB };
+enum store_type store_column_type(struct store_stmt *st, int i);
+
+/*
+ * store_stmt_prepare_admin - an admin's own SQL, checked before it runs: exactly one
+ * statement that only reads (SELECT, WITH, VALUES, EXPLAIN, a pragma that reports). Writing,
+ * ATTACH, DETACH, transactions and pragmas that set something are refused while the
+ * statement is prepared (an authorizer), so nothing of them ever runs. NULL with a message
+ * that says what was refused, or the SQL error, in d.
+ */
+struct store_stmt *store_stmt_prepare_admin(struct store *s, const char *sql, struct diag *d);
+
 /* store_exec - run SQL text without results (several statements allowed: DDL) */
 int store_exec(struct store *s, const char *sql, struct diag *d);
 int64_t store_last_insert_id(struct store *s);
