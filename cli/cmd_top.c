@@ -137,7 +137,7 @@ static void heading(struct out *o, enum top_subject subj, const struct top_filte
     int n;
 
     what_counted(f->kinds, what, sizeof what);
-    n = snprintf(line, sizeof line, "%s of %s", top_subject_name(subj), what);
+    n = snprintf(line, sizeof line, "%s by %s", what, key_names[subj]);
     if (f->since_us != INT64_MIN) {
         local_time(f->since_us, a, sizeof a);
         local_time(f->until_us, b, sizeof b);

@@ -395,8 +395,12 @@ static void table_header(struct out *o)
 static void table_line(struct out *o, const struct line *l)
 {
     if (l->kind == LINE_ROW) {
-        for (size_t c = 0; c < o->ncols; c++)
-            table_cell(o, c, l->cells[c], l->style[c], c + 1 == o->ncols);
+        /* empty cells at the end leave no blanks behind */
+        size_t last = o->ncols;
+        while (last > 1 && l->cells[last - 1][0] == '\0')
+            last--;
+        for (size_t c = 0; c < last; c++)
+            table_cell(o, c, l->cells[c], l->style[c], c + 1 == last);
         fputc('\n', o->f);
         return;
     }

@@ -448,7 +448,11 @@ static int admin_authorizer(void *arg, int action, const char *a1, const char *a
         what = strncasecmp(a1, "sqlite_", 7) == 0 ? "CREATE" : "INSERT";
         break;
     case SQLITE_UPDATE:
-        what = strncasecmp(a1, "sqlite_", 7) == 0 ? "ALTER" : "UPDATE";
+        /* reading a pragma function (pragma_table_info) asks this of the schema table; an
+         * ALTER TABLE is refused as such before, and the statement must still be read-only */
+        if (strncasecmp(a1, "sqlite_", 7) == 0)
+            return SQLITE_OK;
+        what = "UPDATE";
         break;
     case SQLITE_DELETE:
         what = strncasecmp(a1, "sqlite_", 7) == 0 ? "DROP" : "DELETE";
