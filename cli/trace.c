@@ -305,7 +305,8 @@ static void sessions(struct tracer *t)
         if (t->owner[i] != SIZE_MAX && t->m[t->owner[i]].qid == NULL)
             ix[n++] = i;
     session_pool = p;
-    qsort(ix, n, sizeof *ix, by_session);
+    if (n > 1)
+        qsort(ix, n, sizeof *ix, by_session);
     for (size_t k = 1; k < n; k++) {
         const struct event *a = &p->v[ix[k - 1]].ev, *b = &p->v[ix[k]].ev;
         if (same(a->host, b->host) && same(a->client_ip, b->client_ip) &&
@@ -330,7 +331,8 @@ static void build(struct tracer *t)
         if (t->owner[i] != SIZE_MAX)
             all[n++] = &p->v[i];
     /* dedupe: the same event may come from several look-ups */
-    qsort(all, n, sizeof *all, by_time);
+    if (n > 1)
+        qsort(all, n, sizeof *all, by_time);
     for (size_t i = 0; i < n; i++) {
         size_t k = (size_t)(all[i] - p->v), root = find_root(t, t->owner[k]);
         struct trace_story *st;
@@ -345,7 +347,8 @@ static void build(struct tracer *t)
         st->ev = xreallocarray(st->ev, st->n + 1, sizeof *st->ev);
         st->ev[st->n++] = all[i];
     }
-    qsort(r->stories, r->nstories, sizeof *r->stories, by_first);
+    if (r->nstories > 1)
+        qsort(r->stories, r->nstories, sizeof *r->stories, by_first);
     free(all);
     free(story);
 }
@@ -369,7 +372,8 @@ static int search(struct tracer *t, enum trace_by by, const char *value, int64_t
     if (store_trace_find(t->s, by, value, since, until, rows, p, t->d) < 0)
         return -1;
     /* several look-ups (recipient, sender, ...), each newest first: merge them */
-    qsort(p->v, p->n, sizeof *p->v, newest_first);
+    if (p->n > 1)
+        qsort(p->v, p->n, sizeof *p->v, newest_first);
     if (rows > 0 && p->n >= rows)
         t->res->more = 1;
     return 0;

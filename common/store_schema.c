@@ -2,9 +2,9 @@
  * store_schema - the database schema and its migrations (see docs/schema.md)
  *
  * DESCRIPTION
- *	Migrations run in order, each in the same transaction as the user_version that records
- *	it, so a crash mid-migration leaves the previous version intact. Never edit a released
- *	migration: add the next one.
+ *	Migrations run in order, all of them in one transaction with the user_version that
+ *	records the last, so a crash mid-migration leaves the previous version intact. Never
+ *	edit a released migration: add the next one.
  *
  *	The kind, direction and stage of an event are stored as small integers (the enums of
  *	event.h) and named by the views; the CASE expressions of the views are generated from
@@ -228,9 +228,11 @@ int store_migrate(struct store *s, int from_version, struct diag *d)
 {
     char sql[128];
 
+    /* every step in one transaction: a crash leaves the old version or the new, never one
+     * in between that no reader accepts */
+    if (store_begin(s, d) < 0)
+        return -1;
     for (int v = from_version; v < STORE_SCHEMA_VERSION; v++) {
-        if (store_begin(s, d) < 0)
-            return -1;
         snprintf(sql, sizeof sql, "PRAGMA application_id = %d; PRAGMA user_version = %d",
                  STORE_APPLICATION_ID, v + 1);
         if (migrations[v](s, d) < 0 || store_exec(s, sql, d) < 0) {
@@ -238,8 +240,6 @@ int store_migrate(struct store *s, int from_version, struct diag *d)
             diag_prefix(d, "migrating the schema to version %d", v + 1);
             return -1;
         }
-        if (store_commit(s, d) < 0)
-            return -1;
     }
-    return 0;
+    return store_commit(s, d);
 }
