@@ -450,6 +450,13 @@ int cmd_trace(int argc, char **argv)
                     "rejectlens: trace: more messages match; these are the %zu newest "
                     "(--limit)\n",
                     res.found);
+        if (res.nstories > 0 && res.looked_back > 0) {
+            long long days = (long long)(res.looked_back / (86400 * INT64_C(1000000)));
+            fprintf(stderr,
+                    "rejectlens: trace: looked back %lld day%s from the newest event; give "
+                    "--since to look further\n",
+                    days, days == 1 ? "" : "s");
+        }
         rc = rc < 0 ? EXIT_FATAL : EXIT_OK;
         trace_result_free(&res);
     }

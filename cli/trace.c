@@ -362,14 +362,32 @@ static int newest_first(const void *a, const void *b)
     return x->id > y->id ? -1 : x->id < y->id;
 }
 
-/* search - the matching events into the pool, newest first */
+/*
+ * search - the matching events into the pool, newest first. What no index serves is looked
+ * for in growing windows back from the newest event when no period was given (see trace.h).
+ */
 static int search(struct tracer *t, enum trace_by by, const char *value, int64_t since,
                   int64_t until, size_t limit)
 {
+    static const int64_t windows[] = {1, 7, 31};
     struct trace_events *p = &t->res->pool;
     size_t rows = limit > 0 ? limit * SEARCH_ROWS_PER + 1 : 0;
+    int64_t newest;
 
-    if (store_trace_find(t->s, by, value, since, until, rows, p, t->d) < 0)
+    if (since == INT64_MIN && by == TRACE_DOMAIN) {
+        if (store_trace_newest(t->s, &newest, t->d) < 0)
+            return -1;
+        for (size_t w = 0; newest != INT64_MIN && w < sizeof windows / sizeof windows[0]; w++) {
+            int64_t back = windows[w] * 86400 * INT64_C(1000000);
+            if (store_trace_find(t->s, by, value, newest + 1 - back, until, rows, p, t->d) < 0)
+                return -1;
+            if (p->n > 0) {
+                t->res->looked_back = back;
+                break;
+            }
+        }
+    }
+    if (p->n == 0 && store_trace_find(t->s, by, value, since, until, rows, p, t->d) < 0)
         return -1;
     /* several look-ups (recipient, sender, ...), each newest first: merge them */
     if (p->n > 1)

@@ -14,6 +14,11 @@
  * The --limit applies to the messages found by the search, newest first; the messages linked
  * to them come along. Stories are in time order, and the events of each.
  *
+ * An address, a queue id, a Message-ID and an IP are looked up on an index. A domain is not
+ * (an index on the domain part would cost the ingest on every event): without a period given,
+ * it is looked for in the day up to the newest event, then the last 7 days, the last 31, then
+ * in everything, and the first window with a match is the answer (looked_back says which).
+ *
  * Ownership: trace_result_free releases everything (NULL fields are fine).
  */
 #ifndef REJECTLENS_TRACE_H
@@ -36,8 +41,9 @@ struct trace_result {
     struct trace_events pool;
     struct trace_story *stories;
     size_t nstories;
-    size_t found; /* messages found by the search (at most the limit) */
-    int more;     /* more messages match than the limit let through */
+    size_t found;        /* messages found by the search (at most the limit) */
+    int more;            /* more messages match than the limit let through */
+    int64_t looked_back; /* > 0: only this far back from the newest event was searched */
 };
 
 /*

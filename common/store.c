@@ -152,8 +152,11 @@ int store_open(const char *path, enum store_mode mode, int busy_ms, struct store
         return 0;
     }
     /* WAL: an admin's query never blocks the nightly ingest, nor the other way round */
+    /* a writer's page cache holds the newest part of each index (bench/INDEXES.md: with the
+     * default 2 MB, index pages are read back and written out again for every batch) */
     if (store_exec(s, "PRAGMA journal_mode = WAL", d) < 0 ||
         store_exec(s, "PRAGMA synchronous = NORMAL", d) < 0 ||
+        store_exec(s, "PRAGMA cache_size = -65536", d) < 0 ||
         store_exec(s, "PRAGMA foreign_keys = OFF", d) < 0)
         goto fail;
     if (version < STORE_SCHEMA_VERSION && store_migrate(s, version, d) < 0)

@@ -17,6 +17,10 @@
 /* 'RJLS': marks a database as ours (PRAGMA application_id) */
 #define STORE_APPLICATION_ID 0x524A4C53
 
+/* the UTC day of an event, as the day-bucketed indexes of schema 2 write it (store_schema.c) */
+#define STORE_DAY_US   INT64_C(86400000000)
+#define STORE_DAY_EXPR "e.ts / 86400000000"
+
 struct store_stmt; /* a prepared statement */
 
 /*

@@ -2,11 +2,13 @@
  * store_trace - the events behind "rejectlens trace" (see store_trace.h)
  *
  * DESCRIPTION
- *	Each look-up is one statement on one index: the recipient, sender and original
- *	recipient indexes (COLLATE NOCASE) for an address, events_queue_id for a queue id,
- *	events_parent for bounce notices, events_client_ip and events_message_id; a domain,
- *	and the next hop's "queued as", are read off the rows of a time window on events_ts.
- *	Matches come newest first with a limit, so a busy address costs no more than a rare one.
+ *	Each look-up is one statement on one index. An address, a client IP and a Message-ID
+ *	are looked up on the day-bucketed indexes of schema 2 (events_recipient, _sender,
+ *	_client_ip, _message_id on (day, value)): the statement walks the days of the period
+ *	(a recursive CTE, bounded by the oldest and newest event) and searches each. The
+ *	original recipient, a queue id and a bounce notice's parent have indexes of their own;
+ *	a domain, and the next hop's "queued as", are read off the rows of a time window on
+ *	events_ts. Matches come newest first with a limit.
  */
 #include "store_trace.h"
 #include "store_internal.h"
@@ -108,7 +110,21 @@ void store_trace_events_free(struct trace_events *l)
     memset(l, 0, sizeof *l);
 }
 
-/* run - bind ?1 text (may be NULL), ?2 ?3 the window, ?4 the limit (when max > 0), ?5 text2 */
+/* the UTC days from ?6 to ?7, for the day-bucketed indexes */
+#define DAYS    "WITH RECURSIVE days(d) AS (SELECT ?6 UNION ALL SELECT d + 1 FROM days WHERE d < ?7) "
+#define IN_DAYS STORE_DAY_EXPR " IN (SELECT d FROM days) "
+
+/* day_of - the UTC day of a time in microseconds (rounded down) */
+static int64_t day_of(int64_t us)
+{
+    return us >= 0 ? us / STORE_DAY_US : -((-(us + 1)) / STORE_DAY_US) - 1;
+}
+
+/*
+ * run - bind ?1 text (may be NULL), ?2 ?3 the window, ?4 the limit (when max > 0), ?5 text2,
+ * ?6 ?7 the first and last day of the window (a statement that walks no days has no ?6 ?7,
+ * and SQLite ignores what is bound to a parameter a statement does not have)
+ */
 static int run(struct store *s, const char *sql, const char *text, int64_t from, int64_t to,
                size_t max, const char *text2, struct trace_events *out, struct diag *d)
 {
@@ -123,8 +139,28 @@ static int run(struct store *s, const char *sql, const char *text, int64_t from,
     store_bind_int64(st, 4, max > 0 ? (int64_t)max : -1);
     if (text2 != NULL)
         store_bind_text(st, 5, text2);
+    store_bind_int64(st, 6, day_of(from));
+    store_bind_int64(st, 7, day_of(to - 1));
     while ((rc = store_step(s, st, d)) == 1)
         read_row(st, out);
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+/* bounds - the times of the oldest and newest event; INT64_MIN both when there is none */
+static int bounds(struct store *s, int64_t *first, int64_t *last, struct diag *d)
+{
+    static const char sql[] = "SELECT min(ts), max(ts) FROM events";
+    struct store_stmt *st = store_stmt_cached(s, sql, d);
+    int rc;
+
+    *first = *last = INT64_MIN;
+    if (st == NULL)
+        return -1;
+    if ((rc = store_step(s, st, d)) == 1 && !store_column_is_null(st, 0)) {
+        *first = store_column_int64(st, 0);
+        *last = store_column_int64(st, 1);
+    }
     store_reset(st);
     return rc < 0 ? -1 : 0;
 }
@@ -133,12 +169,13 @@ int store_trace_find(struct store *s, enum trace_by by, const char *value, int64
                      size_t max, struct trace_events *out, struct diag *d)
 {
     /* one statement per index, each newest first and cut at the limit */
-    static const char q_recipient[] = COLUMNS "WHERE e.recipient = ?1 COLLATE NOCASE "
-                                              "AND e.ts >= ?2 AND e.ts < ?3 "
-                                              "ORDER BY e.ts DESC LIMIT ?4";
-    static const char q_sender[] = COLUMNS "WHERE e.sender = ?1 COLLATE NOCASE "
-                                           "AND e.ts >= ?2 AND e.ts < ?3 "
-                                           "ORDER BY e.ts DESC LIMIT ?4";
+    static const char q_recipient[] =
+        DAYS COLUMNS "WHERE " IN_DAYS "AND e.recipient = ?1 COLLATE NOCASE "
+                     "AND e.ts >= ?2 AND e.ts < ?3 "
+                     "ORDER BY e.ts DESC LIMIT ?4";
+    static const char q_sender[] = DAYS COLUMNS "WHERE " IN_DAYS "AND e.sender = ?1 COLLATE NOCASE "
+                                                "AND e.ts >= ?2 AND e.ts < ?3 "
+                                                "ORDER BY e.ts DESC LIMIT ?4";
     static const char q_orig[] = COLUMNS "WHERE e.orig_recipient = ?1 COLLATE NOCASE "
                                          "AND e.ts >= ?2 AND e.ts < ?3 "
                                          "ORDER BY e.ts DESC LIMIT ?4";
@@ -150,13 +187,27 @@ int store_trace_find(struct store *s, enum trace_by by, const char *value, int64
                                            "ORDER BY e.ts DESC LIMIT ?4";
     static const char q_queue[] = COLUMNS "WHERE e.queue_id = ?1 AND e.ts >= ?2 AND e.ts < ?3 "
                                           "ORDER BY e.ts DESC LIMIT ?4";
-    static const char q_msgid[] = COLUMNS "WHERE e.message_id IN (?1, ?5) "
-                                          "AND e.ts >= ?2 AND e.ts < ?3 "
-                                          "ORDER BY e.ts DESC LIMIT ?4";
-    static const char q_ip[] = COLUMNS "WHERE e.client_ip = ?1 AND e.ts >= ?2 AND e.ts < ?3 "
-                                       "ORDER BY e.ts DESC LIMIT ?4";
+    static const char q_msgid[] = DAYS COLUMNS "WHERE " IN_DAYS "AND e.message_id IN (?1, ?5) "
+                                               "AND e.ts >= ?2 AND e.ts < ?3 "
+                                               "ORDER BY e.ts DESC LIMIT ?4";
+    static const char q_ip[] = DAYS COLUMNS "WHERE " IN_DAYS "AND e.client_ip = ?1 "
+                                            "AND e.ts >= ?2 AND e.ts < ?3 "
+                                            "ORDER BY e.ts DESC LIMIT ?4";
     char buf[600];
+    int64_t first, last;
     int rc = 0;
+
+    /* the days to walk: no further than the events go */
+    if (bounds(s, &first, &last, d) < 0)
+        return -1;
+    if (first == INT64_MIN)
+        return 0; /* no events at all */
+    if (from < first)
+        from = first;
+    if (to > last + 1)
+        to = last + 1;
+    if (from >= to)
+        return 0;
 
     switch (by) {
     case TRACE_ADDRESS:
@@ -242,4 +293,11 @@ int store_trace_handed_over(struct store *s, const char *host, const char *qid, 
         read_row(st, out);
     store_reset(st);
     return rc < 0 ? -1 : 0;
+}
+
+int store_trace_newest(struct store *s, int64_t *us, struct diag *d)
+{
+    int64_t first;
+
+    return bounds(s, &first, us, d);
 }

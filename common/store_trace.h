@@ -57,6 +57,9 @@ int store_trace_children(struct store *s, const char *host, const char *qid, int
 int store_trace_handed_over(struct store *s, const char *host, const char *qid, int64_t from,
                             int64_t to, struct trace_events *out, struct diag *d);
 
+/* store_trace_newest - the time of the newest event; 0 with *us = INT64_MIN when none */
+int store_trace_newest(struct store *s, int64_t *us, struct diag *d);
+
 void store_trace_events_free(struct trace_events *l);
 
 #endif

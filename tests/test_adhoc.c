@@ -396,9 +396,11 @@ START_TEST(test_trace_subjects)
     has_not(out, "#2 ");
     free(out);
     /* the same client on three days: three stories */
-    ck_assert_int_eq(rl("trace --db %s 203.0.113.50", &out, NULL), 0);
+    ck_assert_int_eq(rl("trace --db %s 203.0.113.50", &out, &err), 0);
     has(out, "#3 ");
+    ck_assert_str_eq(err, "");
     free(out);
+    free(err);
     /* a Message-ID with or without brackets, and as an address that is none */
     ck_assert_int_eq(rl("trace --db %s '<msg-a@example.net>'", &out, NULL), 0);
     has(out, "A1A1A1A1A1");
@@ -406,11 +408,24 @@ START_TEST(test_trace_subjects)
     ck_assert_int_eq(rl("trace --db %s msg-c@example.org", &out, NULL), 0);
     has(out, "C3C3C3C3C3");
     free(out);
-    /* a domain */
-    ck_assert_int_eq(rl("trace --db %s other.example", &out, NULL), 0);
+    /* a domain: looked for back from the newest event in growing windows, and said so */
+    ck_assert_int_eq(rl("trace --db %s other.example", &out, &err), 0);
     has(out, "ghost0@example.org");
     has(out, "ghost2@example.org");
+    has(err, "looked back 31 days from the newest event");
     free(out);
+    free(err);
+    ck_assert_int_eq(rl("trace --db %s relay.example", &out, &err), 0);
+    has(out, "2026-01-16 12:00:00");
+    has_not(out, "2026-01-07");
+    has(err, "looked back 1 day from the newest event");
+    free(out);
+    free(err);
+    ck_assert_int_eq(rl("trace --db %s relay.example --since 2026-01-01", &out, &err), 0);
+    has(out, "2026-01-07");
+    ck_assert_str_eq(err, "");
+    free(out);
+    free(err);
     /* a period: relay denied in week 2 only */
     ck_assert_int_eq(
         rl("trace --db %s 203.0.113.50 --since 2026-01-12 --until 2026-01-18", &out, NULL), 0);
@@ -610,6 +625,53 @@ START_TEST(test_top_bad_input)
 }
 END_TEST
 
+/*
+ * the statements of trace and top find their indexes: the day-bucketed ones only when the
+ * query repeats their expression, so a change to either side shows here
+ */
+static const struct {
+    const char *sql;
+    const char *index;
+} plans[] = {
+    {"WITH RECURSIVE days(d) AS (SELECT 20460 UNION ALL SELECT d + 1 FROM days WHERE d < 20470) "
+     "SELECT * FROM events e WHERE e.ts / 86400000000 IN (SELECT d FROM days) "
+     "AND e.recipient = 'bob@example.org' COLLATE NOCASE",
+     "USING INDEX events_recipient"},
+    {"WITH RECURSIVE days(d) AS (SELECT 20460 UNION ALL SELECT d + 1 FROM days WHERE d < 20470) "
+     "SELECT * FROM events e WHERE e.ts / 86400000000 IN (SELECT d FROM days) "
+     "AND e.sender = 'carol@example.org' COLLATE NOCASE",
+     "USING INDEX events_sender"},
+    {"WITH RECURSIVE days(d) AS (SELECT 20460 UNION ALL SELECT d + 1 FROM days WHERE d < 20470) "
+     "SELECT * FROM events e WHERE e.ts / 86400000000 IN (SELECT d FROM days) "
+     "AND e.client_ip = '192.0.2.66'",
+     "USING INDEX events_client_ip"},
+    {"WITH RECURSIVE days(d) AS (SELECT 20460 UNION ALL SELECT d + 1 FROM days WHERE d < 20470) "
+     "SELECT * FROM events e WHERE e.ts / 86400000000 IN (SELECT d FROM days) "
+     "AND e.message_id IN ('msg-a@example.net', '<msg-a@example.net>')",
+     "USING INDEX events_message_id"},
+    {"SELECT * FROM events e WHERE e.orig_recipient = 'x@example.org' COLLATE NOCASE",
+     "USING INDEX events_orig_recipient"},
+    {"SELECT * FROM events e WHERE e.parent_queue_id = 'C3C3C3C3C3'", "USING INDEX events_parent"},
+    {"SELECT * FROM events e WHERE e.queue_id = 'C3C3C3C3C3'", "USING INDEX events_queue_id"},
+    {"SELECT r.category, count(*) FROM events e LEFT JOIN reply_texts r ON r.id = e.reply_text_id "
+     "WHERE e.ts >= 0 AND e.ts < 1 AND e.kind IN (1, 3, 5) GROUP BY r.category",
+     "USING COVERING INDEX events_kind_ts"},
+    {"SELECT count(*) FROM v_rejections WHERE ts_us >= 0 AND ts_us < 1", "INDEX events_kind_ts"},
+};
+
+START_TEST(test_plans)
+{
+    char args[2048], *out;
+
+    build();
+    snprintf(args, sizeof args, "query --db %%s --format tsv \"EXPLAIN QUERY PLAN %s\"",
+             plans[_i].sql);
+    ck_assert_int_eq(rl(args, &out, NULL), 0);
+    has(out, plans[_i].index);
+    free(out);
+}
+END_TEST
+
 /* ---------------------------------------------------------------- an empty database */
 
 START_TEST(test_empty_database)
@@ -709,6 +771,7 @@ int main(void)
     tcase_add_test(tc, test_top_categories);
     tcase_add_test(tc, test_top_subjects);
     tcase_add_loop_test(tc, test_top_bad_input, 0, sizeof top_bad / sizeof top_bad[0]);
+    tcase_add_loop_test(tc, test_plans, 0, sizeof plans / sizeof plans[0]);
     tcase_add_test(tc, test_empty_database);
     tcase_add_test(tc, test_schema_examples);
     suite_add_tcase(s, tc);
