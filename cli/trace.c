@@ -374,9 +374,11 @@ static int search(struct tracer *t, enum trace_by by, const char *value, int64_t
     size_t rows = limit > 0 ? limit * SEARCH_ROWS_PER + 1 : 0;
     int64_t newest;
 
-    if (since == INT64_MIN && by == TRACE_DOMAIN) {
+    if (since == INT64_MIN && by != TRACE_ADDRESS && by != TRACE_QUEUE_ID) {
         if (store_trace_newest(t->s, &newest, t->d) < 0)
             return -1;
+        if (newest != INT64_MIN && until != INT64_MAX && newest >= until)
+            newest = until - 1;
         for (size_t w = 0; newest != INT64_MIN && w < sizeof windows / sizeof windows[0]; w++) {
             int64_t back = windows[w] * 86400 * INT64_C(1000000);
             if (store_trace_find(t->s, by, value, newest + 1 - back, until, rows, p, t->d) < 0)
@@ -402,14 +404,21 @@ int trace_run(struct store *s, enum trace_by by, const char *value, int64_t sinc
 {
     struct tracer t = {s, out, NULL, 0, 0, NULL, 0, d};
     struct trace_events *p = &out->pool;
+    size_t len = strlen(value);
     int rc = -1;
 
     memset(out, 0, sizeof *out);
-    if (search(&t, by, value, since, until, limit) < 0)
+    if (by == TRACE_ADDRESS && len > 2 && value[0] == '<' && value[len - 1] == '>') {
+        /* <x@y>: an address as logged (to=<...>), or else a Message-ID as in a header */
+        char *inner = xstrndup(value + 1, len - 2);
+        int found = search(&t, by, inner, since, until, limit);
+        free(inner);
+        if (found < 0 ||
+            (p->n == 0 && search(&t, TRACE_MESSAGE_ID, value, since, until, limit) < 0))
+            goto done;
+    } else if (search(&t, by, value, since, until, limit) < 0) {
         goto done;
-    if (p->n == 0 && by == TRACE_ADDRESS &&
-        search(&t, TRACE_MESSAGE_ID, value, since, until, limit) < 0) /* it was a Message-ID */
-        goto done;
+    }
     /* the messages found are made newest first: keep the first `limit` */
     own(&t, 0);
     if (limit > 0 && t.nm > limit) {

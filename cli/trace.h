@@ -14,10 +14,11 @@
  * The --limit applies to the messages found by the search, newest first; the messages linked
  * to them come along. Stories are in time order, and the events of each.
  *
- * An address, a queue id, a Message-ID and an IP are looked up on an index. A domain is not
- * (an index on the domain part would cost the ingest on every event): without a period given,
- * it is looked for in the day up to the newest event, then the last 7 days, the last 31, then
- * in everything, and the first window with a match is the answer (looked_back says which).
+ * An address and a queue id are looked up on an index. A Message-ID, an IP and a domain are
+ * not (their indexes would cost every ingest more than they save; bench/INDEXES.md): without
+ * a period given, they are looked for in the day up to the newest event, then the last 7
+ * days, the last 31, then in everything, and the first window with a match is the answer
+ * (looked_back says which).
  *
  * Ownership: trace_result_free releases everything (NULL fields are fine).
  */
@@ -47,8 +48,8 @@ struct trace_result {
 };
 
 /*
- * trace_guess - what value is: an IP address, an address or Message-ID (has @), a domain
- * (dots, letters, no @), else a queue id. Angle brackets around it are fine.
+ * trace_guess - what value is: an IP address, an address (has @; in angle brackets, an
+ * address as logged or else a Message-ID), a domain (dots, letters, no @), else a queue id
  */
 enum trace_by trace_guess(const char *value);
 

@@ -2,13 +2,13 @@
  * store_trace - the events behind "rejectlens trace" (see store_trace.h)
  *
  * DESCRIPTION
- *	Each look-up is one statement on one index. An address, a client IP and a Message-ID
- *	are looked up on the day-bucketed indexes of schema 2 (events_recipient, _sender,
- *	_client_ip, _message_id on (day, value)): the statement walks the days of the period
- *	(a recursive CTE, bounded by the oldest and newest event) and searches each. The
- *	original recipient, a queue id and a bounce notice's parent have indexes of their own;
- *	a domain, and the next hop's "queued as", are read off the rows of a time window on
- *	events_ts. Matches come newest first with a limit.
+ *	Each look-up is one statement. An address is looked up on the day-bucketed indexes of
+ *	schema 2 (events_recipient and events_sender on (day, address)): the statement walks the
+ *	days of the period (a recursive CTE, bounded by the oldest and newest event) and searches
+ *	each. The original recipient, a queue id and a bounce notice's parent have indexes of
+ *	their own. A Message-ID, a client IP and a domain have none (bench/INDEXES.md says why):
+ *	they are read off the rows of the period on events_ts, newest first, so the caller gives
+ *	them short periods first. So is the next hop's "queued as".
  */
 #include "store_trace.h"
 #include "store_internal.h"
@@ -187,12 +187,11 @@ int store_trace_find(struct store *s, enum trace_by by, const char *value, int64
                                            "ORDER BY e.ts DESC LIMIT ?4";
     static const char q_queue[] = COLUMNS "WHERE e.queue_id = ?1 AND e.ts >= ?2 AND e.ts < ?3 "
                                           "ORDER BY e.ts DESC LIMIT ?4";
-    static const char q_msgid[] = DAYS COLUMNS "WHERE " IN_DAYS "AND e.message_id IN (?1, ?5) "
-                                               "AND e.ts >= ?2 AND e.ts < ?3 "
-                                               "ORDER BY e.ts DESC LIMIT ?4";
-    static const char q_ip[] = DAYS COLUMNS "WHERE " IN_DAYS "AND e.client_ip = ?1 "
-                                            "AND e.ts >= ?2 AND e.ts < ?3 "
-                                            "ORDER BY e.ts DESC LIMIT ?4";
+    static const char q_msgid[] = COLUMNS "WHERE e.ts >= ?2 AND e.ts < ?3 "
+                                          "AND e.message_id IN (?1, ?5) "
+                                          "ORDER BY e.ts DESC LIMIT ?4";
+    static const char q_ip[] = COLUMNS "WHERE e.ts >= ?2 AND e.ts < ?3 AND e.client_ip = ?1 "
+                                       "ORDER BY e.ts DESC LIMIT ?4";
     char buf[600];
     int64_t first, last;
     int rc = 0;

@@ -36,8 +36,9 @@ struct trace_events {
 
 /*
  * store_trace_find - the events matching value by `by` in [from, to), newest first, at most
- * max: an address as sender, recipient or original recipient (any case); a domain as the
- * domain of either; a queue id; a Message-ID (with or without <>); a client IP
+ * max: an address as sender, recipient or original recipient (any case; on indexes); a
+ * queue id (indexed); a domain as the domain of either, a Message-ID (with or without <>),
+ * a client IP (read off the period's rows: give these short periods first)
  */
 int store_trace_find(struct store *s, enum trace_by by, const char *value, int64_t from, int64_t to,
                      size_t max, struct trace_events *out, struct diag *d);

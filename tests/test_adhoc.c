@@ -395,17 +395,34 @@ START_TEST(test_trace_subjects)
                      2);
     has_not(out, "#2 ");
     free(out);
-    /* the same client on three days: three stories */
-    ck_assert_int_eq(rl("trace --db %s 203.0.113.50", &out, &err), 0);
+    /* the same client on three days: three stories; an IP is looked for in the newest day
+     * first, and the answer says so */
+    ck_assert_int_eq(rl("trace --db %s 203.0.113.50 --since 2026-01-01", &out, &err), 0);
     has(out, "#3 ");
     ck_assert_str_eq(err, "");
     free(out);
     free(err);
-    /* a Message-ID with or without brackets, and as an address that is none */
-    ck_assert_int_eq(rl("trace --db %s '<msg-a@example.net>'", &out, NULL), 0);
-    has(out, "A1A1A1A1A1");
+    ck_assert_int_eq(rl("trace --db %s 203.0.113.50", &out, &err), 0);
+    has(out, "#1 ");
+    has_not(out, "#2 ");
+    has(err, "looked back 1 day from the newest event");
     free(out);
-    ck_assert_int_eq(rl("trace --db %s msg-c@example.org", &out, NULL), 0);
+    free(err);
+    /* a Message-ID in brackets (tried as an address first), or said to be one */
+    ck_assert_int_eq(rl("trace --db %s '<msg-a@example.net>'", &out, &err), 0);
+    has(out, "A1A1A1A1A1");
+    has(err, "looked back 7 days");
+    free(out);
+    free(err);
+    ck_assert_int_eq(rl("trace --db %s --by message-id msg-c@example.org", &out, NULL), 0);
+    has(out, "C3C3C3C3C3");
+    free(out);
+    ck_assert_int_eq(rl("trace --db %s msg-c@example.org", &out, &err), 0);
+    has(err, "no event matches address");
+    free(out);
+    free(err);
+    /* an address in brackets, as a log writes it */
+    ck_assert_int_eq(rl("trace --db %s '<carol@example.org>'", &out, NULL), 0);
     has(out, "C3C3C3C3C3");
     free(out);
     /* a domain: looked for back from the newest event in growing windows, and said so */
@@ -433,7 +450,7 @@ START_TEST(test_trace_subjects)
     has_not(out, "2026-01-06");
     free(out);
     /* --limit: the newest */
-    ck_assert_int_eq(rl("trace --db %s 203.0.113.50 --limit 1", &out, &err), 0);
+    ck_assert_int_eq(rl("trace --db %s 203.0.113.50 --since 2026-01-01 --limit 1", &out, &err), 0);
     has(out, "2026-01-16 12:00:00");
     has_not(out, "2026-01-07");
     has(err, "more messages match");
@@ -641,14 +658,9 @@ static const struct {
      "SELECT * FROM events e WHERE e.ts / 86400000000 IN (SELECT d FROM days) "
      "AND e.sender = 'carol@example.org' COLLATE NOCASE",
      "USING INDEX events_sender"},
-    {"WITH RECURSIVE days(d) AS (SELECT 20460 UNION ALL SELECT d + 1 FROM days WHERE d < 20470) "
-     "SELECT * FROM events e WHERE e.ts / 86400000000 IN (SELECT d FROM days) "
-     "AND e.client_ip = '192.0.2.66'",
-     "USING INDEX events_client_ip"},
-    {"WITH RECURSIVE days(d) AS (SELECT 20460 UNION ALL SELECT d + 1 FROM days WHERE d < 20470) "
-     "SELECT * FROM events e WHERE e.ts / 86400000000 IN (SELECT d FROM days) "
-     "AND e.message_id IN ('msg-a@example.net', '<msg-a@example.net>')",
-     "USING INDEX events_message_id"},
+    {"SELECT * FROM events e WHERE e.ts >= 0 AND e.ts < 1 AND e.client_ip = '192.0.2.66' "
+     "ORDER BY e.ts DESC LIMIT 10",
+     "USING INDEX events_ts"},
     {"SELECT * FROM events e WHERE e.orig_recipient = 'x@example.org' COLLATE NOCASE",
      "USING INDEX events_orig_recipient"},
     {"SELECT * FROM events e WHERE e.parent_queue_id = 'C3C3C3C3C3'", "USING INDEX events_parent"},
