@@ -3,7 +3,8 @@
  *
  * DESCRIPTION
  *	One grouped pass over the events of both periods (the current one and the one of the
- *	same length before it) on the index of events.ts; a window sum gives the totals before
+ *	same length before it): on the partial index events_failures when only failures are
+ *	counted (the default), on events_ts otherwise; a window sum gives the totals before
  *	the rows are cut to the limit. The statement is assembled from fixed pieces (a row of
  *	the subject table and the filters asked for); every value is bound.
  */
@@ -62,6 +63,14 @@ void store_top_free(struct top_result *r)
     memset(r, 0, sizeof *r);
 }
 
+/* the failures, in the very words of the partial index events_failures (schema version 2):
+ * SQLite uses a partial index only for a query that repeats its condition */
+#define FAILURE_KINDS                                                                              \
+    ((1u << EVENT_REJECT) | (1u << EVENT_BOUNCE) | (1u << EVENT_DEFER) | (1u << EVENT_EXPIRE))
+#define AND_FAILURES " AND e.kind IN (1, 3, 4, 5)"
+_Static_assert(EVENT_REJECT == 1 && EVENT_BOUNCE == 3 && EVENT_DEFER == 4 && EVENT_EXPIRE == 5,
+               "AND_FAILURES names the failure kinds by number");
+
 /*
  * build - the statement for subject sub and filter f. Parameters: ?1 since, ?2 until, ?3 the
  * start of the previous period, ?4 the limit (-1: none), then from ?5 the filters in order
@@ -86,6 +95,9 @@ static void build(struct strbuf *sql, const struct subject *sub, const struct to
                 first = 0;
             }
         strbuf_puts(sql, ")");
+        /* failures only: read on events_failures, which holds every column a subject needs */
+        if ((f->kinds & ~FAILURE_KINDS) == 0)
+            strbuf_puts(sql, AND_FAILURES);
     }
     if (f->direction != DIRECTION_NONE)
         strbuf_printf(sql, " AND e.direction = ?%d", p++);
