@@ -162,18 +162,21 @@ static int print(enum top_subject subj, const struct top_filter *f, const struct
     size_t nc = 0;
     struct out *o;
 
-    cols[nc++] = (struct out_col){key_names[subj], 0, subj == TOP_TEXTS ? 80 : 60};
+    /* a category id and a client's IP are never cut; a title goes first when there is no room */
+    cols[nc++] = (struct out_col){key_names[subj], 0, subj == TOP_TEXTS ? 80 : 60,
+                                  subj == TOP_CATEGORIES || subj == TOP_CLIENTS ? OUT_FIT_KEEP
+                                                                                : OUT_FIT_CUT};
     if (subj == TOP_CLIENTS)
-        cols[nc++] = (struct out_col){"name", 0, 40};
+        cols[nc++] = (struct out_col){"name", 0, 40, OUT_FIT_CUT};
     if (subj == TOP_TEXTS)
-        cols[nc++] = (struct out_col){"category", 0, 30};
+        cols[nc++] = (struct out_col){"category", 0, 30, OUT_FIT_KEEP};
     if (has_title)
-        cols[nc++] = (struct out_col){"title", 0, 40};
-    cols[nc++] = (struct out_col){"events", 1, 0};
-    cols[nc++] = (struct out_col){"share", 1, 0};
+        cols[nc++] = (struct out_col){"title", 0, 40, OUT_FIT_DROP};
+    cols[nc++] = (struct out_col){"events", 1, 0, OUT_FIT_KEEP};
+    cols[nc++] = (struct out_col){"share", 1, 0, OUT_FIT_KEEP};
     if (has_prev) {
-        cols[nc++] = (struct out_col){"previous", 1, 0};
-        cols[nc++] = (struct out_col){"change", 1, 0};
+        cols[nc++] = (struct out_col){"previous", 1, 0, OUT_FIT_KEEP};
+        cols[nc++] = (struct out_col){"change", 1, 0, OUT_FIT_KEEP};
     }
     o = out_open(stdout, opts, cols, nc);
     heading(o, subj, f, res, has_prev);

@@ -215,9 +215,12 @@ static void story_heading(const struct trace_story *st, size_t no, struct strbuf
 static int print_table(const struct trace_result *r, struct ruleset *rs,
                        const struct out_opts *opts)
 {
+    /* on a narrow terminal the addresses and texts are cut, never the time, id, kind, code */
     static const struct out_col cols[] = {
-        {"time", 0, 0},  {"queue id", 0, 24}, {"event", 0, 0}, {"to", 0, 40},
-        {"peer", 0, 48}, {"reply", 0, 0},     {"text", 0, 80},
+        {"time", 0, 0, OUT_FIT_KEEP},  {"queue id", 0, 24, OUT_FIT_KEEP},
+        {"event", 0, 0, OUT_FIT_KEEP}, {"to", 0, 40, OUT_FIT_CUT},
+        {"peer", 0, 48, OUT_FIT_CUT},  {"reply", 0, 0, OUT_FIT_KEEP},
+        {"text", 0, 80, OUT_FIT_CUT},
     };
     struct strbuf line = STRBUF_INIT, p = STRBUF_INIT, reply = STRBUF_INIT;
     struct out *o = out_open(stdout, opts, cols, sizeof cols / sizeof cols[0]);
@@ -274,19 +277,19 @@ static int print_table(const struct trace_result *r, struct ruleset *rs,
 static int print_rows(const struct trace_result *r, struct ruleset *rs, const struct out_opts *opts)
 {
     static const struct out_col cols[] = {
-        {"message", 1, 0},    {"ts", 0, 0},
-        {"host", 0, 0},       {"mta", 0, 0},
-        {"queue_id", 0, 0},   {"parent_queue_id", 0, 0},
-        {"message_id", 0, 0}, {"kind", 0, 0},
-        {"direction", 0, 0},  {"stage", 0, 0},
-        {"client_ip", 0, 0},  {"client_name", 0, 0},
-        {"helo", 0, 0},       {"sender", 0, 0},
-        {"recipient", 0, 0},  {"orig_recipient", 0, 0},
-        {"relay", 0, 0},      {"reply_code", 1, 0},
-        {"status", 0, 0},     {"category", 0, 0},
-        {"title", 0, 0},      {"advice", 0, 0},
-        {"text", 0, 0},       {"size", 1, 0},
-        {"source", 0, 0},     {"offset", 1, 0},
+        {"message", 1, 0, OUT_FIT_CUT},    {"ts", 0, 0, OUT_FIT_CUT},
+        {"host", 0, 0, OUT_FIT_CUT},       {"mta", 0, 0, OUT_FIT_CUT},
+        {"queue_id", 0, 0, OUT_FIT_CUT},   {"parent_queue_id", 0, 0, OUT_FIT_CUT},
+        {"message_id", 0, 0, OUT_FIT_CUT}, {"kind", 0, 0, OUT_FIT_CUT},
+        {"direction", 0, 0, OUT_FIT_CUT},  {"stage", 0, 0, OUT_FIT_CUT},
+        {"client_ip", 0, 0, OUT_FIT_CUT},  {"client_name", 0, 0, OUT_FIT_CUT},
+        {"helo", 0, 0, OUT_FIT_CUT},       {"sender", 0, 0, OUT_FIT_CUT},
+        {"recipient", 0, 0, OUT_FIT_CUT},  {"orig_recipient", 0, 0, OUT_FIT_CUT},
+        {"relay", 0, 0, OUT_FIT_CUT},      {"reply_code", 1, 0, OUT_FIT_CUT},
+        {"status", 0, 0, OUT_FIT_CUT},     {"category", 0, 0, OUT_FIT_CUT},
+        {"title", 0, 0, OUT_FIT_CUT},      {"advice", 0, 0, OUT_FIT_CUT},
+        {"text", 0, 0, OUT_FIT_CUT},       {"size", 1, 0, OUT_FIT_CUT},
+        {"source", 0, 0, OUT_FIT_CUT},     {"offset", 1, 0, OUT_FIT_CUT},
     };
     enum { NC = sizeof cols / sizeof cols[0] };
     struct strbuf adv = STRBUF_INIT;

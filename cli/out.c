@@ -34,7 +34,8 @@ struct out {
     char **names; /* escaped column names (JSON keys made unique) */
     size_t ncols;
     size_t *width;
-    struct line *buf; /* table: lines not yet written */
+    unsigned char *hidden; /* table: columns left out to fit the terminal */
+    struct line *buf;      /* table: lines not yet written */
     size_t nbuf, cap;
     int frozen; /* table: widths fixed and the header written */
     size_t rows;
@@ -320,14 +321,18 @@ static void put_styled(struct out *o, const char *s, size_t n, enum out_style st
         fwrite(s, 1, n, o->f);
 }
 
-/* table_fit - widths: the widest cell of each column, each column's limit, the terminal */
-static void table_fit(struct out *o)
+/* natural_widths - each shown column's widest cell, up to its limit; the total with gaps */
+static size_t natural_widths(struct out *o)
 {
-    size_t total = 0;
+    size_t total = 0, shown = 0;
 
     for (size_t c = 0; c < o->ncols; c++) {
         size_t w = width(o->names[c]);
         size_t max = o->cols[c].max > 0 ? (size_t)o->cols[c].max : OUT_DEFAULT_MAX;
+        if (o->hidden[c]) {
+            o->width[c] = 0;
+            continue;
+        }
         for (size_t r = 0; r < o->nbuf; r++)
             if (o->buf[r].kind == LINE_ROW) {
                 size_t cw = width(o->buf[r].cells[c]);
@@ -337,19 +342,65 @@ static void table_fit(struct out *o)
         if (!o->opts.wide && w > max)
             w = max;
         o->width[c] = w;
-        total += w + (c > 0 ? 2 : 0);
+        total += w + (shown++ > 0 ? 2 : 0);
     }
-    /* too wide for the terminal: narrow the widest columns, none below 10 */
-    while (!o->opts.wide && o->opts.width > 0 && total > (size_t)o->opts.width) {
-        size_t widest = 0;
-        for (size_t c = 1; c < o->ncols; c++)
-            if (o->width[c] > o->width[widest])
+    return total;
+}
+
+/* narrow - take columns off the widest column that may be cut (not a number, none below 10)
+ * until the table fits in limit; returns the total width reached */
+static size_t narrow(struct out *o, size_t total, size_t limit)
+{
+    while (total > limit) {
+        size_t widest = o->ncols;
+        for (size_t c = 0; c < o->ncols; c++)
+            if (!o->hidden[c] && o->cols[c].fit != OUT_FIT_KEEP && !o->cols[c].numeric &&
+                (widest == o->ncols || o->width[c] > o->width[widest]))
                 widest = c;
-        if (o->width[widest] <= 10)
+        if (widest == o->ncols || o->width[widest] <= 10)
             break;
         o->width[widest]--;
         total--;
     }
+    return total;
+}
+
+/* table_fit - widths: the widest cell of each column, each column's limit, the terminal */
+static void table_fit(struct out *o)
+{
+    size_t total = natural_widths(o);
+
+    if (o->opts.wide || o->opts.width <= 0)
+        return;
+    while (narrow(o, total, (size_t)o->opts.width) > (size_t)o->opts.width) {
+        /* still too wide: leave out the last column that may go, and try again with the
+         * room it gave back */
+        size_t c = o->ncols;
+        while (c > 0 && (o->hidden[c - 1] || o->cols[c - 1].fit != OUT_FIT_DROP))
+            c--;
+        if (c == 0)
+            break;
+        o->hidden[c - 1] = 1;
+        total = natural_widths(o);
+    }
+}
+
+/* first_shown - 1 when column c is the first one shown (no gap before it) */
+static int first_shown(const struct out *o, size_t c)
+{
+    for (size_t i = 0; i < c; i++)
+        if (!o->hidden[i])
+            return 0;
+    return 1;
+}
+
+/* last_shown - 1 when no column after c is shown */
+static int last_shown(const struct out *o, size_t c, size_t end)
+{
+    for (size_t i = c + 1; i < end; i++)
+        if (!o->hidden[i])
+            return 0;
+    return 1;
 }
 
 #define NUMBER_BIT 0x80 /* in a line's style: the cell is a number (right-aligned) */
@@ -360,7 +411,9 @@ static void table_cell(struct out *o, size_t c, const char *s, unsigned style, i
     int numeric = o->cols[c].numeric || (style & NUMBER_BIT);
     enum out_style st = (enum out_style)(style & ~NUMBER_BIT);
 
-    if (c > 0)
+    if (o->hidden[c])
+        return;
+    if (!first_shown(o, c))
         fputs("  ", o->f);
     if (w > o->width[c] && !o->opts.wide) {
         size_t keep = o->width[c] > 3 ? o->width[c] - 3 : 0;
@@ -380,10 +433,12 @@ static void table_cell(struct out *o, size_t c, const char *s, unsigned style, i
 static void table_header(struct out *o)
 {
     for (size_t c = 0; c < o->ncols; c++)
-        table_cell(o, c, o->names[c], OUT_BOLD, c + 1 == o->ncols);
+        table_cell(o, c, o->names[c], OUT_BOLD, last_shown(o, c, o->ncols));
     fputc('\n', o->f);
     for (size_t c = 0; c < o->ncols; c++) {
-        if (c > 0)
+        if (o->hidden[c])
+            continue;
+        if (!first_shown(o, c))
             fputs("  ", o->f);
         for (size_t i = 0; i < o->width[c]; i++)
             fputc('-', o->f);
@@ -400,7 +455,7 @@ static void table_line(struct out *o, const struct line *l)
         while (last > 1 && l->cells[last - 1][0] == '\0')
             last--;
         for (size_t c = 0; c < last; c++)
-            table_cell(o, c, l->cells[c], l->style[c], c + 1 == last);
+            table_cell(o, c, l->cells[c], l->style[c], last_shown(o, c, last));
         fputc('\n', o->f);
         return;
     }
@@ -481,6 +536,7 @@ struct out *out_open(FILE *f, const struct out_opts *opts, const struct out_col 
     memcpy(o->cols, cols, ncols * sizeof *cols);
     o->names = xcalloc(ncols ? ncols : 1, sizeof *o->names);
     o->width = xcalloc(ncols ? ncols : 1, sizeof *o->width);
+    o->hidden = xcalloc(ncols ? ncols : 1, 1);
     for (size_t c = 0; c < ncols; c++) {
         const char *name = cols[c].name ? cols[c].name : "";
         int dup = 0;
@@ -606,6 +662,7 @@ int out_close(struct out *o)
     free(o->names);
     free(o->cols);
     free(o->width);
+    free(o->hidden);
     free(o->buf);
     free(o);
     return rc;

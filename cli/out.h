@@ -20,7 +20,10 @@
  * Headings (a line before the next rows) and notes (an indented line after the last row) are
  * for a table only; the other formats carry the same facts as columns.
  *
- * A table is aligned over its first OUT_BUFFER_ROWS rows; later rows keep those widths. All
+ * A table is aligned over its first OUT_BUFFER_ROWS rows; later rows keep those widths. On a
+ * terminal narrower than the table, the columns that may be cut are narrowed (widest first),
+ * then the columns that may be left out are (a category's title beside its id), never the
+ * columns to keep. All
  * output goes to the FILE given; out_close reports a write error (a full disk, a closed pipe).
  */
 #ifndef REJECTLENS_OUT_H
@@ -51,10 +54,18 @@ struct out_cell {
     enum out_style style; /* table on a colour terminal only */
 };
 
+/* what a table column does when the table is wider than the terminal */
+enum out_fit {
+    OUT_FIT_CUT,  /* narrowed with the others (not below 10), cells cut with "..." */
+    OUT_FIT_KEEP, /* never narrowed: an id, a time, a code */
+    OUT_FIT_DROP, /* narrowed like CUT, then left out when the table still does not fit */
+};
+
 struct out_col {
     const char *name;
-    int numeric; /* right-aligned in a table */
-    int max;     /* widest in a table unless wide; 0: OUT_DEFAULT_MAX */
+    int numeric;      /* right-aligned in a table */
+    int max;          /* widest in a table unless wide; 0: OUT_DEFAULT_MAX */
+    enum out_fit fit; /* on a terminal narrower than the table */
 };
 
 struct out_opts {

@@ -571,6 +571,58 @@ START_TEST(test_top_categories)
 }
 END_TEST
 
+/*
+ * on_terminal - run "rejectlens ARGS" on a pseudo-terminal of cols columns (script(1)), with
+ * env before it; what the terminal showed
+ */
+static char *on_terminal(const char *env, int cols, const char *args)
+{
+    char cmd[4096], *out = NULL;
+
+    snprintf(cmd, sizeof cmd,
+             "script -qec \"stty cols %d; env TZ=UTC %s %s %s\" /dev/null < /dev/null", cols, env,
+             REJECTLENS_BIN, args);
+    ck_assert_int_eq(tu_run(cmd, &out, NULL), 0);
+    return out;
+}
+
+/* colour and alignment for a terminal only: NO_COLOR, TERM=dumb and a pipe get plain text */
+START_TEST(test_terminal)
+{
+    char args[1024], *out;
+
+    build();
+    snprintf(args, sizeof args, "top --db '%s' categories --since 2026-01-12 --until 2026-01-18",
+             db);
+    out = on_terminal("NO_COLOR= TERM=xterm", 120, args);
+    has(out, "\033[36mip_blocklisted\033[0m");
+    has(out, "\033[33mnew\033[0m");
+    free(out);
+    out = on_terminal("NO_COLOR=1 TERM=xterm", 120, args);
+    has_not(out, "\033");
+    has(out, "ip_blocklisted     Sending IP or domain on a block list");
+    free(out);
+    out = on_terminal("NO_COLOR= TERM=dumb", 120, args);
+    has_not(out, "\033");
+    free(out);
+    /* a narrow terminal: the category ids stay whole, the titles go */
+    out = on_terminal("NO_COLOR=1 TERM=xterm", 50, args);
+    has(out, "recipient_unknown");
+    has_not(out, "title");
+    free(out);
+    /* trace: the kind coloured, the cause line dim; a pipe gets none of it */
+    snprintf(args, sizeof args, "trace --db '%s' C3C3C3C3C3", db);
+    out = on_terminal("NO_COLOR= TERM=xterm", 200, args);
+    has(out, "\033[31mbounce\033[0m");
+    has(out, "\033[2m-> recipient_unknown (Recipient address does not exist)");
+    free(out);
+    ck_assert_int_eq(rl("trace --db %s C3C3C3C3C3", &out, NULL), 0);
+    has_not(out, "\033");
+    has(out, "-> recipient_unknown (Recipient address does not exist)");
+    free(out);
+}
+END_TEST
+
 START_TEST(test_top_subjects)
 {
     char *out;
@@ -786,6 +838,7 @@ int main(void)
     tcase_add_test(tc, test_trace_bad_input);
     tcase_add_test(tc, test_top_categories);
     tcase_add_test(tc, test_top_subjects);
+    tcase_add_test(tc, test_terminal);
     tcase_add_loop_test(tc, test_top_bad_input, 0, sizeof top_bad / sizeof top_bad[0]);
     tcase_add_loop_test(tc, test_plans, 0, sizeof plans / sizeof plans[0]);
     tcase_add_test(tc, test_empty_database);

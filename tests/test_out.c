@@ -19,10 +19,11 @@ static const char hostile[] = "\x1b[2J\x1b]0;pwned\x07 \xc2\x9b"
 #define S(lit) lit, sizeof(lit) - 1
 
 /* render - the output of one writer for the given rows, as a malloc'ed string */
-static char *render(enum out_format fmt, int wide, int color, const struct out_col *cols,
-                    size_t ncols, const struct out_cell *cells, size_t nrows)
+static char *render_in(enum out_format fmt, int wide, int color, int width,
+                       const struct out_col *cols, size_t ncols, const struct out_cell *cells,
+                       size_t nrows)
 {
-    struct out_opts opts = {fmt, wide, color, 0};
+    struct out_opts opts = {fmt, wide, color, width};
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
@@ -35,6 +36,27 @@ static char *render(enum out_format fmt, int wide, int color, const struct out_c
     ck_assert_int_eq(out_close(o), 0);
     fclose(f);
     return buf;
+}
+
+/* render - the same, with no terminal width to fit in */
+static char *render(enum out_format fmt, int wide, int color, const struct out_col *cols,
+                    size_t ncols, const struct out_cell *cells, size_t nrows)
+{
+    return render_in(fmt, wide, color, 0, cols, ncols, cells, nrows);
+}
+
+/* widest_line - the longest line of s, in bytes (the tests' tables are ASCII) */
+static size_t widest_line(const char *s)
+{
+    size_t w = 0;
+
+    while (*s) {
+        size_t n = strcspn(s, "\n");
+        if (n > w)
+            w = n;
+        s += n + (s[n] == '\n');
+    }
+    return w;
 }
 
 /* no_raw_controls - nothing a terminal would act on: C0 (but newline), DEL, C1, bad UTF-8 */
@@ -133,7 +155,7 @@ END_TEST
 /* the hostile value in each format: nothing raw reaches the output */
 START_TEST(test_formats_hostile)
 {
-    static const struct out_col cols[] = {{"text", 0, 0}, {"n", 1, 0}};
+    static const struct out_col cols[] = {{"text", 0, 0, OUT_FIT_CUT}, {"n", 1, 0, OUT_FIT_CUT}};
     struct out_cell cells[] = {out_textn(hostile, sizeof hostile - 1), out_num("42")};
     char *s;
 
@@ -156,7 +178,8 @@ END_TEST
 
 START_TEST(test_table)
 {
-    static const struct out_col cols[] = {{"name", 0, 10}, {"n", 1, 0}, {"note", 0, 0}};
+    static const struct out_col cols[] = {
+        {"name", 0, 10, OUT_FIT_CUT}, {"n", 1, 0, OUT_FIT_CUT}, {"note", 0, 0, OUT_FIT_CUT}};
     struct out_cell cells[] = {
         out_text("short"),        out_num("7"),    out_text(NULL),
         out_text("a long value"), out_num("1234"), out_text("x"),
@@ -184,9 +207,56 @@ START_TEST(test_table)
 }
 END_TEST
 
+/* a table wider than the terminal: the ids stay whole, the title goes before them */
+START_TEST(test_table_fit)
+{
+    static const struct out_col cols[] = {
+        {"category", 0, 0, OUT_FIT_KEEP},
+        {"title", 0, 0, OUT_FIT_DROP},
+        {"text", 0, 0, OUT_FIT_CUT},
+        {"n", 1, 0, OUT_FIT_KEEP},
+    };
+    struct out_cell cells[] = {
+        out_text("recipient_unknown"),
+        out_text("Recipient address does not exist"),
+        out_text("a long reply text of many words here"),
+        out_num("12"),
+    };
+    char *s = render_in(OUT_TABLE, 0, 0, 120, cols, 4, cells, 1);
+
+    ck_assert_ptr_nonnull(strstr(s, "recipient_unknown  Recipient address does not exist  a long "
+                                    "reply text of many words here  12\n"));
+    free(s);
+    /* narrower: title and text give way together, the id and the number never */
+    s = render_in(OUT_TABLE, 0, 0, 70, cols, 4, cells, 1);
+    ck_assert_uint_le(widest_line(s), 70);
+    ck_assert_ptr_nonnull(strstr(s, "recipient_unknown  Recipient"));
+    ck_assert_ptr_nonnull(strstr(s, "...  12\n"));
+    free(s);
+    /* no room for the title beside the id: it is left out, header and rule too */
+    s = render_in(OUT_TABLE, 0, 0, 40, cols, 4, cells, 1);
+    ck_assert_uint_le(widest_line(s), 40);
+    ck_assert_str_eq(s, "category           text                n\n"
+                        "-----------------  -----------------  --\n"
+                        "recipient_unknown  a long reply t...  12\n");
+    free(s);
+    /* narrower than the columns to keep: they overflow rather than lose characters */
+    s = render_in(OUT_TABLE, 0, 0, 10, cols, 4, cells, 1);
+    ck_assert_ptr_nonnull(strstr(s, "recipient_unknown  a long ...  12\n"));
+    free(s);
+    /* --wide: as it is, whatever the terminal */
+    s = render_in(OUT_TABLE, 1, 0, 40, cols, 4, cells, 1);
+    ck_assert_ptr_nonnull(strstr(s, "Recipient address does not exist"));
+    free(s);
+}
+END_TEST
+
 START_TEST(test_json_types)
 {
-    static const struct out_col cols[] = {{"a", 0, 0}, {"a", 0, 0}, {"c", 0, 0}, {"d", 0, 0}};
+    static const struct out_col cols[] = {{"a", 0, 0, OUT_FIT_CUT},
+                                          {"a", 0, 0, OUT_FIT_CUT},
+                                          {"c", 0, 0, OUT_FIT_CUT},
+                                          {"d", 0, 0, OUT_FIT_CUT}};
     struct out_cell cells[] = {out_num("1.5"), out_num("Inf"), out_text(NULL), out_text("")};
     char *s = render(OUT_JSON, 0, 0, cols, 4, cells, 1);
 
@@ -222,6 +292,7 @@ int main(void)
     tcase_add_test(tc, test_csv_defused);
     tcase_add_test(tc, test_formats_hostile);
     tcase_add_test(tc, test_table);
+    tcase_add_test(tc, test_table_fit);
     tcase_add_test(tc, test_json_types);
     tcase_add_test(tc, test_format_names);
     suite_add_tcase(s, tc);
