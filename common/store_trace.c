@@ -150,7 +150,9 @@ static int run(struct store *s, const char *sql, const char *text, int64_t from,
 /* bounds - the times of the oldest and newest event; INT64_MIN both when there is none */
 static int bounds(struct store *s, int64_t *first, int64_t *last, struct diag *d)
 {
-    static const char sql[] = "SELECT min(ts), max(ts) FROM events";
+    /* two subqueries: SQLite reads one end of events_ts for a lone min() or max(), but the
+     * whole index for both in one query (a second on ten million events) */
+    static const char sql[] = "SELECT (SELECT min(ts) FROM events), (SELECT max(ts) FROM events)";
     struct store_stmt *st = store_stmt_cached(s, sql, d);
     int rc;
 
@@ -269,19 +271,30 @@ int store_trace_children(struct store *s, const char *host, const char *qid, int
     return run(s, sql, qid, from, to, 0, host, out, d);
 }
 
-int store_trace_handed_over(struct store *s, const char *host, const char *qid, int64_t from,
-                            int64_t to, struct trace_events *out, struct diag *d)
+int store_trace_handed_over(struct store *s, const char *host, const char *qid,
+                            const char *recipient, int64_t from, int64_t to,
+                            struct trace_events *out, struct diag *d)
 {
-    static const char sql[] = COLUMNS "WHERE e.ts >= ?2 AND e.ts < ?3 AND e.kind = ?6 "
-                                      "AND (?5 IS NULL OR e.host = ?5) "
-                                      "AND (instr(e.text, 'queued as ' || ?1) > 0 "
-                                      "OR instr(e.text, 'id=' || ?1) > 0) "
-                                      "ORDER BY e.ts, e.id LIMIT ?4";
-    struct store_stmt *st = store_stmt_cached(s, sql, d);
+    /* ?6 the kind; with a recipient ?7 ?8 the days and ?9 the address */
+#define HANDED_OVER                                                                                \
+    "AND e.ts >= ?2 AND e.ts < ?3 AND e.kind = ?6 AND (?5 IS NULL OR e.host = ?5) "                \
+    "AND (instr(e.text, 'queued as ' || ?1) > 0 OR instr(e.text, 'id=' || ?1) > 0) "               \
+    "ORDER BY e.ts, e.id LIMIT ?4"
+    static const char scan[] = COLUMNS "WHERE 1 " HANDED_OVER;
+    static const char to_recipient[] =
+        "WITH RECURSIVE days(d) AS (SELECT ?7 UNION ALL SELECT d + 1 FROM days WHERE d < "
+        "?8) " COLUMNS "WHERE " IN_DAYS "AND e.recipient = ?9 COLLATE NOCASE " HANDED_OVER;
+#undef HANDED_OVER
+    struct store_stmt *st = store_stmt_cached(s, recipient ? to_recipient : scan, d);
     int rc;
 
     if (st == NULL)
         return -1;
+    if (recipient != NULL) {
+        store_bind_int64(st, 7, day_of(from));
+        store_bind_int64(st, 8, day_of(to - 1));
+        store_bind_text(st, 9, recipient);
+    }
     store_bind_text(st, 1, qid);
     store_bind_int64(st, 2, from);
     store_bind_int64(st, 3, to);
