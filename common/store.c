@@ -243,6 +243,24 @@ int store_commit(struct store *s, struct diag *d)
     return 0;
 }
 
+int store_read_begin(struct store *s, struct diag *d)
+{
+    if (store_exec(s, "BEGIN DEFERRED", d) < 0)
+        return -1;
+    s->in_txn = 1;
+    return 0;
+}
+
+void store_read_end(struct store *s)
+{
+    store_rollback(s); /* nothing was written: ending is all it does */
+}
+
+int store_writable(const struct store *s)
+{
+    return s->mode == STORE_READ_WRITE;
+}
+
 void store_rollback(struct store *s)
 {
     if (!sqlite3_get_autocommit(s->db))

@@ -78,6 +78,9 @@ int64_t store_changes(struct store *s);
 /* store_in_txn - 1 inside store_begin .. store_commit */
 int store_in_txn(const struct store *s);
 
+/* store_writable - 1 when the store was opened to be written (STORE_READ_WRITE) */
+int store_writable(const struct store *s);
+
 /* store_migrate - bring the schema to STORE_SCHEMA_VERSION (store_schema.c) */
 int store_migrate(struct store *s, int from_version, struct diag *d);
 

@@ -283,11 +283,58 @@ static int migrate_to_4(struct store *s, struct diag *d)
     return rc;
 }
 
+/*
+ * migrate_to_5 - the roll-ups (store_rollup.c): per UTC hour (and per day, for the failures),
+ * what a report and top count, so
+ * that a week is read from a few thousand rows instead of millions of events. A day's roll-up
+ * is computed when a reader first needs it and is current while rollup_days names the day.
+ * Inserting an event marks its day stale (one look-up in a small table, the only cost to the
+ * ingest); deleting one (prune) also drops that day's rows. Categories are not rolled up but
+ * joined through the reply text when read, so a reclassification changes nothing here.
+ */
+static int migrate_to_5(struct store *s, struct diag *d)
+{
+    static const char sql[] =
+        "CREATE TABLE rollup_days (day INTEGER PRIMARY KEY);"
+        "CREATE TABLE rollup_groups ("
+        "  id INTEGER PRIMARY KEY,"
+        "  reply_text_id INTEGER, kind INTEGER NOT NULL, reply_code INTEGER, status TEXT,"
+        "  direction INTEGER NOT NULL, mta TEXT NOT NULL, host TEXT);"
+        "CREATE INDEX rollup_groups_key ON rollup_groups(reply_text_id, kind, reply_code, status,"
+        " direction, mta, host);"
+        "CREATE TABLE rollup_kinds ("
+        "  hour INTEGER NOT NULL, kind INTEGER NOT NULL, direction INTEGER NOT NULL,"
+        "  mta TEXT NOT NULL, host TEXT, source_id INTEGER,"
+        "  n INTEGER NOT NULL, first_ts INTEGER NOT NULL);"
+        "CREATE INDEX rollup_kinds_hour ON rollup_kinds(hour);"
+        "CREATE TABLE rollup_failures ("
+        "  span INTEGER NOT NULL, start INTEGER NOT NULL, group_id INTEGER NOT NULL,"
+        "  n INTEGER NOT NULL, first_id INTEGER NOT NULL, last_id INTEGER NOT NULL,"
+        "  PRIMARY KEY (span, start, group_id)) WITHOUT ROWID;"
+        "CREATE TABLE rollup_values ("
+        "  dim INTEGER NOT NULL, hour INTEGER NOT NULL, entries BLOB NOT NULL,"
+        "  PRIMARY KEY (dim, hour)) WITHOUT ROWID;"
+        "CREATE TRIGGER events_rollup_insert AFTER INSERT ON events BEGIN"
+        "  DELETE FROM rollup_days WHERE day = NEW.ts / 86400000000;"
+        " END;"
+        "CREATE TRIGGER events_rollup_update AFTER UPDATE ON events BEGIN"
+        "  DELETE FROM rollup_days WHERE day IN (OLD.ts / 86400000000, NEW.ts / 86400000000);"
+        " END;"
+        "CREATE TRIGGER events_rollup_delete AFTER DELETE ON events BEGIN"
+        "  DELETE FROM rollup_days WHERE day = OLD.ts / 86400000000;"
+        "  DELETE FROM rollup_kinds WHERE hour >= OLD.ts / 86400000000 * 24"
+        "   AND hour < OLD.ts / 86400000000 * 24 + 24;"
+        "  DELETE FROM rollup_failures WHERE span IN (1, 24)"
+        "   AND start >= OLD.ts / 86400000000 * 24 AND start < OLD.ts / 86400000000 * 24 + 24;"
+        "  DELETE FROM rollup_values WHERE dim IN (0, 1, 2, 3, 4, 5, 6)"
+        "   AND hour >= OLD.ts / 86400000000 * 24 AND hour < OLD.ts / 86400000000 * 24 + 24;"
+        " END;";
+
+    return store_exec(s, sql, d);
+}
+
 static int (*const migrations[])(struct store *, struct diag *) = {
-    migrate_to_1,
-    migrate_to_2,
-    migrate_to_3,
-    migrate_to_4,
+    migrate_to_1, migrate_to_2, migrate_to_3, migrate_to_4, migrate_to_5,
 };
 _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,
                "one migration per schema version");
