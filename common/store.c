@@ -38,6 +38,8 @@ struct store {
     int in_txn;
     struct cached_stmt cache[STORE_MAX_CACHED];
     size_t ncache;
+    void *rollup; /* what store_rollup.c keeps for this connection */
+    void (*rollup_free)(void *);
 };
 
 /*
@@ -213,8 +215,16 @@ void store_close(struct store *s)
         /* a clean close folds the WAL back, so the file is whole on its own */
         sqlite3_close(s->db);
     }
+    if (s->rollup_free != NULL)
+        s->rollup_free(s->rollup);
     free(s->path);
     free(s);
+}
+
+void **store_rollup_state(struct store *s, void (*free_fn)(void *))
+{
+    s->rollup_free = free_fn;
+    return &s->rollup;
 }
 
 const char *store_path(const struct store *s)

@@ -81,6 +81,10 @@ int store_in_txn(const struct store *s);
 /* store_writable - 1 when the store was opened to be written (STORE_READ_WRITE) */
 int store_writable(const struct store *s);
 
+/* store_rollup_state - the slot where store_rollup.c keeps what it knows of this connection,
+ * freed with free_fn when the store closes */
+void **store_rollup_state(struct store *s, void (*free_fn)(void *));
+
 /* store_migrate - bring the schema to STORE_SCHEMA_VERSION (store_schema.c) */
 int store_migrate(struct store *s, int from_version, struct diag *d);
 

@@ -25,9 +25,19 @@
  *	Segments: the whole hours of [since, until) that lie in the days listed in
  *	rollup_days (of those the events span) are rolled pieces; the rest is raw.
  *
+ *	Staleness: rollup_days keeps with each day the newest event id when it was rolled up
+ *	(or last found current). An ingest into the day adds an event with a greater id: the
+ *	events above the least such id (those of the ingests since, read on the rowid) show
+ *	which days are stale. A writer deletes their roll-ups and marks the rest current as of
+ *	the newest id; a reader who may not write keeps the list for its connection and reads
+ *	those days from the events. The ingest does nothing for the roll-ups. A prune forgets
+ *	the days it reaches first (store_rollup_forget).
+ *
  * BUGS
  *	A day is rolled up whole even when a period only touches it; the day that is still
- *	being written is rolled up again after each ingest that adds to it.
+ *	being written is rolled up again after each ingest that adds to it. Event ids are
+ *	rowids: a prune that deleted the newest events and was killed before it marked the
+ *	days again could let the next ingest reuse their ids unseen.
  */
 #include "store_rollup.h"
 #include "store_internal.h"
@@ -41,7 +51,7 @@
 
 _Static_assert(EVENT_REJECT == 1 && EVENT_BOUNCE == 3 && EVENT_DEFER == 4 && EVENT_EXPIRE == 5,
                "the roll-up's SQL names the failure kinds by number");
-_Static_assert(STORE_DIM_COUNT == 7, "rollup_values' delete trigger names dimensions 0 to 6");
+_Static_assert(STORE_DIM_COUNT == 7, "forget_days names the dimensions 0 to 6");
 
 /* floor_div - a / b rounded down (times before 1970 are negative) */
 static int64_t floor_div(int64_t a, int64_t b)
@@ -466,14 +476,26 @@ static int day_current(struct store *s, int64_t day, struct diag *d)
     return rc;
 }
 
-/* build_day - roll up UTC day `day` (days since 1970), unless it is current */
-static int build_day(struct store *s, int64_t day, struct diag *d)
+/* forget_days - the roll-ups of the days [d0, d1) gone (in the caller's transaction) */
+static int forget_days(struct store *s, int64_t d0, int64_t d1, struct diag *d)
 {
+    static const char del_days[] = "DELETE FROM rollup_days WHERE day >= ?1 AND day < ?2";
     static const char del_kinds[] = "DELETE FROM rollup_kinds WHERE hour >= ?1 AND hour < ?2";
     static const char del_failures[] =
         "DELETE FROM rollup_failures WHERE span IN (1, 24) AND start >= ?1 AND start < ?2";
     static const char del_values[] = "DELETE FROM rollup_values WHERE dim IN (0, 1, 2, 3, 4, 5, 6)"
                                      " AND hour >= ?1 AND hour < ?2";
+
+    return run(s, del_days, d0, d1, d) < 0 || run(s, del_kinds, d0 * 24, d1 * 24, d) < 0 ||
+                   run(s, del_failures, d0 * 24, d1 * 24, d) < 0 ||
+                   run(s, del_values, d0 * 24, d1 * 24, d) < 0
+               ? -1
+               : 0;
+}
+
+/* build_day - roll up UTC day `day` (days since 1970), unless it is current */
+static int build_day(struct store *s, int64_t day, struct diag *d)
+{
     static const char kinds[] =
         "INSERT INTO rollup_kinds (hour, kind, direction, mta, host, source_id, n, first_ts)"
         " SELECT e.ts / 3600000000, e.kind, e.direction, e.mta, e.host, e.source_id, count(*),"
@@ -492,7 +514,9 @@ static int build_day(struct store *s, int64_t day, struct diag *d)
         "INSERT INTO rollup_failures (span, start, group_id, n, first_id, last_id)"
         " SELECT 24, ?1, group_id, sum(n), min(first_id), max(last_id) FROM rollup_failures"
         " WHERE span = 1 AND start >= ?1 AND start < ?2 GROUP BY group_id";
-    static const char done[] = "INSERT INTO rollup_days (day) VALUES (?1)";
+    /* current as of the newest event: one with a greater id, if in this day, makes it stale */
+    static const char done[] = "INSERT INTO rollup_days (day, max_id)"
+                               " VALUES (?1, (SELECT coalesce(max(id), 0) FROM events))";
     int64_t from = day * DAY_US, to = from + DAY_US;
     int64_t h0 = from / ROLLUP_HOUR_US, h1 = to / ROLLUP_HOUR_US;
     struct store_stmt *st;
@@ -508,8 +532,7 @@ static int build_day(struct store *s, int64_t day, struct diag *d)
         }
         return store_commit(s, d);
     }
-    if (run(s, del_kinds, h0, h1, d) < 0 || run(s, del_failures, h0, h1, d) < 0 ||
-        run(s, del_values, h0, h1, d) < 0 || run(s, kinds, from, to, d) < 0 ||
+    if (forget_days(s, day, day + 1, d) < 0 || run(s, kinds, from, to, d) < 0 ||
         run(s, groups, from, to, d) < 0 || run(s, failures, from, to, d) < 0 ||
         run(s, daily, h0, h1, d) < 0 || values(s, from, to, d) < 0 ||
         (st = store_stmt_cached(s, done, d)) == NULL)
@@ -524,6 +547,140 @@ fail:
     store_rollback(s);
     diag_prefix(d, "rolling up %lld", (long long)day);
     return -1;
+}
+
+/* ---------------------------------------------------------------- what is current */
+
+/* what a connection knows: the rolled-up days that events newer than their roll-up fall in,
+ * as of the newest event id it looked at */
+struct known {
+    int64_t newest;
+    int64_t *stale; /* sorted */
+    size_t n;
+};
+
+static void known_free(void *p)
+{
+    struct known *k = p;
+
+    if (k != NULL)
+        free(k->stale);
+    free(k);
+}
+
+/* newest_id - the greatest event id, 0 without events (the end of the rowid b-tree) */
+static int newest_id(struct store *s, int64_t *id, struct diag *d)
+{
+    static const char sql[] = "SELECT coalesce(max(id), 0) FROM events";
+    struct store_stmt *st = store_stmt_cached(s, sql, d);
+    int rc;
+
+    *id = 0;
+    if (st == NULL)
+        return -1;
+    if ((rc = store_step(s, st, d)) == 1)
+        *id = store_column_int64(st, 0);
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+/*
+ * find_stale - the rolled-up days that an event ingested after their roll-up falls in: the
+ * events with an id above the least max_id of rollup_days (read on the rowid: those of the
+ * ingests since), their newest id per day against the day's max_id
+ */
+static int find_stale(struct store *s, struct known *k, struct diag *d)
+{
+    static const char sql[] =
+        "SELECT r.day FROM (SELECT ts / 86400000000 AS day, max(id) AS newest FROM events"
+        " WHERE id > (SELECT min(max_id) FROM rollup_days) GROUP BY 1) x"
+        " JOIN rollup_days r ON r.day = x.day WHERE r.max_id < x.newest ORDER BY r.day";
+    struct store_stmt *st = store_stmt_cached(s, sql, d);
+    size_t cap = 0;
+    int rc;
+
+    k->n = 0;
+    if (st == NULL)
+        return -1;
+    while ((rc = store_step(s, st, d)) == 1) {
+        if (k->n == cap) {
+            cap = cap ? cap * 2 : 8;
+            k->stale = xreallocarray(k->stale, cap, sizeof *k->stale);
+        }
+        k->stale[k->n++] = store_column_int64(st, 0);
+    }
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+/* known_of - what this connection knows, looked at again when there are newer events */
+static struct known *known_of(struct store *s, struct diag *d)
+{
+    void **slot = store_rollup_state(s, known_free);
+    struct known *k = *slot;
+    int64_t newest;
+
+    if (newest_id(s, &newest, d) < 0)
+        return NULL;
+    if (k != NULL && k->newest == newest)
+        return k;
+    if (k == NULL)
+        *slot = k = xcalloc(1, sizeof *k);
+    if (find_stale(s, k, d) < 0) {
+        k->newest = -1; /* look again next time */
+        return NULL;
+    }
+    k->newest = newest;
+    return k;
+}
+
+static int is_stale(const struct known *k, int64_t day)
+{
+    size_t lo = 0, hi = k->n;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (k->stale[mid] == day)
+            return 1;
+        if (k->stale[mid] < day)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
+}
+
+/*
+ * refresh - a writer's look: the stale days' roll-ups deleted, and every other day's max_id
+ * made the newest id, so that the next look reads only the events of later ingests
+ */
+static int refresh(struct store *s, struct diag *d)
+{
+    static const char mark[] = "UPDATE rollup_days SET max_id = ?1 WHERE max_id <> ?1";
+    struct known k = {0, NULL, 0};
+    struct store_stmt *st;
+    int64_t newest;
+    int rc = -1;
+
+    if (store_begin(s, d) < 0)
+        return -1;
+    if (newest_id(s, &newest, d) < 0 || find_stale(s, &k, d) < 0)
+        goto out;
+    for (size_t i = 0; i < k.n; i++)
+        if (forget_days(s, k.stale[i], k.stale[i] + 1, d) < 0)
+            goto out;
+    if ((st = store_stmt_cached(s, mark, d)) == NULL)
+        goto out;
+    store_bind_int64(st, 1, newest);
+    rc = store_step(s, st, d);
+    store_reset(st);
+out:
+    free(k.stale);
+    if (rc < 0) {
+        store_rollback(s);
+        return -1;
+    }
+    return store_commit(s, d);
 }
 
 /* span - the times of the first and the last event; 0 when there is none */
@@ -546,28 +703,33 @@ static int span(struct store *s, int64_t *first, int64_t *last, struct diag *d)
     return rc < 0 ? -1 : found;
 }
 
-/* days_current - the current days of [d0, d1] into *days (sorted), their number in *n */
+/* days_current - the current days of [d0, d1] into *days (sorted), their number in *n: those
+ * rollup_days lists that no later ingest has added to */
 static int days_current(struct store *s, int64_t d0, int64_t d1, int64_t **days, size_t *n,
                         struct diag *d)
 {
     static const char sql[] = "SELECT day FROM rollup_days WHERE day >= ?1 AND day <= ?2"
                               " ORDER BY day";
     struct store_stmt *st = store_stmt_cached(s, sql, d);
+    struct known *k = known_of(s, d);
     size_t cap = 0;
     int rc;
 
     *days = NULL;
     *n = 0;
-    if (st == NULL)
+    if (st == NULL || k == NULL)
         return -1;
     store_bind_int64(st, 1, d0);
     store_bind_int64(st, 2, d1);
     while ((rc = store_step(s, st, d)) == 1) {
+        int64_t day = store_column_int64(st, 0);
+        if (is_stale(k, day))
+            continue;
         if (*n == cap) {
             cap = cap ? cap * 2 : 64;
             *days = xreallocarray(*days, cap, sizeof **days);
         }
-        (*days)[(*n)++] = store_column_int64(st, 0);
+        (*days)[(*n)++] = day;
     }
     store_reset(st);
     if (rc < 0) {
@@ -583,12 +745,14 @@ int store_rollup_build(struct store *s, int64_t since_us, int64_t until_us, stru
 {
     int64_t first, last, *days;
     size_t n, k = 0;
-    int found;
+    int found = 0;
 
-    if (!store_writable(s) || since_us >= until_us)
-        return 0;
-    if ((found = span(s, &first, &last, d)) <= 0)
-        return found;
+    if (!store_writable(s))
+        return known_of(s, d) != NULL ? 0 : -1; /* only read: see what is stale, keep it */
+    if (refresh(s, d) < 0)
+        return -1;
+    if (since_us >= until_us || (found = span(s, &first, &last, d)) <= 0)
+        return found < 0 ? -1 : 0;
     if (since_us < first)
         since_us = first;
     if (until_us > last + 1)
@@ -610,6 +774,32 @@ int store_rollup_build(struct store *s, int64_t since_us, int64_t until_us, stru
     }
     free(days);
     return 0;
+}
+
+int store_rollup_forget(struct store *s, int64_t before_us, struct diag *d)
+{
+    static const char mark[] = "UPDATE rollup_days SET max_id = ?1 WHERE max_id > ?1";
+    struct store_stmt *st;
+    int64_t newest;
+    int rc;
+
+    if (store_begin(s, d) < 0)
+        return -1;
+    /* every day with a time before the cutoff; and no max_id above the newest event, so that
+     * a deleted id given again to a new event still shows as new */
+    if (forget_days(s, INT64_MIN / DAY_US, floor_div(before_us - 1, DAY_US) + 1, d) < 0 ||
+        newest_id(s, &newest, d) < 0 || (st = store_stmt_cached(s, mark, d)) == NULL) {
+        store_rollback(s);
+        return -1;
+    }
+    store_bind_int64(st, 1, newest);
+    rc = store_step(s, st, d);
+    store_reset(st);
+    if (rc < 0) {
+        store_rollback(s);
+        return -1;
+    }
+    return store_commit(s, d);
 }
 
 /* ---------------------------------------------------------------- reading */

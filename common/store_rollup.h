@@ -2,12 +2,12 @@
  * store_rollup - what the report and top count, rolled up per UTC hour (schema version 5)
  *
  * A UTC day is rolled up at once, the first time a reader needs it (store_rollup_build), and
- * stays current until an event of that day is inserted, changed or deleted (a trigger takes
- * the day off rollup_days). Readers cut their period into segments (store_rollup_segments):
- * the whole hours of current days are read from the roll-ups, everything else (a period's
- * edges off the hour, days not rolled up, a store that cannot be written) from the events,
- * and the two are added up. So an answer never depends on what is rolled up; only its cost
- * does.
+ * stays current until an ingest adds an event to it (seen by its id, greater than any the
+ * roll-up counted) or a prune reaches it (store_rollup_forget). Readers cut their period into
+ * segments (store_rollup_segments): the whole hours of current days are read from the roll-ups,
+ * everything else (a period's edges off the hour, days not rolled up, a store that cannot be
+ * written) from the events, and the two are added up. So an answer never depends on what is rolled
+ * up; only its cost does.
  *
  * store_rollup_build is for the report and top; the rest is for the store's own readers
  * (store_report.c, store_top.c).
@@ -24,10 +24,18 @@
 
 /*
  * store_rollup_build - roll up every UTC day that [since_us, until_us) touches, that holds
- * events and whose roll-up is not current; each day in a transaction of its own. Does nothing
- * on a store opened read-only. 0, or -1 with d set (the days done before stay done).
+ * events and whose roll-up is not current; each day in a transaction of its own (the stale
+ * days' roll-ups are deleted first). On a store opened read-only it only finds the stale days,
+ * which this connection then reads from the events. 0, or -1 with d set (the days done before
+ * stay done).
  */
 int store_rollup_build(struct store *s, int64_t since_us, int64_t until_us, struct diag *d);
+
+/*
+ * store_rollup_forget - before a prune: the roll-ups of every day with a time before before_us
+ * gone, and what stays marked as of the newest event. 0, or -1 with d set.
+ */
+int store_rollup_forget(struct store *s, int64_t before_us, struct diag *d);
 
 /* ------------------------------------------------------------------ for the store's readers */
 
