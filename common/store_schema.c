@@ -255,7 +255,7 @@ static void view_daily(struct strbuf *sql)
 
 /*
  * migrate_to_4 - the ad-hoc questions (trace, top, query): the views v_rejections and v_daily,
- * and the indexes of trace (docs/schema.md; bench/INDEXES.md has what each costs the ingest).
+ * and the indexes of trace (docs/schema.md; bench/INDEXES.md has what they cost the ingest).
  * A period of failures is read on version 2's events_failures and events_ts, which hold all
  * that top needs. An address is looked up per UTC day, (day, address): new events then land in
  * the newest day's small part of the index, which stays in the page cache, where an index on
