@@ -658,6 +658,8 @@ static int templates_merged(struct store *s, const struct store_report_filter *f
     }
     if (rc < 0)
         return -1;
+    if (*n == 0)
+        return 0;
     /* the same reply text from several pieces: one row */
     qsort(*rows, *n, sizeof **rows, by_cat_rid);
     for (size_t i = 0; i < *n; i++) {

@@ -392,6 +392,8 @@ static int write_values(struct store *s, int dim, int64_t hour0, struct rollup_h
 
     if (st == NULL)
         return -1;
+    if (n == 0) /* no failure that day */
+        return 0;
     qsort(v, n, sizeof *v, by_group_value);
     for (size_t i = 0; i < n && rc >= 0;) {
         int64_t hour = v[i].key >> 32;
