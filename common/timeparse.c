@@ -264,6 +264,9 @@ size_t format_iso_utc(int64_t us, int prec, char *buf, size_t cap)
     return n < 0 ? 0 : (size_t)n;
 }
 
+#define EPOCH_MIN_S INT64_C(-62167219200) /* 0000-01-01T00:00:00Z */
+#define EPOCH_MAX_S INT64_C(253402300799) /* 9999-12-31T23:59:59Z */
+
 /* local_midnight - UTC seconds of the local midnight starting the day that contains t */
 static int64_t local_midnight(int64_t t, int day_shift)
 {
@@ -297,7 +300,8 @@ int time_arg_parse(const char *s, int64_t now_s, int is_end, int64_t *out_us, st
     if (s[0] == '@') {
         errno = 0;
         long long v = strtoll(s + 1, &end, 10);
-        if (errno || *end || end == s + 1)
+        /* years 0000 to 9999: what a timestamp can say, and no overflow in microseconds */
+        if (errno || *end || end == s + 1 || v < EPOCH_MIN_S || v > EPOCH_MAX_S)
             return diag_set(d, "bad epoch time '%s'", s);
         *out_us = (int64_t)v * US_PER_SEC;
         return 0;

@@ -25,7 +25,7 @@ static const struct {
 } rfc3164_cases[] = {
     {"Jan 31 13:55:24 xxx", 15, 1, 31, 13, 55, 24, 0, 0},
     {"Apr  6 13:05:01 server", 15, 4, 6, 13, 5, 1, 0, 0},
-    {"Mar 7 02:09:33 server", 14, 3, 7, 2, 9, 33, 0, 0},   /* unpadded day, seen in fail2ban */
+    {"Mar 7 02:09:33 server", 14, 3, 7, 2, 9, 33, 0, 0},     /* unpadded day, seen in fail2ban */
     {"Jun 04 22:24:28 machine", 15, 6, 4, 22, 24, 28, 0, 0}, /* maillog_file's zero padding */
     {"Dec 31 23:59:59.123 h", 19, 12, 31, 23, 59, 59, 3, 123000},
     {"Foo 31 13:55:24 xxx", 0, 0, 0, 0, 0, 0, 0, 0},
@@ -183,6 +183,32 @@ START_TEST(test_time_args)
     ck_assert_int_eq(time_arg_parse("last tuesday", now, 0, &us, &d), -1);
     ck_assert_ptr_nonnull(strstr(d.msg, "last tuesday"));
     ck_assert_int_eq(time_arg_parse("", now, 0, &us, &d), -1);
+    ck_assert_int_eq(time_arg_parse("@-62167219200", now, 0, &us, &d), 0);
+    format_iso_utc(us, 0, buf, sizeof buf);
+    ck_assert_str_eq(buf, "0000-01-01T00:00:00Z");
+    ck_assert_int_eq(time_arg_parse("@253402300799", now, 0, &us, &d), 0);
+    format_iso_utc(us, 0, buf, sizeof buf);
+    ck_assert_str_eq(buf, "9999-12-31T23:59:59Z");
+}
+END_TEST
+
+/* times the fuzzer found (tests/fuzz/regressions/time_arg): refused with a message, no overflow */
+static const struct {
+    const char *found; /* when */
+    const char *arg;
+} time_arg_refusals[] = {
+    {"2026-11-30", "@16843771684377"}, /* seconds * 10^6 overflowed int64 */
+    {"2026-11-30", "@-62167219201"},
+    {"2026-11-30", "@9223372036854775807"},
+};
+
+START_TEST(test_time_arg_refusals)
+{
+    struct diag d = {""};
+    int64_t us;
+
+    ck_assert_int_eq(time_arg_parse(time_arg_refusals[_i].arg, 1767398400, 0, &us, &d), -1);
+    ck_assert_ptr_nonnull(strstr(d.msg, time_arg_refusals[_i].arg));
 }
 END_TEST
 
@@ -277,7 +303,7 @@ START_TEST(test_lru_evicts_oldest)
     lru_put(m, "b", 1, strdup("B"));
     lru_put(m, "c", 1, strdup("C"));
     ck_assert_str_eq(lru_get(m, "a", 1), "A"); /* a is now the newest */
-    lru_put(m, "d", 1, strdup("D"));            /* evicts b */
+    lru_put(m, "d", 1, strdup("D"));           /* evicts b */
     ck_assert_ptr_null(lru_get(m, "b", 1));
     ck_assert_uint_eq(lru_count(m), 3);
     ck_assert_str_eq(lru_oldest(m, &key, &klen), "C");
@@ -386,6 +412,8 @@ static Suite *common_suite(void)
     tcase_add_test(tc, test_year_guess);
     tcase_add_test(tc, test_local_zone);
     tcase_add_test(tc, test_time_args);
+    tcase_add_loop_test(tc, test_time_arg_refusals, 0,
+                        sizeof time_arg_refusals / sizeof time_arg_refusals[0]);
     tcase_add_test(tc, test_civil_days);
     suite_add_tcase(s, tc);
     tc = tcase_create("smtp_reply");
