@@ -264,7 +264,7 @@ size_t format_iso_utc(int64_t us, int prec, char *buf, size_t cap)
     return n < 0 ? 0 : (size_t)n;
 }
 
-#define EPOCH_MIN_S INT64_C(-62167219200) /* 0000-01-01T00:00:00Z */
+#define EPOCH_MIN_S INT64_C(-62135596800) /* 0001-01-01T00:00:00Z */
 #define EPOCH_MAX_S INT64_C(253402300799) /* 9999-12-31T23:59:59Z */
 
 /* local_midnight - UTC seconds of the local midnight starting the day that contains t */
@@ -300,7 +300,7 @@ int time_arg_parse(const char *s, int64_t now_s, int is_end, int64_t *out_us, st
     if (s[0] == '@') {
         errno = 0;
         long long v = strtoll(s + 1, &end, 10);
-        /* years 0000 to 9999: what a timestamp can say, and no overflow in microseconds */
+        /* years 0001 to 9999: what a timestamp can say, and no overflow in microseconds */
         if (errno || *end || end == s + 1 || v < EPOCH_MIN_S || v > EPOCH_MAX_S)
             return diag_set(d, "bad epoch time '%s'", s);
         *out_us = (int64_t)v * US_PER_SEC;
@@ -326,7 +326,8 @@ int time_arg_parse(const char *s, int64_t now_s, int is_end, int64_t *out_us, st
         snprintf(full, sizeof full, "%sT00:00:00", s);
         if (ts_parse_iso(full, strlen(full), 0, &ct) == 19) {
             int64_t us;
-            if (civil_to_utc_us(&ct, NULL, NULL, &us) < 0)
+            /* year 0 would read as "no year given" and be guessed */
+            if (ct.year == 0 || civil_to_utc_us(&ct, NULL, NULL, &us) < 0)
                 return diag_set(d, "no such date '%s'", s);
             if (is_end) { /* the end of that local day */
                 ct.day += 1;
@@ -352,7 +353,7 @@ int time_arg_parse(const char *s, int64_t now_s, int is_end, int64_t *out_us, st
             snprintf(full, sizeof full, "%s", s);
         size_t n = ts_parse_iso(full, strlen(full), 1, &ct);
         if (n > 0 && n == strlen(full)) {
-            if (civil_to_utc_us(&ct, NULL, NULL, out_us) < 0)
+            if (ct.year == 0 || civil_to_utc_us(&ct, NULL, NULL, out_us) < 0)
                 return diag_set(d, "no such date '%s'", s);
             return 0;
         }
