@@ -316,7 +316,10 @@ int time_arg_parse(const char *s, int64_t now_s, int is_end, int64_t *out_us, st
         if (!errno && end == s + len - 1 && v >= 0 && v < 100000000) {
             for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
                 if (units[i].unit == s[len - 1]) {
-                    *out_us = (now_s - (int64_t)v * units[i].secs) * US_PER_SEC;
+                    int64_t t = now_s - (int64_t)v * units[i].secs;
+                    if (t < EPOCH_MIN_S)
+                        return diag_set(d, "bad time '%s': before the year 1", s);
+                    *out_us = t * US_PER_SEC;
                     return 0;
                 }
         }

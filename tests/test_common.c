@@ -186,6 +186,7 @@ START_TEST(test_time_args)
     ck_assert_int_eq(time_arg_parse("@-62135596800", now, 0, &us, &d), 0);
     format_iso_utc(us, 0, buf, sizeof buf);
     ck_assert_str_eq(buf, "0001-01-01T00:00:00Z");
+    ck_assert_int_eq(time_arg_parse("700000d", now, 0, &us, &d), 0); /* 1,916 years back */
     ck_assert_int_eq(time_arg_parse("@253402300799", now, 0, &us, &d), 0);
     format_iso_utc(us, 0, buf, sizeof buf);
     ck_assert_str_eq(buf, "9999-12-31T23:59:59Z");
@@ -198,9 +199,12 @@ static const struct {
     const char *arg;
 } time_arg_refusals[] = {
     {"2026-11-30", "@16843771684377"}, /* seconds * 10^6 overflowed int64 */
-    {"2026-11-30", "@-62135596801"},    {"2026-11-30", "@9223372036854775807"},
+    {"2026-11-30", "@-62135596801"},
+    {"2026-11-30", "@9223372036854775807"},
     {"2026-11-30", "0000-12-31"}, /* year 0 is "no year": it became last year's Dec 31 */
     {"2026-11-30", "0000-06-01T10:00"},
+    {"2026-11-30", "022622600w"}, /* weeks * 604800 * 10^6 overflowed int64 */
+    {"2026-11-30", "99999999w"},
 };
 
 START_TEST(test_time_arg_refusals)
