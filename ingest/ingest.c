@@ -22,7 +22,8 @@ struct ingest_session {
     struct ingest_hooks hooks;
     struct parser_slot slots[8];
     size_t nslots;
-    struct ingest_stats *stats; /* of the file being read */
+    struct ingest_stats *stats;  /* of the file being read */
+    struct ingest_stats flushed; /* counts of a flush outside a file (ingest_session_flush) */
     int refused;
 };
 
@@ -146,22 +147,21 @@ static int handle(struct ingest_session *s, struct parser_slot *slot, struct par
 
 int ingest_session_flush(struct ingest_session *s, struct diag *d)
 {
-    struct ingest_stats scratch;
     struct parse_ctx pctx;
+    int rc = 0;
 
-    memset(&scratch, 0, sizeof scratch);
     if (s->stats == NULL)
-        s->stats = &scratch;
+        s->stats = &s->flushed;
     memset(&pctx, 0, sizeof pctx);
     pctx.sink.emit = count_event;
     pctx.sink.ctx = s;
-    for (size_t i = 0; i < s->nslots; i++)
+    for (size_t i = 0; i < s->nslots && rc == 0; i++)
         if (s->slots[i].ops->flush(s->slots[i].state, &pctx) < 0)
-            return diag_set(d, "could not store the events held by the %s parser",
-                            s->slots[i].ops->name);
-    if (s->stats == &scratch)
+            rc = diag_set(d, "could not store the events held by the %s parser",
+                          s->slots[i].ops->name);
+    if (s->stats == &s->flushed)
         s->stats = NULL;
-    return 0;
+    return rc;
 }
 
 int ingest_session_file(struct ingest_session *s, struct reader *r,
