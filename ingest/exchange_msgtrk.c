@@ -335,10 +335,12 @@ static const char *relay_of(const struct xrow *row)
 
     if (!xf_set(ip))
         return xf_set(h) ? h : NULL;
-    hl = xf_set(h) ? strlen(h) : 0;
+    if (!xf_set(h))
+        h = "";
+    hl = strlen(h);
     il = strlen(ip);
     r = arena_alloc(&row->st->a, hl + il + 2);
-    memcpy(r, h ? h : "", hl);
+    memcpy(r, h, hl);
     r[hl] = '[';
     memcpy(r + hl + 1, ip, il);
     r[hl + il + 1] = ']';
