@@ -334,7 +334,15 @@ START_TEST(test_lru_many)
         lru_put(m, key, (size_t)n, strdup(key));
     }
     ck_assert_uint_eq(lru_count(m), 1000);
+    const char *oldest;
+    size_t olen;
+    ck_assert_str_eq(lru_oldest(m, &oldest, &olen), "k99000");
     ck_assert_ptr_null(lru_get(m, "k0", 2));
+    /* the buckets grew from 64 as entries came: every entry is still found */
+    for (int i = 99000; i < 100000; i++) {
+        int n = snprintf(key, sizeof key, "k%d", i);
+        ck_assert_str_eq(lru_get(m, key, (size_t)n), key);
+    }
     ck_assert_str_eq(lru_get(m, "k99999", 6), "k99999");
     lru_free(m);
 }
