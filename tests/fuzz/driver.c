@@ -32,9 +32,10 @@ static int run_file(const char *path)
     }
     do {
         if (cap - len < 65536) {
-            cap = cap ? cap * 2 : 65536;
-            if ((buf = realloc(buf, cap)) == NULL)
+            uint8_t *bigger = realloc(buf, cap = cap ? cap * 2 : 65536);
+            if (bigger == NULL)
                 abort();
+            buf = bigger;
         }
         n = fread(buf + len, 1, cap - len, f);
         len += n;
