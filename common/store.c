@@ -15,6 +15,7 @@
 #include "store_internal.h"
 #include "xalloc.h"
 
+#include <errno.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
@@ -39,15 +40,23 @@ struct store {
 /* fail - record SQLite's complaint, in words an admin can act on */
 static int fail(struct store *s, int rc, const char *what, struct diag *d)
 {
+    int sys = errno; /* first: what the failed call left, before anything else runs */
     const char *msg = s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc);
 
+    /* SQLite says "disk I/O error" when a write fails outright; the errno says why (SQLite's
+     * own record of it, sqlite3_system_errno, is lost when the transaction rolls back) */
+    if (s->db != NULL && sqlite3_system_errno(s->db) != 0)
+        sys = sqlite3_system_errno(s->db);
+    if ((rc & 0xff) == SQLITE_IOERR && (sys == ENOSPC || sys == EDQUOT || sys == EFBIG))
+        return diag_set(d, "%s: disk full while %s (%s); nothing after the last commit was kept",
+                        s->path, what, strerror(sys));
     switch (rc & 0xff) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
         return diag_set(d, "%s: database is locked by another process (waited %d ms)", s->path,
                         s->busy_ms);
     case SQLITE_FULL:
-        return diag_set(d, "%s: disk full while %s (nothing after the last commit was kept)",
+        return diag_set(d, "%s: disk full while %s; nothing after the last commit was kept",
                         s->path, what);
     case SQLITE_READONLY:
         return diag_set(d, "%s: database is read-only (%s)", s->path, msg);
