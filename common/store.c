@@ -162,8 +162,17 @@ int store_open(const char *path, enum store_mode mode, int busy_ms, struct store
     /* WAL: an admin's query never blocks the nightly ingest, nor the other way round */
     if (store_exec(s, "PRAGMA journal_mode = WAL", d) < 0 ||
         store_exec(s, "PRAGMA synchronous = NORMAL", d) < 0 ||
-        store_exec(s, "PRAGMA foreign_keys = OFF", d) < 0)
+        store_exec(s, "PRAGMA foreign_keys = OFF", d) < 0 ||
+        store_exec(s, "PRAGMA journal_size_limit = 0", d) < 0)
         goto fail;
+    /*
+     * Keep the -wal and -shm files when the writer closes (the -wal emptied: the database file
+     * is whole on its own). A reader of a WAL database needs them, and one that may not create
+     * files in the directory (an admin reading the nightly database of root's cron job) could
+     * not open it otherwise.
+     */
+    int persist = 1;
+    sqlite3_file_control(s->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
     if (version < STORE_SCHEMA_VERSION && store_migrate(s, version, d) < 0)
         goto fail;
     *out = s;
