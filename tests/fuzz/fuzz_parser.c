@@ -3,6 +3,7 @@
  */
 #include "fuzz_parser.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,6 +63,33 @@ static void set_source(struct harness *h, const char *name, size_t len)
     h->ctx.source = h->source;
 }
 
+/* show - up to 160 bytes of a state around offset at, escaped */
+static void show(const char *what, const struct strbuf *sb, size_t at)
+{
+    size_t from = at > 80 ? at - 80 : 0;
+
+    fprintf(stderr, "%s (%zu bytes), from byte %zu: ", what, sb->len, from);
+    for (size_t i = from; i < sb->len && i < from + 160; i++) {
+        unsigned char c = (unsigned char)sb->buf[i];
+        if (c >= 0x20 && c < 0x7f && c != '\\')
+            fputc(c, stderr);
+        else
+            fprintf(stderr, "\\x%02x", c);
+    }
+    fputc('\n', stderr);
+}
+
+static void show_difference(const struct strbuf *a, const struct strbuf *b)
+{
+    size_t at = 0;
+
+    while (at < a->len && at < b->len && a->buf[at] == b->buf[at])
+        at++;
+    fprintf(stderr, "saved states differ at byte %zu\n", at);
+    show("saved", a, at);
+    show("saved after loading", b, at);
+}
+
 /* round_trip - save, destroy, load into a new state; the new state must save the same bytes */
 static void round_trip(struct harness *h)
 {
@@ -72,7 +100,10 @@ static void round_trip(struct harness *h)
     h->state = h->ops->create();
     h->ops->load_state(h->state, a.buf ? a.buf : "", a.len);
     h->ops->save_state(h->state, &b);
-    FUZZ_CHECK(a.len == b.len && (a.len == 0 || memcmp(a.buf, b.buf, a.len) == 0));
+    if (a.len != b.len || (a.len > 0 && memcmp(a.buf, b.buf, a.len) != 0)) {
+        show_difference(&a, &b);
+        fuzz_fail("the state loaded back saves the same bytes", __FILE__, __LINE__);
+    }
     strbuf_free(&a);
     strbuf_free(&b);
 }
