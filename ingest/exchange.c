@@ -233,6 +233,13 @@ static struct xfile *file_new(struct exchange_state *st)
     return f;
 }
 
+/* record_drop - forget the record whose quoted field was open (its lines and their count) */
+static void record_drop(struct xfile *f)
+{
+    strbuf_reset(&f->partial);
+    f->rec_lines = 0;
+}
+
 /* file_reset - the file starts again from its first byte: nothing of it is known (a new
  * serial: the CSV parser's half-read record, if it was this file's, is no longer its) */
 static void file_reset(struct exchange_state *st, struct xfile *f)
@@ -241,8 +248,7 @@ static void file_reset(struct exchange_state *st, struct xfile *f)
     f->kind = XK_NONE;
     f->csv_header = 0;
     columns_begin(f);
-    strbuf_reset(&f->partial);
-    f->rec_lines = 0;
+    record_drop(f);
 }
 
 /*
@@ -596,19 +602,19 @@ static enum line_result exchange_parse_line(void *state, struct parse_ctx *ctx,
         if ((f->kind == XK_MSGTRK || f->kind == XK_RECV || f->kind == XK_SEND ||
              f->kind == XK_PROTO) &&
             starts_with_datetime(p, n)) {
-            strbuf_reset(&f->partial);
+            record_drop(f);
             csvrec_reset(st->csv);
         } else {
             enum csvrec_status cs;
             csv_serve(st, f);
             if ((cs = csvrec_feed(st->csv, p, n)) == CSVREC_BAD) {
-                strbuf_reset(&f->partial);
+                record_drop(f);
                 ctx->why = "broken CSV quoting (RFC 4180)";
                 return LINE_UNPARSED;
             }
             if (cs == CSVREC_MORE) {
                 if (++f->rec_lines > XREC_MAX_LINES || f->partial.len + n > XREC_MAX_BYTES) {
-                    strbuf_reset(&f->partial);
+                    record_drop(f);
                     csvrec_reset(st->csv);
                     ctx->why = "quoted field not closed within 32 lines";
                     return LINE_UNPARSED;
@@ -618,7 +624,7 @@ static enum line_result exchange_parse_line(void *state, struct parse_ctx *ctx,
                 return LINE_INFO;
             }
             offset = f->rec_offset;
-            strbuf_reset(&f->partial);
+            record_drop(f);
             return record(st, ctx, f, offset);
         }
     }
