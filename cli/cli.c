@@ -19,13 +19,14 @@
 
 void cli_error(const char *fmt, ...)
 {
+    struct diag d;
     va_list ap;
 
-    fputs("rejectlens: ", stderr);
+    /* through a diag: one line without control characters, whatever an argument holds */
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    diag_vset(&d, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+    fprintf(stderr, "rejectlens: %s\n", d.msg);
 }
 
 const char *cli_default_db(char *buf, size_t cap)

@@ -397,6 +397,15 @@ START_TEST(test_diag)
     diag_prefix(&d, "%s", big); /* both cut, never overflowing */
     ck_assert_uint_eq(strlen(d.msg), DIAG_MAX - 1);
     ck_assert_int_eq(diag_set(NULL, "ignored"), -1);
+    /* one line, no control characters, whatever is quoted */
+    diag_set(&d, "%s: rule id '%s'", "t\tyaml", "a\nb\x1b[31m\x7f");
+    ck_assert_str_eq(d.msg, "t\\x09yaml: rule id 'a\\x0ab\\x1b[31m\\x7f'");
+    diag_prefix(&d, "x\ry");
+    ck_assert_str_eq(d.msg, "x\\x0dy: t\\x09yaml: rule id 'a\\x0ab\\x1b[31m\\x7f'");
+    memset(big, '\n', sizeof big - 1);
+    diag_set(&d, "%s", big); /* cut at a whole \x0a */
+    ck_assert_uint_eq(strlen(d.msg) % 4, 0);
+    ck_assert_uint_le(strlen(d.msg), DIAG_MAX - 1);
 }
 END_TEST
 
