@@ -11,8 +11,9 @@
  *	\x01refuse	the sink refuses the next event (the database failed)
  *	\x01state	the rest of the input is a saved state: load it into a new parser
  *
- * Checked: every event the parser emits has valid strings and values in range; sniff and
- * parse_line never crash; a saved state loads back into a state that saves to the same bytes.
+ * Checked: every event the parser emits has valid strings, values in range and a valid
+ * enhanced status (or none); sniff and parse_line never crash; a saved state loads back into a
+ * state that saves to the same bytes.
  */
 #ifndef REJECTLENS_FUZZ_PARSER_H
 #define REJECTLENS_FUZZ_PARSER_H
