@@ -155,7 +155,7 @@ struct exim_state {
     uint32_t newest_s;      /* newest fingerprint time, for saving */
     struct arena a;
     char key[1024];
-    const char *source; /* the file of the last line, and its kind */
+    char *source; /* a copy of the name of the file of the last line (NULL: none), its kind */
     enum ex_log source_log;
     int in_entry; /* the last line was an Exim entry (or continued one) */
 };
@@ -2139,8 +2139,14 @@ static void exim_destroy(void *p)
     lru_free(st->verify);
     free(st->gen[0].slots);
     free(st->gen[1].slots);
+    free(st->source);
     arena_free(&st->a);
     free(st);
+}
+
+static int same_source(const char *a, const char *b)
+{
+    return a == NULL || b == NULL ? a == b : strcmp(a, b) == 0;
 }
 
 /*
@@ -2156,8 +2162,11 @@ static enum line_result exim_parse_line(void *state, struct parse_ctx *ctx,
     const char *p = ln->text;
     size_t n = ln->len;
 
-    if (ctx->source != st->source) {
-        st->source = ctx->source;
+    /* by name, not by pointer: the driver frees a file's name when the file ends, and the next
+     * file's name may be given at the same address */
+    if (!same_source(st->source, ctx->source)) {
+        free(st->source);
+        st->source = ctx->source ? xstrdup(ctx->source) : NULL;
         st->source_log = log_of(ctx->source);
         st->in_entry = 0;
     }

@@ -531,6 +531,29 @@ START_TEST(test_rejectlog_dedup)
 }
 END_TEST
 
+/*
+ * The next file's name at the address of the last one's (the driver frees a file's name when it
+ * ends; malloc may hand the same address to the next name): still a new file. Found reading
+ * the code on 2026-11-30; the fuzz harness gives every file a fresh copy of its name.
+ */
+START_TEST(test_source_name_reused_address)
+{
+    static const char line[] = T
+        "H=(x.example) [192.0.2.80] F=<a@example.com> rejected RCPT <b@example.com>: Unknown user";
+    struct harness h;
+    char name[64];
+
+    harness_init(&h);
+    snprintf(name, sizeof name, "/var/log/exim4/mainlog");
+    h.ctx.source = name;
+    ck_assert_int_eq(feed(&h, line), LINE_EVENT);
+    snprintf(name, sizeof name, "/var/log/exim4/rejectlog");
+    ck_assert_int_eq(feed(&h, line), LINE_INFO); /* the rejectlog copy, not a second reject */
+    ck_assert_int_eq(nevents, 1);
+    harness_done(&h);
+}
+END_TEST
+
 /* syslog: wrappers, split entries, and the duplicate syslog_duplication writes */
 START_TEST(test_syslog)
 {
@@ -750,6 +773,7 @@ static Suite *exim_suite(void)
     tcase_add_test(tc, test_message_correlation);
     tcase_add_test(tc, test_state_round_trip);
     tcase_add_test(tc, test_rejectlog_dedup);
+    tcase_add_test(tc, test_source_name_reused_address);
     tcase_add_test(tc, test_syslog);
     tcase_add_test(tc, test_paniclog);
     tcase_add_test(tc, test_prefix);
