@@ -147,9 +147,24 @@ int store_open(const char *path, enum store_mode mode, int busy_ms, struct store
         goto fail;
     }
     if (mode == STORE_READ_ONLY) {
-        if (version < STORE_SCHEMA_VERSION) {
+        if (version == 0 && tables == 0) {
+            /*
+             * Nothing was ever committed: a first ingest stopped before its first batch (or
+             * the file is empty). That is a database with no events, as after no batch at all;
+             * it is read from an empty schema in memory, the file left as it is.
+             */
+            sqlite3_close(s->db);
+            s->db = NULL;
+            rc = sqlite3_open_v2(":memory:", &s->db, SQLITE_OPEN_READWRITE, NULL);
+            if (rc != SQLITE_OK) {
+                fail(s, rc, "opening", d);
+                goto fail;
+            }
+            if (store_migrate(s, 0, d) < 0)
+                goto fail;
+        } else if (version < STORE_SCHEMA_VERSION) {
             diag_set(d,
-                     "%s: schema version %d is older than %d; run 'rejectlens db migrate' to "
+                     "%s: schema version %d is older than %d; run 'rejectlens ingest' once to "
                      "upgrade it",
                      path, version, STORE_SCHEMA_VERSION);
             goto fail;

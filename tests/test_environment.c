@@ -470,6 +470,33 @@ START_TEST(test_newer_schema)
 }
 END_TEST
 
+/*
+ * A first ingest killed before its first commit leaves a database file with nothing in it:
+ * reading it shows no events (as after no batch at all), and leaves it as it is; the next
+ * ingest makes it a database.
+ */
+START_TEST(test_nothing_committed)
+{
+    const char *db = path_in("empty.db"), *log = path_in("other.log");
+    char *out, *err;
+    size_t len;
+
+    tu_write_file(db, "", 0);
+    tu_write_file(log, other_log, -1);
+    ck_assert_int_eq(run(&out, &err, BIN " summary --db '%s'", db), 0);
+    ck_assert_ptr_nonnull(strstr(out, "events: 0\n"));
+    ck_assert_str_eq(err, "");
+    free(out);
+    free(err);
+    free(tu_read_file(db, &len));
+    ck_assert_uint_eq(len, 0);
+    ck_assert_int_eq(
+        run(NULL, &err, BIN " ingest -q --db '%s' --year-ref 2026-01-05 '%s'", db, log), 0);
+    free(err);
+    ck_assert_int_eq(db_state(db).events, 1);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ rules files */
 
 /*
@@ -573,6 +600,7 @@ int main(void)
     tcase_add_test(tc, test_locked);
     tcase_add_test(tc, test_corrupt);
     tcase_add_test(tc, test_newer_schema);
+    tcase_add_test(tc, test_nothing_committed);
     tcase_add_test(tc, test_rules_file);
     tcase_add_test(tc, test_output_gone);
     suite_add_tcase(s, tc);
