@@ -42,10 +42,14 @@ static int reader_gone(void)
  */
 static int finish_output(int rc)
 {
-    int failed = fflush(stdout) != 0 || ferror(stdout);
-    int err = errno;
+    int err = 0;
 
-    if (!failed || reader_gone())
+    errno = 0;
+    if (fflush(stdout) != 0)
+        err = errno;
+    else if (!ferror(stdout))
+        return rc;
+    if (reader_gone())
         return rc;
     cli_error("standard output: %s", err != 0 ? strerror(err) : "write error");
     return EXIT_FATAL;
