@@ -204,9 +204,10 @@ static void paragraph(struct strbuf *out, const char *heading, const char *text)
         strbuf_putc(out, '\n');
 }
 
-void advice_compose(const struct classification *c, const char *mta, struct strbuf *out)
+void advice_compose(const struct classification *c, const char *mta,
+                    enum event_direction direction, struct strbuf *out)
 {
-    static const char *const headings[ADVICE_PARTS] = {NULL, "Postfix", "Exim", "Exchange"};
+    static const char *const headings[ADVICE_MTA_END] = {NULL, "Postfix", "Exim", "Exchange"};
     const struct category *cat = c->category;
     int own = -1;
 
@@ -216,10 +217,21 @@ void advice_compose(const struct classification *c, const char *mta, struct strb
         return;
     if (cat->advice[ADVICE_GENERAL] != NULL)
         paragraph(out, NULL, cat->advice[ADVICE_GENERAL]);
-    for (int p = 1; p < ADVICE_PARTS && mta != NULL; p++)
+    if (direction == DIRECTION_INBOUND && cat->advice[ADVICE_INBOUND] != NULL)
+        paragraph(out, NULL, cat->advice[ADVICE_INBOUND]);
+    else if (direction == DIRECTION_OUTBOUND && cat->advice[ADVICE_OUTBOUND] != NULL)
+        paragraph(out, NULL, cat->advice[ADVICE_OUTBOUND]);
+    else if (direction == DIRECTION_NONE) {
+        if (cat->advice[ADVICE_INBOUND] != NULL)
+            paragraph(out, "If our server refused a client (inbound)", cat->advice[ADVICE_INBOUND]);
+        if (cat->advice[ADVICE_OUTBOUND] != NULL)
+            paragraph(out, "If a remote server refused our mail (outbound)",
+                      cat->advice[ADVICE_OUTBOUND]);
+    }
+    for (int p = 1; p < ADVICE_MTA_END && mta != NULL; p++)
         if (strcasecmp(mta, advice_part_name((enum advice_part)p)) == 0 && cat->advice[p] != NULL)
             own = p;
-    for (int p = 1; p < ADVICE_PARTS; p++)
+    for (int p = 1; p < ADVICE_MTA_END; p++)
         if (cat->advice[p] != NULL && (own < 0 || own == p))
             paragraph(out, headings[p], cat->advice[p]);
 }

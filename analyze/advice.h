@@ -46,9 +46,12 @@ void advice_fill(const char *template_text, const struct advice_data *ad, struct
 
 /*
  * advice_compose - the advice template for a classification: the rule's own advice, then the
- * category's general advice, then the part for the MTA (all MTA parts, each under its name,
- * when mta is NULL or has no part of its own). Appends to out; nothing when there is none.
+ * category's general advice, then the part for the direction (both direction parts, each under
+ * a heading, when the direction is DIRECTION_NONE), then the part for the MTA (all MTA parts,
+ * each under its name, when mta is NULL or has no part of its own). Appends to out; nothing
+ * when there is none.
  */
-void advice_compose(const struct classification *c, const char *mta, struct strbuf *out);
+void advice_compose(const struct classification *c, const char *mta,
+                    enum event_direction direction, struct strbuf *out);
 
 #endif

@@ -2,14 +2,12 @@
  * rules - the rules file format loaded into typed categories and ordered rules (see rules.h)
  *
  * DESCRIPTION
- *	Two steps per source. First the libyaml event loop builds a small tree of scalars,
- *	sequences and mappings, each node carrying its line; it refuses aliases, a second
- *	document, nesting deeper than YAML_MAX_DEPTH and more than YAML_MAX_NODES nodes. Then the
+ *	Two steps per source. First ytree.c builds a small tree of scalars, sequences and
+ *	mappings, each node carrying its line; it refuses aliases, a second document, nesting
+ *	deeper than YTREE_MAX_DEPTH and more than YTREE_MAX_NODES nodes. Then the
  *	tree is walked into categories and rules: every key is known, every value has the type
  *	and the form it must have, and every pattern compiles (match.c). All of it happens in a
  *	rule set that is thrown away on the first error, so a caller gets all or nothing.
- *
- *	This is the only file, besides the config loader, that includes yaml.h.
  *
  * DIAGNOSTICS
  *	"file:line: what is wrong", with the pattern's offset for a pattern that does not compile
@@ -20,49 +18,15 @@
 #include "match.h"
 #include "strbuf.h"
 #include "xalloc.h"
+#include "ytree.h"
 
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-#include <yaml.h>
 
-#define YAML_MAX_DEPTH 12
-#define YAML_MAX_NODES 500000
-
-/* ------------------------------------------------------------------ YAML into a tree */
-
-enum ytype { Y_SCALAR, Y_SEQ, Y_MAP };
-
-struct ynode {
-    enum ytype type;
-    int line;
-    char *str; /* scalars */
-    size_t len;
-    struct ynode **kids; /* sequence items; mapping keys and values, alternating */
-    size_t n, cap;
-};
-
-static void ynode_free(struct ynode *y)
-{
-    if (y == NULL)
-        return;
-    for (size_t i = 0; i < y->n; i++)
-        ynode_free(y->kids[i]);
-    free(y->kids);
-    free(y->str);
-    free(y);
-}
-
-static void ynode_add(struct ynode *parent, struct ynode *kid)
-{
-    if (parent->n == parent->cap) {
-        parent->cap = parent->cap ? parent->cap * 2 : 8;
-        parent->kids = xreallocarray(parent->kids, parent->cap, sizeof *parent->kids);
-    }
-    parent->kids[parent->n++] = kid;
-}
+/* ------------------------------------------------------------------ the tree (ytree.c) */
 
 struct loader {
     struct ruleset *rs;
@@ -71,6 +35,9 @@ struct loader {
     size_t admin_pos; /* where the next new rule of a layer above 0 goes */
     struct diag *d;
 };
+
+/* YC - the ytree context of the file being loaded: errors read "file:line: what" */
+#define YC(L) (&(struct ytree_ctx){(L)->file, (L)->d})
 
 static int fail(struct loader *L, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -86,191 +53,31 @@ static int fail(struct loader *L, int line, const char *fmt, ...)
     return diag_set(L->d, "%s:%d: %s", L->file, line, msg);
 }
 
-/*
- * yaml_tree - parse text into *root (NULL for an empty document); -1 with the error in L->d.
- * One cleanup exit: the parser, the event and the partial tree are released on every path.
- */
-static int yaml_tree(struct loader *L, const char *text, size_t len, struct ynode **root)
-{
-    yaml_parser_t parser;
-    yaml_event_t ev;
-    struct ynode *stack[YAML_MAX_DEPTH];
-    struct ynode *top = NULL;
-    size_t depth = 0, nodes = 0;
-    int rc = -1, have_event = 0, docs = 0, done = 0;
-
-    if (!yaml_parser_initialize(&parser))
-        return fail(L, 1, "cannot initialise the YAML parser");
-    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-    while (!done) {
-        struct ynode *node = NULL;
-        int line;
-
-        if (!yaml_parser_parse(&parser, &ev)) {
-            fail(L, (int)parser.problem_mark.line + 1, "YAML syntax: %s%s%s",
-                 parser.problem ? parser.problem : "error", parser.context ? " " : "",
-                 parser.context ? parser.context : "");
-            goto out;
-        }
-        have_event = 1;
-        line = (int)ev.start_mark.line + 1;
-        switch (ev.type) {
-        case YAML_STREAM_END_EVENT:
-            done = 1;
-            break;
-        case YAML_DOCUMENT_START_EVENT:
-            if (++docs > 1) {
-                fail(L, line, "more than one YAML document (---) in one file");
-                goto out;
-            }
-            break;
-        case YAML_ALIAS_EVENT:
-            fail(L, line, "YAML aliases (*%s) are not supported: write the value out",
-                 (const char *)ev.data.alias.anchor);
-            goto out;
-        case YAML_SCALAR_EVENT:
-            node = xcalloc(1, sizeof *node);
-            node->type = Y_SCALAR;
-            node->str = xstrndup((const char *)ev.data.scalar.value, ev.data.scalar.length);
-            node->len = ev.data.scalar.length;
-            break;
-        case YAML_SEQUENCE_START_EVENT:
-        case YAML_MAPPING_START_EVENT:
-            node = xcalloc(1, sizeof *node);
-            node->type = ev.type == YAML_SEQUENCE_START_EVENT ? Y_SEQ : Y_MAP;
-            break;
-        case YAML_SEQUENCE_END_EVENT:
-        case YAML_MAPPING_END_EVENT:
-            if (depth > 0)
-                depth--;
-            break;
-        default:
-            break;
-        }
-        if (node != NULL) {
-            node->line = line;
-            /* attach first: from here on the tree owns the node, whatever fails next */
-            if (depth == 0 && top == NULL)
-                top = node;
-            else if (depth > 0)
-                ynode_add(stack[depth - 1], node);
-            else {
-                ynode_free(node);
-                fail(L, line, "more than one value at the top of the file");
-                goto out;
-            }
-            if (++nodes > YAML_MAX_NODES) {
-                fail(L, line, "more than %d YAML nodes", YAML_MAX_NODES);
-                goto out;
-            }
-            if (node->type != Y_SCALAR) {
-                if (depth == YAML_MAX_DEPTH) {
-                    fail(L, line, "nested deeper than %d levels", YAML_MAX_DEPTH);
-                    goto out;
-                }
-                stack[depth++] = node;
-            }
-        }
-        yaml_event_delete(&ev);
-        have_event = 0;
-    }
-    *root = top;
-    top = NULL;
-    rc = 0;
-out:
-    if (have_event)
-        yaml_event_delete(&ev);
-    ynode_free(top);
-    yaml_parser_delete(&parser);
-    return rc;
-}
-
-/* ------------------------------------------------------------------ walking the tree */
-
 static const char *type_name(const struct ynode *y)
 {
-    return y->type == Y_SCALAR ? "a text" : y->type == Y_SEQ ? "a list" : "a mapping";
+    return ytree_type_name(y);
 }
 
-/* want_scalar - y must be a non-empty scalar */
 static int want_scalar(struct loader *L, const struct ynode *y, const char *what)
 {
-    if (y->type != Y_SCALAR)
-        return fail(L, y->line, "%s must be a text, not %s", what, type_name(y));
-    if (y->len == 0)
-        return fail(L, y->line, "%s is empty", what);
-    if (strlen(y->str) != y->len)
-        return fail(L, y->line, "%s holds a NUL byte", what);
-    return 0;
+    return ytree_want_scalar(YC(L), y, what);
 }
 
-/*
- * scalars - y as a list of non-empty scalars, a scalar being a list of one: returns 1 for a
- * single scalar, 0 for a list (its items in *items), -1 after an error; read with item()
- */
 static int scalars(struct loader *L, struct ynode *y, const char *what, struct ynode ***items,
                    size_t *n)
 {
-    if (y->type == Y_MAP)
-        return fail(L, y->line, "%s must be a text or a list, not a mapping", what);
-    if (y->type == Y_SCALAR) {
-        if (want_scalar(L, y, what) < 0)
-            return -1;
-        *items = NULL; /* item() reads y itself */
-        *n = 1;
-        return 1;
-    }
-    if (y->n == 0)
-        return fail(L, y->line, "%s is an empty list", what);
-    for (size_t i = 0; i < y->n; i++)
-        if (want_scalar(L, y->kids[i], what) < 0)
-            return -1;
-    *items = y->kids;
-    *n = y->n;
-    return 0;
+    return ytree_scalars(YC(L), y, what, items, n);
 }
 
-/* item - the i-th scalar of what scalars() returned (is_one: y was a single scalar) */
 static struct ynode *item(struct ynode *y, struct ynode **items, int is_one, size_t i)
 {
-    return is_one ? y : items[i];
+    return ytree_item(y, items, is_one, i);
 }
 
-/*
- * map_fields - check that y is a mapping whose keys are all in keys[] (NULL-terminated) and
- * appear once; vals[i] gets the value of keys[i] or NULL
- */
 static int map_fields(struct loader *L, const struct ynode *y, const char *what,
                       const char *const *keys, struct ynode **vals)
 {
-    size_t nkeys = 0;
-
-    while (keys[nkeys] != NULL)
-        vals[nkeys++] = NULL;
-    if (y->type != Y_MAP)
-        return fail(L, y->line, "%s must be a mapping, not %s", what, type_name(y));
-    for (size_t i = 0; i + 1 < y->n; i += 2) {
-        const struct ynode *k = y->kids[i];
-        size_t j;
-        if (k->type != Y_SCALAR)
-            return fail(L, k->line, "%s: a key must be a text, not %s", what, type_name(k));
-        for (j = 0; j < nkeys; j++)
-            if (strcmp(k->str, keys[j]) == 0)
-                break;
-        if (j == nkeys) {
-            struct strbuf known = STRBUF_INIT;
-            for (size_t m = 0; m < nkeys; m++)
-                strbuf_printf(&known, "%s%s", m ? ", " : "", keys[m]);
-            fail(L, k->line, "%s: unknown key '%s' (known: %s)", what, k->str, strbuf_str(&known));
-            strbuf_free(&known);
-            return -1;
-        }
-        if (vals[j] != NULL)
-            return fail(L, k->line, "%s: key '%s' given twice (first on line %d)", what, k->str,
-                        vals[j]->line);
-        vals[j] = y->kids[i + 1];
-    }
-    return 0;
+    return ytree_map_fields(YC(L), y, what, keys, vals);
 }
 
 static int valid_id(const char *s)
@@ -293,42 +100,15 @@ static int want_id(struct loader *L, const struct ynode *y, const char *what)
     return 0;
 }
 
-/* one_of - the static name in names[] equal to y's text, or NULL after an error */
 static const char *one_of(struct loader *L, const struct ynode *y, const char *what,
                           const char *const *names)
 {
-    struct strbuf known = STRBUF_INIT;
-
-    if (want_scalar(L, y, what) < 0)
-        return NULL;
-    for (size_t i = 0; names[i] != NULL; i++)
-        if (strcmp(y->str, names[i]) == 0)
-            return names[i];
-    for (size_t i = 0; names[i] != NULL; i++)
-        strbuf_printf(&known, "%s%s", i ? ", " : "", names[i]);
-    fail(L, y->line, "%s: unknown value '%s' (known: %s)", what, y->str, strbuf_str(&known));
-    strbuf_free(&known);
-    return NULL;
+    return ytree_one_of(YC(L), y, what, names);
 }
 
 static int want_bool(struct loader *L, const struct ynode *y, const char *what, int *out)
 {
-    static const char *const t[] = {"true", "yes", "on", NULL};
-    static const char *const f[] = {"false", "no", "off", NULL};
-
-    if (want_scalar(L, y, what) < 0)
-        return -1;
-    for (int i = 0; t[i]; i++) {
-        if (strcasecmp(y->str, t[i]) == 0) {
-            *out = 1;
-            return 0;
-        }
-        if (strcasecmp(y->str, f[i]) == 0) {
-            *out = 0;
-            return 0;
-        }
-    }
-    return fail(L, y->line, "%s must be true or false, not '%s'", what, y->str);
+    return ytree_want_bool(YC(L), y, what, out);
 }
 
 /* ------------------------------------------------------------------ conditions */
@@ -340,7 +120,8 @@ static const char *const hardness_names[] = {"hard", "soft", "either", NULL};
 
 const char *advice_part_name(enum advice_part p)
 {
-    static const char *const names[ADVICE_PARTS] = {"general", "postfix", "exim", "exchange"};
+    static const char *const names[ADVICE_PARTS] = {"general", "postfix",  "exim",
+                                                    "exchange", "inbound", "outbound"};
 
     return (unsigned)p < ADVICE_PARTS ? names[p] : "";
 }
@@ -491,7 +272,8 @@ static void category_free(struct category *c)
 
 static int parse_advice(struct loader *L, struct ynode *y, char *advice[ADVICE_PARTS])
 {
-    static const char *const keys[] = {"general", "postfix", "exim", "exchange", NULL};
+    static const char *const keys[] = {"general",  "postfix", "exim",
+                                       "exchange", "inbound", "outbound", NULL};
     struct ynode *vals[ADVICE_PARTS];
 
     if (y->type == Y_SCALAR) {
@@ -1002,38 +784,6 @@ static int load_tree(struct loader *L, struct ynode *root)
     return 0;
 }
 
-/* read_file - the whole file at path, NUL-terminated; -1 with d set */
-static int read_file(const char *path, char **out, size_t *len, struct diag *d)
-{
-    FILE *f = fopen(path, "rb");
-    struct strbuf sb = STRBUF_INIT;
-    char buf[8192];
-    size_t n;
-
-    if (f == NULL)
-        return diag_set(d, "%s: %s", path, strerror(errno));
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
-        if (sb.len + n > (size_t)RULES_MAX_FILE) {
-            fclose(f);
-            strbuf_free(&sb);
-            return diag_set(d, "%s: larger than %ld bytes: not a rules file", path, RULES_MAX_FILE);
-        }
-        strbuf_append(&sb, buf, n);
-    }
-    if (ferror(f)) {
-        diag_set(d, "%s: %s", path, strerror(errno));
-        fclose(f);
-        strbuf_free(&sb);
-        return -1;
-    }
-    fclose(f);
-    *len = sb.len;
-    *out = strbuf_detach(&sb);
-    if (*out == NULL)
-        *out = xstrdup("");
-    return 0;
-}
-
 /* finish - resolve categories, check every rule can match, size the scratch, hash */
 static int finish(struct loader *L, const uint64_t *hashes, size_t nhashes)
 {
@@ -1089,7 +839,7 @@ int ruleset_load(const struct rules_source *src, size_t n, struct ruleset **out,
         }
         prev_layer = src[i].layer;
         if (text == NULL) {
-            if (read_file(src[i].name, &owned, &len, d) < 0)
+            if (ytree_read_file(src[i].name, RULES_MAX_FILE, "rules file", &owned, &len, d) < 0)
                 goto fail;
             text = owned;
         }
@@ -1098,10 +848,10 @@ int ruleset_load(const struct rules_source *src, size_t n, struct ruleset **out,
         L.file = rs->files[rs->nfiles - 1];
         L.layer = src[i].layer;
         hashes[i] = lru_hash(text, len);
-        rc = yaml_tree(&L, text, len, &root);
+        rc = ytree_parse(YC(&L), text, len, &root);
         if (rc == 0)
             rc = load_tree(&L, root);
-        ynode_free(root);
+        ytree_free(root);
         free(owned);
         if (rc < 0)
             goto fail;

@@ -29,9 +29,22 @@
 #define RULES_MAX_WHO        4
 #define RULES_MAX_FILE       (4L << 20)
 
-enum advice_part { ADVICE_GENERAL, ADVICE_POSTFIX, ADVICE_EXIM, ADVICE_EXCHANGE, ADVICE_PARTS };
+/*
+ * the parts of a category's advice: the general text, one part per MTA (ADVICE_POSTFIX up to
+ * ADVICE_MTA_END), and one per direction (our server refused a client; a remote refused us)
+ */
+enum advice_part {
+    ADVICE_GENERAL,
+    ADVICE_POSTFIX,
+    ADVICE_EXIM,
+    ADVICE_EXCHANGE,
+    ADVICE_INBOUND,
+    ADVICE_OUTBOUND,
+    ADVICE_PARTS
+};
+#define ADVICE_MTA_END ADVICE_INBOUND
 
-/* "general", "postfix", "exim", "exchange" */
+/* "general", "postfix", "exim", "exchange", "inbound", "outbound" */
 const char *advice_part_name(enum advice_part p);
 
 struct rule_origin {

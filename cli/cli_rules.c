@@ -3,6 +3,7 @@
  */
 #include "cli_rules.h"
 #include "cli.h"
+#include "config.h"
 #include "rules_default.h"
 #include "xalloc.h"
 
@@ -18,16 +19,22 @@ int cli_rules_file(struct rules_files *f, const char *path)
 
 struct ruleset *cli_rules_load(const struct rules_files *f)
 {
-    size_t n = rules_default_count + (f ? f->n : 0);
-    struct rules_source *src = xcalloc(n, sizeof *src);
+    const struct config *cfg;
+    size_t ncfg, n;
+    struct rules_source *src;
     struct ruleset *rs = NULL;
     struct diag d = {""};
 
+    if (cli_config(&cfg) < 0)
+        return NULL;
+    ncfg = cfg != NULL ? cfg->nrules : 0;
+    n = rules_default_count + ncfg + (f ? f->n : 0);
+    src = xcalloc(n, sizeof *src);
     for (size_t i = 0; i < rules_default_count; i++)
         src[i] = rules_default[i];
-    for (size_t i = 0; f != NULL && i < f->n; i++) {
+    for (size_t i = 0; i < ncfg + (f ? f->n : 0); i++) {
         struct rules_source *s = &src[rules_default_count + i];
-        s->name = f->path[i];
+        s->name = i < ncfg ? cfg->rules[i] : f->path[i - ncfg];
         s->text = NULL; /* read the file */
         s->layer = (int)i + 1;
     }

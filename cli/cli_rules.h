@@ -1,6 +1,8 @@
 /*
- * cli_rules - the rules in effect for a command: the defaults built into the binary, then each
- * --rules FILE in the order given (see rules.h for how later files add and override)
+ * cli_rules - the rules in effect for a command: the defaults built into the binary, then the
+ * `rules:` files of the configuration, then each --rules FILE in the order given (see rules.h
+ * for how later files add and override). Every command that classifies sees the same rules,
+ * so `classify` after a nightly `run` finds nothing stale.
  */
 #ifndef REJECTLENS_CLI_RULES_H
 #define REJECTLENS_CLI_RULES_H

@@ -15,20 +15,23 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: rejectlens classify [--db PATH] [--rules FILE]... [--all] [-q]\n"
-            "\n"
-            "Classify again the distinct reply texts in the database whose classification\n"
-            "came from other rules than the ones in effect now (the built-in rules plus the\n"
-            "--rules files), or all of them with --all. Events are not touched: they point at\n"
-            "their reply text, so every report sees the new categories at once.\n"
-            "\n"
-            "  --db PATH      database (see rejectlens ingest --help)\n"
-            "  --rules FILE   add an admin rules file (repeatable)\n"
-            "  --all          classify every reply text, not only the stale ones\n"
-            "  -q, --quiet    print nothing but errors\n"
-            "\n"
-            "Exit status: 0 ok, 2 could not run.\n");
+    fprintf(
+        out,
+        "usage: rejectlens classify [--db PATH] [--config FILE] [--rules FILE]... [--all] [-q]\n"
+        "\n"
+        "Classify again the distinct reply texts in the database whose classification\n"
+        "came from other rules than the ones in effect now (the built-in rules, the\n"
+        "configuration's rules files and the --rules files), or all of them with --all. Events are "
+        "not touched: they point at\n"
+        "their reply text, so every report sees the new categories at once.\n"
+        "\n"
+        "  --db PATH      database (see rejectlens ingest --help)\n"
+        "  --config FILE  configuration: its database and rules files\n"
+        "  --rules FILE   add an admin rules file (repeatable)\n"
+        "  --all          classify every reply text, not only the stale ones\n"
+        "  -q, --quiet    print nothing but errors\n"
+        "\n"
+        "Exit status: 0 ok, 2 could not run.\n");
 }
 
 static int same(const char *a, const char *b)
@@ -77,9 +80,13 @@ fail:
 int cmd_classify(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"db", required_argument, NULL, 'd'}, {"rules", required_argument, NULL, 'r'},
-        {"all", no_argument, NULL, 'a'},      {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},     {NULL, 0, NULL, 0},
+        {"config", required_argument, NULL, 'C'},
+        {"db", required_argument, NULL, 'd'},
+        {"rules", required_argument, NULL, 'r'},
+        {"all", no_argument, NULL, 'a'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     struct rules_files files = {{NULL}, 0};
     const char *db = NULL;
@@ -108,6 +115,9 @@ int cmd_classify(int argc, char **argv)
         case 'q':
             quiet = 1;
             break;
+        case 'C':
+            cli_config_use(optarg);
+            break;
         case 'h':
             usage(stdout);
             return EXIT_OK;
@@ -120,8 +130,8 @@ int cmd_classify(int argc, char **argv)
         cli_error("classify: unexpected argument '%s'", argv[optind]);
         return EXIT_FATAL;
     }
-    if (db == NULL)
-        db = cli_default_db(buf, sizeof buf);
+    if (db == NULL && (db = cli_default_db(buf, sizeof buf)) == NULL)
+        return EXIT_FATAL;
     if (stat(db, &sb) < 0) {
         cli_error("%s: no database there (run 'rejectlens ingest' first, or give --db)", db);
         return EXIT_FATAL;

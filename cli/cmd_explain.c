@@ -28,13 +28,14 @@ static void usage(FILE *out)
 {
     fprintf(
         out,
-        "usage: rejectlens explain [--rules FILE]... [--format text|json|tsv]\n"
+        "usage: rejectlens explain [--config FILE] [--rules FILE]... [--format text|json|tsv]\n"
         "                          [--stage S] [--kind K] [--direction D] [--mta M] [TEXT]\n"
         "\n"
         "Classify a rejection text as the ingest does and say why it happened, who must act\n"
         "and what to do. TEXT is one reply as logged (\"550 5.7.1 Service unavailable; ...\");\n"
         "without TEXT, each line of standard input is one reply.\n"
         "\n"
+        "  --config FILE    configuration, for its rules files (see rejectlens run --help)\n"
         "  --rules FILE     add an admin rules file to the built-in rules (repeatable)\n"
         "  --format F       text (default), json (one object per line) or tsv:\n"
         "                   category<TAB>rule<TAB>reply_code<TAB>status per input line\n"
@@ -243,7 +244,7 @@ static void explain_one(struct explain *x, const char *raw, size_t n)
         putchar('\n');
         return;
     }
-    advice_compose(&c, x->ctx.mta, &x->advice);
+    advice_compose(&c, x->ctx.mta, x->ctx.direction, &x->advice);
     advice_data_init(&ad, &x->ctx, &values, x->rs, &c, in.text, in.len);
     advice_fill(strbuf_str(&x->advice), &ad, &x->filled);
     if (x->fmt == FMT_JSON)
@@ -265,6 +266,7 @@ static int name_option(const char *opt, const char *arg, int value)
 int cmd_explain(int argc, char **argv)
 {
     static const struct option longopts[] = {
+        {"config", required_argument, NULL, 'C'},
         {"rules", required_argument, NULL, 'r'},
         {"format", required_argument, NULL, 'f'},
         {"stage", required_argument, NULL, 's'},
@@ -316,6 +318,9 @@ int cmd_explain(int argc, char **argv)
             break;
         case 'm':
             x.ctx.mta = optarg;
+            break;
+        case 'C':
+            cli_config_use(optarg);
             break;
         case 'h':
             usage(stdout);

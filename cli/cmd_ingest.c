@@ -1,16 +1,27 @@
 /*
  * cmd_ingest - "rejectlens ingest": read log files into the database
+ *
+ * DESCRIPTION
+ *	The files are put oldest first (logfiles.h), the run lock of the database is taken
+ *	(cli_lock_run), and the pipeline reads each file from where the last run stopped.
+ *
+ * EXIT STATUS
+ *	0 done; 1 a file could not be read (or only up to damage), or a signal stopped the run
+ *	after its batch; 2 bad usage, another run holds the lock, or the database is unusable.
  */
 #include "cli.h"
 #include "cli_rules.h"
+#include "logfiles.h"
 #include "parser.h"
 #include "pipeline.h"
+#include "progress.h"
 #include "timeparse.h"
 
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -20,26 +31,41 @@ static void usage(FILE *out)
 
     parser_names(names, sizeof names);
     fprintf(out,
-            "usage: rejectlens ingest [--db PATH] [--format auto|FORMAT] [--host NAME]\n"
-            "                         [--year-ref DATE] [--rules FILE]... [-q|-v] FILE...\n"
+            "usage: rejectlens ingest [--db PATH] [--config FILE] [--format auto|FORMAT]\n"
+            "                         [--host NAME] [--timezone TZ] [--year-ref DATE]\n"
+            "                         [--rules FILE]... [--wait T] [--batch N]\n"
+            "                         [--progress auto|always|never] [-q|-v] FILE...\n"
             "\n"
             "Read mail logs into the database. A FILE of - is standard input. Files are\n"
             "recognised by their first bytes, not their names: a file read before is read on\n"
             "from where the last run stopped, so running twice never counts a line twice, and\n"
-            "a rotated mail.log.1 is known as the mail.log of last night. Each distinct\n"
-            "rejection text is classified once, by the built-in rules and the --rules files.\n"
+            "a rotated mail.log.1 (or mail.log.2.gz) is known as the mail.log of last night.\n"
+            "gzip, bzip2, xz and zstd files are read as they are. The files are read oldest\n"
+            "first (mail.log.2.gz, mail.log.1, mail.log), whatever the order given. Each\n"
+            "distinct rejection text is classified once, by the built-in rules, the\n"
+            "configuration's rules files and the --rules files.\n"
             "\n"
-            "  --db PATH        database (default: $REJECTLENS_DB, /var/lib/rejectlens/rejectlens.db\n"
-            "                   for root, ~/.local/share/rejectlens/rejectlens.db otherwise)\n"
+            "  --db PATH        database (default: $REJECTLENS_DB, the configuration's database,\n"
+            "                   /var/lib/rejectlens/rejectlens.db for root,\n"
+            "                   ~/.local/share/rejectlens/rejectlens.db otherwise)\n"
+            "  --config FILE    configuration (default: $REJECTLENS_CONFIG, else\n"
+            "                   /etc/rejectlens/config.yaml when it exists)\n"
             "  --format F       log format: auto (default) or one of: %s\n"
             "  --host NAME      host name to record for lines that name none\n"
+            "  --timezone TZ    time zone of logs whose times have none (Europe/Berlin)\n"
             "  --year-ref DATE  the date the log ends by, for timestamps without a year\n"
             "                   (default: the file's modification time)\n"
             "  --rules FILE     add an admin rules file to the built-in rules (repeatable)\n"
+            "  --wait T         wait up to T (30s, 5m) for another run on this database\n"
+            "                   (default: the configuration's lock_wait, else 60s)\n"
+            "  --batch N        lines per transaction (default 200000)\n"
+            "  --progress P     a progress bar on standard error: auto (on a terminal),\n"
+            "                   always, never\n"
             "  -q, --quiet      print nothing but errors\n"
             "  -v, --verbose    print per-file counts and throughput\n"
             "\n"
-            "Exit status: 0 ok, 1 some files could not be read, 2 could not run.\n",
+            "Exit status: 0 ok, 1 some files could not be read (or a signal stopped the run),\n"
+            "2 could not run.\n",
             names);
 }
 
@@ -50,15 +76,23 @@ static void print_result(const struct pipeline_result *res, int verbose, double 
     if (verbose) {
         for (int i = 0; i < res->nfiles; i++) {
             const struct pipeline_file_result *f = &res->files[i];
-            if (f->failed)
+            if (f->failed && f->stats.lines == 0)
                 continue;
-            printf("%s: %s, from byte %lld: %lld lines, %lld events, %lld unparsed",
-                   f->path, f->format ? f->format : "empty", (long long)f->start_offset,
+            if (f->unchanged) {
+                printf("%s: %s archive read before, unchanged\n", f->path,
+                       f->compression ? f->compression : "an");
+                continue;
+            }
+            printf("%s: %s%s%s, from byte %lld: %lld lines, %lld events, %lld unparsed", f->path,
+                   f->format ? f->format : "empty", f->compression ? ", " : "",
+                   f->compression ? f->compression : "", (long long)f->start_offset,
                    (long long)f->stats.lines, (long long)f->stats.events,
                    (long long)f->stats.unparsed);
             if (f->pending > 0)
                 printf(", %lld bytes of an unfinished last line left for the next run",
                        (long long)f->pending);
+            if (f->failed)
+                printf(" (then damaged)");
             putchar('\n');
         }
     }
@@ -75,14 +109,36 @@ static void print_result(const struct pipeline_result *res, int verbose, double 
                (double)t->lines / secs);
 }
 
+static void on_progress(void *ctx, const struct pipeline_progress *pp)
+{
+    progress_update(ctx, (size_t)pp->file, pp->file_pos, pp->skipped, pp->lines);
+}
+
+/* set_timezone - TZ for zone-less log times; 0 or -1 (printed) */
+static int set_timezone(const char *tz)
+{
+    if (setenv("TZ", tz, 1) < 0) {
+        cli_error("--timezone: cannot set TZ");
+        return -1;
+    }
+    tzset();
+    return 0;
+}
+
 int cmd_ingest(int argc, char **argv)
 {
+    enum { O_TZ = 256, O_WAIT, O_BATCH, O_PROGRESS };
     static const struct option longopts[] = {
         {"db", required_argument, NULL, 'd'},
+        {"config", required_argument, NULL, 'C'},
         {"format", required_argument, NULL, 'f'},
         {"host", required_argument, NULL, 'H'},
+        {"timezone", required_argument, NULL, O_TZ},
         {"year-ref", required_argument, NULL, 'y'},
         {"rules", required_argument, NULL, 'r'},
+        {"wait", required_argument, NULL, O_WAIT},
+        {"batch", required_argument, NULL, O_BATCH},
+        {"progress", required_argument, NULL, O_PROGRESS},
         {"quiet", no_argument, NULL, 'q'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
@@ -91,9 +147,13 @@ int cmd_ingest(int argc, char **argv)
     struct pipeline_options opt = {.format = "auto", .stop = &cli_stop_requested};
     struct rules_files files = {{NULL}, 0};
     struct pipeline_result res;
-    const char *db = NULL;
-    int verbose = 0, quiet = 0, c, rc;
-    struct store *s;
+    struct logfiles lf = {NULL, 0, 0};
+    const char *db = NULL, *wait = NULL, *progress = "auto", *tz = NULL;
+    char dbbuf[4096];
+    int verbose = 0, quiet = 0, c, rc = EXIT_FATAL, bar;
+    int64_t wait_ms, *sizes = NULL;
+    struct store *s = NULL;
+    struct progress *pg = NULL;
     struct diag d = {""};
     struct timespec t0, t1;
 
@@ -103,11 +163,17 @@ int cmd_ingest(int argc, char **argv)
         case 'd':
             db = optarg;
             break;
+        case 'C':
+            cli_config_use(optarg);
+            break;
         case 'f':
             opt.format = optarg;
             break;
         case 'H':
             opt.default_host = optarg;
+            break;
+        case O_TZ:
+            tz = optarg;
             break;
         case 'y': {
             int64_t us;
@@ -121,6 +187,22 @@ int cmd_ingest(int argc, char **argv)
         case 'r':
             if (cli_rules_file(&files, optarg) < 0)
                 return EXIT_FATAL;
+            break;
+        case O_WAIT:
+            wait = optarg;
+            break;
+        case O_BATCH: {
+            char *end;
+            long n = strtol(optarg, &end, 10);
+            if (*end || end == optarg || n < 1 || n > 100000000) {
+                cli_error("--batch: give a number of lines from 1 to 100000000");
+                return EXIT_FATAL;
+            }
+            opt.checkpoint_lines = n;
+            break;
+        }
+        case O_PROGRESS:
+            progress = optarg;
             break;
         case 'q':
             quiet = 1;
@@ -147,22 +229,42 @@ int cmd_ingest(int argc, char **argv)
         cli_error("--format: unknown format '%s' (known: auto, %s)", opt.format, names);
         return EXIT_FATAL;
     }
-    if ((opt.rules = cli_rules_load(&files)) == NULL)
-        return EXIT_FATAL;
-    if ((s = cli_open_store(db, STORE_READ_WRITE)) == NULL) {
-        ruleset_free(opt.rules);
+    if ((bar = progress_mode(progress)) < 0) {
+        cli_error("--progress: give auto, always or never");
         return EXIT_FATAL;
     }
+    if (tz != NULL && set_timezone(tz) < 0)
+        return EXIT_FATAL;
+    if (cli_lock_wait(wait, &wait_ms) < 0 || (db = cli_db_path(db, dbbuf, sizeof dbbuf)) == NULL)
+        return EXIT_FATAL;
+    /* signals first and the database before the rules: a stop that comes while the rules
+     * compile (slow under the sanitizers) still stops cleanly, with the database made */
     cli_catch_stop_signals();
+    if (cli_lock_run(db, wait_ms) < 0 || (s = cli_open_store(db, STORE_READ_WRITE)) == NULL)
+        goto out;
+    if ((opt.rules = cli_rules_load(&files)) == NULL)
+        goto out;
+    for (int i = optind; i < argc; i++)
+        logfiles_add(&lf, argv[i]);
+    logfiles_order(&lf, 1);
+    sizes = calloc(lf.n, sizeof *sizes);
+    for (size_t i = 0; sizes != NULL && i < lf.n; i++) {
+        struct stat sb;
+        sizes[i] = stat(lf.paths[i], &sb) == 0 && S_ISREG(sb.st_mode) ? (int64_t)sb.st_size : 0;
+    }
+    if (sizes != NULL && !quiet && (pg = progress_start(bar, sizes, lf.n)) != NULL) {
+        opt.progress = on_progress;
+        opt.progress_ctx = pg;
+    }
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    rc = pipeline_ingest(s, argv + optind, argc - optind, &opt, &res, &d);
+    rc = pipeline_ingest(s, lf.paths, (int)lf.n, &opt, &res, &d);
     clock_gettime(CLOCK_MONOTONIC, &t1);
+    progress_end(pg);
     if (rc < 0) {
         cli_error("%s", d.msg);
         pipeline_result_free(&res);
-        store_close(s);
-        ruleset_free(opt.rules);
-        return EXIT_FATAL;
+        rc = EXIT_FATAL;
+        goto out;
     }
     if (!quiet && (verbose || isatty(STDOUT_FILENO)))
         print_result(&res, verbose,
@@ -173,6 +275,9 @@ int cmd_ingest(int argc, char **argv)
                   cli_stop_requested);
     rc = res.files_failed || res.interrupted ? EXIT_PROBLEMS : EXIT_OK;
     pipeline_result_free(&res);
+out:
+    free(sizes);
+    logfiles_free(&lf);
     store_close(s);
     ruleset_free(opt.rules);
     return rc;

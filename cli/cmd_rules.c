@@ -12,10 +12,11 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: rejectlens rules test [--rules FILE]... [--strict]\n"
-            "       rejectlens rules list [--rules FILE]... [--categories]\n"
+            "usage: rejectlens rules test [--config FILE] [--rules FILE]... [--strict]\n"
+            "       rejectlens rules list [--config FILE] [--rules FILE]... [--categories]\n"
             "\n"
-            "test: load the built-in rules and the admin's files, then check that every example\n"
+            "test: load the built-in rules and the admin's files (the configuration's rules, then\n"
+            "      --rules), then check that every example\n"
             "      of a rule is classified by that rule (and so into its category), that no\n"
             "      counter-example matches its rule, and that every category has advice.\n"
             "      Each failure is printed as file:line. With --strict, a rule with patterns but\n"
@@ -75,11 +76,9 @@ static void rules_list(struct ruleset *rs, int categories)
 int cmd_rules(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"rules", required_argument, NULL, 'r'},
-        {"strict", no_argument, NULL, 's'},
-        {"categories", no_argument, NULL, 'c'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"config", required_argument, NULL, 'C'}, {"rules", required_argument, NULL, 'r'},
+        {"strict", no_argument, NULL, 's'},       {"categories", no_argument, NULL, 'c'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
     };
     struct rules_files files = {{NULL}, 0};
     int strict = 0, categories = 0, c, rc;
@@ -107,6 +106,9 @@ int cmd_rules(int argc, char **argv)
             break;
         case 'c':
             categories = 1;
+            break;
+        case 'C':
+            cli_config_use(optarg);
             break;
         case 'h':
             usage(stdout);

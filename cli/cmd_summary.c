@@ -12,7 +12,8 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: rejectlens summary [--db PATH] [--since T] [--until T] [--samples N]\n"
+            "usage: rejectlens summary [--db PATH] [--config FILE] [--since T] [--until T]\n"
+            "                          [--samples N]\n"
             "\n"
             "Print what the database holds: events by kind, direction, reply code, enhanced\n"
             "status and cause, and how the log lines were read (with samples of the lines\n"
@@ -20,6 +21,7 @@ static void usage(FILE *out)
             "7d, 24h; --until of a bare date includes that day.\n"
             "\n"
             "  --db PATH     database (see rejectlens ingest --help)\n"
+            "  --config FILE configuration, for its database\n"
             "  --since T     count events at or after T\n"
             "  --until T     count events before T\n"
             "  --samples N   unparsed lines to show (default 5)\n");
@@ -72,7 +74,8 @@ int cmd_summary(int argc, char **argv)
     static const struct option longopts[] = {
         {"db", required_argument, NULL, 'd'},      {"since", required_argument, NULL, 's'},
         {"until", required_argument, NULL, 'u'},   {"samples", required_argument, NULL, 'n'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+        {"config", required_argument, NULL, 'C'},  {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     const char *db = NULL, *since = NULL, *until = NULL;
     int64_t since_us, until_us;
@@ -103,6 +106,9 @@ int cmd_summary(int argc, char **argv)
             }
             break;
         }
+        case 'C':
+            cli_config_use(optarg);
+            break;
         case 'h':
             usage(stdout);
             return EXIT_OK;

@@ -18,8 +18,8 @@ static void usage(FILE *out)
     fprintf(out, "usage: rejectlens COMMAND [OPTIONS] [ARGS]\n"
                  "       rejectlens --version\n"
                  "\n"
-                 "Reads the logs of Postfix (and soon Exim and Exchange), stores every delivery\n"
-                 "outcome and SMTP rejection in SQLite, and tells why mail was rejected.\n"
+                 "Reads the logs of Postfix, Exim and Exchange, stores every delivery outcome and\n"
+                 "SMTP rejection in SQLite, and tells why mail was rejected.\n"
                  "\n"
                  "commands:\n");
     for (const struct command *c = commands; c->name != NULL; c++)
@@ -59,6 +59,8 @@ int main(int argc, char **argv)
 {
     /* a reader that went away (report | head) is not an error worth a signal death */
     signal(SIGPIPE, SIG_IGN);
+    /* a file size limit (ulimit -f) is a write error to report, with the database intact */
+    signal(SIGXFSZ, SIG_IGN);
     setlocale(LC_CTYPE, "C");
     if (argc < 2) {
         usage(stderr);

@@ -15,13 +15,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define FINGERPRINT_BYTES 1024
-#define SAMPLES_PER_FILE 20
+#define FINGERPRINT_BYTES   READER_PEEK_MAX
+#define SAMPLES_PER_FILE    20
 #define REPLY_CACHE_ENTRIES 20000
 
 struct pipeline {
     struct store *store;
     struct store_source src; /* the file being read */
+    struct pipeline_file_result *fr;
+    struct reader *reader;
+    const struct pipeline_options *opt;
+    int file_index;
+    int64_t lines_before; /* lines of the files read before in this run */
+    int64_t start_pos;    /* reader_file_pos() once positioned where the last run stopped */
     struct ingest_stats *stats;
     struct ingest_stats base; /* the source's counts before this run */
     int64_t samples;
@@ -125,6 +131,8 @@ static int on_checkpoint(void *ctx, int64_t offset, const struct parser_state_bl
     p->src.offset = offset;
     if (offset > p->src.size)
         p->src.size = offset;
+    if (p->fr->format != NULL) /* known from the first lines, before the first checkpoint */
+        snprintf(p->src.format, sizeof p->src.format, "%s", p->fr->format);
     p->src.lines = p->base.lines + st->lines;
     p->src.events = p->base.events + st->events;
     p->src.info_lines = p->base.info + st->info;
@@ -133,8 +141,8 @@ static int on_checkpoint(void *ctx, int64_t offset, const struct parser_state_bl
     if (store_source_update(p->store, &p->src, &p->err) < 0)
         return -1;
     for (size_t i = 0; i < nstates; i++)
-        if (store_state_save(p->store, states[i].format, states[i].data, states[i].len,
-                             &p->err) < 0)
+        if (store_state_save(p->store, states[i].format, states[i].data, states[i].len, &p->err) <
+            0)
             return -1;
     if (store_commit(p->store, &p->err) < 0) {
         p->in_txn = 0;
@@ -151,35 +159,98 @@ static int on_load_state(void *ctx, const char *format, struct strbuf *out)
     return store_state_load(p->store, format, out, &p->err);
 }
 
-/* read_head - the first bytes of a regular file, without moving its offset */
-static ssize_t read_head(int fd, unsigned char *buf, size_t cap)
+/* report - tell the progress callback where the run is */
+static void report(struct pipeline *p, int64_t file_lines, int done)
 {
-    size_t got = 0;
+    struct pipeline_progress pp;
 
-    while (got < cap) {
-        ssize_t n = pread(fd, buf + got, cap - got, (off_t)got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -1;
-        if (n == 0)
-            break;
-        got += (size_t)n;
+    if (p->opt->progress == NULL)
+        return;
+    pp.file = p->file_index;
+    pp.file_pos = p->reader != NULL ? reader_file_pos(p->reader) : 0;
+    pp.skipped = p->start_pos;
+    pp.lines = p->lines_before + file_lines;
+    pp.done = done;
+    p->opt->progress(p->opt->progress_ctx, &pp);
+}
+
+static void on_progress(void *ctx, const struct ingest_stats *st)
+{
+    struct pipeline *p = ctx;
+
+    report(p, st->lines, 0);
+}
+
+/* same_file - the file on disk is the one a source row saw last: device, inode, size, mtime */
+static int same_file(const struct store_source *src, const struct stat *sb)
+{
+    return src->dev == (int64_t)sb->st_dev && src->inode == (int64_t)sb->st_ino &&
+           src->file_size == (int64_t)sb->st_size &&
+           src->mtime_ns == (int64_t)sb->st_mtim.tv_sec * 1000000000 + (int64_t)sb->st_mtim.tv_nsec;
+}
+
+/* compression_name - the static name equal to a stored one */
+static const char *compression_name(const char *stored)
+{
+    static const char *const names[] = {"gzip", "bzip2", "xz", "zstd"};
+
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(stored, names[i]) == 0)
+            return names[i];
+    return NULL;
+}
+
+/*
+ * unchanged_archive - 1 when the file is an archive read to its end by an earlier run and not
+ * changed since (same device, inode, size, mtime): nothing in it can be new, and it is not
+ * decompressed again. The source's path and last_seen are brought up to date (a rotation
+ * renames it). 0 when it must be read, -1 when the store failed (p->err).
+ */
+static int unchanged_archive(struct pipeline *p, const char *path, const struct stat *sb)
+{
+    struct store_source src;
+    int found, rc = 0;
+
+    if ((found = store_source_find_file(p->store, (int64_t)sb->st_dev, (int64_t)sb->st_ino, &src,
+                                        &p->err)) <= 0)
+        return found;
+    if (src.compression[0] != '\0' && src.at_end && same_file(&src, sb)) {
+        char *real = realpath(path, NULL);
+        if (real != NULL && strcmp(real, src.path) != 0) {
+            free(src.path);
+            src.path = real;
+            real = NULL;
+            if (ensure_txn(p) < 0 || store_source_update(p->store, &src, &p->err) < 0 ||
+                store_commit(p->store, &p->err) < 0) {
+                free(real);
+                store_source_free(&src);
+                p->in_txn = 0;
+                return -1;
+            }
+            p->in_txn = 0;
+        }
+        free(real);
+        p->fr->start_offset = src.offset;
+        p->fr->unchanged = 1;
+        p->fr->compression = compression_name(src.compression);
+        rc = 1;
     }
-    return (ssize_t)got;
+    store_source_free(&src);
+    return rc;
 }
 
 /*
  * open_source - find (or create) the source row of an open file and position the reader
- * where the previous run stopped. Returns 1 to read, 0 to skip (empty), -1 when the file
- * cannot be read (message in d), -2 when the store failed (message in p->err).
+ * where the previous run stopped. Returns 1 to read, 0 to skip (empty, or an archive read
+ * before), -1 when the file cannot be read (message in d), -2 when the store failed (message
+ * in p->err).
  */
 static int open_source(struct pipeline *p, struct reader *r, const char *path,
                        struct pipeline_file_result *fr, struct diag *d)
 {
-    unsigned char head[FINGERPRINT_BYTES];
+    const unsigned char *head;
     struct stat sb;
-    ssize_t hl;
+    size_t hl;
     int found;
 
     memset(&p->src, 0, sizeof p->src);
@@ -194,13 +265,16 @@ static int open_source(struct pipeline *p, struct reader *r, const char *path,
             return -2;
         return 1;
     }
-    if ((hl = read_head(reader_fd(r), head, sizeof head)) < 0)
-        return diag_set(d, "%s: %s", path, strerror(errno));
+    if ((found = unchanged_archive(p, path, &sb)) != 0)
+        return found < 0 ? -2 : 0;
+    if (reader_peek(r, FINGERPRINT_BYTES, &head, &hl, d) < 0)
+        return -1;
     if (hl == 0)
         return 0;
-    if ((found = store_source_find(p->store, head, (size_t)hl, &p->src, &p->err)) < 0)
+    fr->compression = reader_compression(r);
+    if ((found = store_source_find(p->store, head, hl, &p->src, &p->err)) < 0)
         return -2;
-    if (found && p->src.offset > (int64_t)sb.st_size) {
+    if (found && fr->compression == NULL && p->src.offset > (int64_t)sb.st_size) {
         /* the same first bytes but shorter than what we read: truncated and rewritten */
         p->src.offset = 0;
     }
@@ -210,9 +284,17 @@ static int open_source(struct pipeline *p, struct reader *r, const char *path,
     p->src.path = real ? real : xstrdup(path);
     p->src.dev = (int64_t)sb.st_dev;
     p->src.inode = (int64_t)sb.st_ino;
-    p->src.size = (int64_t)sb.st_size;
-    store_fingerprint(head, (size_t)hl, p->src.fingerprint);
-    p->src.fp_len = hl;
+    p->src.file_size = (int64_t)sb.st_size;
+    p->src.mtime_ns = (int64_t)sb.st_mtim.tv_sec * 1000000000 + (int64_t)sb.st_mtim.tv_nsec;
+    snprintf(p->src.compression, sizeof p->src.compression, "%s",
+             fr->compression ? fr->compression : "");
+    p->src.at_end = 0;
+    if (fr->compression == NULL)
+        p->src.size = (int64_t)sb.st_size;
+    else if (p->src.size < p->src.offset)
+        p->src.size = p->src.offset; /* the stream's length is known once read to its end */
+    store_fingerprint(head, hl, p->src.fingerprint);
+    p->src.fp_len = (int64_t)hl;
     if (!found) {
         if (ensure_txn(p) < 0 || store_source_add(p->store, &p->src, &p->err) < 0)
             return -2;
@@ -223,18 +305,32 @@ static int open_source(struct pipeline *p, struct reader *r, const char *path,
         p->base.foreign = p->src.foreign_lines;
         p->base.unparsed = p->src.unparsed_lines;
     }
+    /* an archive is final: a last line without a newline will never be finished */
+    if (fr->compression != NULL)
+        reader_take_partial(r, 1);
     fr->start_offset = p->src.offset;
     if (p->src.offset > 0 && reader_skip_to(r, p->src.offset, d) < 0)
         return -1;
     return 1;
 }
 
+/* mark_at_end - an archive was read to its end: remember its length, never decompress it again
+ * while it stays the same file */
+static int mark_at_end(struct pipeline *p, struct reader *r)
+{
+    p->src.at_end = 1;
+    p->src.size = reader_offset(r);
+    if (ensure_txn(p) < 0 || store_source_update(p->store, &p->src, &p->err) < 0)
+        return -1;
+    return 0;
+}
+
 int pipeline_ingest(struct store *s, char *const *paths, int npaths,
-                    const struct pipeline_options *opt, struct pipeline_result *res,
-                    struct diag *d)
+                    const struct pipeline_options *opt, struct pipeline_result *res, struct diag *d)
 {
     struct pipeline p;
-    struct ingest_hooks hooks = {&p, on_event, on_unparsed, on_checkpoint, on_load_state};
+    struct ingest_hooks hooks = {&p,         on_event, on_unparsed, on_checkpoint, on_load_state,
+                                 on_progress};
     struct ingest_session *session;
     struct ingest_options io;
     int rc = 0, flushed = 0;
@@ -242,11 +338,11 @@ int pipeline_ingest(struct store *s, char *const *paths, int npaths,
     memset(&p, 0, sizeof p);
     memset(res, 0, sizeof *res);
     p.store = s;
+    p.opt = opt;
     p.rules = opt->rules;
     p.replies = lru_new(REPLY_CACHE_ENTRIES, free);
     res->files = xcalloc((size_t)(npaths > 0 ? npaths : 1), sizeof *res->files);
     memset(&io, 0, sizeof io);
-    io.format = opt->format;
     io.year_ref_s = opt->year_ref_s;
     io.default_host = opt->default_host;
     io.checkpoint_lines = opt->checkpoint_lines;
@@ -260,12 +356,21 @@ int pipeline_ingest(struct store *s, char *const *paths, int npaths,
         int ok;
 
         fr->path = paths[i];
+        p.fr = fr;
+        p.file_index = i;
+        if (opt->stop != NULL && *opt->stop) {
+            res->interrupted = 1;
+            res->nfiles--;
+            break;
+        }
         if (reader_open(paths[i], &r, &fd) < 0) {
             cli_error("%s", fd.msg);
             fr->failed = 1;
             res->files_failed++;
             continue;
         }
+        p.reader = r;
+        p.start_pos = 0;
         p.samples = 0;
         p.stats = &fr->stats;
         ok = open_source(&p, r, paths[i], fr, &fd);
@@ -281,11 +386,24 @@ int pipeline_ingest(struct store *s, char *const *paths, int npaths,
             res->files_failed++;
         } else if (ok > 0) {
             diag_clear(&p.err);
-            int frc = ingest_session_file(session, r, &io, i == npaths - 1, &fr->stats,
-                                          &fr->format, &fd);
-            if (frc == 0)
+            p.start_pos = reader_file_pos(r);
+            /* a file read before goes on in the format found then, not one guessed from
+             * whatever lines happen to follow */
+            io.format = opt->format;
+            if ((opt->format == NULL || strcmp(opt->format, "auto") == 0) &&
+                p.src.format[0] != '\0' && p.src.offset > 0)
+                io.format = p.src.format;
+            int frc =
+                ingest_session_file(session, r, &io, i == npaths - 1, &fr->stats, &fr->format, &fd);
+            if (frc == 0) {
                 flushed = i == npaths - 1;
-            else if (frc == 1)
+                if (fr->compression != NULL && reader_pending(r) == 0 && mark_at_end(&p, r) < 0) {
+                    diag_set(d, "%s", p.err.msg);
+                    reader_close(r);
+                    rc = -1;
+                    break;
+                }
+            } else if (frc == 1)
                 res->interrupted = 1;
             else {
                 if (p.err.msg[0] != '\0') { /* the store failed: stop the run */
@@ -308,6 +426,8 @@ int pipeline_ingest(struct store *s, char *const *paths, int npaths,
             break;
         }
         p.in_txn = 0;
+        report(&p, fr->stats.lines, 1);
+        p.lines_before += fr->stats.lines;
         res->total.lines += fr->stats.lines;
         res->total.bytes += fr->stats.bytes;
         res->total.events += fr->stats.events;
@@ -316,6 +436,7 @@ int pipeline_ingest(struct store *s, char *const *paths, int npaths,
         res->total.unparsed += fr->stats.unparsed;
         res->total.truncated += fr->stats.truncated;
         store_source_free(&p.src);
+        p.reader = NULL;
         reader_close(r);
         if (res->interrupted)
             break;

@@ -18,6 +18,8 @@
 #include <errno.h>
 #include <sqlite3.h>
 #include <stdio.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <string.h>
 
 #define STORE_MAX_CACHED 96
@@ -36,6 +38,27 @@ struct store {
     struct cached_stmt cache[STORE_MAX_CACHED];
     size_t ncache;
 };
+
+/*
+ * at_size_limit - 1 when a file size limit (ulimit -f) is set and the database or its WAL has
+ * grown to it: the reason of a write error SQLite reports without an errno
+ */
+static int at_size_limit(const char *path)
+{
+    static const char *const suffix[] = {"", "-wal", "-journal"};
+    struct rlimit rl;
+    char file[4200];
+    struct stat sb;
+
+    if (getrlimit(RLIMIT_FSIZE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+        return 0;
+    for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
+        snprintf(file, sizeof file, "%s%s", path, suffix[i]);
+        if (stat(file, &sb) == 0 && (rlim_t)sb.st_size + 65536 >= rl.rlim_cur)
+            return 1;
+    }
+    return 0;
+}
 
 /* fail - record SQLite's complaint, in words an admin can act on */
 static int fail(struct store *s, int rc, const char *what, struct diag *d)
@@ -67,8 +90,18 @@ static int fail(struct store *s, int rc, const char *what, struct diag *d)
                         msg);
     case SQLITE_CANTOPEN:
         return diag_set(d, "%s: cannot open database (%s)", s->path, msg);
-    case SQLITE_IOERR:
-        return diag_set(d, "%s: I/O error while %s (%s)", s->path, what, msg);
+    case SQLITE_IOERR: {
+        int e = s->db ? sqlite3_system_errno(s->db) : 0;
+        if (e == 0 && at_size_limit(s->path))
+            e = EFBIG; /* SQLite keeps no errno of a failed write; the limit explains it */
+        if (e == EFBIG)
+            return diag_set(d,
+                            "%s: file size limit reached while %s (%s; nothing after the last "
+                            "commit was kept)",
+                            s->path, what, strerror(e));
+        return diag_set(d, "%s: I/O error while %s (%s%s%s)", s->path, what, msg, e ? ": " : "",
+                        e ? strerror(e) : "");
+    }
     default:
         return diag_set(d, "%s: %s: %s", s->path, what, msg);
     }
@@ -94,7 +127,8 @@ static int query_int(struct store *s, const char *sql, int64_t *out, struct diag
     else
         *out = 0;
     sqlite3_finalize(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(s, rc, "reading the database header", d);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0
+                                                 : fail(s, rc, "reading the database header", d);
 }
 
 int store_schema_version(struct store *s, int *version, struct diag *d)
@@ -111,8 +145,8 @@ int store_open(const char *path, enum store_mode mode, int busy_ms, struct store
                struct diag *d)
 {
     struct store *s = xcalloc(1, sizeof *s);
-    int flags = mode == STORE_READ_ONLY ? SQLITE_OPEN_READONLY
-                                        : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    int flags = mode != STORE_READ_WRITE ? SQLITE_OPEN_READONLY
+                                         : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
     int64_t app_id, tables;
     int version, rc;
 
@@ -121,7 +155,7 @@ int store_open(const char *path, enum store_mode mode, int busy_ms, struct store
     s->busy_ms = busy_ms;
     rc = sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
-        if (mode == STORE_READ_ONLY && (rc & 0xff) == SQLITE_CANTOPEN)
+        if (mode != STORE_READ_WRITE && (rc & 0xff) == SQLITE_CANTOPEN)
             diag_set(d, "%s: no database there (run 'rejectlens ingest' first, or give --db)",
                      path);
         else
@@ -135,8 +169,7 @@ int store_open(const char *path, enum store_mode mode, int busy_ms, struct store
         store_schema_version(s, &version, d) < 0)
         goto fail;
     if (app_id != STORE_APPLICATION_ID && (app_id != 0 || tables > 0)) {
-        diag_set(d, "%s: not a rejectlens database (it holds other data); give another --db",
-                 path);
+        diag_set(d, "%s: not a rejectlens database (it holds other data); give another --db", path);
         goto fail;
     }
     if (version > STORE_SCHEMA_VERSION) {
@@ -146,8 +179,8 @@ int store_open(const char *path, enum store_mode mode, int busy_ms, struct store
                  path, version, STORE_SCHEMA_VERSION);
         goto fail;
     }
-    if (mode == STORE_READ_ONLY) {
-        if (version == 0 && tables == 0) {
+    if (mode != STORE_READ_WRITE) {
+        if (mode == STORE_READ_ONLY && version == 0 && tables == 0) {
             /*
              * Nothing was ever committed: a first ingest stopped before its first batch (or
              * the file is empty). That is a database with no events, as after no batch at all;
@@ -162,10 +195,10 @@ int store_open(const char *path, enum store_mode mode, int busy_ms, struct store
             }
             if (store_migrate(s, 0, d) < 0)
                 goto fail;
-        } else if (version < STORE_SCHEMA_VERSION) {
+        } else if (mode == STORE_READ_ONLY && version < STORE_SCHEMA_VERSION) {
             diag_set(d,
-                     "%s: schema version %d is older than %d; run 'rejectlens ingest' once to "
-                     "upgrade it",
+                     "%s: schema version %d is older than %d; 'rejectlens db migrate' (or the "
+                     "next ingest, run or report by its owner) upgrades it",
                      path, version, STORE_SCHEMA_VERSION);
             goto fail;
         }
@@ -401,4 +434,14 @@ int store_stmt_readonly(struct store_stmt *st)
 int64_t store_last_insert_id(struct store *s)
 {
     return sqlite3_last_insert_rowid(s->db);
+}
+
+int64_t store_changes(struct store *s)
+{
+    return sqlite3_changes64(s->db);
+}
+
+int store_in_txn(const struct store *s)
+{
+    return s->in_txn;
 }

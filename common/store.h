@@ -16,6 +16,7 @@
 #ifndef REJECTLENS_STORE_H
 #define REJECTLENS_STORE_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,11 +24,12 @@
 #include "event.h"
 #include "strbuf.h"
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 3
 
 enum store_mode {
     STORE_READ_WRITE, /* create if missing, migrate */
     STORE_READ_ONLY,  /* must exist and be current */
+    STORE_INSPECT,    /* read-only, any schema version up to the current one (db check) */
 };
 
 struct store;
@@ -51,25 +53,37 @@ struct store_source {
     int64_t id;
     char *path;
     int64_t dev, inode;
-    int64_t size;   /* bytes of the stream when last seen */
+    int64_t size;   /* bytes of the (decompressed) stream when last seen */
     int64_t offset; /* bytes fully ingested */
     char fingerprint[65];
     int64_t fp_len; /* bytes the fingerprint covers */
     char format[32];
     int64_t lines, events, info_lines, foreign_lines, unparsed_lines;
-    char last_seen[32];
+    char first_seen[32], last_seen[32];
+    int64_t file_size;    /* bytes of the file on disk when last seen (compressed: the archive) */
+    int64_t mtime_ns;     /* its modification time */
+    char compression[16]; /* gzip, bzip2, xz, zstd; "" when read as it is */
+    int at_end;           /* compressed: read to the end of its stream, nothing can follow */
 };
 
 /*
- * store_source_find_by_fingerprint - the source whose first fp_len bytes hash to the same
- * fingerprint as `head` does; candidates are tried in the order last seen. Returns 1 and fills
- * *out (free with store_source_free), 0 when none matches.
+ * store_source_find - the source whose first fp_len bytes hash to the same fingerprint as
+ * `head` does; candidates are tried in the order last seen. Returns 1 and fills *out (free
+ * with store_source_free), 0 when none matches.
  */
 int store_source_find(struct store *s, const unsigned char *head, size_t head_len,
                       struct store_source *out, struct diag *d);
+/* store_source_find_file - the source last seen with this device and inode; 1 found, 0 not */
+int store_source_find_file(struct store *s, int64_t dev, int64_t inode, struct store_source *out,
+                           struct diag *d);
+/*
+ * store_sources_list - every source, most recently seen first: *out is an array of *n (free
+ * each with store_source_free, then the array)
+ */
+int store_sources_list(struct store *s, struct store_source **out, size_t *n, struct diag *d);
 /* store_source_add - a new source; out->id is set */
 int store_source_add(struct store *s, struct store_source *src, struct diag *d);
-/* store_source_update - write back path, dev, inode, size, offset, fingerprint, format, counts */
+/* store_source_update - write back everything but the id and first_seen; last_seen is now */
 int store_source_update(struct store *s, const struct store_source *src, struct diag *d);
 void store_source_free(struct store_source *src);
 
@@ -171,5 +185,72 @@ struct store_summary {
 int store_summary(struct store *s, int64_t since_us, int64_t until_us, size_t max_samples,
                   struct store_summary *out, struct diag *d);
 void store_summary_free(struct store_summary *sum);
+
+/* ---------------------------------------------------------------- prune (store_prune.c) */
+
+struct store_prune_result {
+    int64_t events;      /* events deleted */
+    int64_t reply_texts; /* reply texts no event points at any more, deleted */
+    int64_t samples;     /* unparsed-line samples of sources not seen since the cutoff */
+};
+
+/*
+ * store_prune - delete the events with ts < before_us, in batches of their own transactions
+ * (an admin's query waits for one batch at most; a crash keeps what was deleted), then the
+ * reply texts no event points at and the samples of sources not seen since. The sources stay:
+ * their offsets keep lines already read from being read again. `stop` (may be NULL) is looked
+ * at between batches. 0 (counts in *out, also when stopped), or -1 with d set.
+ */
+int store_prune(struct store *s, int64_t before_us, const volatile sig_atomic_t *stop,
+                struct store_prune_result *out, struct diag *d);
+
+/* ---------------------------------------------------------------- check (store_check.c) */
+
+struct store_check {
+    int version; /* PRAGMA user_version */
+    int64_t application_id;
+    char journal_mode[16];
+    char *integrity; /* "ok", or the problems SQLite found, one per line (owned) */
+    int64_t events, reply_texts, unclassified, sources, unparsed_samples, report_runs;
+    int64_t first_us, last_us; /* span of the events; 0 when none */
+    int64_t page_size, pages, free_pages;
+};
+
+/*
+ * store_check - PRAGMA integrity_check (or quick_check when !full), the schema version and
+ * the counts of every table. Works on an older schema (STORE_INSPECT): tables it lacks count
+ * -1. 0, or -1 with d set when the database cannot be read at all.
+ */
+int store_check(struct store *s, int full, struct store_check *out, struct diag *d);
+void store_check_free(struct store_check *c);
+
+/* ------------------------------------------------------ scheduled reports (store_schedule.c) */
+
+enum report_run_state {
+    REPORT_RUN_NONE,    /* not sent (no row) */
+    REPORT_RUN_SENDING, /* a run began sending it, and did not say how it ended */
+    REPORT_RUN_SENT,
+    REPORT_RUN_UNKNOWN, /* a run died while sending it; an admin was told */
+};
+
+/*
+ * A scheduled report is remembered per name and period: "sending" is written (and committed)
+ * before the report is made and sent, "sent" after. A row left in "sending" means a run died
+ * while sending: the mail may have gone out, so it is not sent again (never twice); the next
+ * run says so once and marks it "unknown".
+ */
+int store_report_run_get(struct store *s, const char *name, const char *period_start,
+                         enum report_run_state *state, struct diag *d);
+/* store_report_run_begin - record "sending" for the period (its own transaction) */
+int store_report_run_begin(struct store *s, const char *name, const char *period_start,
+                           const char *period_end, struct diag *d);
+/* store_first_event - the time of the oldest event; INT64_MAX when there is none */
+int store_first_event(struct store *s, int64_t *ts_us, struct diag *d);
+/*
+ * store_report_run_end - how the attempt ended: SENT or UNKNOWN are recorded; NONE forgets it,
+ * so that a later run tries again
+ */
+int store_report_run_end(struct store *s, const char *name, const char *period_start,
+                         enum report_run_state outcome, struct diag *d);
 
 #endif

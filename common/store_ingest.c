@@ -30,6 +30,12 @@ void store_source_free(struct store_source *src)
     src->path = NULL;
 }
 
+#define SOURCE_COLUMNS                                                                             \
+    "id, path, dev, inode, size, offset, fingerprint, fp_len, format, lines, events, "             \
+    "info_lines, foreign_lines, unparsed_lines, first_seen, last_seen, file_size, mtime_ns, "      \
+    "compression, at_end"
+
+/* read_source - a row of SOURCE_COLUMNS into *out */
 static void read_source(struct store_stmt *st, struct store_source *out)
 {
     memset(out, 0, sizeof *out);
@@ -47,16 +53,19 @@ static void read_source(struct store_stmt *st, struct store_source *out)
     out->info_lines = store_column_int64(st, 11);
     out->foreign_lines = store_column_int64(st, 12);
     out->unparsed_lines = store_column_int64(st, 13);
-    snprintf(out->last_seen, sizeof out->last_seen, "%s", store_column_text(st, 14));
+    snprintf(out->first_seen, sizeof out->first_seen, "%s", store_column_text(st, 14));
+    snprintf(out->last_seen, sizeof out->last_seen, "%s", store_column_text(st, 15));
+    out->file_size = store_column_int64(st, 16);
+    out->mtime_ns = store_column_int64(st, 17);
+    snprintf(out->compression, sizeof out->compression, "%s", store_column_text(st, 18));
+    out->at_end = store_column_int64(st, 19) != 0;
 }
 
 int store_source_find(struct store *s, const unsigned char *head, size_t head_len,
                       struct store_source *out, struct diag *d)
 {
-    static const char sql[] =
-        "SELECT id, path, dev, inode, size, offset, fingerprint, fp_len, format, lines, events, "
-        "info_lines, foreign_lines, unparsed_lines, last_seen FROM sources "
-        "WHERE fp_len <= ?1 ORDER BY last_seen DESC, id DESC";
+    static const char sql[] = "SELECT " SOURCE_COLUMNS " FROM sources "
+                              "WHERE fp_len <= ?1 ORDER BY last_seen DESC, id DESC";
     struct store_stmt *st = store_stmt_cached(s, sql, d);
     char fp[65];
     int rc, found = 0;
@@ -79,11 +88,62 @@ int store_source_find(struct store *s, const unsigned char *head, size_t head_le
     return rc < 0 ? -1 : found;
 }
 
+int store_source_find_file(struct store *s, int64_t dev, int64_t inode, struct store_source *out,
+                           struct diag *d)
+{
+    static const char sql[] = "SELECT " SOURCE_COLUMNS " FROM sources WHERE dev = ?1 AND "
+                              "inode = ?2 ORDER BY last_seen DESC, id DESC LIMIT 1";
+    struct store_stmt *st = store_stmt_cached(s, sql, d);
+    int rc;
+
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, dev);
+    store_bind_int64(st, 2, inode);
+    if ((rc = store_step(s, st, d)) == 1)
+        read_source(st, out);
+    store_reset(st);
+    return rc;
+}
+
+int store_sources_list(struct store *s, struct store_source **out, size_t *n, struct diag *d)
+{
+    static const char sql[] =
+        "SELECT " SOURCE_COLUMNS " FROM sources ORDER BY last_seen DESC, id DESC";
+    struct store_stmt *st = store_stmt_cached(s, sql, d);
+    struct store_source *v = NULL;
+    size_t cnt = 0, cap = 0;
+    int rc;
+
+    *out = NULL;
+    *n = 0;
+    if (st == NULL)
+        return -1;
+    while ((rc = store_step(s, st, d)) == 1) {
+        if (cnt == cap) {
+            cap = cap ? cap * 2 : 16;
+            v = xreallocarray(v, cap, sizeof *v);
+        }
+        read_source(st, &v[cnt++]);
+    }
+    store_reset(st);
+    if (rc < 0) {
+        for (size_t i = 0; i < cnt; i++)
+            store_source_free(&v[i]);
+        free(v);
+        return -1;
+    }
+    *out = v;
+    *n = cnt;
+    return 0;
+}
+
 int store_source_add(struct store *s, struct store_source *src, struct diag *d)
 {
     static const char sql[] =
-        "INSERT INTO sources (path, dev, inode, size, offset, fingerprint, fp_len, format) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+        "INSERT INTO sources (path, dev, inode, size, offset, fingerprint, fp_len, format, "
+        "file_size, mtime_ns, compression, at_end) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
     struct store_stmt *st = store_stmt_cached(s, sql, d);
     int rc;
 
@@ -97,6 +157,10 @@ int store_source_add(struct store *s, struct store_source *src, struct diag *d)
     store_bind_text(st, 6, src->fingerprint);
     store_bind_int64(st, 7, src->fp_len);
     store_bind_text(st, 8, src->format[0] ? src->format : NULL);
+    store_bind_int64(st, 9, src->file_size);
+    store_bind_int64(st, 10, src->mtime_ns);
+    store_bind_text(st, 11, src->compression[0] ? src->compression : NULL);
+    store_bind_int64(st, 12, src->at_end);
     rc = store_step(s, st, d);
     store_reset(st);
     if (rc < 0)
@@ -110,7 +174,8 @@ int store_source_update(struct store *s, const struct store_source *src, struct 
     static const char sql[] =
         "UPDATE sources SET path = ?2, dev = ?3, inode = ?4, size = ?5, offset = ?6, "
         "fingerprint = ?7, fp_len = ?8, format = ?9, lines = ?10, events = ?11, "
-        "info_lines = ?12, foreign_lines = ?13, unparsed_lines = ?14, "
+        "info_lines = ?12, foreign_lines = ?13, unparsed_lines = ?14, file_size = ?15, "
+        "mtime_ns = ?16, compression = ?17, at_end = ?18, "
         "last_seen = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id = ?1";
     struct store_stmt *st = store_stmt_cached(s, sql, d);
     int rc;
@@ -131,6 +196,10 @@ int store_source_update(struct store *s, const struct store_source *src, struct 
     store_bind_int64(st, 12, src->info_lines);
     store_bind_int64(st, 13, src->foreign_lines);
     store_bind_int64(st, 14, src->unparsed_lines);
+    store_bind_int64(st, 15, src->file_size);
+    store_bind_int64(st, 16, src->mtime_ns);
+    store_bind_text(st, 17, src->compression[0] ? src->compression : NULL);
+    store_bind_int64(st, 18, src->at_end);
     rc = store_step(s, st, d);
     store_reset(st);
     return rc < 0 ? -1 : 0;
@@ -179,8 +248,7 @@ static void bind_reply_key(struct store_stmt *st, const struct reply_key *key)
     store_bind_text(st, 7, key->mta ? key->mta : "");
 }
 
-int store_reply_text_find(struct store *s, const struct reply_key *key, int64_t *id,
-                          struct diag *d)
+int store_reply_text_find(struct store *s, const struct reply_key *key, int64_t *id, struct diag *d)
 {
     static const char sql[] = "SELECT id FROM reply_texts WHERE template = ?1 AND "
                               "reply_code = ?2 AND status = ?3 AND stage = ?4 AND kind = ?5 AND "

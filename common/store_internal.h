@@ -56,6 +56,10 @@ int store_stmt_readonly(struct store_stmt *st);
 /* store_exec - run SQL text without results (several statements allowed: DDL) */
 int store_exec(struct store *s, const char *sql, struct diag *d);
 int64_t store_last_insert_id(struct store *s);
+/* store_changes - rows changed by the last INSERT, UPDATE or DELETE */
+int64_t store_changes(struct store *s);
+/* store_in_txn - 1 inside store_begin .. store_commit */
+int store_in_txn(const struct store *s);
 
 /* store_migrate - bring the schema to STORE_SCHEMA_VERSION (store_schema.c) */
 int store_migrate(struct store *s, int from_version, struct diag *d);

@@ -2,8 +2,8 @@
  * store_schema - the database schema and its migrations (see docs/schema.md)
  *
  * DESCRIPTION
- *	Migrations run in order, each in the same transaction as the user_version that records
- *	it, so a crash mid-migration leaves the previous version intact. Never edit a released
+ *	Migrations run in order, all in one transaction with the user_version that records
+ *	them, so a crash mid-migration leaves the previous version intact. Never edit a released
  *	migration: add the next one.
  *
  *	The kind, direction and stage of an event are stored as small integers (the enums of
@@ -91,8 +91,7 @@ static const char schema_v1[] =
     ");";
 
 /* name_table - "CREATE TABLE t (code INTEGER PRIMARY KEY, name TEXT)" filled from a namer */
-static void name_table(struct strbuf *sql, const char *table, int count,
-                       const char *(*namer)(int))
+static void name_table(struct strbuf *sql, const char *table, int count, const char *(*namer)(int))
 {
     strbuf_printf(sql, "CREATE TABLE %s (code INTEGER PRIMARY KEY, name TEXT NOT NULL);", table);
     for (int i = 0; i < count; i++)
@@ -163,17 +162,74 @@ static int migrate_to_1(struct store *s, struct diag *d)
     return rc;
 }
 
+/*
+ * migrate_to_2 - indexes for the report (store_report.c), which reads a week of events a dozen
+ * times over: events_ts becomes covering for the totals (kind, direction and where an event
+ * came from ride along), and failures get a partial covering index with every column the
+ * categories, top lists and reply texts group by, so those passes read neither the events
+ * table nor a delivery. On 1.7 million events the two cost 19 % of the file and take a week's
+ * report from 16 s to 9 s (40 s cold).
+ */
+static int migrate_to_2(struct store *s, struct diag *d)
+{
+    _Static_assert(EVENT_REJECT == 1 && EVENT_BOUNCE == 3 && EVENT_DEFER == 4 && EVENT_EXPIRE == 5,
+                   "the failures index names event kinds by number");
+    return store_exec(s,
+                      "DROP INDEX events_ts;"
+                      "CREATE INDEX events_ts ON events(ts, kind, direction, source_id, mta, host);"
+                      "CREATE INDEX events_failures ON events(ts, reply_text_id, kind, reply_code,"
+                      " status, direction, mta, host, recipient, sender, client_ip, client_name,"
+                      " helo, relay) WHERE kind IN (1, 3, 4, 5);",
+                      d);
+}
+
+/*
+ * migrate_to_3 - cron-grade operation: what a source file looked like on disk when last seen
+ * (so that an unchanged archive read to its end is not decompressed again), its compression,
+ * and the scheduled reports sent (never twice for one period)
+ */
+static int migrate_to_3(struct store *s, struct diag *d)
+{
+    static const char sql[] =
+        "ALTER TABLE sources ADD COLUMN file_size INTEGER;"
+        "ALTER TABLE sources ADD COLUMN mtime_ns INTEGER;"
+        "ALTER TABLE sources ADD COLUMN compression TEXT;"
+        "ALTER TABLE sources ADD COLUMN at_end INTEGER NOT NULL DEFAULT 0;"
+        "CREATE INDEX sources_file ON sources(dev, inode);"
+        "CREATE TABLE report_runs ("
+        "  name TEXT NOT NULL,"
+        "  period_start TEXT NOT NULL,"
+        "  period_end TEXT NOT NULL,"
+        "  state TEXT NOT NULL,"
+        "  started TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),"
+        "  finished TEXT,"
+        "  PRIMARY KEY (name, period_start)"
+        ");";
+
+    return store_exec(s, sql, d);
+}
+
 static int (*const migrations[])(struct store *, struct diag *) = {
     migrate_to_1,
+    migrate_to_2,
+    migrate_to_3,
 };
 
 int store_migrate(struct store *s, int from_version, struct diag *d)
 {
     char sql[128];
 
+    /* one transaction for all the steps: a database is at one version or the next, never
+     * half-way (a new one never exists without its whole schema) */
+    if (store_begin(s, d) < 0)
+        return -1;
+    /* another process (a report beside the nightly run) may have migrated it while this one
+     * waited for the write lock: go on from what the database says now */
+    if (store_schema_version(s, &from_version, d) < 0) {
+        store_rollback(s);
+        return -1;
+    }
     for (int v = from_version; v < STORE_SCHEMA_VERSION; v++) {
-        if (store_begin(s, d) < 0)
-            return -1;
         snprintf(sql, sizeof sql, "PRAGMA application_id = %d; PRAGMA user_version = %d",
                  STORE_APPLICATION_ID, v + 1);
         if (migrations[v](s, d) < 0 || store_exec(s, sql, d) < 0) {
@@ -181,8 +237,6 @@ int store_migrate(struct store *s, int from_version, struct diag *d)
             diag_prefix(d, "migrating the schema to version %d", v + 1);
             return -1;
         }
-        if (store_commit(s, d) < 0)
-            return -1;
     }
-    return 0;
+    return store_commit(s, d);
 }

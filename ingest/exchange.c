@@ -772,91 +772,6 @@ static int exchange_flush(void *state, struct parse_ctx *ctx)
  *   S ... (a protocol log session, exchange_proto.c)
  * Unknown or broken input ends the loading; what was read before stays.
  */
-/* decimal - v in decimal at the end of b[24]; returns where it starts (no printf: the state
- * of a busy server holds 100,000 messages and is written at every checkpoint) */
-static const char *decimal(char b[24], int64_t v)
-{
-    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    size_t i = 23;
-
-    b[i] = '\0';
-    do
-        b[--i] = (char)('0' + u % 10);
-    while ((u /= 10) > 0);
-    if (v < 0)
-        b[--i] = '-';
-    return b + i;
-}
-
-void xput_n(struct strbuf *out, const char *s, size_t n)
-{
-    char b[24];
-
-    if (s == NULL) {
-        strbuf_putc(out, '-');
-        return;
-    }
-    strbuf_puts(out, decimal(b, (int64_t)n));
-    strbuf_putc(out, ':');
-    strbuf_append(out, s, n);
-}
-
-void xput(struct strbuf *out, const char *s)
-{
-    xput_n(out, s, s ? strlen(s) : 0);
-}
-
-void xput_i(struct strbuf *out, int64_t v)
-{
-    char b[24];
-
-    xput(out, decimal(b, v));
-}
-
-int xget_n(const char **pp, const char *end, char **s, size_t *n)
-{
-    const char *p = *pp;
-    size_t len = 0;
-
-    if (p >= end)
-        return 0;
-    if (*p == '-') {
-        *s = NULL;
-        *n = 0;
-        *pp = p + 1;
-        return 1;
-    }
-    while (p < end && isdigit((unsigned char)*p) && len < ((size_t)1 << 30))
-        len = len * 10 + (size_t)(*p++ - '0');
-    if (p >= end || *p != ':' || (size_t)(end - p - 1) < len)
-        return 0;
-    *s = xmalloc(len + 1);
-    memcpy(*s, p + 1, len);
-    (*s)[len] = '\0';
-    *n = len;
-    *pp = p + 1 + len;
-    return 1;
-}
-
-int xget(const char **pp, const char *end, char **s)
-{
-    size_t n;
-
-    return xget_n(pp, end, s, &n);
-}
-
-int xget_i(const char **pp, const char *end, int64_t *v)
-{
-    char *s, *e;
-
-    if (!xget(pp, end, &s) || s == NULL)
-        return 0;
-    *v = strtoll(s, &e, 10);
-    int ok = e != s && *e == '\0';
-    free(s);
-    return ok;
-}
-
 struct save_arg {
     struct strbuf *out;
     struct exchange_state *st;
@@ -868,17 +783,17 @@ static int save_file(void *arg, const char *key, size_t klen, void *value)
     struct xfile *f = value;
 
     strbuf_putc(out, 'F');
-    xput_n(out, key, klen);
-    xput_i(out, f->kind);
-    xput_i(out, f->csv_header);
-    xput_i(out, (int64_t)f->ncols);
-    xput(out, f->first);
+    statepack_put(out, key, klen);
+    statepack_put_int(out, f->kind);
+    statepack_put_int(out, f->csv_header);
+    statepack_put_int(out, (int64_t)f->ncols);
+    statepack_put_str(out, f->first);
     for (int c = 0; c < XC_COUNT; c++)
-        xput_i(out, f->col[c]);
-    xput_i(out, f->rec_offset);
-    xput_i(out, f->rec_lines);
-    xput_i(out, f->last_offset);
-    xput_n(out, f->partial.len ? f->partial.buf : "", f->partial.len);
+        statepack_put_int(out, f->col[c]);
+    statepack_put_int(out, f->rec_offset);
+    statepack_put_int(out, f->rec_lines);
+    statepack_put_int(out, f->last_offset);
+    statepack_put(out, f->partial.len ? f->partial.buf : "", f->partial.len);
     return 0;
 }
 
@@ -887,8 +802,8 @@ static int save_mid(void *arg, const char *key, size_t klen, void *value)
     struct strbuf *out = arg;
 
     strbuf_putc(out, 'I');
-    xput_n(out, key, klen);
-    xput(out, value);
+    statepack_put(out, key, klen);
+    statepack_put_str(out, value);
     return 0;
 }
 
@@ -911,16 +826,16 @@ static int load_file(struct exchange_state *st, const char **pp, const char *end
     struct xfile *f = file_new(st);
     int ok = 0;
 
-    if (!xget(pp, end, &key) || key == NULL || !xget_i(pp, end, &kind) || !xget_i(pp, end, &csvh) ||
-        !xget_i(pp, end, &ncols) || !xget(pp, end, &first))
+    if (!statepack_get_str(pp, end, &key) || key == NULL || !statepack_get_int(pp, end, &kind) || !statepack_get_int(pp, end, &csvh) ||
+        !statepack_get_int(pp, end, &ncols) || !statepack_get_str(pp, end, &first))
         goto out;
     for (int c = 0; c < XC_COUNT; c++) {
-        if (!xget_i(pp, end, &col) || col < -1 || col >= CSVREC_MAX_FIELDS)
+        if (!statepack_get_int(pp, end, &col) || col < -1 || col >= CSVREC_MAX_FIELDS)
             goto out;
         f->col[c] = (int)col;
     }
-    if (!xget_i(pp, end, &off) || !xget_i(pp, end, &lines) || !xget_i(pp, end, &last) ||
-        !xget_n(pp, end, &partial, &plen) || kind < XK_NONE || kind >= XK_COUNT || ncols < 0 ||
+    if (!statepack_get_int(pp, end, &off) || !statepack_get_int(pp, end, &lines) || !statepack_get_int(pp, end, &last) ||
+        !statepack_get_dup(pp, end, &partial, &plen) || kind < XK_NONE || kind >= XK_COUNT || ncols < 0 ||
         ncols > CSVREC_MAX_FIELDS)
         goto out;
     f->kind = (enum xkind)kind;
@@ -958,7 +873,7 @@ static void exchange_load_state(void *state, const char *data, size_t len)
             ok = xmsgtrk_load_one(st, &p, end);
         } else if (tag == 'I') {
             char *mid = NULL, *iid = NULL;
-            ok = xget(&p, end, &mid) && xget(&p, end, &iid) && mid && iid;
+            ok = statepack_get_str(&p, end, &mid) && statepack_get_str(&p, end, &iid) && mid && iid;
             if (ok) {
                 lru_put(st->mids, mid, strlen(mid), iid);
                 iid = NULL;

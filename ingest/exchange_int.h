@@ -12,6 +12,7 @@
 #include "csvrec.h"
 #include "lru.h"
 #include "parser.h"
+#include "statepack.h"
 #include "strbuf.h"
 
 #include <stdint.h>
@@ -166,13 +167,5 @@ int xproto_load_one(struct exchange_state *st, const char **pp, const char *end)
 void xmsg_free(void *p);
 void xmsgtrk_save(struct exchange_state *st, struct strbuf *out);
 int xmsgtrk_load_one(struct exchange_state *st, const char **pp, const char *end);
-
-/* the saved state's fields: "len:bytes", "-" for NULL (see exchange.c) */
-void xput(struct strbuf *out, const char *s);
-void xput_n(struct strbuf *out, const char *s, size_t n);
-void xput_i(struct strbuf *out, int64_t v);
-int xget(const char **pp, const char *end, char **s);
-int xget_n(const char **pp, const char *end, char **s, size_t *n);
-int xget_i(const char **pp, const char *end, int64_t *v);
 
 #endif

@@ -691,18 +691,18 @@ static int save_msg(void *arg, const char *key, size_t klen, void *value)
     struct xmsg *m = value;
 
     strbuf_putc(out, 'M');
-    xput_n(out, key, klen);
-    xput(out, m->sender);
-    xput_i(out, m->size);
-    xput(out, m->client_ip);
-    xput(out, m->client_name);
-    xput(out, m->message_id);
-    xput(out, m->parent);
-    xput_i(out, m->agent_rejected);
-    xput_i(out, m->nlinks);
+    statepack_put(out, key, klen);
+    statepack_put_str(out, m->sender);
+    statepack_put_int(out, m->size);
+    statepack_put_str(out, m->client_ip);
+    statepack_put_str(out, m->client_name);
+    statepack_put_str(out, m->message_id);
+    statepack_put_str(out, m->parent);
+    statepack_put_int(out, m->agent_rejected);
+    statepack_put_int(out, m->nlinks);
     for (int i = 0; i < m->nlinks; i++) {
-        xput(out, m->links[i].rcpt);
-        xput(out, m->links[i].orig);
+        statepack_put_str(out, m->links[i].rcpt);
+        statepack_put_str(out, m->links[i].orig);
     }
     return 0;
 }
@@ -718,17 +718,17 @@ int xmsgtrk_load_one(struct exchange_state *st, const char **pp, const char *end
     char *key = NULL;
     int64_t size, rej, nlinks;
 
-    if (!xget(pp, end, &key) || key == NULL || !xget(pp, end, &m->sender) ||
-        !xget_i(pp, end, &size) || !xget(pp, end, &m->client_ip) ||
-        !xget(pp, end, &m->client_name) || !xget(pp, end, &m->message_id) ||
-        !xget(pp, end, &m->parent) || !xget_i(pp, end, &rej) || !xget_i(pp, end, &nlinks) ||
+    if (!statepack_get_str(pp, end, &key) || key == NULL || !statepack_get_str(pp, end, &m->sender) ||
+        !statepack_get_int(pp, end, &size) || !statepack_get_str(pp, end, &m->client_ip) ||
+        !statepack_get_str(pp, end, &m->client_name) || !statepack_get_str(pp, end, &m->message_id) ||
+        !statepack_get_str(pp, end, &m->parent) || !statepack_get_int(pp, end, &rej) || !statepack_get_int(pp, end, &nlinks) ||
         nlinks < 0 || nlinks > XMSG_MAX_LINKS)
         goto bad;
     m->size = size;
     m->agent_rejected = rej != 0;
     for (int i = 0; i < (int)nlinks; i++) {
         char *rc = NULL, *orig = NULL;
-        if (!xget(pp, end, &rc) || !xget(pp, end, &orig) || rc == NULL || orig == NULL) {
+        if (!statepack_get_str(pp, end, &rc) || !statepack_get_str(pp, end, &orig) || rc == NULL || orig == NULL) {
             free(rc);
             free(orig);
             goto bad;

@@ -576,32 +576,32 @@ static int save_one(void *arg, const char *key, size_t klen, void *value)
     struct xsess *s = value;
 
     strbuf_putc(out, 'S');
-    xput_n(out, key, klen);
-    xput_i(out, s->last_seq);
-    xput_i(out, (int64_t)s->last_sig);
-    xput_i(out, s->seen_command);
-    xput(out, s->helo);
-    xput(out, s->mail_from);
-    xput(out, s->first_rcpt);
-    xput(out, s->remote_name);
-    xput_i(out, s->in_auth);
-    xput_i(out, s->auth_reported);
-    xput(out, s->tarpit);
-    xput_i(out, s->nq);
+    statepack_put(out, key, klen);
+    statepack_put_int(out, s->last_seq);
+    statepack_put_int(out, (int64_t)s->last_sig);
+    statepack_put_int(out, s->seen_command);
+    statepack_put_str(out, s->helo);
+    statepack_put_str(out, s->mail_from);
+    statepack_put_str(out, s->first_rcpt);
+    statepack_put_str(out, s->remote_name);
+    statepack_put_int(out, s->in_auth);
+    statepack_put_int(out, s->auth_reported);
+    statepack_put_str(out, s->tarpit);
+    statepack_put_int(out, s->nq);
     for (int i = 0; i < s->nq; i++) {
-        xput_i(out, s->q[i].stage);
-        xput_i(out, s->q[i].auth);
-        xput(out, s->q[i].arg);
+        statepack_put_int(out, s->q[i].stage);
+        statepack_put_int(out, s->q[i].auth);
+        statepack_put_str(out, s->q[i].arg);
     }
-    xput_i(out, s->auth.held);
-    xput_i(out, s->auth.ts_us);
-    xput_i(out, s->auth.prec);
-    xput_i(out, s->auth.offset);
-    xput(out, s->auth.text);
-    xput(out, s->auth.host);
-    xput(out, s->auth.program);
-    xput(out, s->auth.client_ip);
-    xput(out, s->auth.helo);
+    statepack_put_int(out, s->auth.held);
+    statepack_put_int(out, s->auth.ts_us);
+    statepack_put_int(out, s->auth.prec);
+    statepack_put_int(out, s->auth.offset);
+    statepack_put_str(out, s->auth.text);
+    statepack_put_str(out, s->auth.host);
+    statepack_put_str(out, s->auth.program);
+    statepack_put_str(out, s->auth.client_ip);
+    statepack_put_str(out, s->auth.helo);
     return 0;
 }
 
@@ -616,25 +616,25 @@ int xproto_load_one(struct exchange_state *st, const char **pp, const char *end)
     char *key = NULL;
     int64_t v, nq, held, prec;
 
-    if (!xget(pp, end, &key) || key == NULL || !xget_i(pp, end, &s->last_seq) ||
-        !xget_i(pp, end, &v))
+    if (!statepack_get_str(pp, end, &key) || key == NULL || !statepack_get_int(pp, end, &s->last_seq) ||
+        !statepack_get_int(pp, end, &v))
         goto bad;
     s->last_sig = (uint64_t)v;
-    if (!xget_i(pp, end, &v) || !xget(pp, end, &s->helo) || !xget(pp, end, &s->mail_from) ||
-        !xget(pp, end, &s->first_rcpt) || !xget(pp, end, &s->remote_name))
+    if (!statepack_get_int(pp, end, &v) || !statepack_get_str(pp, end, &s->helo) || !statepack_get_str(pp, end, &s->mail_from) ||
+        !statepack_get_str(pp, end, &s->first_rcpt) || !statepack_get_str(pp, end, &s->remote_name))
         goto bad;
     s->seen_command = v != 0;
-    if (!xget_i(pp, end, &v))
+    if (!statepack_get_int(pp, end, &v))
         goto bad;
     s->in_auth = v != 0;
-    if (!xget_i(pp, end, &v) || !xget(pp, end, &s->tarpit) || !xget_i(pp, end, &nq) || nq < 0 ||
+    if (!statepack_get_int(pp, end, &v) || !statepack_get_str(pp, end, &s->tarpit) || !statepack_get_int(pp, end, &nq) || nq < 0 ||
         nq > XS_MAX_PENDING)
         goto bad;
     s->auth_reported = v != 0;
     for (int i = 0; i < (int)nq; i++) {
         int64_t stage, auth;
         char *arg = NULL;
-        if (!xget_i(pp, end, &stage) || !xget_i(pp, end, &auth) || !xget(pp, end, &arg) ||
+        if (!statepack_get_int(pp, end, &stage) || !statepack_get_int(pp, end, &auth) || !statepack_get_str(pp, end, &arg) ||
             stage < 0 || stage >= STAGE_COUNT) {
             free(arg);
             goto bad;
@@ -644,10 +644,10 @@ int xproto_load_one(struct exchange_state *st, const char **pp, const char *end)
         s->q[s->nq].arg = arg;
         s->nq++;
     }
-    if (!xget_i(pp, end, &held) || !xget_i(pp, end, &s->auth.ts_us) || !xget_i(pp, end, &prec) ||
-        !xget_i(pp, end, &s->auth.offset) || !xget(pp, end, &s->auth.text) ||
-        !xget(pp, end, &s->auth.host) || !xget(pp, end, &s->auth.program) ||
-        !xget(pp, end, &s->auth.client_ip) || !xget(pp, end, &s->auth.helo))
+    if (!statepack_get_int(pp, end, &held) || !statepack_get_int(pp, end, &s->auth.ts_us) || !statepack_get_int(pp, end, &prec) ||
+        !statepack_get_int(pp, end, &s->auth.offset) || !statepack_get_str(pp, end, &s->auth.text) ||
+        !statepack_get_str(pp, end, &s->auth.host) || !statepack_get_str(pp, end, &s->auth.program) ||
+        !statepack_get_str(pp, end, &s->auth.client_ip) || !statepack_get_str(pp, end, &s->auth.helo))
         goto bad;
     s->auth.prec = (int)(prec >= 0 && prec <= 6 ? prec : 0);
     s->auth.held = held != 0 && s->auth.text != NULL;

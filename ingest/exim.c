@@ -84,6 +84,7 @@
 #include "lru.h"
 #include "scan.h"
 #include "smtp_reply.h"
+#include "statepack.h"
 #include "syslog.h"
 #include "xalloc.h"
 
@@ -155,7 +156,7 @@ struct exim_state {
     uint32_t newest_s;      /* newest fingerprint time, for saving */
     struct arena a;
     char key[1024];
-    char *source; /* a copy of the name of the file of the last line (NULL: none), its kind */
+    char *source; /* the name of the file of the last line (a copy), and its kind */
     enum ex_log source_log;
     int in_entry; /* the last line was an Exim entry (or continued one) */
 };
@@ -2139,14 +2140,9 @@ static void exim_destroy(void *p)
     lru_free(st->verify);
     free(st->gen[0].slots);
     free(st->gen[1].slots);
-    free(st->source);
     arena_free(&st->a);
+    free(st->source);
     free(st);
-}
-
-static int same_source(const char *a, const char *b)
-{
-    return a == NULL || b == NULL ? a == b : strcmp(a, b) == 0;
 }
 
 /*
@@ -2162,11 +2158,13 @@ static enum line_result exim_parse_line(void *state, struct parse_ctx *ctx,
     const char *p = ln->text;
     size_t n = ln->len;
 
-    /* by name, not by pointer: the driver frees a file's name when the file ends, and the next
-     * file's name may be given at the same address */
-    if (!same_source(st->source, ctx->source)) {
+    /* a new file: compared by name, never by pointer (the reader frees its name with the
+     * file, and the next reader's name may get the same address: a rejectlog read after a
+     * mainlog was then taken for a mainlog, and its copies counted twice) */
+    if ((ctx->source == NULL) != (st->source == NULL) ||
+        (ctx->source != NULL && strcmp(ctx->source, st->source) != 0)) {
         free(st->source);
-        st->source = ctx->source ? xstrdup(ctx->source) : NULL;
+        st->source = ctx->source != NULL ? xstrdup(ctx->source) : NULL;
         st->source_log = log_of(ctx->source);
         st->in_entry = 0;
     }
@@ -2224,30 +2222,13 @@ static int exim_flush(void *state, struct parse_ctx *ctx)
 /* -------------------------------------------------- state between runs */
 
 /*
- * The saved state is a list of records of fields "len:bytes" (decimal length, a colon, the
- * raw bytes; "-" for an absent string):
+ * The saved state is a list of records of fields (statepack.h):
  *   "R" key sender size client_name client_ip helo message_id parent
  *        a message
  *   "E" key text   a recipient's last deferral
  *   "D" blob   fingerprints of the last two days of log, 16 bytes each: fp (8), seconds
  *        (4), count (2), kind (1), generation (1: the older, 0: the newer), little-endian
  */
-static void put_field(struct strbuf *out, const char *s, size_t n)
-{
-    if (s == NULL) {
-        strbuf_putc(out, '-');
-        return;
-    }
-    strbuf_printf(out, "%zu:", n);
-    strbuf_append(out, s, n);
-}
-
-/* put_str - put_field of a NUL-terminated string (or "-") */
-static void put_str(struct strbuf *out, const char *s)
-{
-    put_field(out, s, s ? strlen(s) : 0);
-}
-
 /* save_one, save_defer - one "R" / "E" record */
 static int save_one(void *arg, const char *key, size_t klen, void *value)
 {
@@ -2257,14 +2238,14 @@ static int save_one(void *arg, const char *key, size_t klen, void *value)
 
     snprintf(size, sizeof size, "%lld", (long long)m->size);
     strbuf_putc(out, 'R');
-    put_field(out, key, klen);
-    put_str(out, m->sender);
-    put_str(out, size);
-    put_str(out, m->client_name);
-    put_str(out, m->client_ip);
-    put_str(out, m->helo);
-    put_str(out, m->message_id);
-    put_str(out, m->parent);
+    statepack_put(out, key, klen);
+    statepack_put_str(out, m->sender);
+    statepack_put_str(out, size);
+    statepack_put_str(out, m->client_name);
+    statepack_put_str(out, m->client_ip);
+    statepack_put_str(out, m->helo);
+    statepack_put_str(out, m->message_id);
+    statepack_put_str(out, m->parent);
     return 0;
 }
 
@@ -2273,8 +2254,8 @@ static int save_defer(void *arg, const char *key, size_t klen, void *value)
     struct strbuf *out = arg;
 
     strbuf_putc(out, 'E');
-    put_field(out, key, klen);
-    put_str(out, value);
+    statepack_put(out, key, klen);
+    statepack_put_str(out, value);
     return 0;
 }
 
@@ -2339,33 +2320,9 @@ static void exim_save_state(void *state, struct strbuf *out)
     }
     if (blob.len > 0) {
         strbuf_putc(out, 'D');
-        put_field(out, blob.buf, blob.len);
+        statepack_put(out, blob.buf, blob.len);
     }
     strbuf_free(&blob);
-}
-
-/* get_field - read one field at *pp; 1 ok (*s NULL for "-"), 0 on malformed input */
-static int get_field(const char **pp, const char *end, const char **s, size_t *n)
-{
-    const char *p = *pp;
-    size_t len = 0;
-
-    if (p >= end)
-        return 0;
-    if (*p == '-') {
-        *s = NULL;
-        *n = 0;
-        *pp = p + 1;
-        return 1;
-    }
-    while (p < end && isdigit((unsigned char)*p) && len < ((size_t)1 << 30))
-        len = len * 10 + (size_t)(*p++ - '0');
-    if (p >= end || *p != ':' || (size_t)(end - p - 1) < len)
-        return 0;
-    *s = p + 1;
-    *n = len;
-    *pp = p + 1 + len;
-    return 1;
 }
 
 /* dd_add_older - a saved fingerprint of the older generation back into it (bounded like it) */
@@ -2417,7 +2374,7 @@ static void exim_load_state(void *state, const char *data, size_t len)
             const char *s;
             size_t sl;
             p++;
-            if (!get_field(&p, end, &s, &sl))
+            if (!statepack_get(&p, end, &s, &sl))
                 return;
             if (s != NULL)
                 load_fingerprints(st, s, sl);
@@ -2427,7 +2384,7 @@ static void exim_load_state(void *state, const char *data, size_t len)
             const char *k, *t;
             size_t kl, tl;
             p++;
-            if (!get_field(&p, end, &k, &kl) || !get_field(&p, end, &t, &tl))
+            if (!statepack_get(&p, end, &k, &kl) || !statepack_get(&p, end, &t, &tl))
                 return;
             if (k != NULL && kl > 0 && t != NULL)
                 lru_put(st->defers, k, kl, xstrndup(t, tl));
@@ -2439,7 +2396,7 @@ static void exim_load_state(void *state, const char *data, size_t len)
         size_t fl[8];
         p++;
         for (int i = 0; i < 8; i++)
-            if (!get_field(&p, end, &f[i], &fl[i]))
+            if (!statepack_get(&p, end, &f[i], &fl[i]))
                 return;
         if (f[0] == NULL || fl[0] == 0)
             continue;

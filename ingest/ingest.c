@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#define SNIFF_LINES 64
+#define SNIFF_LINES              64
 #define DEFAULT_CHECKPOINT_LINES 200000
 
 struct parser_slot {
@@ -235,6 +235,8 @@ int ingest_session_file(struct ingest_session *s, struct reader *r,
     while ((rc = reader_next(r, &ln, d)) == 1) {
         if (handle(s, slot, &pctx, &ln) < 0)
             goto refused;
+        if (s->hooks.progress != NULL && stats->lines % INGEST_PROGRESS_LINES == 0)
+            s->hooks.progress(s->hooks.ctx, stats);
         if (opt->stop != NULL && *opt->stop) {
             if (checkpoint(s, reader_offset(r)) < 0)
                 goto refused;

@@ -56,7 +56,11 @@ struct ingest_hooks {
                       size_t nstates);
     /* load_state - append the state a format saved last time to out (nothing when none) */
     int (*load_state)(void *ctx, const char *format, struct strbuf *out);
+    /* progress - every INGEST_PROGRESS_LINES lines of a file; may be NULL */
+    void (*progress)(void *ctx, const struct ingest_stats *file_stats);
 };
+
+#define INGEST_PROGRESS_LINES 16384
 
 struct ingest_session;
 

@@ -30,6 +30,7 @@
 #include "lru.h"
 #include "scan.h"
 #include "smtp_reply.h"
+#include "statepack.h"
 #include "syslog.h"
 #include "xalloc.h"
 
@@ -1206,25 +1207,9 @@ static int postfix_flush(void *state, struct parse_ctx *ctx)
 /* -------------------------------------------------- state between runs */
 
 /*
- * The saved state is a list of records, each a sequence of fields "len:bytes" (decimal length,
- * a colon, the raw bytes); a record is "R" then 9 fields: key, sender, size, client_name,
- * client_ip, helo, message_id, parent, last_defer. An absent string is "-".
+ * The saved state is a list of records, each "R" then 9 fields (statepack.h): key, sender,
+ * size, client_name, client_ip, helo, message_id, parent, last_defer.
  */
-static void put_field(struct strbuf *out, const char *s, size_t n)
-{
-    if (s == NULL) {
-        strbuf_putc(out, '-');
-        return;
-    }
-    strbuf_printf(out, "%zu:", n);
-    strbuf_append(out, s, n);
-}
-
-static void put_str(struct strbuf *out, const char *s)
-{
-    put_field(out, s, s ? strlen(s) : 0);
-}
-
 static int save_one(void *arg, const char *key, size_t klen, void *value)
 {
     struct strbuf *out = arg;
@@ -1233,15 +1218,15 @@ static int save_one(void *arg, const char *key, size_t klen, void *value)
 
     snprintf(size, sizeof size, "%lld", (long long)m->size);
     strbuf_putc(out, 'R');
-    put_field(out, key, klen);
-    put_str(out, m->sender);
-    put_str(out, size);
-    put_str(out, m->client_name);
-    put_str(out, m->client_ip);
-    put_str(out, m->helo);
-    put_str(out, m->message_id);
-    put_str(out, m->parent);
-    put_str(out, m->last_defer);
+    statepack_put(out, key, klen);
+    statepack_put_str(out, m->sender);
+    statepack_put_str(out, size);
+    statepack_put_str(out, m->client_name);
+    statepack_put_str(out, m->client_ip);
+    statepack_put_str(out, m->helo);
+    statepack_put_str(out, m->message_id);
+    statepack_put_str(out, m->parent);
+    statepack_put_str(out, m->last_defer);
     return 0;
 }
 
@@ -1250,30 +1235,6 @@ static void postfix_save_state(void *state, struct strbuf *out)
     struct postfix_state *st = state;
 
     lru_foreach(st->messages, save_one, out);
-}
-
-/* get_field - read one field at *pp; 1 ok (*s NULL for "-"), 0 on malformed input */
-static int get_field(const char **pp, const char *end, const char **s, size_t *n)
-{
-    const char *p = *pp;
-    size_t len = 0;
-
-    if (p >= end)
-        return 0;
-    if (*p == '-') {
-        *s = NULL;
-        *n = 0;
-        *pp = p + 1;
-        return 1;
-    }
-    while (p < end && isdigit((unsigned char)*p) && len < ((size_t)1 << 30))
-        len = len * 10 + (size_t)(*p++ - '0');
-    if (p >= end || *p != ':' || (size_t)(end - p - 1) < len)
-        return 0;
-    *s = p + 1;
-    *n = len;
-    *pp = p + 1 + len;
-    return 1;
 }
 
 static void postfix_load_state(void *state, const char *data, size_t len)
@@ -1286,7 +1247,7 @@ static void postfix_load_state(void *state, const char *data, size_t len)
         size_t fl[9];
         p++;
         for (int i = 0; i < 9; i++)
-            if (!get_field(&p, end, &f[i], &fl[i]))
+            if (!statepack_get(&p, end, &f[i], &fl[i]))
                 return;
         if (f[0] == NULL || fl[0] == 0)
             continue;

@@ -4,12 +4,15 @@
  * The buffer holds BUF_SIZE bytes; a line that does not fit is either a long line (cut at
  * READER_MAX_LINE) or the tail of the block, moved to the front before the next read.
  *
- * Below the line splitter sit two layers: src_read() gives the file's bytes (first those that
- * detection looked at), and pull() gives the stream the lines are cut from: the same bytes, or
- * UTF-16LE transcoded to UTF-8. A decompressor belongs between the two: src_read() would then
- * give decompressed bytes, and the encoding is detected on those.
+ * Below the line splitter sit three layers:
+ *  - stream_read() gives the bytes of the stream: the file's own, or, when its first bytes
+ *    are the magic of gzip, bzip2, xz or zstd, the decompressed ones (decompress.c);
+ *  - src_read() gives the same bytes, the head first: the first bytes of the stream, read
+ *    ahead by reader_peek() for the file's fingerprint and by detect() for the encoding;
+ *  - pull() gives the bytes the lines are cut from: the same, or UTF-16LE transcoded to UTF-8.
  */
 #include "reader.h"
+#include "decompress.h"
 #include "xalloc.h"
 
 #include <errno.h>
@@ -39,10 +42,19 @@ struct reader {
     int take_partial;
     int skipping; /* inside the rest of an over-long line */
     int64_t pending;
-    /* the layers below the line splitter */
+    /* the stream: the file's bytes, or decompressed */
+    int sniffed;           /* compression decided */
+    struct decompress *dz; /* NULL: the file as it is */
+    enum decompress_kind dz_kind;
+    unsigned char magic[DECOMPRESS_MAGIC_MAX]; /* plain: bytes read to sniff, served first */
+    size_t magic_start, magic_len;
+    int64_t file_pos; /* bytes of the file read (or skipped) so far */
+    /* the head of the stream, served first by src_read() */
     enum reader_encoding enc;
-    unsigned char head[HEAD_SIZE]; /* read by detect(), served first by src_read() */
+    unsigned char head[READER_PEEK_MAX];
     size_t head_start, head_len;
+    int head_eof;       /* the stream ended within the head */
+    int head_closed;    /* bytes after the head were read: it cannot grow any more */
     unsigned char *raw; /* UTF-16LE: bytes read, not yet transcoded */
     size_t raw_start, raw_end;
     int raw_eof;
@@ -84,8 +96,73 @@ static ssize_t fd_read(int fd, unsigned char *dst, size_t cap)
     return n;
 }
 
-/* src_read - up to cap bytes of the file: the detection head first, then read(2) */
-static ssize_t src_read(struct reader *r, unsigned char *dst, size_t cap)
+/*
+ * sniff - read the first bytes of the file and choose between the file as it is and a
+ * decompressor. Stops as soon as the bytes cannot begin a magic, so that a pipe's first line
+ * is not held back. 0, or -1 with d set.
+ */
+static int sniff(struct reader *r, struct diag *d)
+{
+    int kind = -1;
+
+    r->sniffed = 1;
+    while (kind < 0 && r->magic_len < DECOMPRESS_MAGIC_MAX) {
+        ssize_t n = fd_read(r->fd, r->magic + r->magic_len, DECOMPRESS_MAGIC_MAX - r->magic_len);
+        if (n < 0)
+            return diag_set(d, "%s: read error at byte %lld: %s", r->path, (long long)r->magic_len,
+                            strerror(errno));
+        if (n == 0)
+            break;
+        r->magic_len += (size_t)n;
+        r->file_pos += n;
+        kind = decompress_sniff(r->magic, r->magic_len);
+    }
+    if (kind <= DECOMPRESS_NONE)
+        return 0;
+    r->dz = decompress_new((enum decompress_kind)kind, r->fd, r->magic, r->magic_len, d);
+    if (r->dz == NULL) {
+        diag_prefix(d, "%s", r->path);
+        return -1;
+    }
+    r->dz_kind = (enum decompress_kind)kind;
+    r->magic_start = r->magic_len; /* the decompressor has them */
+    return 0;
+}
+
+/* stream_read - up to cap bytes of the (decompressed) stream: > 0, 0 at its end, -1 (d set) */
+static ssize_t stream_read(struct reader *r, unsigned char *dst, size_t cap, struct diag *d)
+{
+    ssize_t n;
+
+    if (!r->sniffed && sniff(r, d) < 0)
+        return -1;
+    if (r->dz != NULL) {
+        if ((n = decompress_read(r->dz, dst, cap, d)) < 0) {
+            char why[DIAG_MAX];
+            memcpy(why, d->msg, sizeof why);
+            why[sizeof why - 1] = '\0';
+            diag_set(d, "%s: %.900s (after %lld bytes of text; the lines before are kept)", r->path,
+                     why, (long long)decompress_out_bytes(r->dz));
+        }
+        return n;
+    }
+    if (r->magic_start < r->magic_len) {
+        size_t k = r->magic_len - r->magic_start;
+        if (k > cap)
+            k = cap;
+        memcpy(dst, r->magic + r->magic_start, k);
+        r->magic_start += k;
+        return (ssize_t)k;
+    }
+    if ((n = fd_read(r->fd, dst, cap)) < 0)
+        return diag_set(d, "%s: read error at byte %lld: %s", r->path, (long long)r->file_pos,
+                        strerror(errno));
+    r->file_pos += n;
+    return n;
+}
+
+/* src_read - up to cap bytes of the stream: the head first, then stream_read() */
+static ssize_t src_read(struct reader *r, unsigned char *dst, size_t cap, struct diag *d)
 {
     if (r->head_start < r->head_len) {
         size_t k = r->head_len - r->head_start;
@@ -95,7 +172,44 @@ static ssize_t src_read(struct reader *r, unsigned char *dst, size_t cap)
         r->head_start += k;
         return (ssize_t)k;
     }
-    return fd_read(r->fd, dst, cap);
+    if (r->head_eof)
+        return 0;
+    r->head_closed = 1; /* bytes after the head go elsewhere now: it cannot grow */
+    return stream_read(r, dst, cap, d);
+}
+
+/* head_more - read up to `want` bytes of the stream into the head; 1 read some, 0 the stream
+ * ended, -1 error (d set) */
+static int head_more(struct reader *r, size_t want, struct diag *d)
+{
+    ssize_t n;
+
+    if (want > READER_PEEK_MAX)
+        want = READER_PEEK_MAX;
+    if (r->head_eof || r->head_len >= want)
+        return 0;
+    n = stream_read(r, r->head + r->head_len, want - r->head_len, d);
+    if (n < 0)
+        return -1;
+    if (n == 0) {
+        r->head_eof = 1;
+        return 0;
+    }
+    r->head_len += (size_t)n;
+    return 1;
+}
+
+int reader_peek(struct reader *r, size_t want, const unsigned char **p, size_t *n, struct diag *d)
+{
+    int rc = 1;
+
+    while (!r->head_closed && rc > 0)
+        rc = head_more(r, want, d);
+    if (rc < 0)
+        return -1;
+    *p = r->head;
+    *n = r->head_len < want ? r->head_len : want;
+    return 0;
 }
 
 /*
@@ -125,16 +239,13 @@ static int looks_utf16le(const unsigned char *p, size_t n)
  */
 static int detect(struct reader *r, struct diag *d)
 {
-    ssize_t n;
+    int rc;
 
     while (r->head_len < HEAD_SIZE) {
-        n = fd_read(r->fd, r->head + r->head_len, HEAD_SIZE - r->head_len);
-        if (n < 0)
-            return diag_set(d, "%s: read error at byte %lld: %s", r->path, (long long)r->head_len,
-                            strerror(errno));
-        if (n == 0)
+        if ((rc = head_more(r, HEAD_SIZE, d)) < 0)
+            return -1;
+        if (rc == 0)
             break;
-        r->head_len += (size_t)n;
         if (r->head_len >= 2 && r->head[0] == 0xFF && r->head[1] == 0xFE)
             break;
         const unsigned char *nl = memchr(r->head, '\n', r->head_len);
@@ -183,10 +294,10 @@ static size_t put_utf8(unsigned char *o, uint32_t c)
 
 /*
  * utf16_pull - transcode UTF-16LE to UTF-8 into dst (cap >= 4); returns the bytes written, 0 at
- * the end, -1 on a read error. An unpaired surrogate becomes U+FFFD; an odd last byte or a
+ * the end, -1 on a read error (d set). An unpaired surrogate becomes U+FFFD; an odd last byte or a
  * high surrogate at the very end (a writer caught mid-character) is dropped.
  */
-static ssize_t utf16_pull(struct reader *r, unsigned char *dst, size_t cap)
+static ssize_t utf16_pull(struct reader *r, unsigned char *dst, size_t cap, struct diag *d)
 {
     size_t o = 0;
 
@@ -218,7 +329,7 @@ static ssize_t utf16_pull(struct reader *r, unsigned char *dst, size_t cap)
         memmove(r->raw, r->raw + r->raw_start, r->raw_end - r->raw_start);
         r->raw_end -= r->raw_start;
         r->raw_start = 0;
-        ssize_t n = src_read(r, r->raw + r->raw_end, RAW_SIZE - r->raw_end);
+        ssize_t n = src_read(r, r->raw + r->raw_end, RAW_SIZE - r->raw_end, d);
         if (n < 0)
             return -1;
         if (n == 0)
@@ -227,14 +338,14 @@ static ssize_t utf16_pull(struct reader *r, unsigned char *dst, size_t cap)
     }
 }
 
-/* pull - up to cap bytes of the stream the lines are cut from; 0 at the end, -1 on error */
+/* pull - up to cap bytes of the stream the lines are cut from; 0 at the end, -1 (d set) */
 static ssize_t pull(struct reader *r, char *dst, size_t cap, struct diag *d)
 {
     if (r->enc == ENC_UNKNOWN && detect(r, d) < 0)
-        return -2;
+        return -1;
     if (r->enc == ENC_UTF16LE)
-        return utf16_pull(r, (unsigned char *)dst, cap);
-    return src_read(r, (unsigned char *)dst, cap);
+        return utf16_pull(r, (unsigned char *)dst, cap, d);
+    return src_read(r, (unsigned char *)dst, cap, d);
 }
 
 /* fill - move the undelivered tail to the front and read more; 0 ok (maybe eof), -1 error */
@@ -250,11 +361,8 @@ static int fill(struct reader *r, struct diag *d)
     }
     /* the splitter never lets the tail grow past READER_MAX_LINE, so there is always room */
     n = pull(r, r->buf + r->end, BUF_SIZE - r->end, d);
-    if (n == -2)
-        return -1;
     if (n < 0)
-        return diag_set(d, "%s: read error at byte %lld: %s", r->path,
-                        (long long)(r->buf_off + (int64_t)r->end), strerror(errno));
+        return -1;
     if (n == 0)
         r->eof = 1;
     r->end += (size_t)n; /* one read per fill keeps pipes responsive */
@@ -336,13 +444,20 @@ int reader_skip_to(struct reader *r, int64_t offset, struct diag *d)
         return offset == r->buf_off + (int64_t)r->start
                    ? 0
                    : diag_set(d, "%s: cannot go back to byte %lld", r->path, (long long)offset);
-    /* a transcoded stream has no file position for its offsets: it is read and dropped */
-    pos = r->enc == ENC_PLAIN ? lseek(r->fd, (off_t)offset, SEEK_SET) : (off_t)-1;
+    /* a transcoded or decompressed stream has no file position for its offsets: it is read
+     * and dropped */
+    if (!r->sniffed && sniff(r, d) < 0)
+        return -1;
+    pos = r->enc == ENC_PLAIN && r->dz == NULL ? lseek(r->fd, (off_t)offset, SEEK_SET) : (off_t)-1;
     if (pos == (off_t)offset) {
         r->start = r->end = 0;
         r->buf_off = offset;
         r->eof = 0;
         r->head_start = r->head_len; /* the head lies before the new position */
+        r->head_eof = 0;
+        r->head_closed = 1;
+        r->magic_start = r->magic_len;
+        r->file_pos = offset;
         return 0;
     }
     /* not seekable (a pipe) or transcoded: read and drop */
@@ -382,12 +497,23 @@ const char *reader_decoding(const struct reader *r)
     return r->enc == ENC_UTF16LE ? "utf-16le" : NULL;
 }
 
+const char *reader_compression(const struct reader *r)
+{
+    return decompress_name(r->dz_kind);
+}
+
+int64_t reader_file_pos(const struct reader *r)
+{
+    return r->dz != NULL ? decompress_in_bytes(r->dz) : r->file_pos;
+}
+
 void reader_close(struct reader *r)
 {
     if (r == NULL)
         return;
     if (r->owns_fd)
         close(r->fd);
+    decompress_free(r->dz);
     free(r->buf);
     free(r->raw);
     free(r->path);

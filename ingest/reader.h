@@ -10,7 +10,13 @@
  * A line's text is valid until the next call to reader_next(). The reader owns its buffer and
  * its file descriptor; reader_close() releases both (NULL is a no-op).
  *
- * Encodings. The first bytes decide (see reader_decoding()):
+ * Compression. A file whose first bytes are the magic of gzip, bzip2, xz or zstd is read
+ * decompressed, whatever its name (decompress.h); offsets then count bytes of the
+ * decompressed stream, and reader_skip_to() decompresses up to the offset. A truncated or
+ * corrupt archive delivers every complete line before the damage, then reader_next() fails
+ * with the reason.
+ *
+ * Encodings. The first bytes (of the decompressed stream) decide (see reader_decoding()):
  *  - UTF-16LE, recognised by its BOM (FF FE) or, without one, by a NUL in (nearly) every second
  *    byte, is transcoded to UTF-8 before lines are cut (Exchange Online exports are written so).
  *    Offsets then count bytes of the decoded UTF-8 stream, not of the file: the BOM is not part
@@ -31,6 +37,7 @@
 #include "diag.h"
 
 #define READER_MAX_LINE (512 * 1024)
+#define READER_PEEK_MAX 1024 /* bytes reader_peek() can look at */
 
 struct log_line {
     const char *text;
@@ -44,6 +51,13 @@ struct reader;
 
 /* reader_open - open a file ("-" = standard input); -1 with a message naming the path */
 int reader_open(const char *path, struct reader **out, struct diag *d);
+
+/*
+ * reader_peek - the first bytes of the (decompressed, not transcoded) stream, without
+ * consuming them: *p and *n (at most want, at most READER_PEEK_MAX; fewer when the stream is
+ * shorter). Call it before reading lines. 0, or -1 with d set. *p is valid until reader_close.
+ */
+int reader_peek(struct reader *r, size_t want, const unsigned char **p, size_t *n, struct diag *d);
 
 /* reader_take_partial - deliver a last line without newline instead of holding it back */
 void reader_take_partial(struct reader *r, int take);
@@ -72,6 +86,14 @@ int reader_fd(const struct reader *r);
 /* reader_decoding - "utf-16le" when the stream is transcoded to UTF-8, NULL when it is read as
  * it is (or nothing has been read yet) */
 const char *reader_decoding(const struct reader *r);
+
+/* reader_compression - "gzip", "bzip2", "xz", "zstd", or NULL for a file read as it is
+ * (known once something was read or peeked) */
+const char *reader_compression(const struct reader *r);
+
+/* reader_file_pos - bytes of the file itself read (or skipped) so far: compressed bytes for an
+ * archive; for a progress bar */
+int64_t reader_file_pos(const struct reader *r);
 
 void reader_close(struct reader *r);
 

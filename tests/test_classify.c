@@ -141,6 +141,57 @@ static const struct {
      DIRECTION_INBOUND, "postfix", "smtp_protocol_error", "postfix.postscreen-bare-newline"},
     {"DNSBL rank", "DNSBL rank 3 for [192.0.2.9]:1038", STAGE_CONNECT, EVENT_REJECT,
      DIRECTION_INBOUND, "postfix", "ip_blocklisted", "dnsbl.postscreen-rank"},
+    /* Exim: the same words by direction, queueing on purpose, our ACLs without a cause */
+    {"Exim inbound Unrouteable is our unknown user", "rejected RCPT: Unrouteable address",
+     STAGE_RCPT, EVENT_REJECT, DIRECTION_INBOUND, "exim", "recipient_unknown",
+     "exim.unrouteable-recipient"},
+    {"Exim outbound Unrouteable is the domain", "Unrouteable address", STAGE_NONE, EVENT_BOUNCE,
+     DIRECTION_OUTBOUND, "exim", "domain_not_found", "exim.unrouteable"},
+    {"queue_smtp_domains is no failure", "domain matches queue_smtp_domains, or -odqs set",
+     STAGE_NONE, EVENT_DEFER, DIRECTION_OUTBOUND, "exim", "non_failure",
+     "exim.queued-on-purpose"},
+    {"-odqs first pass is no failure",
+     "first-pass only routing due to -odqs, queue_smtp_domains or control=queue", STAGE_NONE,
+     EVENT_DEFER, DIRECTION_OUTBOUND, "exim", "non_failure", "exim.queued-on-purpose"},
+    {"a refused connection is no block list", "Connection refused", STAGE_CONNECT, EVENT_DEFER,
+     DIRECTION_OUTBOUND, "exim", "network_routing_error", "generic.connect-failed"},
+    {"Exim ACL deny without a message", "rejected RCPT", STAGE_RCPT, EVENT_REJECT,
+     DIRECTION_INBOUND, "exim", "recipient_policy", "exim.acl-without-message"},
+    {"Exim ACL words of our own", "rejected RCPT: deny for userx", STAGE_RCPT, EVENT_REJECT,
+     DIRECTION_INBOUND, "exim", "recipient_policy", "code.exim-acl-refused"},
+    {"... which are no one else's", "rejected RCPT: deny for userx", STAGE_RCPT, EVENT_REJECT,
+     DIRECTION_INBOUND, "postfix", "unclassified", NULL},
+    {"Exim refused at MAIL is the sender", "rejected MAIL: testing deny", STAGE_MAIL,
+     EVENT_REJECT, DIRECTION_INBOUND, "exim", "sender_address_rejected",
+     "code.exim-rejected-mail"},
+    {"bare 550 at RCPT without a status", "550 Recipient not OK", STAGE_RCPT, EVENT_BOUNCE,
+     DIRECTION_OUTBOUND, "exim", "recipient_unknown", "code.550-at-rcpt"},
+    {"a login cancelled is still a login", "535 authenticator failed: Authentication cancelled",
+     STAGE_NONE, EVENT_REJECT, DIRECTION_INBOUND, "exim", "client_auth_required",
+     "exim.auth-required"},
+    /* Microsoft: the same words under two codes, status-only trace rows, 5.5.0 */
+    {"5.7.511 banned sender is the IP", "550 5.7.511 Access denied, banned sender", STAGE_NONE,
+     EVENT_BOUNCE, DIRECTION_OUTBOUND, "exchange", "ip_blocklisted", "ms.banned-sender-ip"},
+    {"5.7.502 banned sender is the account", "550 5.7.502 Access denied, banned sender",
+     STAGE_NONE, EVENT_BOUNCE, DIRECTION_OUTBOUND, "exchange", "bad_reputation",
+     "ms.ip-reputation"},
+    {"5.7.606-649 whatever the words", "550 5.7.640 Access denied", STAGE_NONE, EVENT_BOUNCE,
+     DIRECTION_OUTBOUND, "postfix", "ip_blocklisted", "ms.banned-ip-status"},
+    {"Outlook.com 5.5.0 is an unknown mailbox",
+     "550 5.5.0 Requested action not taken: mailbox unavailable", STAGE_RCPT, EVENT_BOUNCE,
+     DIRECTION_OUTBOUND, "postfix", "recipient_unknown", "ms.mailbox-unavailable"},
+    {"a trace row without a reason stays unclassified", "Failed", STAGE_NONE, EVENT_BOUNCE,
+     DIRECTION_OUTBOUND, "exchange", "unclassified", "ms.trace-no-reason"},
+    {"FilteredAsSpam", "FilteredAsSpam", STAGE_NONE, EVENT_REJECT, DIRECTION_INBOUND, "exchange",
+     "spam_content", "ms.trace-filtered"},
+    {"a Winsock refusal is no block list",
+     "Failed to connect. Winsock error code: 10061, Win32 error code: 10061, Destination "
+     "domain: fabrikam.example, Error Message: No connection could be made because the target "
+     "machine actively refused it.",
+     STAGE_CONNECT, EVENT_DEFER, DIRECTION_OUTBOUND, "exchange", "network_routing_error",
+     "generic.connect-failed"},
+    {"Exchange EHLO with no domain", "501 5.5.4 Invalid domain name", STAGE_HELO, EVENT_REJECT,
+     DIRECTION_INBOUND, "exchange", "helo_invalid", "ms.ehlo-invalid-domain"},
     /* a discard is no failure */
     {"discard", "test.example.com", STAGE_NONE, EVENT_DISCARD, DIRECTION_OUTBOUND, "postfix",
      "non_failure", "outcome.discarded"},
@@ -285,7 +336,7 @@ START_TEST(test_advice_fill)
     ck_assert_str_eq(strbuf_str(&out), "{recipient} 192.0.2.1");
     strbuf_reset(&out);
     /* the composed advice: the rule's own first, the category's after */
-    advice_compose(&c, "postfix", &out);
+    advice_compose(&c, "postfix", DIRECTION_INBOUND, &out);
     ck_assert_ptr_nonnull(strstr(strbuf_str(&out), "SpamCop listings come from user reports"));
     ck_assert_ptr_nonnull(strstr(strbuf_str(&out), "Look it up"));
     ck_assert(strstr(strbuf_str(&out), "SpamCop") < strstr(strbuf_str(&out), "Look it up"));
@@ -311,13 +362,51 @@ START_TEST(test_advice_ipv6_and_mta_parts)
     strbuf_reset(&out);
     c.category = ruleset_category(rs, "recipient_unknown");
     c.category_id = "recipient_unknown";
-    advice_compose(&c, "exim", &out);
+    advice_compose(&c, "exim", DIRECTION_NONE, &out);
     ck_assert_ptr_nonnull(strstr(strbuf_str(&out), "exim -bt"));
     ck_assert_ptr_null(strstr(strbuf_str(&out), "postmap"));
     strbuf_reset(&out);
-    advice_compose(&c, NULL, &out); /* unknown MTA: every part, under its name */
+    advice_compose(&c, NULL, DIRECTION_NONE, &out); /* unknown MTA: every part, under its name */
     ck_assert_ptr_nonnull(strstr(strbuf_str(&out), "Postfix:\npostmap"));
     ck_assert_ptr_nonnull(strstr(strbuf_str(&out), "Exchange:\nGet-Recipient"));
+    strbuf_free(&out);
+}
+END_TEST
+
+/* the shipped categories turn their advice around by direction where the cause does */
+START_TEST(test_advice_by_direction)
+{
+    static const char *const cats[] = {"ip_blocklisted",      "relay_denied",
+                                       "recipient_unknown",   "sender_auth_failed",
+                                       "reverse_dns_missing", "helo_invalid",
+                                       "client_auth_required"};
+    struct strbuf in = STRBUF_INIT, out = STRBUF_INIT;
+    struct classification c;
+
+    for (size_t i = 0; i < sizeof cats / sizeof cats[0]; i++) {
+        memset(&c, 0, sizeof c);
+        c.category_id = cats[i];
+        c.category = ruleset_category(rs, cats[i]);
+        ck_assert_ptr_nonnull(c.category);
+        ck_assert_msg(c.category->advice[ADVICE_INBOUND] && c.category->advice[ADVICE_OUTBOUND],
+                      "%s: no advice by direction", cats[i]);
+        ck_assert_msg(c.category->advice[ADVICE_EXCHANGE] != NULL, "%s: no Exchange advice",
+                      cats[i]);
+        strbuf_reset(&in);
+        strbuf_reset(&out);
+        advice_compose(&c, "exchange", DIRECTION_INBOUND, &in);
+        advice_compose(&c, "exchange", DIRECTION_OUTBOUND, &out);
+        ck_assert_ptr_nonnull(strstr(strbuf_str(&in), c.category->advice[ADVICE_INBOUND]));
+        ck_assert_ptr_null(strstr(strbuf_str(&in), c.category->advice[ADVICE_OUTBOUND]));
+        ck_assert_ptr_nonnull(strstr(strbuf_str(&out), c.category->advice[ADVICE_OUTBOUND]));
+        ck_assert_ptr_null(strstr(strbuf_str(&out), c.category->advice[ADVICE_INBOUND]));
+    }
+    /* a listed client of ours is not ours to delist; our own listed IP is */
+    c.category = ruleset_category(rs, "ip_blocklisted");
+    strbuf_reset(&in);
+    advice_compose(&c, "postfix", DIRECTION_INBOUND, &in);
+    ck_assert_ptr_nonnull(strstr(strbuf_str(&in), "usually nothing to"));
+    strbuf_free(&in);
     strbuf_free(&out);
 }
 END_TEST
@@ -645,6 +734,7 @@ int main(void)
     tcase_add_loop_test(tc, test_prepare, 0, sizeof prepare_cases / sizeof prepare_cases[0]);
     tcase_add_test(tc, test_advice_fill);
     tcase_add_test(tc, test_advice_ipv6_and_mta_parts);
+    tcase_add_test(tc, test_advice_by_direction);
     tcase_add_test(tc, test_shipped_rules_pass);
     tcase_add_test(tc, test_taxonomy_complete);
     suite_add_tcase(s, tc);

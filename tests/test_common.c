@@ -6,6 +6,7 @@
 #include "event.h"
 #include "lru.h"
 #include "smtp_reply.h"
+#include "statepack.h"
 #include "strbuf.h"
 #include "testutil.h"
 #include "timeparse.h"
@@ -424,6 +425,50 @@ START_TEST(test_arena)
 }
 END_TEST
 
+/* the saved-state fields round-trip any bytes, and malformed input is refused, never read past */
+START_TEST(test_statepack)
+{
+    struct strbuf sb = STRBUF_INIT;
+    const char *p, *end, *f;
+    char *dup;
+    size_t n;
+    int64_t v;
+
+    statepack_put(&sb, "a\0b:", 4);
+    statepack_put_str(&sb, NULL);
+    statepack_put_int(&sb, -1234567890123LL);
+    statepack_put_str(&sb, "");
+    p = sb.buf;
+    end = sb.buf + sb.len;
+    ck_assert_int_eq(statepack_get(&p, end, &f, &n), 1);
+    ck_assert_uint_eq(n, 4);
+    ck_assert(memcmp(f, "a\0b:", 4) == 0);
+    ck_assert_int_eq(statepack_get_dup(&p, end, &dup, &n), 1);
+    ck_assert_ptr_null(dup);
+    ck_assert_int_eq(statepack_get_int(&p, end, &v), 1);
+    ck_assert_int_eq(v, -1234567890123LL);
+    ck_assert_int_eq(statepack_get_str(&p, end, &dup), 1);
+    ck_assert_str_eq(dup, "");
+    free(dup);
+    ck_assert_int_eq(statepack_get(&p, end, &f, &n), 0); /* the end */
+    strbuf_free(&sb);
+    static const char *const bad[] = {"5:abc", ":x", "x", "99999999999999999999:", "3", "-"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        p = bad[i];
+        end = bad[i] + strlen(bad[i]);
+        if (strcmp(bad[i], "-") == 0) {
+            ck_assert_int_eq(statepack_get_int(&p, end, &v), 0); /* absent is no number */
+            continue;
+        }
+        ck_assert_msg(statepack_get(&p, end, &f, &n) == 0, "%s", bad[i]);
+    }
+    p = "2:1x";
+    ck_assert_int_eq(statepack_get_int(&p, p + 4, &v), 0);
+    p = "20:99999999999999999999";
+    ck_assert_int_eq(statepack_get_int(&p, p + 23, &v), 0);
+}
+END_TEST
+
 static Suite *common_suite(void)
 {
     Suite *s = suite_create("common");
@@ -449,6 +494,7 @@ static Suite *common_suite(void)
     tcase_add_test(tc, test_event_names);
     tcase_add_test(tc, test_diag);
     tcase_add_test(tc, test_arena);
+    tcase_add_test(tc, test_statepack);
     suite_add_tcase(s, tc);
     return s;
 }

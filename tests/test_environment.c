@@ -338,11 +338,12 @@ START_TEST(test_read_only)
     ck_assert_str_eq(err, "");
     free(err);
 
-    /* writing does */
+    /* writing does: the run lock beside the database comes first (test_cron has a read-only
+     * database in a writable directory) */
     o.out_fd = -1;
     char *ingest[] = {BIN, "ingest", "--db", db, "--year-ref", "2026-01-05", log, NULL};
     ck_assert_int_eq(spawn(&o, &err, ingest), 2);
-    one_line(err, "read-only");
+    one_line(err, "cannot create the run lock: Permission denied");
     free(err);
     same_bytes(db, before, blen);
     free(before);
@@ -501,7 +502,7 @@ END_TEST
 
 /*
  * A rules file that is missing, a directory, or unreadable: one line naming it, status 2, and
- * the database is neither created nor changed (the rules load before it opens).
+ * no event in the database, nor any change to one that was there.
  */
 START_TEST(test_rules_file)
 {
@@ -517,7 +518,10 @@ START_TEST(test_rules_file)
                      2);
     one_line(err, "/nonexistent/rules.yaml: No such file or directory");
     free(err);
-    ck_assert(!tu_exists(absent_db));
+    /* the database opens before the rules compile (a signal then still stops cleanly): it may
+     * be made, with no events */
+    if (tu_exists(absent_db))
+        ck_assert_int_eq(db_state(absent_db).events, 0);
     ck_assert_int_eq(
         run(NULL, &err, BIN " ingest --db '%s' --rules '%s' '%s'", db, tu_tempdir(), log), 2);
     one_line(err, "Is a directory");

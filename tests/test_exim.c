@@ -587,6 +587,18 @@ START_TEST(test_rejectlog_dedup)
     ck_assert_int_eq(feed(&h, rej[1]), LINE_INFO);
     ck_assert_int_eq(nevents, 1);
     harness_done(&h);
+
+    /* the next file's name at the address of the last one's (the reader freed it, malloc gave
+     * it back): still known for a rejectlog by its name */
+    char name[64];
+    harness_init(&h);
+    snprintf(name, sizeof name, "%s", "/var/log/exim4/mainlog");
+    h.ctx.source = name;
+    ck_assert_int_eq(feed(&h, rej[0]), LINE_EVENT);
+    snprintf(name, sizeof name, "%s", "/var/log/exim4/rejectlog");
+    ck_assert_int_eq(feed(&h, rej[0]), LINE_INFO);
+    ck_assert_int_eq(nevents, 1);
+    harness_done(&h);
 }
 END_TEST
 

@@ -1,6 +1,7 @@
 /*
  * test_reader - lines and offsets from files: long lines, partial last lines, NUL bytes, CRLF,
- * and the encodings the reader decodes (UTF-16LE with and without BOM, the UTF-8 BOM)
+ * the encodings the reader decodes (UTF-16LE with and without BOM, the UTF-8 BOM), and the
+ * compressions it reads (gzip, bzip2, xz, zstd; truncated and corrupt archives)
  */
 #include "reader.h"
 #include "testutil.h"
@@ -366,6 +367,185 @@ START_TEST(test_not_utf16)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ compression */
+
+static const char *const compressors[][2] = {
+    {"gzip -c", "gzip"}, {"bzip2 -c", "bzip2"}, {"xz -c", "xz"}, {"zstd -q -c", "zstd"}};
+
+/* text_file - many numbered lines, so that blocks of every size are crossed */
+static void text_file(const char *p, int lines)
+{
+    FILE *f = fopen(p, "w");
+
+    ck_assert_ptr_nonnull(f);
+    for (int i = 0; i < lines; i++)
+        fprintf(f, "line %06d %.*s\n", i, i % 97,
+                "abcdefghijklmnopqrstuvwxyz0123456789"
+                "abcdefghijklmnopqrstuvwxyz0123456789"
+                "abcdefghijklmnopqrstuvwxyz0123456789");
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+/* every line and offset of a compressed file are those of the text */
+START_TEST(test_compressed)
+{
+    char plain[700], packed[700], cmd[2000];
+    struct reader *a, *b;
+    struct log_line la, lb;
+    struct diag d = {""};
+    const unsigned char *head;
+    size_t hl;
+    int ra, rb;
+    long n = 0;
+    int64_t at40000 = 0;
+
+    snprintf(plain, sizeof plain, "%s/c%d.txt", tu_tempdir(), _i);
+    snprintf(packed, sizeof packed, "%s/c%d.bin", tu_tempdir(), _i);
+    text_file(plain, 60000);
+    snprintf(cmd, sizeof cmd, "%s '%s' > '%s'", compressors[_i][0], plain, packed);
+    ck_assert_int_eq(system(cmd), 0);
+    ck_assert_int_eq(reader_open(plain, &a, &d), 0);
+    ck_assert_int_eq(reader_open(packed, &b, &d), 0);
+    /* the fingerprint's bytes are the text's */
+    ck_assert_int_eq(reader_peek(b, 1024, &head, &hl, &d), 0);
+    ck_assert_uint_eq(hl, 1024);
+    ck_assert(memcmp(head, "line 000000 \nline 000001 a\n", 27) == 0);
+    ck_assert_str_eq(reader_compression(b), compressors[_i][1]);
+    do {
+        ra = reader_next(a, &la, &d);
+        rb = reader_next(b, &lb, &d);
+        ck_assert_int_eq(ra, rb);
+        if (ra == 1) {
+            ck_assert_int_eq(la.offset, lb.offset);
+            ck_assert_uint_eq(la.len, lb.len);
+            ck_assert(memcmp(la.text, lb.text, la.len) == 0);
+            if (n == 40000)
+                at40000 = la.offset;
+            n++;
+        }
+    } while (ra == 1);
+    ck_assert_int_eq(n, 60000);
+    ck_assert_int_eq(reader_offset(a), reader_offset(b));
+    ck_assert_int_gt(reader_file_pos(b), 0);
+    reader_close(a);
+    reader_close(b);
+    /* resuming in the middle decompresses up to the offset */
+    ck_assert_int_eq(reader_open(packed, &b, &d), 0);
+    ck_assert_int_eq(reader_peek(b, 1024, &head, &hl, &d), 0);
+    ck_assert_int_eq(reader_skip_to(b, at40000, &d), 0);
+    ck_assert_int_eq(reader_next(b, &lb, &d), 1);
+    ck_assert_int_eq(lb.offset, at40000);
+    ck_assert(memcmp(lb.text, "line 040000 ", 12) == 0);
+    reader_close(b);
+}
+END_TEST
+
+/* damaged archives: every complete line before the damage, then the reason */
+START_TEST(test_compressed_damage)
+{
+    char plain[700], packed[700], cmd[6000];
+    struct reader *r;
+    struct log_line ln;
+    struct diag d = {""};
+    int rc;
+    long n = 0, last = -1;
+
+    snprintf(plain, sizeof plain, "%s/d%d.txt", tu_tempdir(), _i);
+    snprintf(packed, sizeof packed, "%s/d%d.bin", tu_tempdir(), _i);
+    text_file(plain, 120000);
+    /* the first 60%% of the archive */
+    snprintf(cmd, sizeof cmd,
+             "%s '%s' > '%s.all' && head -c $(($(stat -c %%s '%s.all') * 6 / 10)) "
+             "'%s.all' > '%s'",
+             compressors[_i][0], plain, packed, packed, packed, packed);
+    ck_assert_int_eq(system(cmd), 0);
+    ck_assert_int_eq(reader_open(packed, &r, &d), 0);
+    while ((rc = reader_next(r, &ln, &d)) == 1) {
+        ck_assert_int_eq(sscanf(ln.text, "line %ld", &last), 1);
+        ck_assert_int_eq(last, n);
+        n++;
+    }
+    ck_assert_int_eq(rc, -1);
+    ck_assert_msg(strstr(d.msg, "truncated ") != NULL && strstr(d.msg, " data: the file ends "
+                                                                       "inside the compressed "
+                                                                       "stream") != NULL,
+                  "%s", d.msg);
+    ck_assert_ptr_nonnull(strstr(d.msg, packed));
+    /* bzip2 decodes in 900 kB blocks: a cut archive may end before the first; the others
+     * deliver most of what they hold */
+    if (strcmp(compressors[_i][1], "bzip2") != 0)
+        ck_assert_int_gt(n, 1000);
+    ck_assert_int_lt(n, 120000);
+    reader_close(r);
+    /* corrupt bytes in the middle of a gzip: an error too, never a crash */
+    if (_i == 0) {
+        snprintf(cmd, sizeof cmd,
+                 "cp '%s.all' '%s' && printf 'garbage-garbage-garbage-garbage' | dd of='%s' bs=1 "
+                 "seek=200000 conv=notrunc 2>/dev/null",
+                 packed, packed, packed);
+        ck_assert_int_eq(system(cmd), 0);
+        ck_assert_int_eq(reader_open(packed, &r, &d), 0);
+        while ((rc = reader_next(r, &ln, &d)) == 1)
+            ;
+        ck_assert_int_eq(rc, -1);
+        ck_assert_msg(strstr(d.msg, "corrupt gzip data: ") != NULL, "%s", d.msg);
+        reader_close(r);
+    }
+}
+END_TEST
+
+/* what only looks like a magic is text; a magic without data is a truncated archive */
+START_TEST(test_magic_edges)
+{
+    struct reader *r;
+    struct log_line ln;
+    struct diag d = {""};
+
+    r = open_with("BZh is how this line begins\n", -1); /* no block size digit: text */
+    ck_assert_int_eq(reader_next(r, &ln, &d), 1);
+    ck_assert_uint_eq(ln.len, 27);
+    ck_assert_ptr_null(reader_compression(r));
+    reader_close(r);
+    r = open_with("\x1f", 1); /* one byte of a magic, then the end: text */
+    reader_take_partial(r, 1);
+    ck_assert_int_eq(reader_next(r, &ln, &d), 1);
+    ck_assert_uint_eq(ln.len, 1);
+    reader_close(r);
+    r = open_with("\x1f\x8b\x08", 3); /* a gzip header cut short */
+    ck_assert_int_eq(reader_next(r, &ln, &d), -1);
+    ck_assert_ptr_nonnull(strstr(d.msg, "truncated gzip data"));
+    ck_assert_str_eq(reader_compression(r), "gzip");
+    reader_close(r);
+    r = open_with("(\xb5/\xfd garbage that is no zstd frame\n", -1);
+    ck_assert_int_eq(reader_next(r, &ln, &d), -1);
+    ck_assert_ptr_nonnull(strstr(d.msg, "corrupt zstd data"));
+    reader_close(r);
+}
+END_TEST
+
+/* peeking reads ahead without consuming: the lines still start at 0, or where skip_to says */
+START_TEST(test_peek)
+{
+    struct reader *r = open_with("first\nsecond\nthird\n", -1);
+    struct diag d = {""};
+    const unsigned char *p;
+    size_t n;
+
+    ck_assert_int_eq(reader_peek(r, 1024, &p, &n, &d), 0);
+    ck_assert_uint_eq(n, 19);
+    ck_assert(memcmp(p, "first\n", 6) == 0);
+    expect_line(r, "first", 0);
+    expect_line(r, "second", 6);
+    reader_close(r);
+    r = open_with("first\nsecond\nthird\n", -1);
+    ck_assert_int_eq(reader_peek(r, 4, &p, &n, &d), 0);
+    ck_assert_uint_eq(n, 4);
+    ck_assert_int_eq(reader_skip_to(r, 13, &d), 0);
+    expect_line(r, "third", 13);
+    reader_close(r);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("reader");
@@ -384,6 +564,10 @@ int main(void)
     tcase_add_test(tc, test_utf16le_blocks);
     tcase_add_test(tc, test_utf8_bom);
     tcase_add_test(tc, test_not_utf16);
+    tcase_add_loop_test(tc, test_compressed, 0, 4);
+    tcase_add_loop_test(tc, test_compressed_damage, 0, 4);
+    tcase_add_test(tc, test_magic_edges);
+    tcase_add_test(tc, test_peek);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }

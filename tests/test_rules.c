@@ -2,6 +2,7 @@
  * test_rules - the rules loader: every kind of bad input gives one error naming file:line and
  * no rule set; good input gives typed categories and rules; admin layers add and override
  */
+#include "advice.h"
 #include "classify.h"
 #include "match.h"
 #include "rules.h"
@@ -198,6 +199,45 @@ START_TEST(test_good_load)
 }
 END_TEST
 
+/* advice parts per direction: the event's direction picks one; an unknown direction shows both */
+START_TEST(test_direction_advice)
+{
+    static const char yaml[] = "categories:\n"
+                               "  - id: c\n"
+                               "    advice:\n"
+                               "      general: Listed.\n"
+                               "      inbound: A client of ours is listed.\n"
+                               "      outbound: Our IP is listed.\n"
+                               "      exim: exim -bh\n"
+                               "rules:\n"
+                               "  - id: r\n"
+                               "    category: c\n"
+                               "    pattern: listed\n";
+    struct ruleset *rs;
+    struct diag d = {""};
+    struct classification cl;
+    struct strbuf out = STRBUF_INIT;
+
+    ck_assert_msg(ruleset_load_string("d.yaml", yaml, &rs, &d) == 0, "%s", d.msg);
+    memset(&cl, 0, sizeof cl);
+    cl.category = ruleset_category(rs, "c");
+    cl.category_id = "c";
+    ck_assert_str_eq(cl.category->advice[ADVICE_INBOUND], "A client of ours is listed.");
+    advice_compose(&cl, "exim", DIRECTION_INBOUND, &out);
+    ck_assert_str_eq(strbuf_str(&out), "Listed.\n\nA client of ours is listed.\n\nExim:\n"
+                                       "exim -bh\n");
+    strbuf_reset(&out);
+    advice_compose(&cl, "exim", DIRECTION_OUTBOUND, &out);
+    ck_assert_str_eq(strbuf_str(&out), "Listed.\n\nOur IP is listed.\n\nExim:\nexim -bh\n");
+    strbuf_reset(&out);
+    advice_compose(&cl, "postfix", DIRECTION_NONE, &out);
+    ck_assert_ptr_nonnull(strstr(strbuf_str(&out), "(inbound):\nA client of ours is listed."));
+    ck_assert_ptr_nonnull(strstr(strbuf_str(&out), "(outbound):\nOur IP is listed."));
+    strbuf_free(&out);
+    ruleset_free(rs);
+}
+END_TEST
+
 /* an admin layer changes fields by id, keeps places, puts its new rules first */
 START_TEST(test_layers)
 {
@@ -349,6 +389,7 @@ int main(void)
     tcase_add_test(tc, test_missing_file);
     tcase_add_test(tc, test_good_load);
     tcase_add_test(tc, test_layers);
+    tcase_add_test(tc, test_direction_advice);
     tcase_add_test(tc, test_layer_errors);
     tcase_add_test(tc, test_match);
     suite_add_tcase(s, tc);

@@ -95,7 +95,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ev.recipient = ev.sender = ev.client_ip = ev.client_name = ev.relay = ev.helo = raw;
     ev.queue_id = raw;
     ev.text = raw;
-    advice_compose(&c, mta, &advice);
+    advice_compose(&c, mta, dir, &advice);
     advice_data_init(&ad, size % 2 ? &ev : NULL, &values, rs, &c, in.text, in.len);
     advice_fill(strbuf_str(&advice), &ad, &filled);
     fuzz_touch(strbuf_str(&filled));

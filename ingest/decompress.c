@@ -1,0 +1,406 @@
+/*
+ * decompress - a compressed log file as a stream of its decompressed bytes (see decompress.h)
+ *
+ * DESCRIPTION
+ *	One input buffer and one driver loop for the four libraries; each library has a step
+ *	function that decodes from the buffer into the caller's memory and says whether it went
+ *	on, ended a member, or failed. The driver reads the file when the buffer is empty, and
+ *	decides what "no progress" means: at the end of the file inside a member it is a
+ *	truncated file, between members it is the end.
+ *
+ *	gzip and bzip2 end each member on their own; the driver looks at the bytes after it for
+ *	the magic of another member. liblzma (LZMA_CONCATENATED) and libzstd read concatenated
+ *	streams and frames themselves.
+ *
+ *	Nothing limits the ratio of output to input here; a bound on the decompressed size of one
+ *	file (a "gzip bomb") belongs to the reader above, which counts what it delivers.
+ *
+ * DIAGNOSTICS
+ *	"truncated gzip data: the file ends inside the compressed stream", "corrupt xz data:
+ *	compressed data are damaged", "read error: ...". The reader adds the file name and how
+ *	far the decompressed text got.
+ */
+#include "decompress.h"
+#include "xalloc.h"
+
+#include <bzlib.h>
+#include <errno.h>
+#include <lzma.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#define IN_SIZE (128 * 1024)
+
+enum dz_state { DZ_RUN, DZ_MEMBER_END, DZ_END, DZ_FAILED };
+
+struct decompress {
+    enum decompress_kind kind;
+    int fd;
+    unsigned char *in;
+    size_t pos, len; /* in[pos..len) not yet decoded */
+    int in_eof;
+    int64_t in_total, out_total;
+    enum dz_state state;
+    char err[DIAG_MAX]; /* the error every call repeats once failed */
+    int lib_open;
+    z_stream zs;
+    bz_stream bz;
+    lzma_stream xz;
+    ZSTD_DStream *zd;
+    size_t zstd_hint; /* last return of ZSTD_decompressStream: 0 at a frame's end */
+};
+
+int decompress_sniff(const unsigned char *p, size_t n)
+{
+    static const struct {
+        enum decompress_kind kind;
+        unsigned char m[DECOMPRESS_MAGIC_MAX];
+        size_t n;
+    } magics[] = {
+        {DECOMPRESS_GZIP, {0x1F, 0x8B, 0x08}, 3}, /* the method byte: deflate */
+        {DECOMPRESS_BZIP2, {'B', 'Z', 'h'}, 3},   /* then the block size, '1'..'9' */
+        {DECOMPRESS_XZ, {0xFD, '7', 'z', 'X', 'Z', 0x00}, 6},
+        {DECOMPRESS_ZSTD, {0x28, 0xB5, 0x2F, 0xFD}, 4},
+    };
+    int maybe = 0;
+
+    for (size_t i = 0; i < sizeof magics / sizeof magics[0]; i++) {
+        size_t need = magics[i].n + (magics[i].kind == DECOMPRESS_BZIP2);
+        size_t k = n < magics[i].n ? n : magics[i].n;
+        if (memcmp(p, magics[i].m, k) != 0)
+            continue;
+        if (n < need) {
+            maybe = 1;
+            continue;
+        }
+        if (magics[i].kind == DECOMPRESS_BZIP2 && (p[3] < '1' || p[3] > '9'))
+            continue;
+        return magics[i].kind;
+    }
+    return maybe ? -1 : DECOMPRESS_NONE;
+}
+
+const char *decompress_name(enum decompress_kind k)
+{
+    switch (k) {
+    case DECOMPRESS_GZIP:
+        return "gzip";
+    case DECOMPRESS_BZIP2:
+        return "bzip2";
+    case DECOMPRESS_XZ:
+        return "xz";
+    case DECOMPRESS_ZSTD:
+        return "zstd";
+    case DECOMPRESS_NONE:
+        break;
+    }
+    return NULL;
+}
+
+/* failf - remember the error for this and every later call; returns -1 */
+static int failf(struct decompress *z, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int failf(struct decompress *z, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(z->err, sizeof z->err, fmt, ap);
+    va_end(ap);
+    z->state = DZ_FAILED;
+    return -1;
+}
+
+static int corrupt(struct decompress *z, const char *why)
+{
+    return failf(z, "corrupt %s data: %s", decompress_name(z->kind), why);
+}
+
+/* lib_start - (re)initialise the library for a new member; 0 or -1 (z->err set) */
+static int lib_start(struct decompress *z)
+{
+    int rc;
+
+    switch (z->kind) {
+    case DECOMPRESS_GZIP:
+        if (z->lib_open)
+            return inflateReset(&z->zs) == Z_OK ? 0 : failf(z, "zlib: cannot reset");
+        memset(&z->zs, 0, sizeof z->zs);
+        if (inflateInit2(&z->zs, 15 + 16) != Z_OK) /* 16: a gzip header, not zlib's */
+            return failf(z, "zlib: cannot start (out of memory?)");
+        break;
+    case DECOMPRESS_BZIP2:
+        if (z->lib_open)
+            BZ2_bzDecompressEnd(&z->bz);
+        z->lib_open = 0;
+        memset(&z->bz, 0, sizeof z->bz);
+        if ((rc = BZ2_bzDecompressInit(&z->bz, 0, 0)) != BZ_OK)
+            return failf(z, "libbz2: cannot start (error %d)", rc);
+        break;
+    case DECOMPRESS_XZ: {
+        lzma_stream init = LZMA_STREAM_INIT;
+        z->xz = init;
+        if (lzma_stream_decoder(&z->xz, UINT64_MAX, LZMA_CONCATENATED) != LZMA_OK)
+            return failf(z, "liblzma: cannot start (out of memory?)");
+        break;
+    }
+    case DECOMPRESS_ZSTD:
+        if ((z->zd = ZSTD_createDStream()) == NULL)
+            return failf(z, "libzstd: cannot start (out of memory?)");
+        if (ZSTD_isError(ZSTD_initDStream(z->zd)))
+            return failf(z, "libzstd: cannot start");
+        break;
+    case DECOMPRESS_NONE:
+        return failf(z, "bug: no compression to decode");
+    }
+    z->lib_open = 1;
+    return 0;
+}
+
+static void lib_end(struct decompress *z)
+{
+    if (!z->lib_open)
+        return;
+    switch (z->kind) {
+    case DECOMPRESS_GZIP:
+        inflateEnd(&z->zs);
+        break;
+    case DECOMPRESS_BZIP2:
+        BZ2_bzDecompressEnd(&z->bz);
+        break;
+    case DECOMPRESS_XZ:
+        lzma_end(&z->xz);
+        break;
+    case DECOMPRESS_ZSTD:
+        ZSTD_freeDStream(z->zd);
+        z->zd = NULL;
+        break;
+    case DECOMPRESS_NONE:
+        break;
+    }
+    z->lib_open = 0;
+}
+
+struct decompress *decompress_new(enum decompress_kind k, int fd, const unsigned char *pre,
+                                  size_t npre, struct diag *d)
+{
+    struct decompress *z = xcalloc(1, sizeof *z);
+
+    z->kind = k;
+    z->fd = fd;
+    z->in = xmalloc(IN_SIZE);
+    if (npre > IN_SIZE)
+        npre = IN_SIZE; /* never: the caller sniffs a few bytes */
+    memcpy(z->in, pre, npre);
+    z->len = npre;
+    z->in_total = (int64_t)npre;
+    if (lib_start(z) < 0) {
+        diag_set(d, "%s", z->err);
+        decompress_free(z);
+        return NULL;
+    }
+    return z;
+}
+
+void decompress_free(struct decompress *z)
+{
+    if (z == NULL)
+        return;
+    lib_end(z);
+    free(z->in);
+    free(z);
+}
+
+int64_t decompress_in_bytes(const struct decompress *z)
+{
+    return z->in_total;
+}
+
+int64_t decompress_out_bytes(const struct decompress *z)
+{
+    return z->out_total;
+}
+
+/* refill - keep the undecoded bytes, read more after them; 0 (maybe at eof) or -1 */
+static int refill(struct decompress *z)
+{
+    ssize_t n;
+
+    if (z->pos > 0) {
+        memmove(z->in, z->in + z->pos, z->len - z->pos);
+        z->len -= z->pos;
+        z->pos = 0;
+    }
+    do
+        n = read(z->fd, z->in + z->len, IN_SIZE - z->len);
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return failf(z, "read error: %s", strerror(errno));
+    if (n == 0)
+        z->in_eof = 1;
+    z->len += (size_t)n;
+    z->in_total += n;
+    return 0;
+}
+
+/*
+ * step - decode from the buffer into dst[*o..cap): 1 to go on (progress made or more input
+ * needed), 0 at the end of a member (gzip, bzip2) or of everything (xz), -1 on damage
+ */
+static int step(struct decompress *z, unsigned char *dst, size_t cap, size_t *o)
+{
+    size_t avail_in = z->len - z->pos, avail_out = cap - *o;
+    int rc;
+
+    switch (z->kind) {
+    case DECOMPRESS_GZIP:
+        z->zs.next_in = z->in + z->pos;
+        z->zs.avail_in = (uInt)avail_in;
+        z->zs.next_out = dst + *o;
+        z->zs.avail_out = (uInt)avail_out;
+        rc = inflate(&z->zs, Z_NO_FLUSH);
+        z->pos = z->len - z->zs.avail_in;
+        *o = cap - z->zs.avail_out;
+        if (rc == Z_STREAM_END)
+            return 0;
+        if (rc == Z_OK || rc == Z_BUF_ERROR)
+            return 1;
+        if (rc == Z_MEM_ERROR)
+            return failf(z, "zlib: out of memory");
+        return corrupt(z, z->zs.msg ? z->zs.msg : "bad data");
+    case DECOMPRESS_BZIP2:
+        z->bz.next_in = (char *)(z->in + z->pos);
+        z->bz.avail_in = (unsigned)avail_in;
+        z->bz.next_out = (char *)(dst + *o);
+        z->bz.avail_out = (unsigned)avail_out;
+        rc = BZ2_bzDecompress(&z->bz);
+        z->pos = z->len - z->bz.avail_in;
+        *o = cap - z->bz.avail_out;
+        if (rc == BZ_STREAM_END)
+            return 0;
+        if (rc == BZ_OK)
+            return 1;
+        if (rc == BZ_MEM_ERROR)
+            return failf(z, "libbz2: out of memory");
+        return corrupt(z, rc == BZ_DATA_ERROR_MAGIC ? "bad block header" : "bad block data");
+    case DECOMPRESS_XZ: {
+        lzma_action action = z->in_eof && avail_in == 0 ? LZMA_FINISH : LZMA_RUN;
+        z->xz.next_in = z->in + z->pos;
+        z->xz.avail_in = avail_in;
+        z->xz.next_out = dst + *o;
+        z->xz.avail_out = avail_out;
+        lzma_ret lr = lzma_code(&z->xz, action);
+        z->pos = z->len - z->xz.avail_in;
+        *o = cap - z->xz.avail_out;
+        switch (lr) {
+        case LZMA_OK:
+            return 1;
+        case LZMA_STREAM_END:
+            return 0;
+        case LZMA_BUF_ERROR:
+            /* no progress possible: at LZMA_FINISH, the file ended inside the data */
+            return action == LZMA_FINISH
+                       ? failf(z, "truncated xz data: the file ends inside the compressed stream")
+                       : 1;
+        case LZMA_MEM_ERROR:
+        case LZMA_MEMLIMIT_ERROR:
+            return failf(z, "liblzma: out of memory");
+        case LZMA_FORMAT_ERROR:
+            return corrupt(z, "not an xz stream after the first");
+        case LZMA_OPTIONS_ERROR:
+            return corrupt(z, "unsupported options");
+        default:
+            return corrupt(z, "compressed data are damaged");
+        }
+    }
+    case DECOMPRESS_ZSTD: {
+        ZSTD_inBuffer ib = {z->in + z->pos, avail_in, 0};
+        ZSTD_outBuffer ob = {dst + *o, avail_out, 0};
+        size_t r = ZSTD_decompressStream(z->zd, &ob, &ib);
+        z->pos += ib.pos;
+        *o += ob.pos;
+        if (ZSTD_isError(r))
+            return corrupt(z, ZSTD_getErrorName(r));
+        if (ib.pos > 0 || ob.pos > 0)
+            z->zstd_hint = r; /* a call without progress asks for the next frame's header */
+        return 1;
+    }
+    case DECOMPRESS_NONE:
+        break;
+    }
+    return failf(z, "bug: no compression to decode");
+}
+
+/* next_member - after a gzip or bzip2 member: 1 another follows (decoder restarted), 0 the
+ * data end here (what follows is ignored), -1 error; may read the file */
+static int next_member(struct decompress *z)
+{
+    static const unsigned char gz[] = {0x1F, 0x8B}, bz[] = {'B', 'Z', 'h'};
+    const unsigned char *magic = z->kind == DECOMPRESS_GZIP ? gz : bz;
+    size_t mlen = z->kind == DECOMPRESS_GZIP ? sizeof gz : sizeof bz;
+
+    while (z->len - z->pos < mlen && !z->in_eof)
+        if (refill(z) < 0)
+            return -1;
+    if (z->len - z->pos < mlen || memcmp(z->in + z->pos, magic, mlen) != 0)
+        return 0;
+    return lib_start(z) < 0 ? -1 : 1;
+}
+
+ssize_t decompress_read(struct decompress *z, unsigned char *dst, size_t cap, struct diag *d)
+{
+    size_t o = 0;
+
+    while (o < cap && z->state != DZ_END && z->state != DZ_FAILED) {
+        if (z->state == DZ_MEMBER_END) {
+            if (o > 0)
+                break; /* deliver before a read that may block */
+            int more = next_member(z);
+            if (more < 0)
+                break;
+            z->state = more ? DZ_RUN : DZ_END;
+            continue;
+        }
+        if (z->pos == z->len && !z->in_eof) {
+            if (o > 0)
+                break;
+            if (refill(z) < 0)
+                break;
+            continue;
+        }
+        size_t pos0 = z->pos, o0 = o;
+        int r = step(z, dst, cap, &o);
+        if (r < 0)
+            break;
+        if (r == 0) {
+            z->state =
+                z->kind == DECOMPRESS_XZ || z->kind == DECOMPRESS_ZSTD ? DZ_END : DZ_MEMBER_END;
+            continue;
+        }
+        if (z->pos != pos0 || o != o0)
+            continue;
+        /* no progress: the decoder wants more input than the buffer holds */
+        if (!z->in_eof) {
+            if (o > 0)
+                break;
+            if (refill(z) < 0)
+                break;
+            continue;
+        }
+        if (z->kind == DECOMPRESS_ZSTD && z->zstd_hint == 0 && z->pos == z->len) {
+            z->state = DZ_END; /* the last frame is complete */
+            continue;
+        }
+        failf(z, "truncated %s data: the file ends inside the compressed stream",
+              decompress_name(z->kind));
+    }
+    z->out_total += (int64_t)o;
+    if (o > 0)
+        return (ssize_t)o;
+    if (z->state == DZ_FAILED)
+        return diag_set(d, "%s", z->err);
+    return 0;
+}
