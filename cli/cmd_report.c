@@ -167,10 +167,10 @@ static int write_file(const char *path, const char *data, size_t len)
     int fd;
 
     if (strcmp(path, "-") == 0) {
-        if (fwrite(data, 1, len, stdout) != len || fflush(stdout) != 0) {
-            cli_error("writing standard output: %s", strerror(errno));
-            return -1;
-        }
+        /* a reader that went away (report | head) has what it wanted: not an error; any
+         * other failure is said once, by main() when it flushes standard output */
+        if (fwrite(data, 1, len, stdout) != len || fflush(stdout) != 0)
+            return errno == EPIPE ? 0 : -1;
         return 0;
     }
     if (snprintf(tmp, sizeof tmp, "%s.XXXXXX", path) >= (int)sizeof tmp) {

@@ -551,8 +551,9 @@ END_TEST
 /* ------------------------------------------------------------------ output */
 
 /*
- * "summary | head": the reader goes away before the output is written. No signal death, no
- * message, status 0. Output to a full disk is an error: one line, status 2.
+ * "summary | head", "report | head": the reader goes away before the output is written. No
+ * signal death, no message, status 0, whatever the command and format. Output to a full disk
+ * is an error: one line, status 2.
  */
 START_TEST(test_output_gone)
 {
@@ -568,6 +569,32 @@ START_TEST(test_output_gone)
     ck_assert_int_eq(spawn(&o, &err, summary), 0);
     ck_assert_str_eq(err, "");
     free(err);
+    static const char *const others[][6] = {
+        {"report", "--period", "2026-01-05", NULL},
+        {"report", "--period", "2026-01-05", "--format", "html", NULL},
+        {"report", "--period", "2026-01-05", "--format", "csv", NULL},
+        {"report", "--period", "2026-01-05", "--format", "json", NULL},
+        {"report", "--mail-to", "a@example.com", "--mail-dry-run", NULL},
+        {"sources", NULL},
+        {"db", "check", NULL},
+        {"explain", "550 5.1.1 <a@example.com>: User unknown", NULL},
+        {"rules", "list", NULL},
+    };
+    for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
+        char *argv[10] = {BIN};
+        int n = 1;
+        for (int k = 0; others[i][k] != NULL; k++)
+            argv[n++] = (char *)others[i][k];
+        if (strcmp(others[i][0], "explain") != 0 && strcmp(others[i][0], "rules") != 0) {
+            argv[n++] = "--db";
+            argv[n++] = (char *)db;
+        }
+        ck_assert_msg(spawn(&o, &err, argv) == 0, "%s %s: %s", others[i][0],
+                      others[i][1] ? others[i][1] : "", err);
+        ck_assert_msg(err[0] == '\0', "%s %s said: %s", others[i][0],
+                      others[i][1] ? others[i][1] : "", err);
+        free(err);
+    }
 
     /* an ingest whose output nobody reads still stores everything */
     const char *log = path_in("other.log");
@@ -585,6 +612,10 @@ START_TEST(test_output_gone)
         o.out_fd = full;
         ck_assert_int_eq(spawn(&o, &err, summary), 2);
         one_line(err, "standard output: No space left on device");
+        free(err);
+        char *report[] = {BIN, "report", "--db", (char *)db, "--period", "2026-01-05", NULL};
+        ck_assert_int_eq(spawn(&o, &err, report), 2);
+        one_line(err, "standard output: ");
         free(err);
         close(full);
     }
