@@ -205,7 +205,7 @@ int ingest_session_file(struct ingest_session *s, struct reader *r,
     /* with "auto", look at the first lines before choosing; they are kept for parsing */
     while (nsniff < SNIFF_LINES && (rc = reader_next(r, &ln, d)) == 1) {
         sniff[nsniff] = ln;
-        copies[nsniff] = xstrndup(ln.text, ln.len);
+        copies[nsniff] = xmemdup(ln.text, ln.len); /* all of it: a line may hold NUL bytes */
         sniff[nsniff].text = copies[nsniff];
         nsniff++;
         if (ops != NULL)
