@@ -147,7 +147,7 @@ int cmd_ingest(int argc, char **argv)
     struct pipeline_options opt = {.format = "auto", .stop = &cli_stop_requested};
     struct rules_files files = {{NULL}, 0};
     struct pipeline_result res;
-    struct logfiles lf = {NULL, 0, 0};
+    struct logfiles lf = {NULL, 0, 0, NULL, 0};
     const char *db = NULL, *wait = NULL, *progress = "auto", *tz = NULL;
     char dbbuf[4096];
     int verbose = 0, quiet = 0, c, rc = EXIT_FATAL, bar;

@@ -169,7 +169,12 @@ int cmd_run(int argc, char **argv)
     for (size_t i = 0; i < cfg->nsources; i++) {
         const struct config_source *src = &cfg->sources[i];
         for (size_t j = 0; j < src->npaths; j++) {
+            size_t had = lists[i].nskipped;
             int n = logfiles_glob(&lists[i], src->paths[j], &d);
+            for (size_t k = had; k < lists[i].nskipped; k++) {
+                cli_error("warning: %s:%d: %s", cfg->file, src->line, lists[i].skipped[k]);
+                problems++;
+            }
             if (n < 0) {
                 cli_error("warning: %s", d.msg);
                 problems++;
