@@ -4,6 +4,8 @@
 #include "cli.h"
 #include "config.h"
 #include "diag.h"
+#include "escape.h"
+#include "strbuf.h"
 #include "timeparse.h"
 
 #include <errno.h>
@@ -30,6 +32,16 @@ void cli_error(const char *fmt, ...)
     diag_vset(&d, fmt, ap);
     va_end(ap);
     fprintf(stderr, "rejectlens: %s\n", d.msg);
+}
+
+void cli_put_safe(FILE *out, const char *s, size_t n)
+{
+    struct strbuf sb = STRBUF_INIT;
+
+    esc_text_n(&sb, s, n, 0);
+    if (sb.len > 0)
+        fwrite(sb.buf, 1, sb.len, out);
+    strbuf_free(&sb);
 }
 
 static const char *config_path; /* --config */

@@ -27,6 +27,9 @@ size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
  * bidirectional overrides become visible \xNN / \u{NNNN}; newlines too unless keep_newlines */
 void esc_text(struct strbuf *out, const char *s, int keep_newlines);
 
+/* esc_text_n - esc_text of the n bytes at s, which may hold NUL bytes (shown as \x00) */
+void esc_text_n(struct strbuf *out, const char *s, size_t n, int keep_newlines);
+
 /* esc_html - for HTML text and attribute values alike: & < > " ' as entities, controls and
  * bidirectional overrides as visible \xNN / \u{NNNN} (newlines kept when keep_newlines) */
 void esc_html(struct strbuf *out, const char *s, int keep_newlines);
