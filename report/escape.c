@@ -181,7 +181,7 @@ static void emit_json(struct strbuf *out, uint32_t cp, const char *b, size_t len
         strbuf_puts(out, "\\t");
         return;
     default:
-        if (cp < 0x20 || cp == 0x7f || cp == 0x2028 || cp == 0x2029)
+        if (is_control(cp) || is_bidi(cp) || cp == 0x2028 || cp == 0x2029)
             strbuf_printf(out, "\\u%04x", (unsigned)cp);
         else
             strbuf_append(out, b, len);

@@ -35,7 +35,8 @@ void esc_text_n(struct strbuf *out, const char *s, size_t n, int keep_newlines);
 void esc_html(struct strbuf *out, const char *s, int keep_newlines);
 
 /* esc_json - a JSON string with its quotes (RFC 8259), or null for NULL; U+2028 and U+2029
- * are escaped too, so the output is also safe inside a <script> or JavaScript */
+ * are escaped too, so the output is also safe inside a <script> or JavaScript, and so are DEL,
+ * the C1 controls and the bidirectional overrides, so that it is safe on a terminal */
 void esc_json(struct strbuf *out, const char *s);
 
 /*
