@@ -653,10 +653,12 @@ static void parse_stats(struct strbuf *o, const struct report_model *m)
     strbuf_puts(o, "</section>\n");
 }
 
-int report_write_html(const struct report_model *m, const struct report_options *opt,
-                      struct strbuf *o, struct diag *d)
+int report_write_html(const struct report_model *m, const struct report_options *ro,
+                      struct strbuf *out, struct diag *d)
 {
-    (void)opt;
+    struct strbuf *o = out; /* every section's name for it */
+
+    (void)ro;
     (void)d;
     head(o, m);
     totals(o, m);
