@@ -78,12 +78,13 @@ static void print_result(const struct pipeline_result *res, int verbose, double 
             const struct pipeline_file_result *f = &res->files[i];
             if (f->failed && f->stats.lines == 0)
                 continue;
+            cli_put_safe(stdout, f->path, strlen(f->path)); /* a file name may hold anything */
             if (f->unchanged) {
-                printf("%s: %s archive read before, unchanged\n", f->path,
+                printf(": %s archive read before, unchanged\n",
                        f->compression ? f->compression : "an");
                 continue;
             }
-            printf("%s: %s%s%s, from byte %lld: %lld lines, %lld events, %lld unparsed", f->path,
+            printf(": %s%s%s, from byte %lld: %lld lines, %lld events, %lld unparsed",
                    f->format ? f->format : "empty", f->compression ? ", " : "",
                    f->compression ? f->compression : "", (long long)f->start_offset,
                    (long long)f->stats.lines, (long long)f->stats.events,

@@ -232,10 +232,11 @@ int cmd_run(int argc, char **argv)
         events += res.total.events;
         if (verbose)
             for (int f = 0; f < res.nfiles; f++)
-                if (!res.files[f].failed && !res.files[f].unchanged && res.files[f].stats.lines)
-                    printf("%s: %lld lines, %lld events\n", res.files[f].path,
-                           (long long)res.files[f].stats.lines,
+                if (!res.files[f].failed && !res.files[f].unchanged && res.files[f].stats.lines) {
+                    cli_put_safe(stdout, res.files[f].path, strlen(res.files[f].path));
+                    printf(": %lld lines, %lld events\n", (long long)res.files[f].stats.lines,
                            (long long)res.files[f].stats.events);
+                }
         int stopped = res.interrupted;
         pipeline_result_free(&res);
         if (stopped) {

@@ -339,6 +339,31 @@ START_TEST(test_text_outputs)
 }
 END_TEST
 
+/* a log file whose name is hostile too: what ingest -v and sources print of it is safe */
+START_TEST(test_file_name)
+{
+    static const char name[] = "mail-\x1b]0;pwned\x07-\xc2\x9b"
+                               "2J-\xe2\x80\xae"
+                               "gol.log";
+    char log[900], fdb[800];
+
+    setup();
+    snprintf(log, sizeof log, "%s/%s", dir, name);
+    snprintf(fdb, sizeof fdb, "%s/names.db", dir);
+    tu_write_file(log,
+                  "2026-01-13T09:00:00.000000+00:00 mx1 postfix/smtpd[7]: NOQUEUE: reject: RCPT "
+                  "from unknown[192.0.2.7]: 554 5.7.1 <r@example.net>: Relay access denied; "
+                  "from=<b@example.org> to=<r@example.net> proto=ESMTP helo=<y>\n",
+                  -1);
+    const char *ingest = rl_to("names-ingest.txt", "ingest -v --db '%s' '%s'", fdb, log);
+    const char *sources = rl_to("names-sources.txt", "sources --db '%s'", fdb);
+    checks("text-safe '%s' '%s'", ingest, sources);
+    char *out = tu_read_file(sources, NULL);
+    ck_assert_ptr_nonnull(strstr(out, "mail-\\x1b]0;pwned\\x07-\\x9b2J-\\u{202e}gol.log"));
+    free(out);
+}
+END_TEST
+
 /* the mail: the header is the report's own, whatever the log or the subject holds */
 START_TEST(test_mail)
 {
@@ -384,6 +409,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_html);
     tcase_add_test(tc, test_csv);
     tcase_add_test(tc, test_text_outputs);
+    tcase_add_test(tc, test_file_name);
     tcase_add_test(tc, test_mail);
     suite_add_tcase(s, tc);
     return s;
