@@ -30,7 +30,7 @@
 
 /* the bound on a command's peak RSS; the sanitizers' shadow memory and quarantine cost more */
 #if defined(__SANITIZE_ADDRESS__)
-#define MAX_RSS_KB (400 * 1024L)
+#define MAX_RSS_KB (96 * 1024L)
 #else
 #define MAX_RSS_KB (48 * 1024L)
 #endif
