@@ -403,6 +403,15 @@ START_TEST(test_diag)
     ck_assert_str_eq(d.msg, "t\\x09yaml: rule id 'a\\x0ab\\x1b[31m\\x7f'");
     diag_prefix(&d, "x\ry");
     ck_assert_str_eq(d.msg, "x\\x0dy: t\\x09yaml: rule id 'a\\x0ab\\x1b[31m\\x7f'");
+    /* 2026-11-30: C1 controls, bidirectional overrides and bytes that are not UTF-8 too (a
+     * glob's warning names a file, whatever its name); other UTF-8 stays */
+    diag_set(&d, "%s",
+             "\xc2\x9b"
+             "2J \xe2\x80\xae"
+             "gol.exe \xff\x9b \xc3\xa9t\xc3\xa9 \xe2\x82\xac");
+    ck_assert_str_eq(d.msg, "\\x9b2J \\u{202e}gol.exe \\xff\\x9b \xc3\xa9t\xc3\xa9 \xe2\x82\xac");
+    diag_set(&d, "%s", "cut \xe2\x80"); /* a sequence cut short */
+    ck_assert_str_eq(d.msg, "cut \\xe2\\x80");
     memset(big, '\n', sizeof big - 1);
     diag_set(&d, "%s", big); /* cut at a whole \x0a */
     ck_assert_uint_eq(strlen(d.msg) % 4, 0);

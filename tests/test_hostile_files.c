@@ -537,6 +537,12 @@ START_TEST(test_glob_not_files)
     ck_assert_int_eq(symlink("nowhere", p), 0);
     snprintf(p, sizeof p, "%s/mail.log.fifo", dir);
     ck_assert_int_eq(mkfifo(p, 0600), 0);
+    snprintf(p, sizeof p,
+             "%s/mail.log.\xe2\x80\xae"
+             "gol.\xc2\x9b"
+             "2J",
+             dir);
+    ck_assert_int_eq(mkfifo(p, 0600), 0); /* named to fool a terminal */
     snprintf(p, sizeof p, "%s/mail.log.d", dir);
     ck_assert_int_eq(mkdir(p, 0755), 0);
     snprintf(yaml, sizeof yaml, "database: %s\nsources:\n  - paths: %s/mail.log*\n", db, dir);
@@ -548,6 +554,9 @@ START_TEST(test_glob_not_files)
     says(o.err, "mail.log.2: Too many levels of symbolic links");
     says(o.err, "mail.log.old: No such file or directory");
     says(o.err, "mail.log.fifo: a FIFO, not a log file: not read");
+    says(o.err, "mail.log.\\u{202e}gol.\\x9b2J: a FIFO");
+    ck_assert_ptr_null(strstr(o.err, "\xe2\x80\xae"));
+    ck_assert_ptr_null(strstr(o.err, "\xc2\x9b"));
     ck_assert_ptr_null(strstr(o.err, "mail.log.d"));
     ck_assert_int_eq(sql(db, "SELECT count(*) FROM events"), 2);
     outcome_free(&o);
