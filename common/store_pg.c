@@ -10,9 +10,14 @@
  *	A statement "COPY t (c1, c2, ...) FROM STDIN" is a bulk load: a step appends the bound
  *	row, in COPY's text format, to the statement's buffer; the commit sends every buffer
  *	(COPY ... FROM STDIN) just before COMMIT, so the rows commit with the checkpoint that
- *	covers them. The months the rows fall in get their partition of events first: each new
- *	month under a transaction-scoped advisory lock, so that two hosts that meet a new month at
- *	once create it once.
+ *	covers them. The months the rows fall in get their partition of events first, under one
+ *	transaction-scoped advisory lock, so that two hosts that meet a new month at once create it
+ *	once. Nothing else of an ingest's transaction touches events, and its rows go in at the
+ *	very end: a writer never waits for a lock while it holds one on events, so writers that
+ *	create partitions (ACCESS EXCLUSIVE on events) and writers that load rows cannot deadlock.
+ *	A batch larger than COPY_FLUSH_BYTES goes out early; should such a transaction then meet a
+ *	month of its own and another writer create one at the same time, the server finds the
+ *	deadlock and one of them fails (its next run goes on from its checkpoint).
  *
  *	Text goes to the server as UTF-8. Log lines are not always that: an invalid byte becomes
  *	U+FFFD on the way in (SQLite keeps the byte; such a text compares differently).
@@ -49,7 +54,7 @@
 #define OID_NUMERIC 1700
 
 #define MONTHS_MAX       512
-#define COPY_FLUSH_BYTES (8u << 20)
+#define COPY_FLUSH_BYTES (64u << 20)
 
 struct store_pg {
     PGconn *conn;
@@ -272,15 +277,32 @@ static int query_text(struct store_pg *pg, const char *sql, char *out, size_t ca
     return rc;
 }
 
+/*
+ * relation_exists - 1 when the table is in the current schema. Read from pg_class with the
+ * statement's snapshot: to_regclass() trusts the backend's catalog cache, which does not
+ * learn of a table another process created while this one waited for an advisory lock.
+ */
+static int relation_exists(struct store_pg *pg, const char *name, struct diag *d)
+{
+    char sql[256], v[64];
+
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM pg_catalog.pg_class WHERE relname = '%s' AND "
+             "relnamespace = current_schema()::regnamespace",
+             name);
+    if (query_text(pg, sql, v, sizeof v, d) < 0)
+        return -1;
+    return atoi(v) > 0;
+}
+
 int store_pg_schema_version(struct store_pg *pg, int *version, struct diag *d)
 {
     char v[64];
+    int rc;
 
     *version = 0;
-    if (query_text(pg, "SELECT to_regclass('rejectlens_meta')", v, sizeof v, d) < 0)
-        return -1;
-    if (v[0] == '\0')
-        return 0;
+    if ((rc = relation_exists(pg, "rejectlens_meta", d)) <= 0)
+        return rc;
     if (query_text(pg, "SELECT value FROM rejectlens_meta WHERE key = 'schema_version'", v,
                    sizeof v, d) < 0)
         return -1;
@@ -362,23 +384,22 @@ static int64_t month_start_us(int64_t m)
 }
 
 /*
- * create_partitions - the partitions the pending rows need, in the open transaction: one
- * advisory lock per month (namespace 0x524A4C53, key the month) so that two writers that
- * meet a new month create it once; the second finds it made
+ * create_partitions - the partitions the pending rows need, in the open transaction, under
+ * one advisory lock (namespace 0x524A4C53, key -3) so that two writers that meet a new month
+ * create it once: the second finds it made
  */
 static int create_partitions(struct store_pg *pg, struct diag *d)
 {
+    if (store_pg_exec(pg, "SELECT pg_advisory_xact_lock(1380600915, -3)", d) < 0)
+        return -1;
     for (size_t i = 0; i < pg->npending; i++) {
         int64_t m = pg->pending[i];
-        char sql[512], exists[64];
-        snprintf(sql, sizeof sql, "SELECT pg_advisory_xact_lock(1380600915, %d)", (int)m);
-        if (store_pg_exec(pg, sql, d) < 0)
+        char sql[512], name[32];
+        int exists;
+        snprintf(name, sizeof name, "events_p%04d%02d", (int)(m / 12), (int)(m % 12 + 1));
+        if ((exists = relation_exists(pg, name, d)) < 0)
             return -1;
-        snprintf(sql, sizeof sql, "SELECT to_regclass('events_p%04d%02d')", (int)(m / 12),
-                 (int)(m % 12 + 1));
-        if (query_text(pg, sql, exists, sizeof exists, d) < 0)
-            return -1;
-        if (exists[0] == '\0') {
+        if (!exists) {
             snprintf(sql, sizeof sql,
                      "CREATE TABLE events_p%04d%02d PARTITION OF events "
                      "FOR VALUES FROM (%lld) TO (%lld)",
@@ -751,15 +772,8 @@ int store_pg_step(struct store_pg_stmt *st, struct diag *d)
         return 0;
     }
     if (st->res == NULL) {
-        if (pg->copies != NULL && pg->in_txn) {
-            /* pending rows go in first: a statement may read what was written before it */
-            for (struct store_pg_stmt *c = pg->copies; c != NULL; c = c->next_copy)
-                if (c->copy_buf.len > 0) {
-                    if (flush_all(pg, d) < 0)
-                        return -1;
-                    break;
-                }
-        }
+        /* rows of a COPY pending in the transaction are not seen before the commit (the
+         * ingest never reads them back): see the description above */
         st->res = PQexecPrepared(pg->conn, st->name, st->nparams, st->values, st->lengths,
                                  st->formats, 0);
         t = PQresultStatus(st->res);

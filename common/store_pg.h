@@ -46,7 +46,7 @@ void store_pg_partitions_forget(struct store_pg *pg);
 /*
  * Statements: SQL as the job files write it, with ?N placeholders (turned into $N). A
  * statement "COPY table (columns) FROM STDIN" is a bulk load: each step appends the bound
- * row to a buffer that store_pg_commit sends.
+ * row to a buffer that store_pg_commit sends (the rows are not seen before that).
  */
 struct store_pg_stmt *store_pg_prepare(struct store_pg *pg, const char *sql, struct diag *d);
 void store_pg_finalize(struct store_pg_stmt *st);

@@ -82,7 +82,7 @@ int store_report_kinds(struct store *s, const struct store_report_filter *f,
     static const char q_kind[] =
         "SELECT e.kind, count(*) FROM events e" WHERE_FILTER " GROUP BY e.kind ORDER BY e.kind";
     static const char q_source[] = "SELECT DISTINCT coalesce(e.source_id, 0), coalesce(e.host, '')"
-                                   " FROM events e" WHERE_FILTER;
+                                   " FROM events e" WHERE_FILTER " ORDER BY 1, 2";
     struct store_stmt *st;
     size_t cap = 0;
     int rc;

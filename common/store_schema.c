@@ -415,7 +415,8 @@ int store_schema_describe(struct store *s, struct strbuf *out, struct diag *d)
         "UNION ALL SELECT 'index ' || name FROM sqlite_master WHERE type = 'index' "
         "AND sql IS NOT NULL ORDER BY 1";
     static const char q_pg[] =
-        "SELECT 'table ' || c.relname || ' ' || a.attname FROM pg_class c "
+        "SELECT line FROM (SELECT 'table ' || c.relname || ' ' || a.attname AS line FROM pg_class "
+        "c "
         "JOIN pg_attribute a ON a.attrelid = c.oid "
         "WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p', 'v') "
         "AND NOT c.relispartition AND a.attnum > 0 AND NOT a.attisdropped "
@@ -423,7 +424,7 @@ int store_schema_describe(struct store *s, struct strbuf *out, struct diag *d)
         "ON i.indexrelid = c.oid JOIN pg_class t ON t.oid = i.indrelid "
         "WHERE c.relnamespace = current_schema()::regnamespace AND NOT t.relispartition "
         "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = c.oid) "
-        "ORDER BY 1 COLLATE \"C\"";
+        ") AS t ORDER BY line COLLATE \"C\"";
     struct store_stmt *st = store_stmt_prepare(s, STORE_SQL(s, q_sqlite, q_pg), d);
     int rc;
 
