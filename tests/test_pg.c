@@ -11,6 +11,7 @@
  *     byte, in every format
  *   - four hosts ingest four logs at once while two more ingest one log at once: exact counts
  *   - prune drops whole months and deletes the rest of the month the cutoff falls in
+ *   - run, configured with the database, ingests and keeps the same reports as with SQLite
  */
 #include "store.h"
 #include "store_internal.h"
@@ -261,6 +262,58 @@ START_TEST(test_prune_drops_months)
 }
 END_TEST
 
+/* run_config - a configuration that reads log into db and keeps the weekly report as files */
+static void run_config(const char *file, const char *db, const char *log, const char *outdir)
+{
+    char text[4096];
+
+    snprintf(text, sizeof text,
+             "version: 1\n"
+             "database: \"%s\"\n"
+             "retention: 3650d\n"
+             "sources:\n"
+             "  - paths: %s\n"
+             "reports:\n"
+             "  - name: archive\n"
+             "    period: weekly\n"
+             "    weekday: monday\n"
+             "    formats: [html, csv, text, json]\n"
+             "    directory: %s\n",
+             db, log, outdir);
+    tu_write_file(file, text, -1);
+}
+
+START_TEST(test_run_same)
+{
+    char db[600], lite[600], log[600], conf[700], out[700];
+    const char *dir = tu_tempdir();
+
+    new_db("run", db, sizeof db);
+    snprintf(lite, sizeof lite, "%s/run.db", dir);
+    snprintf(log, sizeof log, "%s/run.log", dir);
+    generate(log, 5, "2026-02-02", 20000);
+    for (int pg = 0; pg < 2; pg++) {
+        snprintf(conf, sizeof conf, "%s/run-%s.yaml", dir, pg ? "pg" : "lite");
+        snprintf(out, sizeof out, "%s/reports-%s", dir, pg ? "pg" : "lite");
+        sh(1, "mkdir -p '%s'", out);
+        run_config(conf, pg ? db : lite, log, out);
+        /* the week of 2026-02-02 is due on Monday the 9th; a second run finds nothing to do */
+        sh(1, "TZ=UTC '%s' run --config '%s' --now 2026-02-10T06:00", REJECTLENS_BIN, conf);
+        sh(1, "TZ=UTC '%s' run --config '%s' --now 2026-02-10T07:00", REJECTLENS_BIN, conf);
+    }
+    sh(1, "ls '%s/reports-pg' | grep -c archive-2026-02-02 | grep -qx 4", dir);
+    sh(1,
+       "t=$(date -u +%%Y-%%m-%%d); cd '%s' && for f in reports-*/*; do "
+       "sed -E \"s/$t[T ][0-9:.]+( ?(Z|[+-][0-9:]+))?/NOW/g\" \"$f\" >\"$f.n\"; done; "
+       "for f in reports-lite/*.n; do diff \"$f\" \"reports-pg/${f#reports-lite/}\" || exit 1; "
+       "done",
+       dir);
+    ck_assert_int_eq(psql_int(db, "SELECT count(*) FROM events"),
+                     tu_sql_int(lite, "SELECT count(*) FROM events"));
+    ck_assert_int_eq(psql_int(db, "SELECT count(*) FROM report_runs WHERE state = 'sent'"), 1);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("pg");
@@ -271,6 +324,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_reports_same);
     tcase_add_test(tc, test_concurrent_ingest);
     tcase_add_test(tc, test_prune_drops_months);
+    tcase_add_test(tc, test_run_same);
     suite_add_tcase(s, tc);
     return s;
 }
