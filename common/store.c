@@ -430,7 +430,7 @@ void store_bind_double(struct store_stmt *st, int idx, double v)
 void store_bind_text(struct store_stmt *st, int idx, const char *s)
 {
     if (st->pg != NULL) {
-        store_pg_bind_textn(st->pg, idx, s, s ? strlen(s) : 0);
+        store_pg_bind_text(st->pg, idx, s);
         return;
     }
     if (s == NULL)

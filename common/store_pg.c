@@ -490,6 +490,7 @@ int store_pg_commit(struct store_pg *pg, struct diag *d)
 void store_pg_rollback(struct store_pg *pg)
 {
     drop_pending(pg);
+    pg->nknown = 0; /* partitions made in the transaction are gone with it */
     if (PQtransactionStatus(pg->conn) != PQTRANS_IDLE)
         PQclear(PQexec(pg->conn, "ROLLBACK"));
     pg->in_txn = 0;
@@ -682,13 +683,16 @@ void store_pg_bind_double(struct store_pg_stmt *st, int idx, double v)
     st->values[i] = st->num[i];
 }
 
-void store_pg_bind_textn(struct store_pg_stmt *st, int idx, const char *s, size_t n)
+/* bind_text - s[0..n) as text: kept as it is when terminated there and valid UTF-8 (the
+ * caller keeps it until the step, as with SQLite), else copied (and repaired) */
+static void bind_text(struct store_pg_stmt *st, int idx, const char *s, size_t n, int terminated)
 {
     int i = slot(st, idx);
 
     if (i < 0 || s == NULL)
         return;
-    if (!utf8_ok(s, n) || s[n] != '\0') {
+    if (!terminated || !utf8_ok(s, n)) {
+        /* libpq takes text parameters up to their NUL, whatever their length says */
         struct strbuf sb = STRBUF_INIT;
         utf8_repair(&sb, s, n);
         st->owned[i] = strbuf_detach(&sb);
@@ -699,6 +703,16 @@ void store_pg_bind_textn(struct store_pg_stmt *st, int idx, const char *s, size_
     }
     st->values[i] = s;
     st->lengths[i] = (int)n;
+}
+
+void store_pg_bind_text(struct store_pg_stmt *st, int idx, const char *s)
+{
+    bind_text(st, idx, s, s ? strlen(s) : 0, 1);
+}
+
+void store_pg_bind_textn(struct store_pg_stmt *st, int idx, const char *s, size_t n)
+{
+    bind_text(st, idx, s, n, 0);
 }
 
 void store_pg_bind_blob(struct store_pg_stmt *st, int idx, const void *p, size_t n)

@@ -52,6 +52,7 @@ struct store_pg_stmt *store_pg_prepare(struct store_pg *pg, const char *sql, str
 void store_pg_finalize(struct store_pg_stmt *st);
 void store_pg_bind_int64(struct store_pg_stmt *st, int idx, int64_t v);
 void store_pg_bind_double(struct store_pg_stmt *st, int idx, double v);
+void store_pg_bind_text(struct store_pg_stmt *st, int idx, const char *s);
 void store_pg_bind_textn(struct store_pg_stmt *st, int idx, const char *s, size_t n);
 void store_pg_bind_blob(struct store_pg_stmt *st, int idx, const void *p, size_t n);
 void store_pg_bind_null(struct store_pg_stmt *st, int idx);
