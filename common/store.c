@@ -25,6 +25,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <string.h>
+#include <strings.h>
 
 #define STORE_MAX_CACHED 96
 
@@ -261,8 +262,11 @@ int store_open(const char *path, enum store_mode mode, int busy_ms, struct store
         return 0;
     }
     /* WAL: an admin's query never blocks the nightly ingest, nor the other way round */
+    /* a writer's page cache holds the newest part of each index (bench/INDEXES.md: with the
+     * default 2 MB, index pages are read back and written out again for every batch) */
     if (store_exec(s, "PRAGMA journal_mode = WAL", d) < 0 ||
         store_exec(s, "PRAGMA synchronous = NORMAL", d) < 0 ||
+        store_exec(s, "PRAGMA cache_size = -65536", d) < 0 ||
         store_exec(s, "PRAGMA foreign_keys = OFF", d) < 0)
         goto fail;
     if (version < STORE_SCHEMA_VERSION && store_migrate(s, version, d) < 0)
@@ -604,4 +608,178 @@ void store_partitions_forget(struct store *s)
 {
     if (s->pg != NULL)
         store_pg_partitions_forget(s->pg);
+}
+
+enum store_type store_column_type(struct store_stmt *st, int i)
+{
+    if (st->pg != NULL)
+        return (enum store_type)store_pg_column_kind(st->pg, i);
+    switch (sqlite3_column_type(STMT(st), i)) {
+    case SQLITE_INTEGER:
+        return STORE_INTEGER;
+    case SQLITE_FLOAT:
+        return STORE_FLOAT;
+    case SQLITE_TEXT:
+        return STORE_TEXT;
+    case SQLITE_BLOB:
+        return STORE_BLOB;
+    default:
+        return STORE_NULL;
+    }
+}
+
+/* ------------------------------------------------------------- an admin's own SQL */
+
+/* what the authorizer refused first, in words */
+struct refusal {
+    char what[128];
+};
+
+/* pragma_reads - pragmas that report and never set: allowed with an argument naming a table */
+static int pragma_reads(const char *name, const char *arg)
+{
+    static const char *const about[] = {
+        "table_info",  "table_xinfo",      "table_list",      "index_list",     "index_info",
+        "index_xinfo", "foreign_key_list", "database_list",   "collation_list", "function_list",
+        "module_list", "pragma_list",      "compile_options",
+    };
+    static const char *const values[] = {
+        "user_version",   "application_id", "schema_version", "page_count",   "page_size",
+        "freelist_count", "encoding",       "journal_mode",   "data_version", "query_only",
+    };
+
+    for (size_t i = 0; i < sizeof about / sizeof about[0]; i++)
+        if (strcasecmp(name, about[i]) == 0)
+            return 1;
+    for (size_t i = 0; arg == NULL && i < sizeof values / sizeof values[0]; i++)
+        if (strcasecmp(name, values[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* admin_authorizer - allow reading, refuse everything that changes a database or the
+ * connection (see store_stmt_prepare_admin) */
+static int admin_authorizer(void *arg, int action, const char *a1, const char *a2, const char *db,
+                            const char *trigger)
+{
+    struct refusal *r = arg;
+    const char *what = NULL;
+
+    (void)db;
+    (void)trigger;
+    switch (action) {
+    case SQLITE_SELECT:
+    case SQLITE_READ:
+    case SQLITE_RECURSIVE:
+        return SQLITE_OK;
+    case SQLITE_FUNCTION:
+        if (a2 != NULL && strcasecmp(a2, "load_extension") == 0) {
+            what = "load_extension()";
+            break;
+        }
+        return SQLITE_OK;
+    case SQLITE_PRAGMA:
+        if (pragma_reads(a1, a2))
+            return SQLITE_OK;
+        if (r->what[0] == '\0')
+            snprintf(r->what, sizeof r->what, "PRAGMA %s%s%s", a1, a2 ? " = " : "", a2 ? a2 : "");
+        return SQLITE_DENY;
+    /* a change of the schema table is CREATE, ALTER or DROP, whatever SQLite calls it */
+    case SQLITE_INSERT:
+        what = strncasecmp(a1, "sqlite_", 7) == 0 ? "CREATE" : "INSERT";
+        break;
+    case SQLITE_UPDATE:
+        /* reading a pragma function (pragma_table_info) asks this of the schema table; an
+         * ALTER TABLE is refused as such before, and the statement must still be read-only */
+        if (strncasecmp(a1, "sqlite_", 7) == 0)
+            return SQLITE_OK;
+        what = "UPDATE";
+        break;
+    case SQLITE_DELETE:
+        what = strncasecmp(a1, "sqlite_", 7) == 0 ? "DROP" : "DELETE";
+        break;
+    case SQLITE_ATTACH:
+        what = "ATTACH";
+        break;
+    case SQLITE_DETACH:
+        what = "DETACH";
+        break;
+    case SQLITE_TRANSACTION:
+    case SQLITE_SAVEPOINT:
+        what = "a transaction";
+        break;
+    case SQLITE_ALTER_TABLE:
+        what = "ALTER TABLE";
+        break;
+    case SQLITE_ANALYZE:
+        what = "ANALYZE";
+        break;
+    case SQLITE_REINDEX:
+        what = "REINDEX";
+        break;
+    case SQLITE_DROP_INDEX:
+    case SQLITE_DROP_TABLE:
+    case SQLITE_DROP_TEMP_INDEX:
+    case SQLITE_DROP_TEMP_TABLE:
+    case SQLITE_DROP_TEMP_TRIGGER:
+    case SQLITE_DROP_TEMP_VIEW:
+    case SQLITE_DROP_TRIGGER:
+    case SQLITE_DROP_VIEW:
+    case SQLITE_DROP_VTABLE:
+        what = "DROP";
+        break;
+    default: /* CREATE of every kind, and whatever a later SQLite adds */
+        what = "CREATE";
+        break;
+    }
+    if (r->what[0] == '\0')
+        snprintf(r->what, sizeof r->what, "%s", what);
+    return SQLITE_DENY;
+}
+
+struct store_stmt *store_stmt_prepare_admin(struct store *s, const char *sql, struct diag *d)
+{
+    struct refusal r = {""};
+    sqlite3_stmt *st = NULL, *next = NULL;
+    const char *tail = NULL;
+    int rc;
+
+    if (s->pg != NULL)
+        return wrap(NULL, store_pg_prepare_admin(s->pg, sql, d));
+    sqlite3_set_authorizer(s->db, admin_authorizer, &r);
+    rc = sqlite3_prepare_v2(s->db, sql, -1, &st, &tail);
+    if (rc == SQLITE_OK && st != NULL && tail != NULL && *tail != '\0') {
+        /* only blanks and comments may follow: they prepare to no statement */
+        const char *rest = NULL;
+        if (sqlite3_prepare_v2(s->db, tail, -1, &next, &rest) != SQLITE_OK || next != NULL) {
+            sqlite3_finalize(next);
+            sqlite3_finalize(st);
+            sqlite3_set_authorizer(s->db, NULL, NULL);
+            diag_set(d, "refused: more than one statement (run them one at a time)");
+            return NULL;
+        }
+    }
+    sqlite3_set_authorizer(s->db, NULL, NULL);
+    if (r.what[0] != '\0') {
+        sqlite3_finalize(st);
+        diag_set(d,
+                 "refused: %s is not allowed here; the database is opened read-only and only "
+                 "a query runs (SELECT, WITH ... SELECT, VALUES, EXPLAIN, a pragma that reports)",
+                 r.what);
+        return NULL;
+    }
+    if (rc != SQLITE_OK) {
+        diag_set(d, "SQL error: %s", sqlite3_errmsg(s->db));
+        return NULL;
+    }
+    if (st == NULL) {
+        diag_set(d, "no SQL statement given (only blanks or comments)");
+        return NULL;
+    }
+    if (!sqlite3_stmt_readonly(st)) {
+        sqlite3_finalize(st);
+        diag_set(d, "refused: the statement would change the database; only a query runs here");
+        return NULL;
+    }
+    return wrap(st, NULL);
 }

@@ -24,7 +24,7 @@
 #include "event.h"
 #include "strbuf.h"
 
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 enum store_mode {
     STORE_READ_WRITE, /* create if missing, migrate */

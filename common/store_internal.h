@@ -18,6 +18,10 @@
 /* 'RJLS': marks a database as ours (PRAGMA application_id) */
 #define STORE_APPLICATION_ID 0x524A4C53
 
+/* the UTC day of an event, as the day-bucketed indexes of schema 2 write it (store_schema.c) */
+#define STORE_DAY_US   INT64_C(86400000000)
+#define STORE_DAY_EXPR "e.ts / 86400000000"
+
 struct store_stmt; /* a prepared statement */
 
 /*
@@ -53,6 +57,19 @@ size_t store_column_bytes(struct store_stmt *st, int i);
 const void *store_column_blob(struct store_stmt *st, int i);
 /* store_stmt_readonly - 1 when the statement cannot change the database */
 int store_stmt_readonly(struct store_stmt *st);
+
+/* the storage class of a value in the current row */
+enum store_type { STORE_NULL, STORE_INTEGER, STORE_FLOAT, STORE_TEXT, STORE_BLOB };
+enum store_type store_column_type(struct store_stmt *st, int i);
+
+/*
+ * store_stmt_prepare_admin - an admin's own SQL, checked before it runs: exactly one
+ * statement that only reads (SELECT, WITH, VALUES, EXPLAIN, a pragma that reports). Writing,
+ * ATTACH, DETACH, transactions and pragmas that set something are refused while the
+ * statement is prepared (an authorizer), so nothing of them ever runs. NULL with a message
+ * that says what was refused, or the SQL error, in d.
+ */
+struct store_stmt *store_stmt_prepare_admin(struct store *s, const char *sql, struct diag *d);
 
 /* store_exec - run SQL text without results (several statements allowed: DDL) */
 int store_exec(struct store *s, const char *sql, struct diag *d);

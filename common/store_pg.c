@@ -39,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -48,12 +49,14 @@
 #define OID_INT8    20
 #define OID_INT2    21
 #define OID_INT4    23
+#define OID_TEXT    25
 #define OID_OID     26
 #define OID_FLOAT4  700
 #define OID_FLOAT8  701
 #define OID_NUMERIC 1700
 
 #define MONTHS_MAX       512
+#define PARAMS_MAX       64
 #define COPY_FLUSH_BYTES (64u << 20)
 
 struct store_pg {
@@ -502,7 +505,7 @@ void store_pg_rollback(struct store_pg *pg)
  * translate - ?N (and a bare ?) into $N outside quotes and comments; *nparams is the
  * highest number used
  */
-static char *translate(const char *sql, int *nparams)
+static char *translate(const char *sql, int *nparams, unsigned char used[PARAMS_MAX + 1])
 {
     struct strbuf sb = STRBUF_INIT;
     int next = 1;
@@ -533,6 +536,8 @@ static char *translate(const char *sql, int *nparams)
             next = n + 1;
             if (n > *nparams)
                 *nparams = n;
+            if (n <= PARAMS_MAX)
+                used[n] = 1;
             strbuf_printf(&sb, "$%d", n);
         } else
             strbuf_putc(&sb, *p++);
@@ -570,6 +575,8 @@ struct store_pg_stmt *store_pg_prepare(struct store_pg *pg, const char *sql, str
     char *text;
     int n;
     PGresult *res;
+    unsigned char used[PARAMS_MAX + 1] = {0};
+    Oid types[PARAMS_MAX];
 
     st->pg = pg;
     st->row = -1;
@@ -585,10 +592,14 @@ struct store_pg_stmt *store_pg_prepare(struct store_pg *pg, const char *sql, str
     }
     st->readonly =
         strncmp(p, "SELECT", 6) == 0 || strncmp(p, "WITH", 4) == 0 || strncmp(p, "VALUES", 6) == 0;
-    text = translate(sql, &n);
+    text = translate(sql, &n, used);
     alloc_params(st, n);
     snprintf(st->name, sizeof st->name, "rl%u", ++pg->next_stmt);
-    res = PQprepare(pg->conn, st->name, text, 0, NULL);
+    /* a parameter the text never names (bound all the same, as SQLite allows) is text: the
+     * server cannot guess a type for it */
+    for (int i = 0; i < n && i < PARAMS_MAX; i++)
+        types[i] = used[i + 1] ? 0 : OID_TEXT;
+    res = PQprepare(pg->conn, st->name, text, n <= PARAMS_MAX ? n : 0, types);
     free(text);
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
         fail_res(pg, "preparing a statement", res, d);
@@ -599,6 +610,52 @@ struct store_pg_stmt *store_pg_prepare(struct store_pg *pg, const char *sql, str
     }
     PQclear(res);
     return st;
+}
+
+struct store_pg_stmt *store_pg_prepare_admin(struct store_pg *pg, const char *sql, struct diag *d)
+{
+    static const char *const queries[] = {"SELECT", "WITH", "VALUES", "TABLE", "EXPLAIN", "SHOW"};
+    const char *p = sql;
+    size_t n;
+
+    /* blanks and comments, then the first word */
+    for (;;) {
+        while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '(')
+            p++;
+        if (p[0] == '-' && p[1] == '-') {
+            p += strcspn(p, "\n");
+            continue;
+        }
+        if (p[0] == '/' && p[1] == '*') {
+            const char *e = strstr(p + 2, "*/");
+            p = e ? e + 2 : p + strlen(p);
+            continue;
+        }
+        break;
+    }
+    if (*p == '\0') {
+        diag_set(d, "no SQL statement given (only blanks or comments)");
+        return NULL;
+    }
+    for (n = 0; (p[n] >= 'a' && p[n] <= 'z') || (p[n] >= 'A' && p[n] <= 'Z'); n++)
+        ;
+    for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++)
+        if (n == strlen(queries[i]) && strncasecmp(p, queries[i], n) == 0) {
+            /* every statement of this connection from now on runs read-only */
+            if (store_pg_exec(pg, "SET default_transaction_read_only = on", d) < 0)
+                return NULL;
+            struct store_pg_stmt *st = store_pg_prepare(pg, sql, d);
+            if (st == NULL && strstr(d->msg, "multiple commands") != NULL)
+                diag_set(d, "refused: more than one statement (run them one at a time)");
+            else if (st == NULL)
+                diag_prefix(d, "SQL error");
+            return st;
+        }
+    diag_set(d,
+             "refused: %.*s is not allowed here; the database is opened read-only and only a "
+             "query runs (SELECT, WITH ... SELECT, VALUES, TABLE, EXPLAIN, SHOW)",
+             (int)(n > 0 && n < 40 ? n : 1), n > 0 ? p : "?");
+    return NULL;
 }
 
 static void clear_result(struct store_pg_stmt *st)

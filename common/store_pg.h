@@ -49,6 +49,13 @@ void store_pg_partitions_forget(struct store_pg *pg);
  * row to a buffer that store_pg_commit sends (the rows are not seen before that).
  */
 struct store_pg_stmt *store_pg_prepare(struct store_pg *pg, const char *sql, struct diag *d);
+/*
+ * store_pg_prepare_admin - an admin's own SQL: one statement that starts as a query does
+ * (SELECT, WITH, VALUES, TABLE, EXPLAIN, SHOW), run in a read-only transaction, so that a
+ * data-modifying WITH or a function that writes fails when it runs; NULL with what was
+ * refused in d
+ */
+struct store_pg_stmt *store_pg_prepare_admin(struct store_pg *pg, const char *sql, struct diag *d);
 void store_pg_finalize(struct store_pg_stmt *st);
 void store_pg_bind_int64(struct store_pg_stmt *st, int idx, int64_t v);
 void store_pg_bind_double(struct store_pg_stmt *st, int idx, double v);

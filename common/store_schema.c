@@ -132,11 +132,13 @@ static const char *stage_namer(int i)
     return smtp_stage_name((enum smtp_stage)i);
 }
 
-/* v_events - the documented, stable view for admins and scripts (docs/schema.md) */
-static void view_events(struct strbuf *sql)
+/*
+ * event_columns - the columns of v_events, then FROM events e with its reply text r and source
+ * s. Part of migration 1's text: change nothing here; a new view adds its own columns.
+ */
+static void event_columns(struct strbuf *sql)
 {
     strbuf_puts(sql,
-                "CREATE VIEW v_events AS SELECT "
                 "strftime('%Y-%m-%dT%H:%M:%S', e.ts / 1000000, 'unixepoch') || "
                 "CASE WHEN e.ts_prec > 0 THEN '.' || "
                 "substr(printf('%06d', e.ts % 1000000), 1, e.ts_prec) ELSE '' END || 'Z' AS ts, "
@@ -151,10 +153,20 @@ static void view_events(struct strbuf *sql)
                      "e.client_name AS client_name, e.helo AS helo, e.sender AS sender, "
                      "e.recipient AS recipient, e.relay AS relay, e.reply_code AS reply_code, "
                      "e.status AS status, e.text AS text, r.category AS category, "
-                     "r.rule AS rule, s.path AS source, e.offset AS offset "
-                     "FROM events e "
-                     "LEFT JOIN reply_texts r ON r.id = e.reply_text_id "
-                     "LEFT JOIN sources s ON s.id = e.source_id;");
+                     "r.rule AS rule, s.path AS source, e.offset AS offset");
+}
+
+static const char events_from[] = " FROM events e "
+                                  "LEFT JOIN reply_texts r ON r.id = e.reply_text_id "
+                                  "LEFT JOIN sources s ON s.id = e.source_id";
+
+/* v_events - the documented, stable view for admins and scripts (docs/schema.md) */
+static void view_events(struct strbuf *sql)
+{
+    strbuf_puts(sql, "CREATE VIEW v_events AS SELECT ");
+    event_columns(sql);
+    strbuf_puts(sql, events_from);
+    strbuf_puts(sql, ";");
 }
 
 static int migrate_to_1(struct store *s, struct diag *d)
@@ -217,6 +229,108 @@ static int migrate_to_3(struct store *s, struct diag *d)
         ");";
 
     return store_exec(s, sql, d);
+}
+
+/*
+ * v_rejections - the columns of v_events and those it lacks, for the rejections, bounces and
+ * expiries (what a sender gets back) only. ts_us is the time as integer microseconds: a
+ * condition on ts_us runs on the index of events.ts, one on the text ts reads every row.
+ */
+static void view_rejections(struct strbuf *sql)
+{
+    strbuf_puts(sql, "CREATE VIEW v_rejections AS SELECT ");
+    event_columns(sql);
+    strbuf_puts(sql, ", e.message_id AS message_id, e.orig_recipient AS orig_recipient, "
+                     "e.parent_queue_id AS parent_queue_id, e.size AS size, e.ts AS ts_us, "
+                     "e.id AS event_id");
+    strbuf_puts(sql, events_from);
+    strbuf_printf(sql, " WHERE e.kind IN (%d, %d, %d);", EVENT_REJECT, EVENT_BOUNCE, EVENT_EXPIRE);
+}
+
+/*
+ * v_daily - events per UTC day, category, kind and direction: the series of a report, and
+ * the quickest answer to "what changed"
+ */
+static void view_daily(struct strbuf *sql)
+{
+    strbuf_puts(sql, "CREATE VIEW v_daily AS SELECT "
+                     "date(e.ts / 1000000, 'unixepoch') AS day, r.category AS category, ");
+    name_case(sql, "e.kind", EVENT_KIND_COUNT, kind_namer);
+    strbuf_puts(sql, " AS kind, ");
+    name_case(sql, "e.direction", DIRECTION_COUNT, direction_namer);
+    strbuf_puts(sql, " AS direction, count(*) AS events "
+                     "FROM events e LEFT JOIN reply_texts r ON r.id = e.reply_text_id "
+                     "GROUP BY 1, 2, e.kind, e.direction;");
+}
+
+/*
+ * migrate_to_4 - the ad-hoc questions (trace, top, query): the views v_rejections and v_daily,
+ * and the indexes of trace (docs/schema.md; bench/INDEXES.md has what each costs the ingest).
+ * A period of failures is read on version 2's events_failures and events_ts, which hold all
+ * that top needs. An address is looked up per UTC day, (day, address): new events then land in
+ * the newest day's small part of the index, which stays in the page cache, where an index on
+ * the address alone takes a random page of a large index per event. A look-up walks the days
+ * of its period: a few hundred index searches, milliseconds. Keep the expression exactly as it
+ * is: queries repeat it (STORE_DAY_EXPR in store_internal.h). The original recipient and a
+ * bounce notice's parent are rare, and get partial indexes.
+ */
+static int migrate_to_4(struct store *s, struct diag *d)
+{
+    static const char indexes[] =
+        "CREATE INDEX events_recipient ON events(ts / 86400000000, recipient COLLATE NOCASE);"
+        "CREATE INDEX events_sender ON events(ts / 86400000000, sender COLLATE NOCASE);"
+        "CREATE INDEX events_orig_recipient ON events(orig_recipient COLLATE NOCASE) "
+        "WHERE orig_recipient IS NOT NULL;"
+        "CREATE INDEX events_parent ON events(parent_queue_id) WHERE parent_queue_id IS NOT NULL;";
+    struct strbuf sql = STRBUF_INIT;
+    int rc;
+
+    strbuf_puts(&sql, indexes);
+    view_rejections(&sql);
+    view_daily(&sql);
+    rc = store_exec(s, strbuf_str(&sql), d);
+    strbuf_free(&sql);
+    return rc;
+}
+
+static void event_columns_pg(struct strbuf *sql);
+
+/*
+ * migrate_pg_to_4 - migrate_to_4 in PostgreSQL's words: the same views (days as text, as
+ * SQLite's date() writes them), the same indexes with lower() where SQLite has COLLATE NOCASE
+ * (store_trace.c compares lower() with lower() there)
+ */
+static int migrate_pg_to_4(struct store *s, struct diag *d)
+{
+    static const char indexes[] =
+        "CREATE INDEX events_recipient ON events((ts / 86400000000), lower(recipient));"
+        "CREATE INDEX events_sender ON events((ts / 86400000000), lower(sender));"
+        "CREATE INDEX events_orig_recipient ON events(lower(orig_recipient)) "
+        "WHERE orig_recipient IS NOT NULL;"
+        "CREATE INDEX events_parent ON events(parent_queue_id) WHERE parent_queue_id IS NOT NULL;";
+    struct strbuf sql = STRBUF_INIT;
+    int rc;
+
+    strbuf_puts(&sql, indexes);
+    strbuf_puts(&sql, "CREATE VIEW v_rejections AS SELECT ");
+    event_columns_pg(&sql);
+    strbuf_puts(&sql, ", e.message_id AS message_id, e.orig_recipient AS orig_recipient, "
+                      "e.parent_queue_id AS parent_queue_id, e.size AS size, e.ts AS ts_us, "
+                      "e.id AS event_id");
+    strbuf_puts(&sql, events_from);
+    strbuf_printf(&sql, " WHERE e.kind IN (%d, %d, %d);", EVENT_REJECT, EVENT_BOUNCE, EVENT_EXPIRE);
+    strbuf_puts(&sql, "CREATE VIEW v_daily AS SELECT "
+                      "to_char(to_timestamp(e.ts / 1000000) AT TIME ZONE 'UTC', 'YYYY-MM-DD') "
+                      "AS day, r.category AS category, ");
+    name_case(&sql, "e.kind", EVENT_KIND_COUNT, kind_namer);
+    strbuf_puts(&sql, " AS kind, ");
+    name_case(&sql, "e.direction", DIRECTION_COUNT, direction_namer);
+    strbuf_puts(&sql, " AS direction, count(*) AS events "
+                      "FROM events e LEFT JOIN reply_texts r ON r.id = e.reply_text_id "
+                      "GROUP BY 1, 2, e.kind, e.direction;");
+    rc = store_exec(s, strbuf_str(&sql), d);
+    strbuf_free(&sql);
+    return rc;
 }
 
 /*
@@ -326,11 +440,10 @@ static const char schema_pg[] =
     "  PRIMARY KEY (name, period_start)"
     ");";
 
-/* view_events_pg - v_events in PostgreSQL's words: the same columns, the same texts */
-static void view_events_pg(struct strbuf *sql)
+/* event_columns_pg - event_columns in PostgreSQL's words: the same columns, the same texts */
+static void event_columns_pg(struct strbuf *sql)
 {
-    strbuf_puts(sql, "CREATE VIEW v_events AS SELECT "
-                     "to_char(to_timestamp(e.ts / 1000000) AT TIME ZONE 'UTC', "
+    strbuf_puts(sql, "to_char(to_timestamp(e.ts / 1000000) AT TIME ZONE 'UTC', "
                      "'YYYY-MM-DD\"T\"HH24:MI:SS') || "
                      "CASE WHEN e.ts_prec > 0 THEN '.' || "
                      "substr(lpad((e.ts % 1000000)::text, 6, '0'), 1, e.ts_prec::int) ELSE '' END "
@@ -346,10 +459,15 @@ static void view_events_pg(struct strbuf *sql)
                      "e.client_name AS client_name, e.helo AS helo, e.sender AS sender, "
                      "e.recipient AS recipient, e.relay AS relay, e.reply_code AS reply_code, "
                      "e.status AS status, e.text AS text, r.category AS category, "
-                     "r.rule AS rule, s.path AS source, e.\"offset\" AS \"offset\" "
-                     "FROM events e "
-                     "LEFT JOIN reply_texts r ON r.id = e.reply_text_id "
-                     "LEFT JOIN sources s ON s.id = e.source_id;");
+                     "r.rule AS rule, s.path AS source, e.\"offset\" AS \"offset\"");
+}
+
+static void view_events_pg(struct strbuf *sql)
+{
+    strbuf_puts(sql, "CREATE VIEW v_events AS SELECT ");
+    event_columns_pg(sql);
+    strbuf_puts(sql, events_from);
+    strbuf_puts(sql, ";");
 }
 
 /* migrate_pg_to_3 - a new PostgreSQL database: version 3 in one step */
@@ -394,7 +512,15 @@ static int migrate_pg(struct store *s, int from_version, struct diag *d)
         }
         from_version = 3;
     }
-    /* the PostgreSQL halves of later migrations go here, one step per version */
+    /* the PostgreSQL halves of later migrations, one step per version */
+    if (from_version < 4) {
+        if (migrate_pg_to_4(s, d) < 0) {
+            store_rollback(s);
+            diag_prefix(d, "migrating the schema to version 4");
+            return -1;
+        }
+        from_version = 4;
+    }
     snprintf(sql, sizeof sql,
              "UPDATE rejectlens_meta SET value = '%d' WHERE key = "
              "'schema_version'",
@@ -440,7 +566,10 @@ static int (*const migrations[])(struct store *, struct diag *) = {
     migrate_to_1,
     migrate_to_2,
     migrate_to_3,
+    migrate_to_4,
 };
+_Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,
+               "one migration per schema version");
 
 int store_migrate(struct store *s, int from_version, struct diag *d)
 {
