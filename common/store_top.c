@@ -18,24 +18,30 @@
 /* the domain of an address column, lower-cased; NULL when it has no @ */
 #define DOMAIN_OF(col)                                                                             \
     "CASE WHEN instr(" col ", '@') > 0 THEN lower(substr(" col ", instr(" col ", '@') + 1)) END"
+/* PostgreSQL: strpos() is SQLite's instr() */
+#define DOMAIN_OF_PG(col)                                                                          \
+    "CASE WHEN strpos(" col ", '@') > 0 THEN lower(substr(" col ", strpos(" col ", '@') + 1)) END"
 
 static const struct subject {
     const char *name;
     const char *key;    /* the value counted */
+    const char *key_pg; /* the same for PostgreSQL, where it must be said otherwise; NULL */
     const char *detail; /* shown beside it: a grouped column or an aggregate; NULL: none */
     int group_detail;   /* 1: detail is part of the key */
 } subjects[TOP_SUBJECT_COUNT] = {
-    [TOP_CATEGORIES] = {"categories", "r.category", NULL, 0},
+    [TOP_CATEGORIES] = {"categories", "r.category", NULL, NULL, 0},
     [TOP_DOMAINS] = {"domains",
                      "CASE WHEN e.direction = 2 THEN " DOMAIN_OF("e.recipient") " ELSE " DOMAIN_OF(
                          "e.sender") " END",
+                     "CASE WHEN e.direction = 2 THEN " DOMAIN_OF_PG(
+                         "e.recipient") " ELSE " DOMAIN_OF_PG("e.sender") " END",
                      NULL, 0},
-    [TOP_RELAYS] = {"relays", "e.relay", NULL, 0},
-    [TOP_CLIENTS] = {"clients", "e.client_ip", "max(e.client_name)", 0},
-    [TOP_SENDERS] = {"senders", "lower(e.sender)", NULL, 0},
-    [TOP_RECIPIENTS] = {"recipients", "lower(e.recipient)", NULL, 0},
-    [TOP_HELOS] = {"helos", "e.helo", NULL, 0},
-    [TOP_TEXTS] = {"texts", "r.template", "r.category", 1},
+    [TOP_RELAYS] = {"relays", "e.relay", NULL, NULL, 0},
+    [TOP_CLIENTS] = {"clients", "e.client_ip", NULL, "max(e.client_name)", 0},
+    [TOP_SENDERS] = {"senders", "lower(e.sender)", NULL, NULL, 0},
+    [TOP_RECIPIENTS] = {"recipients", "lower(e.recipient)", NULL, NULL, 0},
+    [TOP_HELOS] = {"helos", "e.helo", NULL, NULL, 0},
+    [TOP_TEXTS] = {"texts", "r.template", NULL, "r.category", 1},
 };
 
 const char *top_subject_name(enum top_subject t)
@@ -75,14 +81,15 @@ _Static_assert(EVENT_REJECT == 1 && EVENT_BOUNCE == 3 && EVENT_DEFER == 4 && EVE
  * build - the statement for subject sub and filter f. Parameters: ?1 since, ?2 until, ?3 the
  * start of the previous period, ?4 the limit (-1: none), then from ?5 the filters in order
  */
-static void build(struct strbuf *sql, const struct subject *sub, const struct top_filter *f)
+static void build(struct strbuf *sql, const struct subject *sub, const struct top_filter *f, int pg)
 {
     int p = 5;
+    const char *key = pg && sub->key_pg ? sub->key_pg : sub->key;
 
     strbuf_puts(sql, "SELECT key, detail, n, prev, total, ptotal FROM ("
                      "SELECT key, detail, n, prev, sum(n) OVER () AS total, "
                      "sum(prev) OVER () AS ptotal FROM (SELECT ");
-    strbuf_printf(sql, "%s AS key, %s AS detail, ", sub->key, sub->detail ? sub->detail : "NULL");
+    strbuf_printf(sql, "%s AS key, %s AS detail, ", key, sub->detail ? sub->detail : "NULL");
     strbuf_puts(sql, "sum(CASE WHEN e.ts >= ?1 THEN 1 ELSE 0 END) AS n, "
                      "sum(CASE WHEN e.ts < ?1 THEN 1 ELSE 0 END) AS prev "
                      "FROM events e LEFT JOIN reply_texts r ON r.id = e.reply_text_id "
@@ -108,8 +115,10 @@ static void build(struct strbuf *sql, const struct subject *sub, const struct to
     if (f->host != NULL)
         strbuf_printf(sql, " AND e.host = ?%d", p++);
     strbuf_puts(sql, sub->group_detail ? " GROUP BY key, detail" : " GROUP BY key");
-    /* values seen only in the previous period sort last; the caller drops them */
-    strbuf_puts(sql, ")) ORDER BY n DESC, key LIMIT ?4");
+    /* values seen only in the previous period sort last; the caller drops them. NULL first,
+     * as SQLite sorts it anyway; PostgreSQL knows no LIMIT -1, its LIMIT NULL is none */
+    strbuf_puts(sql, ") AS k) AS t ORDER BY n DESC, key NULLS FIRST");
+    strbuf_puts(sql, pg ? " LIMIT nullif(?4, -1)" : " LIMIT ?4");
 }
 
 int store_top(struct store *s, enum top_subject t, const struct top_filter *f,
@@ -123,7 +132,7 @@ int store_top(struct store *s, enum top_subject t, const struct top_filter *f,
     memset(out, 0, sizeof *out);
     if (t >= TOP_SUBJECT_COUNT)
         return diag_set(d, "bug: top subject %d", (int)t);
-    build(&sql, &subjects[t], f);
+    build(&sql, &subjects[t], f, store_is_pg(s));
     st = store_stmt_prepare(s, strbuf_str(&sql), d);
     strbuf_free(&sql);
     if (st == NULL)
