@@ -48,12 +48,14 @@
 #define OID_INT8    20
 #define OID_INT2    21
 #define OID_INT4    23
+#define OID_TEXT    25
 #define OID_OID     26
 #define OID_FLOAT4  700
 #define OID_FLOAT8  701
 #define OID_NUMERIC 1700
 
 #define MONTHS_MAX       512
+#define PARAMS_MAX       64
 #define COPY_FLUSH_BYTES (64u << 20)
 
 struct store_pg {
@@ -502,7 +504,7 @@ void store_pg_rollback(struct store_pg *pg)
  * translate - ?N (and a bare ?) into $N outside quotes and comments; *nparams is the
  * highest number used
  */
-static char *translate(const char *sql, int *nparams)
+static char *translate(const char *sql, int *nparams, unsigned char used[PARAMS_MAX + 1])
 {
     struct strbuf sb = STRBUF_INIT;
     int next = 1;
@@ -533,6 +535,8 @@ static char *translate(const char *sql, int *nparams)
             next = n + 1;
             if (n > *nparams)
                 *nparams = n;
+            if (n <= PARAMS_MAX)
+                used[n] = 1;
             strbuf_printf(&sb, "$%d", n);
         } else
             strbuf_putc(&sb, *p++);
@@ -570,6 +574,8 @@ struct store_pg_stmt *store_pg_prepare(struct store_pg *pg, const char *sql, str
     char *text;
     int n;
     PGresult *res;
+    unsigned char used[PARAMS_MAX + 1] = {0};
+    Oid types[PARAMS_MAX];
 
     st->pg = pg;
     st->row = -1;
@@ -585,10 +591,14 @@ struct store_pg_stmt *store_pg_prepare(struct store_pg *pg, const char *sql, str
     }
     st->readonly =
         strncmp(p, "SELECT", 6) == 0 || strncmp(p, "WITH", 4) == 0 || strncmp(p, "VALUES", 6) == 0;
-    text = translate(sql, &n);
+    text = translate(sql, &n, used);
     alloc_params(st, n);
     snprintf(st->name, sizeof st->name, "rl%u", ++pg->next_stmt);
-    res = PQprepare(pg->conn, st->name, text, 0, NULL);
+    /* a parameter the text never names (bound all the same, as SQLite allows) is text: the
+     * server cannot guess a type for it */
+    for (int i = 0; i < n && i < PARAMS_MAX; i++)
+        types[i] = used[i + 1] ? 0 : OID_TEXT;
+    res = PQprepare(pg->conn, st->name, text, n <= PARAMS_MAX ? n : 0, types);
     free(text);
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
         fail_res(pg, "preparing a statement", res, d);
