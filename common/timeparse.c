@@ -297,6 +297,15 @@ int time_arg_parse(const char *s, int64_t now_s, int is_end, int64_t *out_us, st
         *out_us = local_midnight(now_s, shift + (is_end ? 1 : 0)) * US_PER_SEC;
         return 0;
     }
+    if (strcmp(s, "last-week") == 0) {
+        /* the last full week, Monday to Monday: its start, or with is_end its end */
+        time_t tt = (time_t)now_s;
+        struct tm tm;
+        localtime_r(&tt, &tm);
+        int since_monday = (tm.tm_wday + 6) % 7;
+        *out_us = local_midnight(now_s, -since_monday - (is_end ? 0 : 7)) * US_PER_SEC;
+        return 0;
+    }
     if (s[0] == '@') {
         errno = 0;
         long long v = strtoll(s + 1, &end, 10);
@@ -363,6 +372,7 @@ int time_arg_parse(const char *s, int64_t now_s, int is_end, int64_t *out_us, st
     }
     return diag_set(d,
                     "bad time '%s' (use 2026-01-31, '2026-01-31 14:00', "
-                    "2026-01-31T14:00:00+01:00, today, yesterday, now, 7d, 24h, 30m or @EPOCH)",
+                    "2026-01-31T14:00:00+01:00, today, yesterday, last-week, now, 7d, 24h, 30m "
+                    "or @EPOCH)",
                     s);
 }

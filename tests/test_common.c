@@ -180,7 +180,41 @@ START_TEST(test_time_args)
     ck_assert_str_eq(buf, "2026-01-31T13:00:00Z");
     ck_assert_int_eq(time_arg_parse("@86400", now, 0, &us, &d), 0);
     ck_assert_int_eq(us, 86400 * US_PER_SEC);
+    ck_assert_int_eq(time_arg_parse("2026-01-31T14:00Z", now, 0, &us, &d), 0);
+    format_iso_utc(us, 0, buf, sizeof buf);
+    ck_assert_str_eq(buf, "2026-01-31T14:00:00Z");
+    /* last-week: the last full Monday-to-Monday week; 2026-11-30 is a Monday */
+    ck_assert_int_eq(time_arg_parse("last-week", now, 0, &us, &d), 0);
+    format_iso_utc(us, 0, buf, sizeof buf);
+    ck_assert_str_eq(buf, "2026-11-23T00:00:00Z");
+    ck_assert_int_eq(time_arg_parse("last-week", now, 1, &us, &d), 0);
+    format_iso_utc(us, 0, buf, sizeof buf);
+    ck_assert_str_eq(buf, "2026-11-30T00:00:00Z");
+    /* on a Sunday the week still running is not full */
+    ck_assert_int_eq(time_arg_parse("last-week", now - 86400, 0, &us, &d), 0);
+    format_iso_utc(us, 0, buf, sizeof buf);
+    ck_assert_str_eq(buf, "2026-11-16T00:00:00Z");
+    ck_assert_int_eq(time_arg_parse("last-week", now - 86400, 1, &us, &d), 0);
+    format_iso_utc(us, 0, buf, sizeof buf);
+    ck_assert_str_eq(buf, "2026-11-23T00:00:00Z");
+    /* the machine's zone: Monday 00:00 in Berlin is Sunday 23:00 UTC */
+    setenv("TZ", "Europe/Berlin", 1);
+    tzset();
+    ck_assert_int_eq(time_arg_parse("last-week", now, 0, &us, &d), 0);
+    format_iso_utc(us, 0, buf, sizeof buf);
+    ck_assert_str_eq(buf, "2026-11-22T23:00:00Z");
+    ck_assert_int_eq(time_arg_parse("2026-07-01", now, 0, &us, &d), 0);
+    format_iso_utc(us, 0, buf, sizeof buf);
+    ck_assert_str_eq(buf, "2026-06-30T22:00:00Z");
+    ck_assert_int_eq(time_arg_parse("2026-07-01T12:00+00:00", now, 0, &us, &d), 0);
+    format_iso_utc(us, 0, buf, sizeof buf);
+    ck_assert_str_eq(buf, "2026-07-01T12:00:00Z");
+    setenv("TZ", "UTC", 1);
+    tzset();
     ck_assert_int_eq(time_arg_parse("2026-02-30", now, 0, &us, &d), -1);
+    ck_assert_int_eq(time_arg_parse("lastweek", now, 0, &us, &d), -1);
+    ck_assert_ptr_nonnull(strstr(d.msg, "last-week"));
+    ck_assert_int_eq(time_arg_parse("7x", now, 0, &us, &d), -1);
     ck_assert_int_eq(time_arg_parse("last tuesday", now, 0, &us, &d), -1);
     ck_assert_ptr_nonnull(strstr(d.msg, "last tuesday"));
     ck_assert_int_eq(time_arg_parse("", now, 0, &us, &d), -1);
