@@ -13,8 +13,9 @@
  *     attribute, no URL but a #fragment, and no script ran; the hostile texts are visible as
  *     text; its Content-Security-Policy stops a script planted in a copy (report_checks.py dom);
  *   - every CSV table: RFC 4180, valid UTF-8, no cell a formula, no raw control character;
- *   - the text report, summary and explain (text and TSV): valid UTF-8 without control
- *     characters or bidirectional overrides; JSON (report, explain) valid and escaped;
+ *   - the text report, summary, explain (text and TSV), and top, trace and query (table and
+ *     TSV): valid UTF-8 without control characters or bidirectional overrides; their JSON
+ *     valid and escaped, their CSV defused;
  *   - the mail: the header is what the report writes and nothing more, whatever the subject
  *     (the default one names the log's hosts) or a CR/LF in an address or --subject.
  */
@@ -339,6 +340,56 @@ START_TEST(test_text_outputs)
 }
 END_TEST
 
+/* top, trace and query, in each of their formats: tables and TSV for a terminal, CSV defused,
+ * JSON valid and escaped */
+START_TEST(test_adhoc_outputs)
+{
+    static const char *const tops[] = {"categories", "domains", "relays",     "clients",
+                                       "senders",    "helos",   "recipients", "texts"};
+    static const char *const formats[] = {"table", "tsv", "csv", "json"};
+    /* each command: its options, then what it is about (which must come last) */
+    char head[16][200], tail[16][200], name[100], csvdir[800];
+    size_t n = 0;
+
+    setup();
+    for (size_t i = 0; i < sizeof tops / sizeof tops[0]; i++, n++) {
+        snprintf(head[n], sizeof head[0],
+                 "top --kind all --since 2026-01-12 --until 2026-01-19 --limit 100");
+        snprintf(tail[n], sizeof tail[0], "%s", tops[i]);
+    }
+    static const char *const traces[] = {"--by domain evil.example", "--by ip 192.0.2.200",
+                                         "--by ip 192.0.2.202"};
+    for (size_t i = 0; i < sizeof traces / sizeof traces[0]; i++, n++) {
+        snprintf(head[n], sizeof head[0], "trace --since 2026-01-12");
+        snprintf(tail[n], sizeof tail[0], "%s", traces[i]);
+    }
+    static const char *const queries[] = {"'SELECT * FROM v_events ORDER BY ts'",
+                                          "'SELECT line, reason FROM unparsed_lines'"};
+    for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++, n++) {
+        snprintf(head[n], sizeof head[0], "query");
+        snprintf(tail[n], sizeof tail[0], "%s", queries[i]);
+    }
+    snprintf(csvdir, sizeof csvdir, "%s/adhoc-csv", dir);
+    ck_assert_int_eq(sh(NULL, NULL, "mkdir -p '%s'", csvdir), 0);
+    for (size_t i = 0; i < n; i++) {
+        for (size_t f = 0; f < sizeof formats / sizeof formats[0]; f++) {
+            const char *kind = formats[f];
+            if (strcmp(kind, "csv") == 0)
+                snprintf(name, sizeof name, "adhoc-csv/%zu.csv", i);
+            else
+                snprintf(name, sizeof name, "adhoc-%zu.%s", i, kind);
+            const char *out =
+                rl_to(name, "%s --db '%s' --format %s --wide %s", head[i], db, kind, tail[i]);
+            if (strcmp(kind, "json") == 0)
+                checks("json-safe '%s'", out);
+            else if (strcmp(kind, "csv") != 0)
+                checks("text-safe '%s'", out);
+        }
+    }
+    checks("csv-safe '%s'", csvdir);
+}
+END_TEST
+
 /* a log file whose name is hostile too: what ingest -v and sources print of it is safe */
 START_TEST(test_file_name)
 {
@@ -409,6 +460,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_html);
     tcase_add_test(tc, test_csv);
     tcase_add_test(tc, test_text_outputs);
+    tcase_add_test(tc, test_adhoc_outputs);
     tcase_add_test(tc, test_file_name);
     tcase_add_test(tc, test_mail);
     suite_add_tcase(s, tc);
