@@ -826,17 +826,18 @@ static int load_file(struct exchange_state *st, const char **pp, const char *end
     struct xfile *f = file_new(st);
     int ok = 0;
 
-    if (!statepack_get_str(pp, end, &key) || key == NULL || !statepack_get_int(pp, end, &kind) || !statepack_get_int(pp, end, &csvh) ||
-        !statepack_get_int(pp, end, &ncols) || !statepack_get_str(pp, end, &first))
+    if (!statepack_get_str(pp, end, &key) || key == NULL || !statepack_get_int(pp, end, &kind) ||
+        !statepack_get_int(pp, end, &csvh) || !statepack_get_int(pp, end, &ncols) ||
+        !statepack_get_str(pp, end, &first))
         goto out;
     for (int c = 0; c < XC_COUNT; c++) {
         if (!statepack_get_int(pp, end, &col) || col < -1 || col >= CSVREC_MAX_FIELDS)
             goto out;
         f->col[c] = (int)col;
     }
-    if (!statepack_get_int(pp, end, &off) || !statepack_get_int(pp, end, &lines) || !statepack_get_int(pp, end, &last) ||
-        !statepack_get_dup(pp, end, &partial, &plen) || kind < XK_NONE || kind >= XK_COUNT || ncols < 0 ||
-        ncols > CSVREC_MAX_FIELDS)
+    if (!statepack_get_int(pp, end, &off) || !statepack_get_int(pp, end, &lines) ||
+        !statepack_get_int(pp, end, &last) || !statepack_get_dup(pp, end, &partial, &plen) ||
+        kind < XK_NONE || kind >= XK_COUNT || ncols < 0 || ncols > CSVREC_MAX_FIELDS)
         goto out;
     f->kind = (enum xkind)kind;
     f->csv_header = csvh != 0;
