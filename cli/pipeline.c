@@ -18,6 +18,7 @@
 #define FINGERPRINT_BYTES   READER_PEEK_MAX
 #define SAMPLES_PER_FILE    20
 #define REPLY_CACHE_ENTRIES 20000
+#define BATCH_ROWS          512
 
 struct pipeline {
     struct store *store;
@@ -36,11 +37,13 @@ struct pipeline {
     struct ruleset *rules;
     struct lru *replies;     /* reply key -> int64_t id in reply_texts */
     struct strbuf tmpl, key; /* scratch for the current event */
+    struct evbatch batch;    /* events not yet in the store */
+    int64_t dry_ids;         /* without a store: the ids handed out to new reply texts */
 };
 
 static int ensure_txn(struct pipeline *p)
 {
-    if (p->in_txn)
+    if (p->in_txn || p->store == NULL)
         return 0;
     if (store_begin(p->store, &p->err) < 0)
         return -1;
@@ -48,71 +51,132 @@ static int ensure_txn(struct pipeline *p)
     return 0;
 }
 
-/*
- * reply_text_id - the reply_texts row of the event's reply: from the cache, else from the
- * database, else classified now and added. The key holds everything a rule may look at.
- */
-static int reply_text_id(struct pipeline *p, const struct event *ev, int64_t *id)
+/* reply_key_of - the lookup key of a reply: code, stage, kind, direction, status, MTA and
+ * template, in p->key */
+static void reply_key_of(struct pipeline *p, const struct reply_key *k, size_t tlen)
 {
-    struct reply_key k;
-    int64_t *cached;
-    int found;
+    unsigned char head[8];
+    uint32_t code = (uint32_t)k->reply_code;
 
-    strbuf_reset(&p->tmpl);
-    if (ev->text != NULL)
-        mask(ev->text, strlen(ev->text), &p->tmpl, NULL);
-    k.template_text = strbuf_str(&p->tmpl);
-    k.mta = ev->mta ? ev->mta : "";
-    k.kind = ev->kind;
-    k.direction = ev->direction;
-    k.stage = ev->stage;
-    k.reply_code = ev->reply_code > 0 ? ev->reply_code : 0;
-    k.status = ev->status ? ev->status : "";
+    memcpy(head, &code, 4);
+    head[4] = (unsigned char)k->stage;
+    head[5] = (unsigned char)k->kind;
+    head[6] = (unsigned char)k->direction;
+    head[7] = 0;
     strbuf_reset(&p->key);
-    strbuf_printf(&p->key, "%d %s %d %d %d %s", k.reply_code, k.status, (int)k.stage, (int)k.kind,
-                  (int)k.direction, k.mta);
-    strbuf_putc(&p->key, '\0');
-    strbuf_append(&p->key, k.template_text, p->tmpl.len);
-    if ((cached = lru_get(p->replies, strbuf_str(&p->key), p->key.len)) != NULL) {
+    strbuf_append(&p->key, (const char *)head, sizeof head);
+    strbuf_append(&p->key, k->status, strlen(k->status) + 1);
+    strbuf_append(&p->key, k->mta, strlen(k->mta) + 1);
+    strbuf_append(&p->key, k->template_text, tlen);
+}
+
+/*
+ * reply_text_id - the reply_texts row of a reply: from the cache, else from the database,
+ * else classified now and added. The key holds everything a rule may look at.
+ */
+static int reply_text_id(struct pipeline *p, const struct reply_key *k, size_t tlen, int64_t *id)
+{
+    int64_t *cached;
+    int found = 0;
+
+    reply_key_of(p, k, tlen);
+    if ((cached = lru_get(p->replies, p->key.buf, p->key.len)) != NULL) {
         *id = *cached;
         return 0;
     }
-    if ((found = store_reply_text_find(p->store, &k, id, &p->err)) < 0)
+    if (p->store != NULL && (found = store_reply_text_find(p->store, k, id, &p->err)) < 0)
         return -1;
     if (!found) {
-        struct classify_input in = {k.template_text, p->tmpl.len, k.reply_code, k.status,
-                                    k.stage,         k.kind,      k.direction,  k.mta};
+        struct classify_input in = {k->template_text, tlen,    k->reply_code, k->status,
+                                    k->stage,         k->kind, k->direction,  k->mta};
         struct classification c;
         classify(p->rules, &in, &c);
-        if (store_reply_text_add(p->store, &k, c.category_id, c.rule ? c.rule->id : NULL,
-                                 p->rules->hash, id, &p->err) < 0)
+        if (p->store == NULL)
+            *id = ++p->dry_ids;
+        else if (store_reply_text_add(p->store, k, c.category_id, c.rule ? c.rule->id : NULL,
+                                      p->rules->hash, id, &p->err) < 0)
             return -1;
     }
     cached = xmalloc(sizeof *cached);
     *cached = *id;
-    lru_put(p->replies, strbuf_str(&p->key), p->key.len, cached);
+    lru_put(p->replies, p->key.buf, p->key.len, cached);
+    return 0;
+}
+
+/* reply_key_init - the key fields of an event's reply */
+static void reply_key_init(struct reply_key *k, const char *tmpl, const char *mta,
+                           enum event_kind kind, enum event_direction dir, enum smtp_stage stage,
+                           int code, const char *status)
+{
+    k->template_text = tmpl;
+    k->mta = mta ? mta : "";
+    k->kind = kind;
+    k->direction = dir;
+    k->stage = stage;
+    k->reply_code = code > 0 ? code : 0;
+    k->status = status ? status : "";
+}
+
+/*
+ * flush_batch - the batched events into the store: each classified row gets its reply text
+ * id (in the order of the rows, so ids come out as if added one event at a time), then all
+ * rows go in with a few multi-row INSERTs. 0, or -1 (p->err).
+ */
+static int flush_batch(struct pipeline *p)
+{
+    struct evbatch *b = &p->batch;
+
+    if (b->n == 0)
+        return 0;
+    if (ensure_txn(p) < 0)
+        return -1;
+    for (size_t i = 0; i < b->n; i++) {
+        struct evbatch_row *r = &b->rows[i];
+        struct reply_key k;
+        if (r->str[EVB_TEMPLATE] == 0)
+            continue;
+        reply_key_init(&k, evbatch_str(b, r, EVB_TEMPLATE), evbatch_str(b, r, EVB_MTA),
+                       (enum event_kind)r->kind, (enum event_direction)r->direction,
+                       (enum smtp_stage)r->stage, r->reply_code, evbatch_str(b, r, EVB_STATUS));
+        if (reply_text_id(p, &k, r->template_len, &r->reply_text_id) < 0)
+            return -1;
+    }
+    if (store_events_add(p->store, b, p->src.id, &p->err) < 0)
+        return -1;
+    evbatch_reset(b);
     return 0;
 }
 
 static int on_event(void *ctx, const struct event *ev)
 {
     struct pipeline *p = ctx;
-    int64_t reply_id = 0;
+    const char *tmpl = NULL;
 
-    if (ensure_txn(p) < 0)
-        return -1;
     if (p->rules != NULL && ev->kind != EVENT_DELIVER &&
-        (ev->text != NULL || ev->reply_code > 0 || ev->status != NULL) &&
-        reply_text_id(p, ev, &reply_id) < 0)
-        return -1;
-    return store_event_add(p->store, ev, p->src.id, reply_id, &p->err);
+        (ev->text != NULL || ev->reply_code > 0 || ev->status != NULL)) {
+        strbuf_reset(&p->tmpl);
+        if (ev->text != NULL)
+            mask(ev->text, strlen(ev->text), &p->tmpl, NULL);
+        tmpl = strbuf_str(&p->tmpl);
+    }
+    if (p->store == NULL) { /* a dry run: classified, and that is all */
+        struct reply_key k;
+        int64_t id;
+        if (tmpl == NULL)
+            return 0;
+        reply_key_init(&k, tmpl, ev->mta, ev->kind, ev->direction, ev->stage, ev->reply_code,
+                       ev->status);
+        return reply_text_id(p, &k, p->tmpl.len, &id);
+    }
+    evbatch_add(&p->batch, ev, tmpl, p->tmpl.len);
+    return p->batch.n >= BATCH_ROWS ? flush_batch(p) : 0;
 }
 
 static int on_unparsed(void *ctx, const struct log_line *ln, const char *why)
 {
     struct pipeline *p = ctx;
 
-    if (p->samples >= SAMPLES_PER_FILE)
+    if (p->samples >= SAMPLES_PER_FILE || p->store == NULL)
         return 0;
     p->samples++;
     if (ensure_txn(p) < 0)
@@ -126,7 +190,9 @@ static int on_checkpoint(void *ctx, int64_t offset, const struct parser_state_bl
     struct pipeline *p = ctx;
     const struct ingest_stats *st = p->stats;
 
-    if (ensure_txn(p) < 0)
+    if (p->store == NULL)
+        return 0;
+    if (flush_batch(p) < 0 || ensure_txn(p) < 0)
         return -1;
     p->src.offset = offset;
     if (offset > p->src.size)
@@ -156,6 +222,8 @@ static int on_load_state(void *ctx, const char *format, struct strbuf *out)
 {
     struct pipeline *p = ctx;
 
+    if (p->store == NULL)
+        return 0; /* a dry run starts from nothing */
     return store_state_load(p->store, format, out, &p->err);
 }
 
@@ -257,6 +325,15 @@ static int open_source(struct pipeline *p, struct reader *r, const char *path,
     memset(&p->base, 0, sizeof p->base);
     if (fstat(reader_fd(r), &sb) < 0)
         return diag_set(d, "%s: %s", path, strerror(errno));
+    if (p->store == NULL) {
+        /* a dry run reads every file whole, as if it were new */
+        if (reader_peek(r, FINGERPRINT_BYTES, &head, &hl, d) < 0)
+            return -1;
+        fr->compression = reader_compression(r);
+        if (fr->compression != NULL)
+            reader_take_partial(r, 1);
+        return hl > 0;
+    }
     if (!S_ISREG(sb.st_mode)) {
         /* a pipe or stdin: no identity to remember, every run is new */
         p->src.path = xstrdup(path);
@@ -318,6 +395,8 @@ static int open_source(struct pipeline *p, struct reader *r, const char *path,
  * while it stays the same file */
 static int mark_at_end(struct pipeline *p, struct reader *r)
 {
+    if (p->store == NULL)
+        return 0;
     p->src.at_end = 1;
     p->src.size = reader_offset(r);
     if (ensure_txn(p) < 0 || store_source_update(p->store, &p->src, &p->err) < 0)
@@ -348,6 +427,10 @@ int pipeline_ingest(struct store *s, char *const *paths, int npaths,
     io.checkpoint_lines = opt->checkpoint_lines;
     io.stop = opt->stop;
     session = ingest_session_new(&hooks);
+    if (s != NULL && store_ingest_tuning(s, 1, d) < 0) {
+        rc = -1;
+        npaths = 0; /* nothing is read */
+    }
 
     for (int i = 0; i < npaths; i++) {
         struct pipeline_file_result *fr = &res->files[res->nfiles++];
@@ -418,6 +501,12 @@ int pipeline_ingest(struct store *s, char *const *paths, int npaths,
             }
             fr->pending = reader_pending(r);
         }
+        if (flush_batch(&p) < 0) { /* rolled back below */
+            diag_set(d, "%s", p.err.msg);
+            reader_close(r);
+            rc = -1;
+            break;
+        }
         if (p.in_txn && store_commit(s, &p.err) < 0) {
             p.in_txn = 0;
             diag_set(d, "%s", p.err.msg);
@@ -444,19 +533,30 @@ int pipeline_ingest(struct store *s, char *const *paths, int npaths,
     if (rc == 0 && !flushed && !res->interrupted) {
         /* the last file was not read to its end: what the parsers hold goes in on its own */
         if (ensure_txn(&p) < 0 || ingest_session_flush(session, &p.err) < 0 ||
-            store_commit(s, &p.err) < 0) {
+            flush_batch(&p) < 0) {
+            diag_set(d, "%s", p.err.msg);
+            rc = -1; /* rolled back below */
+        } else if (p.in_txn && store_commit(s, &p.err) < 0) {
             diag_set(d, "%s", p.err.msg);
             rc = -1;
+            p.in_txn = 0;
+        } else {
+            p.in_txn = 0;
         }
-        p.in_txn = 0;
     }
     if (rc < 0 && p.in_txn)
         store_rollback(s);
+    if (s != NULL && store_ingest_tuning(s, 0, &p.err) < 0 && rc == 0) {
+        diag_set(d, "%s", p.err.msg);
+        rc = -1;
+    }
+    res->reply_texts = p.dry_ids;
     store_source_free(&p.src);
     ingest_session_free(session);
     lru_free(p.replies);
     strbuf_free(&p.tmpl);
     strbuf_free(&p.key);
+    evbatch_free(&p.batch);
     return rc;
 }
 

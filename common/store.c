@@ -23,6 +23,7 @@
 #include <string.h>
 
 #define STORE_MAX_CACHED 96
+#define INGEST_CACHE_KIB 16384 /* the page cache of a bulk ingest (store_ingest_tuning) */
 
 struct cached_stmt {
     const char *sql;
@@ -35,6 +36,7 @@ struct store {
     enum store_mode mode;
     int busy_ms;
     int in_txn;
+    int64_t saved_cache_size; /* PRAGMA cache_size before store_ingest_tuning; 0: not tuned */
     struct cached_stmt cache[STORE_MAX_CACHED];
     size_t ncache;
 };
@@ -87,8 +89,9 @@ static int fail(struct store *s, int rc, const char *what, struct diag *d)
         if (e == 0 && at_size_limit(s->path))
             e = EFBIG; /* SQLite keeps no errno of a failed write; the limit explains it */
         if (e == EFBIG)
-            return diag_set(d, "%s: file size limit reached while %s (%s; nothing after the last "
-                               "commit was kept)",
+            return diag_set(d,
+                            "%s: file size limit reached while %s (%s; nothing after the last "
+                            "commit was kept)",
                             s->path, what, strerror(e));
         return diag_set(d, "%s: I/O error while %s (%s%s%s)", s->path, what, msg, e ? ": " : "",
                         e ? strerror(e) : "");
@@ -244,6 +247,25 @@ void store_rollback(struct store *s)
     if (!sqlite3_get_autocommit(s->db))
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     s->in_txn = 0;
+}
+
+int store_ingest_tuning(struct store *s, int on, struct diag *d)
+{
+    char sql[64];
+
+    if (on && s->saved_cache_size == 0) {
+        if (query_int(s, "PRAGMA cache_size", &s->saved_cache_size, d) < 0)
+            return -1;
+        if (s->saved_cache_size == 0)
+            s->saved_cache_size = -2000; /* SQLite's default */
+        snprintf(sql, sizeof sql, "PRAGMA cache_size = %d", -INGEST_CACHE_KIB);
+    } else if (!on && s->saved_cache_size != 0) {
+        snprintf(sql, sizeof sql, "PRAGMA cache_size = %lld", (long long)s->saved_cache_size);
+        s->saved_cache_size = 0;
+    } else {
+        return 0;
+    }
+    return store_exec(s, sql, d);
 }
 
 /* ------------------------------------------------------------- statement wrapper */
