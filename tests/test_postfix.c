@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 extern const struct parser_ops postfix_parser;
 
@@ -541,6 +542,43 @@ START_TEST(test_timestamps)
 }
 END_TEST
 
+/*
+ * one timestamp text is read once (ts_memo): the lines of one second share it, a longer text
+ * that starts with it is read anew, and an impossible date stays unreadable line after line
+ */
+START_TEST(test_timestamp_memo)
+{
+    static const char rej[] = " mx1 postfix/smtpd[1]: NOQUEUE: reject: RCPT from x[192.0.2.1]: "
+                              "550 5.7.1 no; from=<a@b.example> to=<c@d.example> proto=ESMTP "
+                              "helo=<h>";
+    static const char *const stamps[] = {"Mar  2 10:00:00",     "Mar  2 10:00:00",
+                                         "Mar  2 10:00:00.250", "Mar  2 10:00:00",
+                                         "Mar  2 10:00:01",     "2026-03-02T10:00:01+01:00"};
+    static const char *const want[] = {"2026-03-02T10:00:00Z",     "2026-03-02T10:00:00Z",
+                                       "2026-03-02T10:00:00.250Z", "2026-03-02T10:00:00Z",
+                                       "2026-03-02T10:00:01Z",     "2026-03-02T09:00:01Z"};
+    struct harness h;
+    char line[512], buf[64];
+
+    setenv("TZ", "UTC", 1);
+    tzset();
+    harness_init(&h);
+    h.ctx.years.ref_s = days_from_civil(2026, 3, 3) * 86400;
+    for (size_t i = 0; i < sizeof stamps / sizeof stamps[0]; i++) {
+        snprintf(line, sizeof line, "%s%s", stamps[i], rej);
+        ck_assert_int_eq(feed(&h, line), LINE_EVENT);
+        format_iso_utc(events[i].ts_us, events[i].ts_prec, buf, sizeof buf);
+        ck_assert_msg(strcmp(buf, want[i]) == 0, "line %zu: %s, want %s", i, buf, want[i]);
+    }
+    for (int k = 0; k < 2; k++) {
+        snprintf(line, sizeof line, "Feb 30 10:00:00%s", rej);
+        ck_assert_int_eq(feed(&h, line), LINE_UNPARSED);
+        ck_assert_str_eq(h.ctx.why, "impossible date");
+    }
+    harness_done(&h);
+}
+END_TEST
+
 /* hostile lines: never a crash, never an event with fields from outside the line */
 START_TEST(test_hostile)
 {
@@ -600,6 +638,7 @@ static Suite *postfix_suite(void)
     tcase_add_test(tc, test_state_round_trip);
     tcase_add_test(tc, test_postscreen_sessions);
     tcase_add_test(tc, test_timestamps);
+    tcase_add_test(tc, test_timestamp_memo);
     tcase_add_test(tc, test_hostile);
     tcase_add_test(tc, test_sniff);
     suite_add_tcase(s, tc);
