@@ -36,8 +36,8 @@ static void usage(FILE *out)
             "usage: rejectlens ingest [--db PATH] [--config FILE] [--format auto|FORMAT]\n"
             "                         [--host NAME] [--timezone TZ] [--year-ref DATE]\n"
             "                         [--rules FILE]... [--wait T] [--batch N]\n"
-            "                         [--progress auto|always|never] [--dry-run] [-q|-v]\n"
-            "                         FILE...\n"
+            "                         [--progress auto|always|never] [--threads 1|2]\n"
+            "                         [--dry-run] [-q|-v] FILE...\n"
             "\n"
             "Read mail logs into the database. A FILE of - is standard input. Files are\n"
             "recognised by their first bytes, not their names: a file read before is read on\n"
@@ -64,6 +64,9 @@ static void usage(FILE *out)
             "  --batch N        lines per transaction (default 200000)\n"
             "  --progress P     a progress bar on standard error: auto (on a terminal),\n"
             "                   always, never\n"
+            "  --threads N      2: the database is written in a thread of its own while the\n"
+            "                   next lines are read (the default with two CPUs or more);\n"
+            "                   1: one thread does both\n"
             "  --dry-run        read, parse and classify every file whole, and keep nothing:\n"
             "                   no database is opened, the counts are printed\n"
             "  -q, --quiet      print nothing but errors\n"
@@ -134,7 +137,7 @@ static int set_timezone(const char *tz)
 
 int cmd_ingest(int argc, char **argv)
 {
-    enum { O_TZ = 256, O_WAIT, O_BATCH, O_PROGRESS, O_DRY };
+    enum { O_TZ = 256, O_WAIT, O_BATCH, O_PROGRESS, O_DRY, O_THREADS };
     static const struct option longopts[] = {
         {"db", required_argument, NULL, 'd'},
         {"config", required_argument, NULL, 'C'},
@@ -147,12 +150,14 @@ int cmd_ingest(int argc, char **argv)
         {"batch", required_argument, NULL, O_BATCH},
         {"progress", required_argument, NULL, O_PROGRESS},
         {"dry-run", no_argument, NULL, O_DRY},
+        {"threads", required_argument, NULL, O_THREADS},
         {"quiet", no_argument, NULL, 'q'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    struct pipeline_options opt = {.format = "auto", .stop = &cli_stop_requested};
+    struct pipeline_options opt = {
+        .format = "auto", .stop = &cli_stop_requested, .threads = cli_ingest_threads()};
     struct rules_files files = {{NULL}, 0};
     struct pipeline_result res;
     struct logfiles lf = {NULL, 0, 0};
@@ -214,6 +219,13 @@ int cmd_ingest(int argc, char **argv)
             break;
         case O_DRY:
             dry = 1;
+            break;
+        case O_THREADS:
+            if (strcmp(optarg, "1") != 0 && strcmp(optarg, "2") != 0) {
+                cli_error("--threads: give 1 or 2");
+                return EXIT_FATAL;
+            }
+            opt.threads = optarg[0] - '0';
             break;
         case 'q':
             quiet = 1;

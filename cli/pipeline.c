@@ -7,6 +7,7 @@
 #include "lru.h"
 #include "mask.h"
 #include "reader.h"
+#include "workq.h"
 #include "xalloc.h"
 
 #include <errno.h>
@@ -19,6 +20,28 @@
 #define SAMPLES_PER_FILE    20
 #define REPLY_CACHE_ENTRIES 20000
 #define BATCH_ROWS          512
+#define QUEUED_JOBS         4 /* jobs waiting for the store thread: a few MB at most */
+#define MAX_STATES          8 /* parser states saved at a checkpoint (ingest.c's slots) */
+
+/*
+ * job - what the store does for the reader: a batch of events, a sample of an unparsed line,
+ * or a checkpoint (the source row and the parsers' states, then commit). Jobs run in the order
+ * they were made, in the store's thread (workq.h).
+ */
+enum job_kind { JOB_EVENTS, JOB_UNPARSED, JOB_CHECKPOINT };
+
+struct job {
+    enum job_kind kind;
+    int64_t source_id;
+    struct evbatch batch;    /* JOB_EVENTS */
+    int64_t offset;          /* JOB_UNPARSED: where the line is */
+    const char *why;         /* JOB_UNPARSED: static */
+    struct strbuf data;      /* JOB_UNPARSED: the line; JOB_CHECKPOINT: the states, end to end */
+    struct store_source src; /* JOB_CHECKPOINT: the row to write (its path is borrowed) */
+    const char *formats[MAX_STATES];
+    size_t state_len[MAX_STATES];
+    size_t nstates;
+};
 
 struct pipeline {
     struct store *store;
@@ -37,8 +60,9 @@ struct pipeline {
     struct ruleset *rules;
     struct lru *replies;     /* reply key -> int64_t id in reply_texts */
     struct strbuf tmpl, key; /* scratch for the current event */
-    struct evbatch batch;    /* events not yet in the store */
     int64_t dry_ids;         /* without a store: the ids handed out to new reply texts */
+    struct workq *q;         /* the store's jobs, run in order; NULL in a dry run */
+    struct job *cur;         /* the batch being filled, not yet queued */
 };
 
 static int ensure_txn(struct pipeline *p)
@@ -118,14 +142,12 @@ static void reply_key_init(struct reply_key *k, const char *tmpl, const char *mt
 }
 
 /*
- * flush_batch - the batched events into the store: each classified row gets its reply text
- * id (in the order of the rows, so ids come out as if added one event at a time), then all
- * rows go in with a few multi-row INSERTs. 0, or -1 (p->err).
+ * store_batch - a batch of events into the store: each classified row gets its reply text id
+ * (in the order of the rows, so ids come out as if added one event at a time), then all rows
+ * go in with a few multi-row INSERTs. 0, or -1 (p->err).
  */
-static int flush_batch(struct pipeline *p)
+static int store_batch(struct pipeline *p, struct evbatch *b, int64_t source_id)
 {
-    struct evbatch *b = &p->batch;
-
     if (b->n == 0)
         return 0;
     if (ensure_txn(p) < 0)
@@ -141,10 +163,97 @@ static int flush_batch(struct pipeline *p)
         if (reply_text_id(p, &k, r->template_len, &r->reply_text_id) < 0)
             return -1;
     }
-    if (store_events_add(p->store, b, p->src.id, &p->err) < 0)
+    return store_events_add(p->store, b, source_id, &p->err);
+}
+
+/* store_checkpoint - the source row and the parsers' states, then commit: 0, or -1 (p->err) */
+static int store_checkpoint(struct pipeline *p, const struct job *j)
+{
+    const char *data = strbuf_str(&j->data);
+
+    if (ensure_txn(p) < 0 || store_source_update(p->store, &j->src, &p->err) < 0)
         return -1;
-    evbatch_reset(b);
+    for (size_t i = 0; i < j->nstates; i++) {
+        if (store_state_save(p->store, j->formats[i], data, j->state_len[i], &p->err) < 0)
+            return -1;
+        data += j->state_len[i];
+    }
+    p->in_txn = 0;
+    return store_commit(p->store, &p->err);
+}
+
+/* run_job - a job in the store's thread; 0, or -1 with p->err set */
+static int run_job(void *ctx, void *job)
+{
+    struct pipeline *p = ctx;
+    struct job *j = job;
+
+    switch (j->kind) {
+    case JOB_EVENTS:
+        return store_batch(p, &j->batch, j->source_id);
+    case JOB_UNPARSED:
+        if (ensure_txn(p) < 0)
+            return -1;
+        return store_unparsed_add(p->store, j->source_id, j->offset, j->why, j->data.buf,
+                                  j->data.len, &p->err);
+    case JOB_CHECKPOINT:
+        return store_checkpoint(p, j);
+    }
     return 0;
+}
+
+static void free_job(void *job)
+{
+    struct job *j = job;
+
+    evbatch_free(&j->batch);
+    strbuf_free(&j->data);
+    free(j);
+}
+
+/* new_job - an empty job of a kind, reused when the store has finished one */
+static struct job *new_job(struct pipeline *p, enum job_kind kind)
+{
+    struct job *j = workq_reuse(p->q);
+
+    if (j == NULL)
+        j = xcalloc(1, sizeof *j);
+    j->kind = kind;
+    j->source_id = p->src.id;
+    evbatch_reset(&j->batch);
+    strbuf_reset(&j->data);
+    j->nstates = 0;
+    return j;
+}
+
+/* push_job - hand a job to the store; 0, or -1 when the store has failed */
+static int push_job(struct pipeline *p, struct job *j)
+{
+    return workq_push(p->q, j);
+}
+
+/* push_events - the batch being filled goes to the store */
+static int push_events(struct pipeline *p)
+{
+    struct job *j = p->cur;
+
+    if (j == NULL || j->batch.n == 0)
+        return 0;
+    p->cur = NULL;
+    return push_job(p, j);
+}
+
+/*
+ * sync_store - every job done, so that this thread may use the store itself: 0, or -1 when a
+ * job failed (p->err)
+ */
+static int sync_store(struct pipeline *p)
+{
+    if (p->q == NULL)
+        return 0;
+    if (push_events(p) < 0)
+        return -1;
+    return workq_drain(p->q);
 }
 
 static int on_event(void *ctx, const struct event *ev)
@@ -168,20 +277,25 @@ static int on_event(void *ctx, const struct event *ev)
                        ev->status);
         return reply_text_id(p, &k, p->tmpl.len, &id);
     }
-    evbatch_add(&p->batch, ev, tmpl, p->tmpl.len);
-    return p->batch.n >= BATCH_ROWS ? flush_batch(p) : 0;
+    if (p->cur == NULL)
+        p->cur = new_job(p, JOB_EVENTS);
+    evbatch_add(&p->cur->batch, ev, tmpl, p->tmpl.len);
+    return p->cur->batch.n >= BATCH_ROWS ? push_events(p) : 0;
 }
 
 static int on_unparsed(void *ctx, const struct log_line *ln, const char *why)
 {
     struct pipeline *p = ctx;
+    struct job *j;
 
     if (p->samples >= SAMPLES_PER_FILE || p->store == NULL)
         return 0;
     p->samples++;
-    if (ensure_txn(p) < 0)
-        return -1;
-    return store_unparsed_add(p->store, p->src.id, ln->offset, why, ln->text, ln->len, &p->err);
+    j = new_job(p, JOB_UNPARSED);
+    j->offset = ln->offset;
+    j->why = why;
+    strbuf_append(&j->data, ln->text, ln->len);
+    return push_job(p, j);
 }
 
 static int on_checkpoint(void *ctx, int64_t offset, const struct parser_state_blob *states,
@@ -189,10 +303,11 @@ static int on_checkpoint(void *ctx, int64_t offset, const struct parser_state_bl
 {
     struct pipeline *p = ctx;
     const struct ingest_stats *st = p->stats;
+    struct job *j;
 
     if (p->store == NULL)
         return 0;
-    if (flush_batch(p) < 0 || ensure_txn(p) < 0)
+    if (push_events(p) < 0)
         return -1;
     p->src.offset = offset;
     if (offset > p->src.size)
@@ -204,18 +319,17 @@ static int on_checkpoint(void *ctx, int64_t offset, const struct parser_state_bl
     p->src.info_lines = p->base.info + st->info;
     p->src.foreign_lines = p->base.foreign + st->foreign;
     p->src.unparsed_lines = p->base.unparsed + st->unparsed;
-    if (store_source_update(p->store, &p->src, &p->err) < 0)
-        return -1;
-    for (size_t i = 0; i < nstates; i++)
-        if (store_state_save(p->store, states[i].format, states[i].data, states[i].len, &p->err) <
-            0)
-            return -1;
-    if (store_commit(p->store, &p->err) < 0) {
-        p->in_txn = 0;
-        return -1;
+    j = new_job(p, JOB_CHECKPOINT);
+    j->src = p->src; /* the path stays p->src's: it lives until the file is done */
+    if (nstates > MAX_STATES)
+        nstates = MAX_STATES; /* ingest.c has no more slots than that */
+    for (size_t i = 0; i < nstates; i++) {
+        j->formats[i] = states[i].format;
+        j->state_len[i] = states[i].len;
+        strbuf_append(&j->data, states[i].data, states[i].len);
     }
-    p->in_txn = 0;
-    return 0;
+    j->nstates = nstates;
+    return push_job(p, j);
 }
 
 static int on_load_state(void *ctx, const char *format, struct strbuf *out)
@@ -224,6 +338,8 @@ static int on_load_state(void *ctx, const char *format, struct strbuf *out)
 
     if (p->store == NULL)
         return 0; /* a dry run starts from nothing */
+    if (sync_store(p) < 0)
+        return -1;
     return store_state_load(p->store, format, out, &p->err);
 }
 
@@ -431,6 +547,9 @@ int pipeline_ingest(struct store *s, char *const *paths, int npaths,
         rc = -1;
         npaths = 0; /* nothing is read */
     }
+    if (s != NULL)
+        p.q = workq_new(opt->threads > 1, QUEUED_JOBS, run_job, free_job, &p);
+    res->threaded = p.q != NULL && workq_threaded(p.q);
 
     for (int i = 0; i < npaths; i++) {
         struct pipeline_file_result *fr = &res->files[res->nfiles++];
@@ -478,6 +597,13 @@ int pipeline_ingest(struct store *s, char *const *paths, int npaths,
                 io.format = p.src.format;
             int frc =
                 ingest_session_file(session, r, &io, i == npaths - 1, &fr->stats, &fr->format, &fd);
+            /* the store's thread has done this file's jobs before anything else is decided */
+            if (sync_store(&p) < 0) {
+                diag_set(d, "%s", p.err.msg);
+                reader_close(r);
+                rc = -1; /* rolled back below */
+                break;
+            }
             if (frc == 0) {
                 flushed = i == npaths - 1;
                 if (fr->compression != NULL && reader_pending(r) == 0 && mark_at_end(&p, r) < 0) {
@@ -500,12 +626,6 @@ int pipeline_ingest(struct store *s, char *const *paths, int npaths,
                 res->files_failed++;
             }
             fr->pending = reader_pending(r);
-        }
-        if (flush_batch(&p) < 0) { /* rolled back below */
-            diag_set(d, "%s", p.err.msg);
-            reader_close(r);
-            rc = -1;
-            break;
         }
         if (p.in_txn && store_commit(s, &p.err) < 0) {
             p.in_txn = 0;
@@ -532,9 +652,10 @@ int pipeline_ingest(struct store *s, char *const *paths, int npaths,
     }
     if (rc == 0 && !flushed && !res->interrupted) {
         /* the last file was not read to its end: what the parsers hold goes in on its own */
-        if (ensure_txn(&p) < 0 || ingest_session_flush(session, &p.err) < 0 ||
-            flush_batch(&p) < 0) {
-            diag_set(d, "%s", p.err.msg);
+        struct diag fd = {""};
+        if (ingest_session_flush(session, &fd) < 0 || sync_store(&p) < 0) {
+            sync_store(&p);
+            diag_set(d, "%s", p.err.msg[0] != '\0' ? p.err.msg : fd.msg);
             rc = -1; /* rolled back below */
         } else if (p.in_txn && store_commit(s, &p.err) < 0) {
             diag_set(d, "%s", p.err.msg);
@@ -544,6 +665,10 @@ int pipeline_ingest(struct store *s, char *const *paths, int npaths,
             p.in_txn = 0;
         }
     }
+    /* the store's thread stops before this one touches the store again */
+    if (p.cur != NULL)
+        free_job(p.cur);
+    workq_free(p.q);
     if (rc < 0 && p.in_txn)
         store_rollback(s);
     if (s != NULL && store_ingest_tuning(s, 0, &p.err) < 0 && rc == 0) {
@@ -556,7 +681,6 @@ int pipeline_ingest(struct store *s, char *const *paths, int npaths,
     lru_free(p.replies);
     strbuf_free(&p.tmpl);
     strbuf_free(&p.key);
-    evbatch_free(&p.batch);
     return rc;
 }
 

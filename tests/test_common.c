@@ -1,5 +1,5 @@
 /*
- * test_common - the leaf modules: timeparse, smtp_reply, lru, strbuf, event names, diag
+ * test_common - the leaf modules: timeparse, smtp_reply, lru, strbuf, event names, diag, workq
  */
 #include "arena.h"
 #include "diag.h"
@@ -10,6 +10,7 @@
 #include "strbuf.h"
 #include "testutil.h"
 #include "timeparse.h"
+#include "workq.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +27,7 @@ static const struct {
 } rfc3164_cases[] = {
     {"Jan 31 13:55:24 xxx", 15, 1, 31, 13, 55, 24, 0, 0},
     {"Apr  6 13:05:01 server", 15, 4, 6, 13, 5, 1, 0, 0},
-    {"Mar 7 02:09:33 server", 14, 3, 7, 2, 9, 33, 0, 0},   /* unpadded day, seen in fail2ban */
+    {"Mar 7 02:09:33 server", 14, 3, 7, 2, 9, 33, 0, 0},     /* unpadded day, seen in fail2ban */
     {"Jun 04 22:24:28 machine", 15, 6, 4, 22, 24, 28, 0, 0}, /* maillog_file's zero padding */
     {"Dec 31 23:59:59.123 h", 19, 12, 31, 23, 59, 59, 3, 123000},
     {"Foo 31 13:55:24 xxx", 0, 0, 0, 0, 0, 0, 0, 0},
@@ -278,7 +279,7 @@ START_TEST(test_lru_evicts_oldest)
     lru_put(m, "b", 1, strdup("B"));
     lru_put(m, "c", 1, strdup("C"));
     ck_assert_str_eq(lru_get(m, "a", 1), "A"); /* a is now the newest */
-    lru_put(m, "d", 1, strdup("D"));            /* evicts b */
+    lru_put(m, "d", 1, strdup("D"));           /* evicts b */
     ck_assert_ptr_null(lru_get(m, "b", 1));
     ck_assert_uint_eq(lru_count(m), 3);
     ck_assert_str_eq(lru_oldest(m, &key, &klen), "C");
@@ -421,6 +422,65 @@ START_TEST(test_statepack)
 }
 END_TEST
 
+/* workq: jobs run in the order pushed, finished ones come back, the first failure stops all */
+struct wq_log {
+    int seen[64];
+    int n;
+    int fail_at; /* the job value that fails; -1: none */
+};
+
+static int wq_run(void *ctx, void *job)
+{
+    struct wq_log *log = ctx;
+    int v = *(int *)job;
+
+    if (v == log->fail_at)
+        return -1;
+    log->seen[log->n++] = v;
+    return 0;
+}
+
+START_TEST(test_workq)
+{
+    for (int threaded = 0; threaded < 2; threaded++) {
+        struct wq_log log = {{0}, 0, -1};
+        struct workq *q = workq_new(threaded, 2, wq_run, free, &log);
+        int made = 0;
+        for (int i = 0; i < 40; i++) {
+            int *job = workq_reuse(q);
+            if (job == NULL) {
+                job = malloc(sizeof *job);
+                made++;
+            }
+            *job = i;
+            ck_assert_int_eq(workq_push(q, job), 0);
+        }
+        ck_assert_int_eq(workq_drain(q), 0);
+        ck_assert_int_eq(log.n, 40);
+        for (int i = 0; i < 40; i++)
+            ck_assert_int_eq(log.seen[i], i);
+        ck_assert_int_le(made, threaded ? 4 : 1); /* the queue's few, used again and again */
+        /* a failure: nothing after it runs, later pushes are refused, drain says so */
+        log.n = 0;
+        log.fail_at = 3;
+        int refused = 0;
+        for (int i = 0; i < 10; i++) {
+            int *job = workq_reuse(q);
+            if (job == NULL)
+                job = malloc(sizeof *job);
+            *job = i;
+            refused += workq_push(q, job) < 0;
+        }
+        ck_assert_int_eq(workq_drain(q), -1);
+        ck_assert_int_eq(log.n, 3);
+        ck_assert_int_gt(refused, 0);
+        ck_assert_int_eq(workq_threaded(q), threaded);
+        workq_free(q);
+    }
+    workq_free(NULL);
+}
+END_TEST
+
 static Suite *common_suite(void)
 {
     Suite *s = suite_create("common");
@@ -445,6 +505,7 @@ static Suite *common_suite(void)
     tcase_add_test(tc, test_diag);
     tcase_add_test(tc, test_arena);
     tcase_add_test(tc, test_statepack);
+    tcase_add_test(tc, test_workq);
     suite_add_tcase(s, tc);
     return s;
 }
