@@ -19,6 +19,8 @@
 #define FINGERPRINT_BYTES   READER_PEEK_MAX
 #define SAMPLES_PER_FILE    20
 #define REPLY_CACHE_ENTRIES 20000
+#define MASK_MEMO_ENTRIES   8192 /* reply texts and their templates */
+#define MASK_MEMO_TEXT_MAX  1024 /* longer texts are masked every time */
 #define BATCH_ROWS          512
 #define QUEUED_JOBS         4 /* jobs waiting for the store thread: a few MB at most */
 #define MAX_STATES          8 /* parser states saved at a checkpoint (ingest.c's slots) */
@@ -59,6 +61,7 @@ struct pipeline {
     struct diag err;
     struct ruleset *rules;
     struct lru *replies;     /* reply key -> int64_t id in reply_texts */
+    struct lru *masks;       /* reply text -> struct masked, its template */
     struct strbuf tmpl, key; /* scratch for the current event */
     int64_t dry_ids;         /* without a store: the ids handed out to new reply texts */
     struct workq *q;         /* the store's jobs, run in order; NULL in a dry run */
@@ -256,18 +259,48 @@ static int sync_store(struct pipeline *p)
     return workq_drain(p->q);
 }
 
+/* a template in the mask memo */
+struct masked {
+    size_t len;
+    char text[];
+};
+
+/*
+ * template_of - the masked text of a reply (mask.h), remembered for the texts seen lately: a
+ * deferral or a rejection is often logged again word for word, and a lookup costs a few
+ * percent of masking. The template is valid until the next call.
+ */
+static const char *template_of(struct pipeline *p, const char *text, size_t *tlen)
+{
+    size_t n = text != NULL ? strlen(text) : 0;
+    struct masked *m;
+
+    if (n > 0 && n <= MASK_MEMO_TEXT_MAX && (m = lru_get(p->masks, text, n)) != NULL) {
+        *tlen = m->len;
+        return m->text;
+    }
+    strbuf_reset(&p->tmpl);
+    if (n > 0)
+        mask(text, n, &p->tmpl, NULL);
+    if (n > 0 && n <= MASK_MEMO_TEXT_MAX) {
+        m = xmalloc(sizeof *m + p->tmpl.len + 1);
+        m->len = p->tmpl.len;
+        memcpy(m->text, strbuf_str(&p->tmpl), p->tmpl.len + 1);
+        lru_put(p->masks, text, n, m);
+    }
+    *tlen = p->tmpl.len;
+    return strbuf_str(&p->tmpl);
+}
+
 static int on_event(void *ctx, const struct event *ev)
 {
     struct pipeline *p = ctx;
     const char *tmpl = NULL;
+    size_t tlen = 0;
 
     if (p->rules != NULL && ev->kind != EVENT_DELIVER &&
-        (ev->text != NULL || ev->reply_code > 0 || ev->status != NULL)) {
-        strbuf_reset(&p->tmpl);
-        if (ev->text != NULL)
-            mask(ev->text, strlen(ev->text), &p->tmpl, NULL);
-        tmpl = strbuf_str(&p->tmpl);
-    }
+        (ev->text != NULL || ev->reply_code > 0 || ev->status != NULL))
+        tmpl = template_of(p, ev->text, &tlen);
     if (p->store == NULL) { /* a dry run: classified, and that is all */
         struct reply_key k;
         int64_t id;
@@ -275,11 +308,11 @@ static int on_event(void *ctx, const struct event *ev)
             return 0;
         reply_key_init(&k, tmpl, ev->mta, ev->kind, ev->direction, ev->stage, ev->reply_code,
                        ev->status);
-        return reply_text_id(p, &k, p->tmpl.len, &id);
+        return reply_text_id(p, &k, tlen, &id);
     }
     if (p->cur == NULL)
         p->cur = new_job(p, JOB_EVENTS);
-    evbatch_add(&p->cur->batch, ev, tmpl, p->tmpl.len);
+    evbatch_add(&p->cur->batch, ev, tmpl, tlen);
     return p->cur->batch.n >= BATCH_ROWS ? push_events(p) : 0;
 }
 
@@ -536,6 +569,7 @@ int pipeline_ingest(struct store *s, char *const *paths, int npaths,
     p.opt = opt;
     p.rules = opt->rules;
     p.replies = lru_new(REPLY_CACHE_ENTRIES, free);
+    p.masks = lru_new(MASK_MEMO_ENTRIES, free);
     res->files = xcalloc((size_t)(npaths > 0 ? npaths : 1), sizeof *res->files);
     memset(&io, 0, sizeof io);
     io.year_ref_s = opt->year_ref_s;
@@ -679,6 +713,7 @@ int pipeline_ingest(struct store *s, char *const *paths, int npaths,
     store_source_free(&p.src);
     ingest_session_free(session);
     lru_free(p.replies);
+    lru_free(p.masks);
     strbuf_free(&p.tmpl);
     strbuf_free(&p.key);
     return rc;
