@@ -514,7 +514,20 @@ static enum line_result handle_action(struct postfix_state *st, struct parse_ctx
         fill_from_message(message_get(st, pl->host, pl->ev.queue_id, strlen(pl->ev.queue_id), 0),
                           &pl->ev);
     }
-    return parse_emit(ctx, &pl->ev) < 0 ? LINE_ABORT : LINE_EVENT;
+    if (parse_emit(ctx, &pl->ev) < 0)
+        return LINE_ABORT;
+    /*
+     * A message refused or discarded whole (at the end of DATA, or by cleanup's header and body
+     * checks) never reaches the queue manager, whose "removed" ends the others: forget it now,
+     * or it would sit in the table until evicted (2,000 a million lines of a busy MX).
+     */
+    if (pl->ev.queue_id != NULL && pl->ev.stage >= STAGE_DATA &&
+        (pl->ev.kind == EVENT_REJECT || pl->ev.kind == EVENT_DISCARD)) {
+        size_t k = make_key(st, pl->host, pl->ev.queue_id, strlen(pl->ev.queue_id));
+        if (k)
+            lru_del(st->messages, st->key, k);
+    }
+    return LINE_EVENT;
 }
 
 /* ------------------------------------------------------------ postscreen */
