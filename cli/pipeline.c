@@ -38,10 +38,10 @@ struct job {
     struct evbatch batch;    /* JOB_EVENTS */
     int64_t offset;          /* JOB_UNPARSED: where the line is */
     const char *why;         /* JOB_UNPARSED: static */
-    struct strbuf data;      /* JOB_UNPARSED: the line; JOB_CHECKPOINT: the states, end to end */
+    struct strbuf data;      /* JOB_UNPARSED: the line */
     struct store_source src; /* JOB_CHECKPOINT: the row to write (its path is borrowed) */
     const char *formats[MAX_STATES];
-    size_t state_len[MAX_STATES];
+    struct strbuf states[MAX_STATES]; /* JOB_CHECKPOINT: taken from the parsers' buffers */
     size_t nstates;
 };
 
@@ -170,16 +170,16 @@ static int store_batch(struct pipeline *p, struct evbatch *b, int64_t source_id)
 }
 
 /* store_checkpoint - the source row and the parsers' states, then commit: 0, or -1 (p->err) */
-static int store_checkpoint(struct pipeline *p, const struct job *j)
+static int store_checkpoint(struct pipeline *p, struct job *j)
 {
-    const char *data = strbuf_str(&j->data);
-
     if (ensure_txn(p) < 0 || store_source_update(p->store, &j->src, &p->err) < 0)
         return -1;
     for (size_t i = 0; i < j->nstates; i++) {
-        if (store_state_save(p->store, j->formats[i], data, j->state_len[i], &p->err) < 0)
+        int rc = store_state_save(p->store, j->formats[i], strbuf_str(&j->states[i]),
+                                  j->states[i].len, &p->err);
+        strbuf_free(&j->states[i]); /* a job waiting to be used again holds no megabytes */
+        if (rc < 0)
             return -1;
-        data += j->state_len[i];
     }
     p->in_txn = 0;
     return store_commit(p->store, &p->err);
@@ -211,6 +211,8 @@ static void free_job(void *job)
 
     evbatch_free(&j->batch);
     strbuf_free(&j->data);
+    for (size_t i = 0; i < MAX_STATES; i++)
+        strbuf_free(&j->states[i]);
     free(j);
 }
 
@@ -357,9 +359,12 @@ static int on_checkpoint(void *ctx, int64_t offset, const struct parser_state_bl
     if (nstates > MAX_STATES)
         nstates = MAX_STATES; /* ingest.c has no more slots than that */
     for (size_t i = 0; i < nstates; i++) {
+        /* the bytes change hands, not copied: a state may be megabytes */
+        struct strbuf mine = j->states[i];
         j->formats[i] = states[i].format;
-        j->state_len[i] = states[i].len;
-        strbuf_append(&j->data, states[i].data, states[i].len);
+        j->states[i] = *states[i].buf;
+        *states[i].buf = mine;
+        strbuf_reset(states[i].buf);
     }
     j->nstates = nstates;
     return push_job(p, j);
@@ -576,6 +581,8 @@ int pipeline_ingest(struct store *s, char *const *paths, int npaths,
     io.default_host = opt->default_host;
     io.checkpoint_lines = opt->checkpoint_lines;
     io.stop = opt->stop;
+    if (s == NULL)
+        hooks.checkpoint = NULL; /* a dry run keeps no state: none is saved */
     session = ingest_session_new(&hooks);
     if (s != NULL && store_ingest_tuning(s, 1, d) < 0) {
         rc = -1;
