@@ -309,6 +309,11 @@ int cli_lock_wait(const char *arg, int64_t *ms)
     return 0;
 }
 
+int cli_ingest_threads(void)
+{
+    return sysconf(_SC_NPROCESSORS_ONLN) >= 2 ? 2 : 1;
+}
+
 int cli_wants_help(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++) {

@@ -103,6 +103,12 @@ void cli_catch_stop_signals(void);
  */
 int cli_lock_wait(const char *arg, int64_t *ms);
 
+/*
+ * cli_ingest_threads - the threads an ingest uses by default: 2 (the store writes in one while
+ * the lines are read and parsed in the other) when the machine has two CPUs or more, else 1
+ */
+int cli_ingest_threads(void);
+
 /* cli_wants_help - 1 when argv holds -h or --help before any "--" */
 int cli_wants_help(int argc, char **argv);
 

@@ -207,7 +207,8 @@ int cmd_run(int argc, char **argv)
         struct pipeline_options opt = {.format = src->format,
                                        .default_host = src->host,
                                        .stop = &cli_stop_requested,
-                                       .rules = rules};
+                                       .rules = rules,
+                                       .threads = cli_ingest_threads()};
         struct pipeline_result res;
 
         first += lists[i].n;

@@ -42,6 +42,27 @@ uint64_t lru_hash(const char *key, size_t klen)
     return h;
 }
 
+/*
+ * bucket_hash - where a key goes: eight bytes a step, where FNV-1a takes one. Never stored
+ * anywhere, so it may change; lru_hash (fingerprints, rule set hashes) may not.
+ */
+static uint64_t bucket_hash(const char *key, size_t klen)
+{
+    uint64_t h = UINT64_C(0x9e3779b97f4a7c15) ^ klen, w;
+
+    while (klen >= 8) {
+        memcpy(&w, key, 8);
+        h = (h ^ w) * UINT64_C(0xff51afd7ed558ccd);
+        h ^= h >> 32;
+        key += 8;
+        klen -= 8;
+    }
+    w = 0;
+    memcpy(&w, key, klen);
+    h = (h ^ w) * UINT64_C(0xc4ceb9fe1a85ec53);
+    return h ^ (h >> 29);
+}
+
 struct lru *lru_new(size_t max_entries, void (*free_value)(void *value))
 {
     struct lru *m = xcalloc(1, sizeof *m);
@@ -123,7 +144,7 @@ static void remove_entry(struct lru *m, struct lru_entry **slot)
 
 void *lru_get(struct lru *m, const char *key, size_t klen)
 {
-    uint64_t h = lru_hash(key, klen);
+    uint64_t h = bucket_hash(key, klen);
     struct lru_entry *e = *find_slot(m, key, klen, h);
 
     if (e == NULL)
@@ -137,7 +158,7 @@ void *lru_get(struct lru *m, const char *key, size_t klen)
 
 void lru_put(struct lru *m, const char *key, size_t klen, void *value)
 {
-    uint64_t h = lru_hash(key, klen);
+    uint64_t h = bucket_hash(key, klen);
     struct lru_entry **slot = find_slot(m, key, klen, h);
     struct lru_entry *e = *slot;
 
@@ -172,7 +193,7 @@ void lru_put(struct lru *m, const char *key, size_t klen, void *value)
 
 int lru_del(struct lru *m, const char *key, size_t klen)
 {
-    struct lru_entry **slot = find_slot(m, key, klen, lru_hash(key, klen));
+    struct lru_entry **slot = find_slot(m, key, klen, bucket_hash(key, klen));
 
     if (*slot == NULL)
         return 0;

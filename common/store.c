@@ -28,6 +28,7 @@
 #include <strings.h>
 
 #define STORE_MAX_CACHED 96
+#define INGEST_CACHE_KIB 16384 /* the page cache of a bulk ingest (store_ingest_tuning) */
 
 /* a statement of either backend */
 struct store_stmt {
@@ -47,6 +48,7 @@ struct store {
     enum store_mode mode;
     int busy_ms;
     int in_txn;
+    int64_t saved_cache_size; /* PRAGMA cache_size before store_ingest_tuning; 0: not tuned */
     struct cached_stmt cache[STORE_MAX_CACHED];
     size_t ncache;
 };
@@ -366,6 +368,27 @@ void store_rollback(struct store *s)
     if (!sqlite3_get_autocommit(s->db))
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     s->in_txn = 0;
+}
+
+int store_ingest_tuning(struct store *s, int on, struct diag *d)
+{
+    char sql[64];
+
+    if (s->pg != NULL) /* the server sizes its own buffers */
+        return 0;
+    if (on && s->saved_cache_size == 0) {
+        if (query_int(s, "PRAGMA cache_size", &s->saved_cache_size, d) < 0)
+            return -1;
+        if (s->saved_cache_size == 0)
+            s->saved_cache_size = -2000; /* SQLite's default */
+        snprintf(sql, sizeof sql, "PRAGMA cache_size = %d", -INGEST_CACHE_KIB);
+    } else if (!on && s->saved_cache_size != 0) {
+        snprintf(sql, sizeof sql, "PRAGMA cache_size = %lld", (long long)s->saved_cache_size);
+        s->saved_cache_size = 0;
+    } else {
+        return 0;
+    }
+    return store_exec(s, sql, d);
 }
 
 /* ------------------------------------------------------------- statement wrapper */

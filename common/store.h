@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "diag.h"
+#include "evbatch.h"
 #include "event.h"
 #include "strbuf.h"
 
@@ -52,6 +53,13 @@ int store_begin(struct store *s, struct diag *d);
 int store_commit(struct store *s, struct diag *d);
 /* store_rollback - undo the open transaction, if any; never fails */
 void store_rollback(struct store *s);
+
+/*
+ * store_ingest_tuning - on: give the connection the page cache a bulk ingest needs (16 MiB,
+ * so that a batch of a few hundred thousand lines is written to the WAL once, not spilled
+ * and written again); off: back to what it had. 0, or -1 (d set).
+ */
+int store_ingest_tuning(struct store *s, int on, struct diag *d);
 
 /* ---------------------------------------------------------------- sources */
 
@@ -136,6 +144,9 @@ int store_reply_text_add(struct store *s, const struct reply_key *key, const cha
 
 int store_event_add(struct store *s, const struct event *ev, int64_t source_id,
                     int64_t reply_text_id, struct diag *d);
+/* store_events_add - every row of b, in order, each with its reply_text_id; on failure some
+ * rows may be in (the caller rolls the transaction back) */
+int store_events_add(struct store *s, const struct evbatch *b, int64_t source_id, struct diag *d);
 
 /* store_unparsed_add - keep a sample of a line that could not be read (cut to 2000 bytes) */
 int store_unparsed_add(struct store *s, int64_t source_id, int64_t offset, const char *why,

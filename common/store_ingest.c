@@ -336,57 +336,113 @@ int store_reply_text_add(struct store *s, const struct reply_key *key, const cha
     return 0;
 }
 
-int store_event_add(struct store *s, const struct event *ev, int64_t source_id,
-                    int64_t reply_text_id, struct diag *d)
-{
-#define EVENT_COLUMNS                                                                              \
+#define EVENT_COLUMN_NAMES                                                                         \
     "ts, ts_prec, host, mta, program, kind, direction, stage, queue_id, "                          \
     "parent_queue_id, message_id, client_ip, client_name, helo, sender, recipient, "               \
     "orig_recipient, relay, reply_code, status, text, size, reply_text_id, source_id, "            \
     "\"offset\""
-    static const char sql[] =
-        "INSERT INTO events (" EVENT_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
-        "?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)";
+#define EVENT_INSERT  "INSERT OR FAIL INTO events (" EVENT_COLUMN_NAMES ") VALUES "
+#define EVENT_COLUMNS 25
+#define EVENT_ROW     "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+#define EVENT_ROWS4   EVENT_ROW "," EVENT_ROW "," EVENT_ROW "," EVENT_ROW
+#define EVENT_ROWS16  EVENT_ROWS4 "," EVENT_ROWS4 "," EVENT_ROWS4 "," EVENT_ROWS4
+#define EVENT_ROWS64  EVENT_ROWS16 "," EVENT_ROWS16 "," EVENT_ROWS16 "," EVENT_ROWS16
+
+/* bind_event - the event's 25 values as parameters base+1 .. base+25 */
+static void bind_event(struct store_stmt *st, int base, const struct event *ev, int64_t source_id,
+                       int64_t reply_text_id)
+{
+    store_bind_int64(st, base + 1, ev->ts_us);
+    store_bind_int64(st, base + 2, ev->ts_prec);
+    store_bind_text(st, base + 3, ev->host);
+    store_bind_text(st, base + 4, ev->mta ? ev->mta : "");
+    store_bind_text(st, base + 5, ev->program);
+    store_bind_int64(st, base + 6, ev->kind);
+    store_bind_int64(st, base + 7, ev->direction);
+    store_bind_int64(st, base + 8, ev->stage);
+    store_bind_text(st, base + 9, ev->queue_id);
+    store_bind_text(st, base + 10, ev->parent_queue_id);
+    store_bind_text(st, base + 11, ev->message_id);
+    store_bind_text(st, base + 12, ev->client_ip);
+    store_bind_text(st, base + 13, ev->client_name);
+    store_bind_text(st, base + 14, ev->helo);
+    store_bind_text(st, base + 15, ev->sender);
+    store_bind_text(st, base + 16, ev->recipient);
+    store_bind_text(st, base + 17, ev->orig_recipient);
+    store_bind_text(st, base + 18, ev->relay);
+    if (ev->reply_code > 0)
+        store_bind_int64(st, base + 19, ev->reply_code);
+    else
+        store_bind_null(st, base + 19);
+    store_bind_text(st, base + 20, ev->status);
+    store_bind_text(st, base + 21, ev->text);
+    if (ev->size >= 0)
+        store_bind_int64(st, base + 22, ev->size);
+    else
+        store_bind_null(st, base + 22);
+    if (reply_text_id > 0)
+        store_bind_int64(st, base + 23, reply_text_id);
+    else
+        store_bind_null(st, base + 23);
+    if (source_id > 0)
+        store_bind_int64(st, base + 24, source_id);
+    else
+        store_bind_null(st, base + 24);
+    store_bind_int64(st, base + 25, ev->offset);
+}
+
+int store_event_add(struct store *s, const struct event *ev, int64_t source_id,
+                    int64_t reply_text_id, struct diag *d)
+{
+    static const char sql[] = EVENT_INSERT EVENT_ROW;
     /* the same columns in the same order: each step is a row of the COPY, sent at commit */
-    static const char sql_pg[] = "COPY events (" EVENT_COLUMNS ") FROM STDIN";
+    static const char sql_pg[] = "COPY events (" EVENT_COLUMN_NAMES ") FROM STDIN";
     struct store_stmt *st = store_stmt_cached(s, STORE_SQL(s, sql, sql_pg), d);
     int rc;
 
     if (st == NULL)
         return -1;
     store_partition_ensure(s, ev->ts_us);
-    store_bind_int64(st, 1, ev->ts_us);
-    store_bind_int64(st, 2, ev->ts_prec);
-    store_bind_text(st, 3, ev->host);
-    store_bind_text(st, 4, ev->mta ? ev->mta : "");
-    store_bind_text(st, 5, ev->program);
-    store_bind_int64(st, 6, ev->kind);
-    store_bind_int64(st, 7, ev->direction);
-    store_bind_int64(st, 8, ev->stage);
-    store_bind_text(st, 9, ev->queue_id);
-    store_bind_text(st, 10, ev->parent_queue_id);
-    store_bind_text(st, 11, ev->message_id);
-    store_bind_text(st, 12, ev->client_ip);
-    store_bind_text(st, 13, ev->client_name);
-    store_bind_text(st, 14, ev->helo);
-    store_bind_text(st, 15, ev->sender);
-    store_bind_text(st, 16, ev->recipient);
-    store_bind_text(st, 17, ev->orig_recipient);
-    store_bind_text(st, 18, ev->relay);
-    if (ev->reply_code > 0)
-        store_bind_int64(st, 19, ev->reply_code);
-    store_bind_text(st, 20, ev->status);
-    store_bind_text(st, 21, ev->text);
-    if (ev->size >= 0)
-        store_bind_int64(st, 22, ev->size);
-    if (reply_text_id > 0)
-        store_bind_int64(st, 23, reply_text_id);
-    if (source_id > 0)
-        store_bind_int64(st, 24, source_id);
-    store_bind_int64(st, 25, ev->offset);
+    bind_event(st, 0, ev, source_id, reply_text_id);
     rc = store_step(s, st, d);
     store_reset(st);
     return rc < 0 ? -1 : 0;
+}
+
+/*
+ * store_events_add - the whole batch, 64 rows to a statement: one INSERT of many rows costs
+ * SQLite its per-statement work once (above all the IN list of the events_failures index's
+ * WHERE, which it builds into a table on every execution), not once per event.
+ */
+int store_events_add(struct store *s, const struct evbatch *b, int64_t source_id, struct diag *d)
+{
+    static const char sql[] = EVENT_INSERT EVENT_ROWS64;
+    enum { PER_STMT = 64 };
+    struct store_stmt *st = NULL;
+    struct event ev;
+    size_t i = 0;
+    int rc;
+
+    /* PostgreSQL: each event is already a row of one COPY (store_event_add), all go there */
+    if (!store_is_pg(s) && b->n >= PER_STMT && (st = store_stmt_cached(s, sql, d)) == NULL)
+        return -1;
+    for (; !store_is_pg(s) && i + PER_STMT <= b->n; i += PER_STMT) {
+        for (int k = 0; k < PER_STMT; k++) {
+            const struct evbatch_row *r = &b->rows[i + (size_t)k];
+            evbatch_event(b, r, &ev);
+            bind_event(st, k * EVENT_COLUMNS, &ev, source_id, r->reply_text_id);
+        }
+        rc = store_step(s, st, d);
+        store_reset(st);
+        if (rc < 0)
+            return -1;
+    }
+    for (; i < b->n; i++) {
+        evbatch_event(b, &b->rows[i], &ev);
+        if (store_event_add(s, &ev, source_id, b->rows[i].reply_text_id, d) < 0)
+            return -1;
+    }
+    return 0;
 }
 
 int store_unparsed_add(struct store *s, int64_t source_id, int64_t offset, const char *why,

@@ -242,6 +242,35 @@ int civil_to_utc_us(const struct civil_time *ct, const struct year_guess *yg, st
     return 0;
 }
 
+int ts_memo_keep(struct ts_memo *m, const char *s, size_t n, const struct civil_time *ct)
+{
+    if (n == 0 || n > sizeof m->text) {
+        m->len = 0;
+        return 0;
+    }
+    memcpy(m->text, s, n);
+    m->len = n;
+    m->ct = *ct;
+    m->have_us = 0;
+    return 1;
+}
+
+int ts_memo_utc(struct ts_memo *m, int hit, const struct civil_time *ct,
+                const struct year_guess *yg, struct tz_cache *tc, int64_t *out_us)
+{
+    if (hit && m->have_us) {
+        *out_us = m->us;
+        return 0;
+    }
+    if (civil_to_utc_us(ct, yg, tc, out_us) < 0)
+        return -1;
+    if (hit) {
+        m->us = *out_us;
+        m->have_us = 1;
+    }
+    return 0;
+}
+
 size_t format_iso_utc(int64_t us, int prec, char *buf, size_t cap)
 {
     int64_t secs = us >= 0 ? us / US_PER_SEC : (us - (US_PER_SEC - 1)) / US_PER_SEC;

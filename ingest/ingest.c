@@ -100,6 +100,7 @@ static int checkpoint(struct ingest_session *s, int64_t offset)
         blobs[i].format = s->slots[i].ops->name;
         blobs[i].data = strbuf_str(&bufs[i]);
         blobs[i].len = bufs[i].len;
+        blobs[i].buf = &bufs[i];
     }
     rc = s->hooks.checkpoint(s->hooks.ctx, offset, blobs, s->nslots);
     for (size_t i = 0; i < s->nslots; i++)

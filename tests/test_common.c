@@ -1,5 +1,5 @@
 /*
- * test_common - the leaf modules: timeparse, smtp_reply, lru, strbuf, event names, diag
+ * test_common - the leaf modules: timeparse, smtp_reply, lru, strbuf, event names, diag, workq
  */
 #include "arena.h"
 #include "diag.h"
@@ -10,6 +10,7 @@
 #include "strbuf.h"
 #include "testutil.h"
 #include "timeparse.h"
+#include "workq.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -512,6 +513,65 @@ START_TEST(test_statepack)
 }
 END_TEST
 
+/* workq: jobs run in the order pushed, finished ones come back, the first failure stops all */
+struct wq_log {
+    int seen[64];
+    int n;
+    int fail_at; /* the job value that fails; -1: none */
+};
+
+static int wq_run(void *ctx, void *job)
+{
+    struct wq_log *log = ctx;
+    int v = *(int *)job;
+
+    if (v == log->fail_at)
+        return -1;
+    log->seen[log->n++] = v;
+    return 0;
+}
+
+START_TEST(test_workq)
+{
+    for (int threaded = 0; threaded < 2; threaded++) {
+        struct wq_log log = {{0}, 0, -1};
+        struct workq *q = workq_new(threaded, 2, wq_run, free, &log);
+        int made = 0;
+        for (int i = 0; i < 40; i++) {
+            int *job = workq_reuse(q);
+            if (job == NULL) {
+                job = malloc(sizeof *job);
+                made++;
+            }
+            *job = i;
+            ck_assert_int_eq(workq_push(q, job), 0);
+        }
+        ck_assert_int_eq(workq_drain(q), 0);
+        ck_assert_int_eq(log.n, 40);
+        for (int i = 0; i < 40; i++)
+            ck_assert_int_eq(log.seen[i], i);
+        ck_assert_int_le(made, threaded ? 4 : 1); /* the queue's few, used again and again */
+        /* a failure: nothing after it runs, later pushes are refused, drain says so */
+        log.n = 0;
+        log.fail_at = 3;
+        int refused = 0;
+        for (int i = 0; i < 10; i++) {
+            int *job = workq_reuse(q);
+            if (job == NULL)
+                job = malloc(sizeof *job);
+            *job = i;
+            refused += workq_push(q, job) < 0;
+        }
+        ck_assert_int_eq(workq_drain(q), -1);
+        ck_assert_int_eq(log.n, 3);
+        ck_assert_int_gt(refused, 0);
+        ck_assert_int_eq(workq_threaded(q), threaded);
+        workq_free(q);
+    }
+    workq_free(NULL);
+}
+END_TEST
+
 static Suite *common_suite(void)
 {
     Suite *s = suite_create("common");
@@ -538,6 +598,7 @@ static Suite *common_suite(void)
     tcase_add_test(tc, test_diag);
     tcase_add_test(tc, test_arena);
     tcase_add_test(tc, test_statepack);
+    tcase_add_test(tc, test_workq);
     suite_add_tcase(s, tc);
     return s;
 }
