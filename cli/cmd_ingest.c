@@ -4,6 +4,8 @@
  * DESCRIPTION
  *	The files are put oldest first (logfiles.h), the run lock of the database is taken
  *	(cli_lock_run), and the pipeline reads each file from where the last run stopped.
+ *	--dry-run opens no database: the pipeline reads every file whole, parses it and
+ *	classifies its replies, and only the counts are printed (what reading costs, measured).
  *
  * EXIT STATUS
  *	0 done; 1 a file could not be read (or only up to damage), or a signal stopped the run
@@ -34,7 +36,8 @@ static void usage(FILE *out)
             "usage: rejectlens ingest [--db PATH] [--config FILE] [--format auto|FORMAT]\n"
             "                         [--host NAME] [--timezone TZ] [--year-ref DATE]\n"
             "                         [--rules FILE]... [--wait T] [--batch N]\n"
-            "                         [--progress auto|always|never] [-q|-v] FILE...\n"
+            "                         [--progress auto|always|never] [--threads 1|2]\n"
+            "                         [--dry-run] [-q|-v] FILE...\n"
             "\n"
             "Read mail logs into the database. A FILE of - is standard input. Files are\n"
             "recognised by their first bytes, not their names: a file read before is read on\n"
@@ -47,7 +50,8 @@ static void usage(FILE *out)
             "\n"
             "  --db PATH        database (default: $REJECTLENS_DB, the configuration's database,\n"
             "                   /var/lib/rejectlens/rejectlens.db for root,\n"
-            "                   ~/.local/share/rejectlens/rejectlens.db otherwise)\n"
+            "                   ~/.local/share/rejectlens/rejectlens.db otherwise), or a\n"
+            "                   PostgreSQL URI: postgresql://user@host/db (docs/scaling.md)\n"
             "  --config FILE    configuration (default: $REJECTLENS_CONFIG, else\n"
             "                   /etc/rejectlens/config.yaml when it exists)\n"
             "  --format F       log format: auto (default) or one of: %s\n"
@@ -61,6 +65,11 @@ static void usage(FILE *out)
             "  --batch N        lines per transaction (default 200000)\n"
             "  --progress P     a progress bar on standard error: auto (on a terminal),\n"
             "                   always, never\n"
+            "  --threads N      2: the database is written in a thread of its own while the\n"
+            "                   next lines are read (the default with two CPUs or more);\n"
+            "                   1: one thread does both\n"
+            "  --dry-run        read, parse and classify every file whole, and keep nothing:\n"
+            "                   no database is opened, the counts are printed\n"
             "  -q, --quiet      print nothing but errors\n"
             "  -v, --verbose    print per-file counts and throughput\n"
             "\n"
@@ -69,7 +78,7 @@ static void usage(FILE *out)
             names);
 }
 
-static void print_result(const struct pipeline_result *res, int verbose, double secs)
+static void print_result(const struct pipeline_result *res, int verbose, int dry, double secs)
 {
     const struct ingest_stats *t = &res->total;
 
@@ -78,12 +87,13 @@ static void print_result(const struct pipeline_result *res, int verbose, double 
             const struct pipeline_file_result *f = &res->files[i];
             if (f->failed && f->stats.lines == 0)
                 continue;
+            cli_put_safe(stdout, f->path, strlen(f->path)); /* a file name may hold anything */
             if (f->unchanged) {
-                printf("%s: %s archive read before, unchanged\n", f->path,
+                printf(": %s archive read before, unchanged\n",
                        f->compression ? f->compression : "an");
                 continue;
             }
-            printf("%s: %s%s%s, from byte %lld: %lld lines, %lld events, %lld unparsed", f->path,
+            printf(": %s%s%s, from byte %lld: %lld lines, %lld events, %lld unparsed",
                    f->format ? f->format : "empty", f->compression ? ", " : "",
                    f->compression ? f->compression : "", (long long)f->start_offset,
                    (long long)f->stats.lines, (long long)f->stats.events,
@@ -96,13 +106,15 @@ static void print_result(const struct pipeline_result *res, int verbose, double 
             putchar('\n');
         }
     }
-    printf("ingested %d file%s: %lld lines, %lld events, %lld other programs' lines, "
+    printf("%s %d file%s: %lld lines, %lld events, %lld other programs' lines, "
            "%lld unparsed",
-           res->nfiles - res->files_failed, res->nfiles - res->files_failed == 1 ? "" : "s",
-           (long long)t->lines, (long long)t->events, (long long)t->foreign,
-           (long long)t->unparsed);
+           dry ? "dry run: read" : "ingested", res->nfiles - res->files_failed,
+           res->nfiles - res->files_failed == 1 ? "" : "s", (long long)t->lines,
+           (long long)t->events, (long long)t->foreign, (long long)t->unparsed);
     if (res->files_failed)
         printf(", %d file%s failed", res->files_failed, res->files_failed == 1 ? "" : "s");
+    if (dry)
+        printf(", %lld distinct reply texts classified", (long long)res->reply_texts);
     putchar('\n');
     if (verbose && secs > 0)
         printf("%.2f s, %.1f MB/s, %.0f lines/s\n", secs, (double)t->bytes / 1e6 / secs,
@@ -127,7 +139,7 @@ static int set_timezone(const char *tz)
 
 int cmd_ingest(int argc, char **argv)
 {
-    enum { O_TZ = 256, O_WAIT, O_BATCH, O_PROGRESS };
+    enum { O_TZ = 256, O_WAIT, O_BATCH, O_PROGRESS, O_DRY, O_THREADS };
     static const struct option longopts[] = {
         {"db", required_argument, NULL, 'd'},
         {"config", required_argument, NULL, 'C'},
@@ -139,18 +151,21 @@ int cmd_ingest(int argc, char **argv)
         {"wait", required_argument, NULL, O_WAIT},
         {"batch", required_argument, NULL, O_BATCH},
         {"progress", required_argument, NULL, O_PROGRESS},
+        {"dry-run", no_argument, NULL, O_DRY},
+        {"threads", required_argument, NULL, O_THREADS},
         {"quiet", no_argument, NULL, 'q'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    struct pipeline_options opt = {.format = "auto", .stop = &cli_stop_requested};
+    struct pipeline_options opt = {
+        .format = "auto", .stop = &cli_stop_requested, .threads = cli_ingest_threads()};
     struct rules_files files = {{NULL}, 0};
     struct pipeline_result res;
-    struct logfiles lf = {NULL, 0, 0};
+    struct logfiles lf = {NULL, 0, 0, NULL, 0};
     const char *db = NULL, *wait = NULL, *progress = "auto", *tz = NULL;
     char dbbuf[4096];
-    int verbose = 0, quiet = 0, c, rc = EXIT_FATAL, bar;
+    int verbose = 0, quiet = 0, dry = 0, c, rc = EXIT_FATAL, bar;
     int64_t wait_ms, *sizes = NULL;
     struct store *s = NULL;
     struct progress *pg = NULL;
@@ -204,6 +219,16 @@ int cmd_ingest(int argc, char **argv)
         case O_PROGRESS:
             progress = optarg;
             break;
+        case O_DRY:
+            dry = 1;
+            break;
+        case O_THREADS:
+            if (strcmp(optarg, "1") != 0 && strcmp(optarg, "2") != 0) {
+                cli_error("--threads: give 1 or 2");
+                return EXIT_FATAL;
+            }
+            opt.threads = optarg[0] - '0';
+            break;
         case 'q':
             quiet = 1;
             break;
@@ -235,12 +260,14 @@ int cmd_ingest(int argc, char **argv)
     }
     if (tz != NULL && set_timezone(tz) < 0)
         return EXIT_FATAL;
-    if (cli_lock_wait(wait, &wait_ms) < 0 || (db = cli_db_path(db, dbbuf, sizeof dbbuf)) == NULL)
+    if (!dry &&
+        (cli_lock_wait(wait, &wait_ms) < 0 || (db = cli_db_path(db, dbbuf, sizeof dbbuf)) == NULL))
         return EXIT_FATAL;
     /* signals first and the database before the rules: a stop that comes while the rules
      * compile (slow under the sanitizers) still stops cleanly, with the database made */
     cli_catch_stop_signals();
-    if (cli_lock_run(db, wait_ms) < 0 || (s = cli_open_store(db, STORE_READ_WRITE)) == NULL)
+    if (!dry &&
+        (cli_lock_run(db, wait_ms) < 0 || (s = cli_open_store(db, STORE_READ_WRITE)) == NULL))
         goto out;
     if ((opt.rules = cli_rules_load(&files)) == NULL)
         goto out;
@@ -266,10 +293,12 @@ int cmd_ingest(int argc, char **argv)
         rc = EXIT_FATAL;
         goto out;
     }
-    if (!quiet && (verbose || isatty(STDOUT_FILENO)))
-        print_result(&res, verbose,
+    if (!quiet && (verbose || dry || isatty(STDOUT_FILENO)))
+        print_result(&res, verbose, dry,
                      (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
-    if (res.interrupted)
+    if (res.interrupted && dry)
+        cli_error("interrupted by signal %d", cli_stop_requested);
+    else if (res.interrupted)
         cli_error("interrupted by signal %d: everything read so far is stored; the next run goes "
                   "on from there",
                   cli_stop_requested);

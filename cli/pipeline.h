@@ -47,6 +47,7 @@ struct pipeline_options {
     int64_t checkpoint_lines;          /* 0: the driver's default */
     const volatile sig_atomic_t *stop; /* set by a signal handler: finish the batch and stop */
     struct ruleset *rules; /* classifies each distinct reply text; NULL: leave unclassified */
+    int threads;           /* 2: the store writes in a thread of its own while lines are read */
     /* progress - called every few thousand lines and after each file; may be NULL */
     void (*progress)(void *ctx, const struct pipeline_progress *pp);
     void *progress_ctx;
@@ -69,13 +70,16 @@ struct pipeline_result {
     int nfiles;
     struct ingest_stats total;
     int files_failed;
-    int interrupted; /* a signal stopped the run; what was read is committed */
+    int interrupted;     /* a signal stopped the run; what was read is committed */
+    int64_t reply_texts; /* a dry run: the distinct reply texts classified */
+    int threaded;        /* the store had a thread of its own */
 };
 
 /*
  * pipeline_ingest - ingest the files (a path of "-" is standard input) into s. Files that
- * cannot be read are reported on stderr and skipped. Returns 0, or -1 when the store failed
- * (the message is in d; everything committed before stays). Free the result with
+ * cannot be read are reported on stderr and skipped. With s NULL it is a dry run: every file
+ * is read whole, parsed and its replies classified, and nothing is kept. Returns 0, or -1 when the
+ * store failed (the message is in d; everything committed before stays). Free the result with
  * pipeline_result_free.
  */
 int pipeline_ingest(struct store *s, char *const *paths, int npaths,

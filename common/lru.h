@@ -35,7 +35,8 @@ void *lru_oldest(struct lru *m, const char **key, size_t *klen);
 void lru_foreach(struct lru *m, int (*fn)(void *arg, const char *key, size_t klen, void *value),
                  void *arg);
 
-/* lru_hash - the map's hash function (FNV-1a, 64 bits), for callers that need one too */
+/* lru_hash - FNV-1a, 64 bits: a hash that never changes, for callers that store it (file
+ * fingerprints, rule set hashes); the map itself places keys with a faster one */
 uint64_t lru_hash(const char *key, size_t klen);
 
 #endif

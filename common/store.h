@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "diag.h"
+#include "evbatch.h"
 #include "event.h"
 #include "strbuf.h"
 
@@ -33,6 +34,12 @@ enum store_mode {
 };
 
 struct store;
+
+/*
+ * store_is_remote - 1 when db names a PostgreSQL database rather than a SQLite file: a
+ * postgresql:// or postgres:// URI, or a libpq connection string ("host=... dbname=...")
+ */
+int store_is_remote(const char *db);
 
 /* store_open - busy_ms: how long to wait for another writer's lock before giving up */
 int store_open(const char *path, enum store_mode mode, int busy_ms, struct store **out,
@@ -49,10 +56,17 @@ void store_rollback(struct store *s);
 /*
  * store_read_begin - read what follows from one snapshot of the database, whatever writers
  * commit meanwhile (a report whose figures must add up); store_read_end ends it. Not inside
- * store_begin.
+ * store_begin. PostgreSQL: nothing (each statement sees its own snapshot).
  */
 int store_read_begin(struct store *s, struct diag *d);
 void store_read_end(struct store *s);
+
+/*
+ * store_ingest_tuning - on: give the connection the page cache a bulk ingest needs (16 MiB,
+ * so that a batch of a few hundred thousand lines is written to the WAL once, not spilled
+ * and written again); off: back to what it had. 0, or -1 (d set).
+ */
+int store_ingest_tuning(struct store *s, int on, struct diag *d);
 
 /* ---------------------------------------------------------------- sources */
 
@@ -94,6 +108,15 @@ int store_source_add(struct store *s, struct store_source *src, struct diag *d);
 int store_source_update(struct store *s, const struct store_source *src, struct diag *d);
 void store_source_free(struct store_source *src);
 
+/*
+ * store_source_lock - wait until no other process writes the log whose first n bytes are
+ * head, and keep others out until store_source_unlock (or close). PostgreSQL: an advisory
+ * lock on its first line, for many hosts and runs at once; SQLite: nothing (one writer at a
+ * time holds the run lock beside the file). Call it outside a transaction.
+ */
+int store_source_lock(struct store *s, const unsigned char *head, size_t n, struct diag *d);
+int store_source_unlock(struct store *s, struct diag *d);
+
 /* store_fingerprint - hex fingerprint of head[0..n): two 64-bit FNV-1a lanes, 32 digits */
 void store_fingerprint(const unsigned char *head, size_t n, char out[65]);
 
@@ -128,6 +151,9 @@ int store_reply_text_add(struct store *s, const struct reply_key *key, const cha
 
 int store_event_add(struct store *s, const struct event *ev, int64_t source_id,
                     int64_t reply_text_id, struct diag *d);
+/* store_events_add - every row of b, in order, each with its reply_text_id; on failure some
+ * rows may be in (the caller rolls the transaction back) */
+int store_events_add(struct store *s, const struct evbatch *b, int64_t source_id, struct diag *d);
 
 /* store_unparsed_add - keep a sample of a line that could not be read (cut to 2000 bytes) */
 int store_unparsed_add(struct store *s, int64_t source_id, int64_t offset, const char *why,

@@ -13,6 +13,7 @@
 
 #include "diag.h"
 #include "store.h"
+#include "strbuf.h"
 
 /* 'RJLS': marks a database as ours (PRAGMA application_id) */
 #define STORE_APPLICATION_ID 0x524A4C53
@@ -84,6 +85,30 @@ int store_writable(const struct store *s);
 /* store_rollup_state - the slot where store_rollup.c keeps what it knows of this connection,
  * freed with free_fn when the store closes */
 void **store_rollup_state(struct store *s, void (*free_fn)(void *));
+/*
+ * The backends. SQL that both understand is written once; where they differ, the job file
+ * keeps both texts side by side and picks one with STORE_SQL (both are string literals, so
+ * each stays a cache key of its own). Placeholders are ?N in both: the PostgreSQL backend
+ * turns them into $N.
+ */
+#define STORE_SQL(s, sqlite_text, pg_text) (store_is_pg(s) ? (pg_text) : (sqlite_text))
+/* store_is_pg - 1 for the PostgreSQL backend (store_pg.c), 0 for SQLite */
+int store_is_pg(const struct store *s);
+/* store_origin - the host whose sources and parser state a PostgreSQL store keys on; "" */
+const char *store_origin(const struct store *s);
+/*
+ * store_partition_ensure - PostgreSQL: an event of ts_us is about to be loaded, its month's
+ * partition must exist by the commit; SQLite: nothing
+ */
+void store_partition_ensure(struct store *s, int64_t ts_us);
+/* store_partitions_forget - partitions were dropped (prune): look again before creating */
+void store_partitions_forget(struct store *s);
+/*
+ * store_schema_describe - "table column" lines for every table and view of the schema (not
+ * the partitions), then "index name" lines, sorted: the test that keeps the backends'
+ * schemas the same compares these
+ */
+int store_schema_describe(struct store *s, struct strbuf *out, struct diag *d);
 
 /* store_migrate - bring the schema to STORE_SCHEMA_VERSION (store_schema.c) */
 int store_migrate(struct store *s, int from_version, struct diag *d);

@@ -6,7 +6,9 @@
  *	filter is the same fragment in every statement, bound by bind_filter(): ?1 and ?2 the time
  *	range (which the events(ts) index serves), ?3 MTA, ?4 host, ?5 direction, ?6..?15 the code
  *	filter. Kinds appear in the SQL as numbers; the static assertions below tie them to
- *	event.h.
+ *	event.h. The SQL is the same for SQLite and PostgreSQL but for one function (instr);
+ *	what makes it so: a text parameter tested for NULL is CAST to TEXT (PostgreSQL must know
+ *	its type), a derived table has a name, a comparison that is counted is a CASE.
  *
  *	Top lists and the commonest reply texts per category use row_number() over a partition
  *	(SQL:2003 window functions; SQLite 3.25 and PostgreSQL have them), so each list is one pass
@@ -16,7 +18,8 @@
  *	from the roll-ups and the rest from the events, and adds the pieces up here: counts are
  *	summed, first ids take the least, last ids and client names the greatest, and rows are
  *	ordered and cut as the SQL of a single pass orders and cuts them, so the answer is the
- *	same to the byte. A period with nothing rolled up runs the single pass.
+ *	same to the byte. A period with nothing rolled up runs the single pass, and so does
+ *	PostgreSQL, which has no roll-ups: the SQL of the pieces is SQLite's alone.
  */
 #include "store_internal.h"
 #include "store_report.h"
@@ -38,8 +41,8 @@ _Static_assert(EVENT_REJECT == 1 && EVENT_BOUNCE == 3 && EVENT_DEFER == 4 && EVE
     "WHEN e.kind IN (3, 5) THEN 5 WHEN e.kind = 4 THEN 4 ELSE 0 END)"
 #define FROM_EVENTS " FROM events e LEFT JOIN reply_texts r ON r.id = e.reply_text_id"
 #define AND_WHERE                                                                                  \
-    " AND (?3 IS NULL OR e.mta = ?3) AND (?4 IS NULL OR e.host = ?4) AND (?5 = 0 OR e.direction "  \
-    "= ?5)"
+    " AND (CAST(?3 AS TEXT) IS NULL OR e.mta = ?3)"                                                \
+    " AND (CAST(?4 AS TEXT) IS NULL OR e.host = ?4) AND (?5 = 0 OR e.direction = ?5)"
 #define WHERE_FILTER " WHERE e.ts >= ?1 AND e.ts < ?2" AND_WHERE
 /* the same over the roll-ups: the rows of the piece's days and hours added up per group first
  * (ROLLUP_FAILURES), then each group (rollup_groups, named e: it has the columns of the events
@@ -47,7 +50,7 @@ _Static_assert(EVENT_REJECT == 1 && EVENT_BOUNCE == 3 && EVENT_DEFER == 4 && EVE
 #define FROM_GROUPS                                                                                \
     " FROM " ROLLUP_FAILURES " f CROSS JOIN rollup_groups e ON e.id = f.group_id"                  \
     " LEFT JOIN reply_texts r ON r.id = e.reply_text_id"
-#define WHERE_HOURS " WHERE 1" AND_WHERE
+#define WHERE_HOURS " WHERE 1 = 1" AND_WHERE
 /* failures: reject, bounce, defer, expire; then the code filter */
 #define AND_FAILURE                                                                                \
     " AND e.kind IN (1, 3, 4, 5) AND (?6 = 0 OR ((?7 & 16) <> 0 AND " CLS " = 4)"                  \
@@ -117,20 +120,28 @@ static char *dup_or_null(struct store_stmt *st, int i)
 }
 
 /* two passes that need no sort of all the period's events: counts by kind, then the few
- * distinct (source, host) pairs in the order the events show them; events_ts covers both */
+ * distinct (source, host) pairs, in order; events_ts covers both */
 static const char q_kind[] =
     "SELECT e.kind, count(*) FROM events e" WHERE_FILTER " GROUP BY e.kind ORDER BY e.kind";
 static const char q_source[] = "SELECT DISTINCT coalesce(e.source_id, 0), coalesce(e.host, '')"
-                               " FROM events e" WHERE_FILTER;
-/* the same over rollup_kinds: a pair's rows in the order of the first event of each, as
- * events_ts (ts, kind, direction, source_id, mta, host) would have met them */
+                               " FROM events e" WHERE_FILTER " ORDER BY 1, 2";
+/* the same over rollup_kinds (pieces are then merged and the pairs sorted again) */
 #define WHERE_KIND_HOURS                                                                           \
     " FROM rollup_kinds e WHERE e.hour >= ?1 / 3600000000 AND e.hour < ?2 / 3600000000" AND_WHERE
 static const char r_kind[] = "SELECT e.kind, sum(e.n)" WHERE_KIND_HOURS " GROUP BY e.kind";
 static const char r_source[] =
-    "SELECT coalesce(e.source_id, 0), coalesce(e.host, '')" WHERE_KIND_HOURS
-    " ORDER BY e.first_ts, e.kind, e.direction, e.source_id, e.mta,"
-    " e.host";
+    "SELECT DISTINCT coalesce(e.source_id, 0), coalesce(e.host, '')" WHERE_KIND_HOURS
+    " ORDER BY 1, 2";
+
+/* by_source_host - the order of q_source's pairs */
+static int by_source_host(const void *a, const void *b)
+{
+    const struct store_report_kind_row *x = a, *y = b;
+
+    if (x->source_id != y->source_id)
+        return x->source_id < y->source_id ? -1 : 1;
+    return strcmp(x->host, y->host);
+}
 
 /* add_kind - count rows: add k events of kind to rows[0..*n) (kept in kind order) */
 static void add_kind(struct store_report_kind_row **rows, size_t *n, size_t *cap,
@@ -205,6 +216,12 @@ int store_report_kinds(struct store *s, const struct store_report_filter *f,
         *n = 0;
         return -1;
     }
+    /* the pairs of several pieces in the order of q_source: source, then host */
+    size_t first = 0;
+    while (first < *n && (*rows)[first].host == NULL)
+        first++;
+    if (nseg > 1 && *n - first > 1)
+        qsort(*rows + first, *n - first, sizeof **rows, by_source_host);
     return 0;
 }
 
@@ -236,12 +253,12 @@ int store_report_span(struct store *s, const struct store_report_filter *f, int6
 
 static const char q_categories[] =
     "SELECT " CAT ", " CLS
-    ", coalesce(e.reply_code = 550, 0), count(*)" FROM_EVENTS WHERE_FILTER AND_FAILURE
-    " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3";
+    ", (CASE WHEN e.reply_code = 550 THEN 1 ELSE 0 END), count(*)" FROM_EVENTS WHERE_FILTER
+        AND_FAILURE " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3";
 static const char r_categories[] =
     "SELECT " CAT ", " CLS
-    ", coalesce(e.reply_code = 550, 0), sum(f.n)" FROM_GROUPS WHERE_HOURS AND_FAILURE
-    " GROUP BY 1, 2, 3";
+    ", (CASE WHEN e.reply_code = 550 THEN 1 ELSE 0 END), sum(f.n)" FROM_GROUPS WHERE_HOURS
+        AND_FAILURE " GROUP BY 1, 2, 3";
 
 /* by_category - the order of q_categories: category, class, 550 */
 static int by_category(const void *a, const void *b)
@@ -324,7 +341,7 @@ void store_report_cat_rows_free(struct store_report_cat_row *rows, size_t n)
     "SELECT cat, val, extra, n, last FROM (SELECT " CAT " AS cat, " val " AS val, " extra          \
     " AS extra, count(*) AS n, max(e.id) AS last, row_number() OVER (PARTITION BY " CAT            \
     " ORDER BY count(*) DESC, " val ")"                                                            \
-    " AS rk" FROM_EVENTS WHERE_FILTER AND_FAILURE " AND " val " <> '' GROUP BY 1, 2)"              \
+    " AS rk" FROM_EVENTS WHERE_FILTER AND_FAILURE " AND " val " <> '' GROUP BY 1, 2) AS t"         \
     " WHERE rk <= ?16 ORDER BY cat, rk"
 /* HIST_SQL - every value of a piece of the period, per category, to add to the roll-ups' */
 #define HIST_SQL(val, extra)                                                                       \
@@ -337,6 +354,16 @@ static const char q_groups[] =
     "SELECT e.id, " CAT " FROM rollup_groups e LEFT JOIN reply_texts r ON r.id = e.reply_text_id"
     " WHERE 1" AND_WHERE AND_FAILURE;
 
+/* PostgreSQL has no instr(): the domains with strpos() (the roll-ups are SQLite's only) */
+static const char *const q_top_pg[STORE_DIM_COUNT] = {
+    TOP_SQL(ROLLUP_RECIPIENT, "NULL"),
+    TOP_SQL(ROLLUP_DOMAIN_OF_PG("e.recipient"), "NULL"),
+    TOP_SQL(ROLLUP_SENDER, "NULL"),
+    TOP_SQL(ROLLUP_DOMAIN_OF_PG("e.sender"), "NULL"),
+    TOP_SQL(ROLLUP_CLIENT, "max(e.client_name)"),
+    TOP_SQL(ROLLUP_HELO, "NULL"),
+    TOP_SQL(RELAY_VALUE, "NULL"),
+};
 static const char *const q_top[STORE_DIM_COUNT] = {
     TOP_SQL(ROLLUP_RECIPIENT, "NULL"),
     TOP_SQL(ROLLUP_RECIPIENT_DOMAIN, "NULL"),
@@ -520,7 +547,7 @@ static int top_single(struct store *s, const struct store_report_filter *f,
                       enum store_report_dim dim, size_t per_category,
                       struct store_report_top_row **rows, size_t *n, struct diag *d)
 {
-    struct store_stmt *st = store_stmt_cached(s, q_top[dim], d);
+    struct store_stmt *st = store_stmt_cached(s, STORE_SQL(s, q_top[dim], q_top_pg[dim]), d);
     size_t cap = 0;
     int rc;
 
@@ -595,17 +622,18 @@ static const char q_templates[] =
     "SELECT cat, rid, n, first, last FROM (SELECT " CAT " AS cat,"
     " coalesce(e.reply_text_id, 0) AS rid, count(*) AS n, min(e.id) AS first,"
     " max(e.id) AS last, row_number() OVER (PARTITION BY " CAT
-    " ORDER BY count(*) DESC, e.reply_text_id) AS rk" FROM_EVENTS WHERE_FILTER AND_FAILURE
-    " AND (?17 IS NULL OR " CAT " = ?17) GROUP BY 1, 2) WHERE rk <= ?16 ORDER BY cat, rk";
+    " ORDER BY count(*) DESC, coalesce(e.reply_text_id, 0)) AS rk" FROM_EVENTS WHERE_FILTER
+        AND_FAILURE " AND (CAST(?17 AS TEXT) IS NULL OR " CAT " = ?17) GROUP BY 1, 2) AS t"
+    " WHERE rk <= ?16 ORDER BY cat, rk";
 /* every reply text of a piece, raw or rolled up, for templates_merged */
 static const char h_templates[] =
     "SELECT " CAT ", coalesce(e.reply_text_id, 0), count(*), min(e.id),"
-    " max(e.id)" FROM_EVENTS WHERE_FILTER AND_FAILURE " AND (?17 IS NULL OR " CAT
+    " max(e.id)" FROM_EVENTS WHERE_FILTER AND_FAILURE " AND (CAST(?17 AS TEXT) IS NULL OR " CAT
     " = ?17) GROUP BY 1, 2";
 static const char r_templates[] =
     "SELECT " CAT ", coalesce(e.reply_text_id, 0), sum(f.n),"
     " min(f.first_id), max(f.last_id)" FROM_GROUPS WHERE_HOURS AND_FAILURE
-    " AND (?17 IS NULL OR " CAT " = ?17) GROUP BY 1, 2";
+    " AND (CAST(?17 AS TEXT) IS NULL OR " CAT " = ?17) GROUP BY 1, 2";
 
 static int by_cat_rid(const void *a, const void *b)
 {
@@ -751,7 +779,7 @@ int store_report_event(struct store *s, int64_t id, struct store_report_event *o
     static const char sql[] =
         "SELECT e.ts, e.ts_prec, e.host, e.mta, e.program, e.kind, e.direction, e.stage,"
         " e.queue_id, e.client_ip, e.client_name, e.helo, e.sender, e.recipient, e.relay,"
-        " e.reply_code, e.status, e.text, e.size, e.offset, e.reply_text_id, s.path"
+        " e.reply_code, e.status, e.text, e.size, e.\"offset\", e.reply_text_id, s.path"
         " FROM events e LEFT JOIN sources s ON s.id = e.source_id WHERE e.id = ?1";
     struct store_stmt *st = store_stmt_cached(s, sql, d);
     int rc;
@@ -889,7 +917,7 @@ void store_report_source_free(struct store_report_source *src)
 int store_report_unparsed(struct store *s, int64_t source_id, size_t max,
                           struct unparsed_sample **rows, size_t *n, struct diag *d)
 {
-    static const char sql[] = "SELECT coalesce(s.path, '-'), u.offset, u.reason, u.line"
+    static const char sql[] = "SELECT coalesce(s.path, '-'), u.\"offset\", u.reason, u.line"
                               " FROM unparsed_lines u LEFT JOIN sources s ON s.id = u.source_id"
                               " WHERE u.source_id = ?1 ORDER BY u.id LIMIT ?2";
     struct store_stmt *st = store_stmt_cached(s, sql, d);

@@ -5,9 +5,8 @@
  *	A day is rolled up in one write transaction that first checks, under the write lock,
  *	that no one did it meanwhile:
  *
- *	rollup_kinds	per hour, kind, direction, MTA, host and log file: the events and the
- *			time of the first (the report's totals, and the files and hosts in the
- *			order the events show them)
+ *	rollup_kinds	per hour, kind, direction, MTA, host and log file: the events (the
+ *			report's totals, and the files and hosts behind them)
  *	rollup_groups	the distinct (reply text, kind, code, status, direction, MTA, host) of
  *			failures, numbered once for all days
  *	rollup_failures	per hour and group, and per day and group (span 1 or 24, start the
@@ -32,6 +31,9 @@
  *	the newest id; a reader who may not write keeps the list for its connection and reads
  *	those days from the events. The ingest does nothing for the roll-ups. A prune forgets
  *	the days it reaches first (store_rollup_forget).
+ *
+ *	PostgreSQL has the tables (the schemas stay the same) but no roll-ups: its readers run
+ *	their single passes, each month of events a partition of its own.
  *
  * BUGS
  *	A day is rolled up whole even when a period only touches it; the day that is still
@@ -499,9 +501,9 @@ static int forget_days(struct store *s, int64_t d0, int64_t d1, struct diag *d)
 static int build_day(struct store *s, int64_t day, struct diag *d)
 {
     static const char kinds[] =
-        "INSERT INTO rollup_kinds (hour, kind, direction, mta, host, source_id, n, first_ts)"
-        " SELECT e.ts / 3600000000, e.kind, e.direction, e.mta, e.host, e.source_id, count(*),"
-        " min(e.ts) FROM events e WHERE e.ts >= ?1 AND e.ts < ?2 GROUP BY 1, 2, 3, 4, 5, 6";
+        "INSERT INTO rollup_kinds (hour, kind, direction, mta, host, source_id, n)"
+        " SELECT e.ts / 3600000000, e.kind, e.direction, e.mta, e.host, e.source_id, count(*)"
+        " FROM events e WHERE e.ts >= ?1 AND e.ts < ?2 GROUP BY 1, 2, 3, 4, 5, 6";
     static const char groups[] =
         "INSERT INTO rollup_groups (reply_text_id, kind, reply_code, status, direction, mta, host)"
         " SELECT DISTINCT e.reply_text_id, e.kind, e.reply_code, e.status, e.direction, e.mta,"
@@ -750,6 +752,8 @@ int store_rollup_build(struct store *s, int64_t since_us, int64_t until_us, stru
     size_t n, k = 0;
     int found = 0;
 
+    if (store_is_pg(s))
+        return 0; /* no roll-ups there: its months are partitions of their own */
     if (!store_writable(s))
         return known_of(s, d) != NULL ? 0 : -1; /* only read: see what is stale, keep it */
     if (refresh(s, d) < 0)
@@ -786,6 +790,8 @@ int store_rollup_forget(struct store *s, int64_t before_us, struct diag *d)
     int64_t newest;
     int rc;
 
+    if (store_is_pg(s))
+        return 0;
     if (store_begin(s, d) < 0)
         return -1;
     /* every day with a time before the cutoff; and no max_id above the newest event, so that
@@ -835,6 +841,10 @@ int store_rollup_segments(struct store *s, int64_t since_us, int64_t until_us,
     *n = 0;
     if (since_us >= until_us)
         return 0;
+    if (store_is_pg(s)) { /* no roll-ups there: the period in one piece from the events */
+        add_segment(segs, n, &cap, since_us, until_us, 0);
+        return 0;
+    }
     if ((found = span(s, &first, &last, d)) < 0)
         return -1;
     lo = found && first > since_us ? first : since_us;

@@ -50,6 +50,10 @@ int store_rollup_forget(struct store *s, int64_t before_us, struct diag *d);
 #define ROLLUP_DOMAIN_OF(col)                                                                      \
     "(CASE WHEN instr(" col ", '@') > 0 THEN lower(replace(" col ", rtrim(" col ", replace(" col   \
     ", '@', '')), '')) END)"
+/* PostgreSQL has no instr(); strpos() is the same function */
+#define ROLLUP_DOMAIN_OF_PG(col)                                                                   \
+    "(CASE WHEN strpos(" col ", '@') > 0 THEN lower(replace(" col ", rtrim(" col ", replace(" col  \
+    ", '@', '')), '')) END)"
 #define ROLLUP_RECIPIENT        "lower(e.recipient)"
 #define ROLLUP_RECIPIENT_DOMAIN ROLLUP_DOMAIN_OF("e.recipient")
 #define ROLLUP_SENDER           "lower(e.sender)"

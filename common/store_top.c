@@ -31,23 +31,27 @@ enum rolled { BY_GROUP, BY_VALUE, BY_DOMAIN };
 static const struct subject {
     const char *name;
     const char *key;    /* the value counted */
+    const char *key_pg; /* the same for PostgreSQL, where it must be said otherwise; NULL */
     const char *detail; /* shown beside it: a grouped column or an aggregate; NULL: none */
     int group_detail;   /* 1: detail is part of the key */
     enum rolled rolled;
     enum store_report_dim dim; /* BY_VALUE: the dimension rolled up */
 } subjects[TOP_SUBJECT_COUNT] = {
-    [TOP_CATEGORIES] = {"categories", "r.category", NULL, 0, BY_GROUP, 0},
+    [TOP_CATEGORIES] = {"categories", "r.category", NULL, NULL, 0, BY_GROUP, 0},
     [TOP_DOMAINS] = {"domains",
                      "CASE WHEN e.direction = 2 THEN " ROLLUP_RECIPIENT_DOMAIN
                      " ELSE " ROLLUP_SENDER_DOMAIN " END",
+                     "CASE WHEN e.direction = 2 THEN " ROLLUP_DOMAIN_OF_PG(
+                         "e.recipient") " ELSE " ROLLUP_DOMAIN_OF_PG("e.sender") " END",
                      NULL, 0, BY_DOMAIN, 0},
-    [TOP_RELAYS] = {"relays", ROLLUP_RELAY, NULL, 0, BY_VALUE, STORE_DIM_RELAY},
-    [TOP_CLIENTS] = {"clients", ROLLUP_CLIENT, "max(e.client_name)", 0, BY_VALUE,
+    [TOP_RELAYS] = {"relays", ROLLUP_RELAY, NULL, NULL, 0, BY_VALUE, STORE_DIM_RELAY},
+    [TOP_CLIENTS] = {"clients", ROLLUP_CLIENT, NULL, "max(e.client_name)", 0, BY_VALUE,
                      STORE_DIM_CLIENT_IP},
-    [TOP_SENDERS] = {"senders", ROLLUP_SENDER, NULL, 0, BY_VALUE, STORE_DIM_SENDER},
-    [TOP_RECIPIENTS] = {"recipients", ROLLUP_RECIPIENT, NULL, 0, BY_VALUE, STORE_DIM_RECIPIENT},
-    [TOP_HELOS] = {"helos", ROLLUP_HELO, NULL, 0, BY_VALUE, STORE_DIM_HELO},
-    [TOP_TEXTS] = {"texts", "r.template", "r.category", 1, BY_GROUP, 0},
+    [TOP_SENDERS] = {"senders", ROLLUP_SENDER, NULL, NULL, 0, BY_VALUE, STORE_DIM_SENDER},
+    [TOP_RECIPIENTS] = {"recipients", ROLLUP_RECIPIENT, NULL, NULL, 0, BY_VALUE,
+                        STORE_DIM_RECIPIENT},
+    [TOP_HELOS] = {"helos", ROLLUP_HELO, NULL, NULL, 0, BY_VALUE, STORE_DIM_HELO},
+    [TOP_TEXTS] = {"texts", "r.template", NULL, "r.category", 1, BY_GROUP, 0},
 };
 
 const char *top_subject_name(enum top_subject t)
@@ -89,20 +93,24 @@ _Static_assert(EVENT_REJECT == 1 && EVENT_BOUNCE == 3 && EVENT_DEFER == 4 && EVE
  */
 static void and_filters(struct strbuf *sql, const struct top_filter *f);
 
-static void build(struct strbuf *sql, const struct subject *sub, const struct top_filter *f)
+static void build(struct strbuf *sql, const struct subject *sub, const struct top_filter *f, int pg)
 {
+    const char *key = pg && sub->key_pg ? sub->key_pg : sub->key;
+
     strbuf_puts(sql, "SELECT key, detail, n, prev, total, ptotal FROM ("
                      "SELECT key, detail, n, prev, sum(n) OVER () AS total, "
                      "sum(prev) OVER () AS ptotal FROM (SELECT ");
-    strbuf_printf(sql, "%s AS key, %s AS detail, ", sub->key, sub->detail ? sub->detail : "NULL");
+    strbuf_printf(sql, "%s AS key, %s AS detail, ", key, sub->detail ? sub->detail : "NULL");
     strbuf_puts(sql, "sum(CASE WHEN e.ts >= ?1 THEN 1 ELSE 0 END) AS n, "
                      "sum(CASE WHEN e.ts < ?1 THEN 1 ELSE 0 END) AS prev "
                      "FROM events e LEFT JOIN reply_texts r ON r.id = e.reply_text_id "
                      "WHERE e.ts >= ?3 AND e.ts < ?2");
     and_filters(sql, f);
     strbuf_puts(sql, sub->group_detail ? " GROUP BY key, detail" : " GROUP BY key");
-    /* values seen only in the previous period sort last; the caller drops them */
-    strbuf_puts(sql, ")) ORDER BY n DESC, key LIMIT ?4");
+    /* values seen only in the previous period sort last; the caller drops them. NULL first,
+     * as SQLite sorts it anyway; PostgreSQL knows no LIMIT -1, its LIMIT NULL is none */
+    strbuf_puts(sql, ") AS k) AS t ORDER BY n DESC, key NULLS FIRST");
+    strbuf_puts(sql, pg ? " LIMIT nullif(?4, -1)" : " LIMIT ?4");
 }
 
 /* and_filters - the conditions of f on events (or groups) e and reply texts r, their values
@@ -229,7 +237,7 @@ static int key_of_groups(struct store *s, const struct subject *sub, const struc
             out[k][i] = -1;
     }
     strbuf_puts(&sql, "SELECT e.id, r.category, r.template, e.direction FROM rollup_groups e"
-                      " LEFT JOIN reply_texts r ON r.id = e.reply_text_id WHERE 1");
+                      " LEFT JOIN reply_texts r ON r.id = e.reply_text_id WHERE 1 = 1");
     and_filters(&sql, f);
     st = store_stmt_prepare(s, strbuf_str(&sql), d);
     strbuf_free(&sql);
@@ -481,7 +489,7 @@ int store_top(struct store *s, enum top_subject t, const struct top_filter *f,
         return diag_set(d, "bug: top subject %d", (int)t);
     if ((rc = merged(s, &subjects[t], f, out, d)) != 0)
         return rc < 0 ? -1 : 0;
-    build(&sql, &subjects[t], f);
+    build(&sql, &subjects[t], f, store_is_pg(s));
     st = store_stmt_prepare(s, strbuf_str(&sql), d);
     strbuf_free(&sql);
     if (st == NULL)

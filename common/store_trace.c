@@ -111,7 +111,9 @@ void store_trace_events_free(struct trace_events *l)
 }
 
 /* the UTC days from ?6 to ?7, for the day-bucketed indexes */
-#define DAYS    "WITH RECURSIVE days(d) AS (SELECT ?6 UNION ALL SELECT d + 1 FROM days WHERE d < ?7) "
+#define DAYS                                                                                       \
+    "WITH RECURSIVE days(d) AS (SELECT CAST(?6 AS BIGINT) UNION ALL SELECT d + 1 FROM days "       \
+    "WHERE d < ?7) "
 #define IN_DAYS STORE_DAY_EXPR " IN (SELECT d FROM days) "
 
 /* day_of - the UTC day of a time in microseconds (rounded down) */
@@ -136,7 +138,8 @@ static int run(struct store *s, const char *sql, const char *text, int64_t from,
     store_bind_text(st, 1, text);
     store_bind_int64(st, 2, from);
     store_bind_int64(st, 3, to);
-    store_bind_int64(st, 4, max > 0 ? (int64_t)max : -1);
+    /* no limit: the largest (PostgreSQL knows no LIMIT -1) */
+    store_bind_int64(st, 4, max > 0 ? (int64_t)max : INT64_MAX);
     if (text2 != NULL)
         store_bind_text(st, 5, text2);
     store_bind_int64(st, 6, day_of(from));
@@ -181,12 +184,30 @@ int store_trace_find(struct store *s, enum trace_by by, const char *value, int64
     static const char q_orig[] = COLUMNS "WHERE e.orig_recipient = ?1 COLLATE NOCASE "
                                          "AND e.ts >= ?2 AND e.ts < ?3 "
                                          "ORDER BY e.ts DESC LIMIT ?4";
+    /* PostgreSQL: lower() on both sides where SQLite has NOCASE (the indexes of schema 4 are
+     * on lower()), ILIKE where SQLite's LIKE ignores case */
+    static const char q_recipient_pg[] =
+        DAYS COLUMNS "WHERE " IN_DAYS "AND lower(e.recipient) = lower(?1) "
+                     "AND e.ts >= ?2 AND e.ts < ?3 "
+                     "ORDER BY e.ts DESC LIMIT ?4";
+    static const char q_sender_pg[] =
+        DAYS COLUMNS "WHERE " IN_DAYS "AND lower(e.sender) = lower(?1) "
+                     "AND e.ts >= ?2 AND e.ts < ?3 "
+                     "ORDER BY e.ts DESC LIMIT ?4";
+    static const char q_orig_pg[] = COLUMNS "WHERE lower(e.orig_recipient) = lower(?1) "
+                                            "AND e.ts >= ?2 AND e.ts < ?3 "
+                                            "ORDER BY e.ts DESC LIMIT ?4";
     /* ?5 is '%@domain' with LIKE's wildcards escaped; LIKE ignores ASCII case */
     static const char q_domain[] = COLUMNS "WHERE e.ts >= ?2 AND e.ts < ?3 "
                                            "AND (e.recipient LIKE ?5 ESCAPE '\\' "
                                            "OR e.sender LIKE ?5 ESCAPE '\\' "
                                            "OR e.orig_recipient LIKE ?5 ESCAPE '\\') "
                                            "ORDER BY e.ts DESC LIMIT ?4";
+    static const char q_domain_pg[] = COLUMNS "WHERE e.ts >= ?2 AND e.ts < ?3 "
+                                              "AND (e.recipient ILIKE ?5 ESCAPE '\\' "
+                                              "OR e.sender ILIKE ?5 ESCAPE '\\' "
+                                              "OR e.orig_recipient ILIKE ?5 ESCAPE '\\') "
+                                              "ORDER BY e.ts DESC LIMIT ?4";
     static const char q_queue[] = COLUMNS "WHERE e.queue_id = ?1 AND e.ts >= ?2 AND e.ts < ?3 "
                                           "ORDER BY e.ts DESC LIMIT ?4";
     static const char q_msgid[] = COLUMNS "WHERE e.ts >= ?2 AND e.ts < ?3 "
@@ -212,9 +233,10 @@ int store_trace_find(struct store *s, enum trace_by by, const char *value, int64
 
     switch (by) {
     case TRACE_ADDRESS:
-        if (run(s, q_recipient, value, from, to, max, NULL, out, d) < 0 ||
-            run(s, q_sender, value, from, to, max, NULL, out, d) < 0 ||
-            run(s, q_orig, value, from, to, max, NULL, out, d) < 0)
+        if (run(s, STORE_SQL(s, q_recipient, q_recipient_pg), value, from, to, max, NULL, out, d) <
+                0 ||
+            run(s, STORE_SQL(s, q_sender, q_sender_pg), value, from, to, max, NULL, out, d) < 0 ||
+            run(s, STORE_SQL(s, q_orig, q_orig_pg), value, from, to, max, NULL, out, d) < 0)
             rc = -1;
         break;
     case TRACE_DOMAIN: {
@@ -227,7 +249,7 @@ int store_trace_find(struct store *s, enum trace_by by, const char *value, int64
             buf[n++] = *p;
         }
         buf[n] = '\0';
-        rc = run(s, q_domain, NULL, from, to, max, buf, out, d);
+        rc = run(s, STORE_SQL(s, q_domain, q_domain_pg), NULL, from, to, max, buf, out, d);
         break;
     }
     case TRACE_QUEUE_ID:
@@ -254,7 +276,7 @@ int store_trace_queue(struct store *s, const char *host, const char *qid, int64_
                       struct trace_events *out, struct diag *d)
 {
     static const char sql[] = COLUMNS "WHERE e.queue_id = ?1 AND e.ts >= ?2 AND e.ts < ?3 "
-                                      "AND (?5 IS NULL OR e.host = ?5) "
+                                      "AND (CAST(?5 AS TEXT) IS NULL OR e.host = ?5) "
                                       "ORDER BY e.ts, e.id LIMIT ?4";
 
     return run(s, sql, qid, from, to, 0, host, out, d);
@@ -265,7 +287,7 @@ int store_trace_children(struct store *s, const char *host, const char *qid, int
 {
     static const char sql[] = COLUMNS "WHERE e.parent_queue_id = ?1 "
                                       "AND e.ts >= ?2 AND e.ts < ?3 "
-                                      "AND (?5 IS NULL OR e.host = ?5) "
+                                      "AND (CAST(?5 AS TEXT) IS NULL OR e.host = ?5) "
                                       "ORDER BY e.ts, e.id LIMIT ?4";
 
     return run(s, sql, qid, from, to, 0, host, out, d);
@@ -277,15 +299,29 @@ int store_trace_handed_over(struct store *s, const char *host, const char *qid,
 {
     /* ?6 the kind; with a recipient ?7 ?8 the days and ?9 the address */
 #define HANDED_OVER                                                                                \
-    "AND e.ts >= ?2 AND e.ts < ?3 AND e.kind = ?6 AND (?5 IS NULL OR e.host = ?5) "                \
+    "AND e.ts >= ?2 AND e.ts < ?3 AND e.kind = ?6 AND (CAST(?5 AS TEXT) IS NULL OR e.host = ?5) "  \
     "AND (instr(e.text, 'queued as ' || ?1) > 0 OR instr(e.text, 'id=' || ?1) > 0) "               \
     "ORDER BY e.ts, e.id LIMIT ?4"
-    static const char scan[] = COLUMNS "WHERE 1 " HANDED_OVER;
+#define HANDED_OVER_PG                                                                             \
+    "AND e.ts >= ?2 AND e.ts < ?3 AND e.kind = ?6 AND (CAST(?5 AS TEXT) IS NULL OR e.host = ?5) "  \
+    "AND (strpos(e.text, 'queued as ' || CAST(?1 AS TEXT)) > 0 "                                   \
+    "OR strpos(e.text, 'id=' || CAST(?1 AS TEXT)) > 0) "                                           \
+    "ORDER BY e.ts, e.id LIMIT ?4"
+#define RECIPIENT_DAYS                                                                             \
+    "WITH RECURSIVE days(d) AS (SELECT CAST(?7 AS BIGINT) UNION ALL SELECT d + 1 FROM days "       \
+    "WHERE d < ?8) "
+    static const char scan[] = COLUMNS "WHERE 1 = 1 " HANDED_OVER;
+    static const char scan_pg[] = COLUMNS "WHERE 1 = 1 " HANDED_OVER_PG;
     static const char to_recipient[] =
-        "WITH RECURSIVE days(d) AS (SELECT ?7 UNION ALL SELECT d + 1 FROM days WHERE d < "
-        "?8) " COLUMNS "WHERE " IN_DAYS "AND e.recipient = ?9 COLLATE NOCASE " HANDED_OVER;
+        RECIPIENT_DAYS COLUMNS "WHERE " IN_DAYS "AND e.recipient = ?9 COLLATE NOCASE " HANDED_OVER;
+    static const char to_recipient_pg[] = RECIPIENT_DAYS COLUMNS
+        "WHERE " IN_DAYS "AND lower(e.recipient) = lower(?9) " HANDED_OVER_PG;
 #undef HANDED_OVER
-    struct store_stmt *st = store_stmt_cached(s, recipient ? to_recipient : scan, d);
+#undef HANDED_OVER_PG
+#undef RECIPIENT_DAYS
+    struct store_stmt *st = store_stmt_cached(
+        s, recipient ? STORE_SQL(s, to_recipient, to_recipient_pg) : STORE_SQL(s, scan, scan_pg),
+        d);
     int rc;
 
     if (st == NULL)
@@ -298,7 +334,7 @@ int store_trace_handed_over(struct store *s, const char *host, const char *qid,
     store_bind_text(st, 1, qid);
     store_bind_int64(st, 2, from);
     store_bind_int64(st, 3, to);
-    store_bind_int64(st, 4, -1);
+    store_bind_int64(st, 4, INT64_MAX);
     store_bind_text(st, 5, host);
     store_bind_int64(st, 6, EVENT_DELIVER);
     while ((rc = store_step(s, st, d)) == 1)

@@ -242,6 +242,35 @@ int civil_to_utc_us(const struct civil_time *ct, const struct year_guess *yg, st
     return 0;
 }
 
+int ts_memo_keep(struct ts_memo *m, const char *s, size_t n, const struct civil_time *ct)
+{
+    if (n == 0 || n > sizeof m->text) {
+        m->len = 0;
+        return 0;
+    }
+    memcpy(m->text, s, n);
+    m->len = n;
+    m->ct = *ct;
+    m->have_us = 0;
+    return 1;
+}
+
+int ts_memo_utc(struct ts_memo *m, int hit, const struct civil_time *ct,
+                const struct year_guess *yg, struct tz_cache *tc, int64_t *out_us)
+{
+    if (hit && m->have_us) {
+        *out_us = m->us;
+        return 0;
+    }
+    if (civil_to_utc_us(ct, yg, tc, out_us) < 0)
+        return -1;
+    if (hit) {
+        m->us = *out_us;
+        m->have_us = 1;
+    }
+    return 0;
+}
+
 size_t format_iso_utc(int64_t us, int prec, char *buf, size_t cap)
 {
     int64_t secs = us >= 0 ? us / US_PER_SEC : (us - (US_PER_SEC - 1)) / US_PER_SEC;
@@ -263,6 +292,9 @@ size_t format_iso_utc(int64_t us, int prec, char *buf, size_t cap)
         n += snprintf(buf + n, cap - (size_t)n, "Z");
     return n < 0 ? 0 : (size_t)n;
 }
+
+#define EPOCH_MIN_S INT64_C(-62135596800) /* 0001-01-01T00:00:00Z */
+#define EPOCH_MAX_S INT64_C(253402300799) /* 9999-12-31T23:59:59Z */
 
 /* local_midnight - UTC seconds of the local midnight starting the day that contains t */
 static int64_t local_midnight(int64_t t, int day_shift)
@@ -306,7 +338,8 @@ int time_arg_parse(const char *s, int64_t now_s, int is_end, int64_t *out_us, st
     if (s[0] == '@') {
         errno = 0;
         long long v = strtoll(s + 1, &end, 10);
-        if (errno || *end || end == s + 1)
+        /* years 0001 to 9999: what a timestamp can say, and no overflow in microseconds */
+        if (errno || *end || end == s + 1 || v < EPOCH_MIN_S || v > EPOCH_MAX_S)
             return diag_set(d, "bad epoch time '%s'", s);
         *out_us = (int64_t)v * US_PER_SEC;
         return 0;
@@ -321,7 +354,10 @@ int time_arg_parse(const char *s, int64_t now_s, int is_end, int64_t *out_us, st
         if (!errno && end == s + len - 1 && v >= 0 && v < 100000000) {
             for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
                 if (units[i].unit == s[len - 1]) {
-                    *out_us = (now_s - (int64_t)v * units[i].secs) * US_PER_SEC;
+                    int64_t t = now_s - (int64_t)v * units[i].secs;
+                    if (t < EPOCH_MIN_S)
+                        return diag_set(d, "bad time '%s': before the year 1", s);
+                    *out_us = t * US_PER_SEC;
                     return 0;
                 }
         }
@@ -331,7 +367,8 @@ int time_arg_parse(const char *s, int64_t now_s, int is_end, int64_t *out_us, st
         snprintf(full, sizeof full, "%sT00:00:00", s);
         if (ts_parse_iso(full, strlen(full), 0, &ct) == 19) {
             int64_t us;
-            if (civil_to_utc_us(&ct, NULL, NULL, &us) < 0)
+            /* year 0 would read as "no year given" and be guessed */
+            if (ct.year == 0 || civil_to_utc_us(&ct, NULL, NULL, &us) < 0)
                 return diag_set(d, "no such date '%s'", s);
             if (is_end) { /* the end of that local day */
                 ct.day += 1;
@@ -357,7 +394,7 @@ int time_arg_parse(const char *s, int64_t now_s, int is_end, int64_t *out_us, st
             snprintf(full, sizeof full, "%s", s);
         size_t n = ts_parse_iso(full, strlen(full), 1, &ct);
         if (n > 0 && n == strlen(full)) {
-            if (civil_to_utc_us(&ct, NULL, NULL, out_us) < 0)
+            if (ct.year == 0 || civil_to_utc_us(&ct, NULL, NULL, out_us) < 0)
                 return diag_set(d, "no such date '%s'", s);
             return 0;
         }

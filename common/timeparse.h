@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "diag.h"
 
@@ -22,9 +23,9 @@
 struct civil_time {
     int year; /* 0 when the log gave none */
     int month, day, hour, min, sec;
-    int32_t usec;     /* fraction, in microseconds */
-    int prec;         /* digits of fraction given: 0..6 */
-    int has_zone;     /* 1 when utc_offset is known */
+    int32_t usec;       /* fraction, in microseconds */
+    int prec;           /* digits of fraction given: 0..6 */
+    int has_zone;       /* 1 when utc_offset is known */
     int32_t utc_offset; /* seconds east of UTC */
 };
 
@@ -73,6 +74,39 @@ struct year_guess {
  */
 int civil_to_utc_us(const struct civil_time *ct, const struct year_guess *yg, struct tz_cache *tc,
                     int64_t *out_us);
+
+/*
+ * ts_memo - the last timestamp text of a file and its UTC time. A busy log writes many lines
+ * each second with the same text: with a memo, each text is parsed and converted once. Good
+ * for one file only (the year and zone guesses are the file's); zeroed, it is empty.
+ */
+#define TS_MEMO_MAX 40
+struct ts_memo {
+    size_t len; /* of text; 0 when empty */
+    char text[TS_MEMO_MAX];
+    struct civil_time ct;
+    int64_t us;
+    int have_us; /* us is ct converted */
+};
+
+/* ts_memo_match - 1 when s[0..n) starts with the memo's text followed by a space */
+static inline int ts_memo_match(const struct ts_memo *m, const char *s, size_t n)
+{
+    return m->len > 0 && n > m->len && s[m->len] == ' ' && s[0] == m->text[0] &&
+           memcmp(s, m->text, m->len) == 0;
+}
+
+/* ts_memo_keep - remember s[0..n) as the text of ct, not converted yet; 1, or 0 (the memo
+ * emptied) when the text is too long to keep */
+int ts_memo_keep(struct ts_memo *m, const char *s, size_t n, const struct civil_time *ct);
+
+/*
+ * ts_memo_utc - civil_to_utc_us() of ct. With hit (ct is the memo's: its text matched, or was
+ * just kept) the time is converted once and then taken from the memo. Returns 0, or -1 for an
+ * impossible date.
+ */
+int ts_memo_utc(struct ts_memo *m, int hit, const struct civil_time *ct,
+                const struct year_guess *yg, struct tz_cache *tc, int64_t *out_us);
 
 /* format_iso_utc - "YYYY-MM-DDTHH:MM:SS[.ffffff]Z" with prec fraction digits; returns length */
 size_t format_iso_utc(int64_t us, int prec, char *buf, size_t cap);

@@ -43,6 +43,7 @@ struct parser_state_blob {
     const char *format;
     const char *data;
     size_t len;
+    struct strbuf *buf; /* holds data: the checkpoint hook may take the bytes (swap it out) */
 };
 
 struct ingest_hooks {

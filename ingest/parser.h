@@ -32,6 +32,7 @@ struct parse_ctx {
     struct event_sink sink;
     struct year_guess years;  /* for logs without a year */
     struct tz_cache tz;       /* for logs without a zone */
+    struct ts_memo ts_memo;   /* the file's last timestamp text and its time */
     const char *default_host; /* recorded when the log names none; may be NULL */
     const char *why;          /* set by the parser with LINE_UNPARSED: a short static reason */
     /* source - the file being read, as named to the reader ("-" for stdin); NULL in flush.

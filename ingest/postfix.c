@@ -114,17 +114,23 @@ static void replace(char **slot, const char *p, size_t n)
     *slot = xstrndup(p, n);
 }
 
-/* make_key - "host\0id" in st->key; returns its length, 0 when it does not fit */
-static size_t make_key(struct postfix_state *st, const char *host, const char *id, size_t idlen)
+/* make_keyn - "host\0id" in st->key; returns its length, 0 when it does not fit */
+static size_t make_keyn(struct postfix_state *st, const char *host, size_t hl, const char *id,
+                        size_t idlen)
 {
-    size_t hl = strlen(host);
-
-    if (hl + 1 + idlen > sizeof st->key)
+    /* neither sum can wrap: a hostile host name or id is as long as the line */
+    if (hl >= sizeof st->key || idlen > sizeof st->key - hl - 1)
         return 0;
     memcpy(st->key, host, hl);
     st->key[hl] = '\0';
     memcpy(st->key + hl + 1, id, idlen);
     return hl + 1 + idlen;
+}
+
+/* make_key - the same for a NUL-terminated host */
+static size_t make_key(struct postfix_state *st, const char *host, const char *id, size_t idlen)
+{
+    return make_keyn(st, host, strlen(host), id, idlen);
 }
 
 static struct pf_message *message_get(struct postfix_state *st, const char *host, const char *qid,
@@ -152,11 +158,20 @@ static int is_short_qid_char(int c)
 /* the long queue id alphabet: digits and letters without vowels; 'z' separates the parts */
 static int is_long_qid_char(int c)
 {
+    int l = c | 0x20;
+
     if (c >= '0' && c <= '9')
         return 1;
-    if (!isalpha(c) || c == 'z')
+    if (l < 'a' || l > 'z' || c == 'z')
         return 0;
-    return strchr("AEIOUaeiou", c) == NULL;
+    return l != 'a' && l != 'e' && l != 'i' && l != 'o' && l != 'u';
+}
+
+static int is_alnum(int c)
+{
+    int l = c | 0x20;
+
+    return (c >= '0' && c <= '9') || (l >= 'a' && l <= 'z');
 }
 
 /* queue_id_len - length of a Postfix queue id at p, 0 when there is none */
@@ -166,7 +181,7 @@ static size_t queue_id_len(const char *p, size_t n)
 
     while (i < n && i < 20 && is_short_qid_char((unsigned char)p[i]))
         i++;
-    if (i >= 5 && (i == n || !isalnum((unsigned char)p[i])))
+    if (i >= 5 && (i == n || !is_alnum((unsigned char)p[i])))
         return i;
     for (i = 0; i < n && i < 32; i++) {
         if (p[i] == 'z' && z == 0 && i >= 6)
@@ -174,7 +189,7 @@ static size_t queue_id_len(const char *p, size_t n)
         else if (!is_long_qid_char((unsigned char)p[i]))
             break;
     }
-    if (z > 0 && i > z + 1 && (i == n || !isalnum((unsigned char)p[i])))
+    if (z > 0 && i > z + 1 && (i == n || !is_alnum((unsigned char)p[i])))
         return i;
     return 0;
 }
@@ -500,7 +515,20 @@ static enum line_result handle_action(struct postfix_state *st, struct parse_ctx
         fill_from_message(message_get(st, pl->host, pl->ev.queue_id, strlen(pl->ev.queue_id), 0),
                           &pl->ev);
     }
-    return parse_emit(ctx, &pl->ev) < 0 ? LINE_ABORT : LINE_EVENT;
+    if (parse_emit(ctx, &pl->ev) < 0)
+        return LINE_ABORT;
+    /*
+     * A message refused or discarded whole (at the end of DATA, or by cleanup's header and body
+     * checks) never reaches the queue manager, whose "removed" ends the others: forget it now,
+     * or it would sit in the table until evicted (2,000 a million lines of a busy MX).
+     */
+    if (pl->ev.queue_id != NULL && pl->ev.stage >= STAGE_DATA &&
+        (pl->ev.kind == EVENT_REJECT || pl->ev.kind == EVENT_DISCARD)) {
+        size_t k = make_key(st, pl->host, pl->ev.queue_id, strlen(pl->ev.queue_id));
+        if (k)
+            lru_del(st->messages, st->key, k);
+    }
+    return LINE_EVENT;
 }
 
 /* ------------------------------------------------------------ postscreen */
@@ -663,10 +691,12 @@ static enum line_result handle_dnsblog(struct postfix_state *st, struct pf_line 
     const char *p = pl->msg, *by, *as;
     size_t n = pl->msg_len;
 
-    if (!scan_prefix(p, n, "addr ") || (by = scan_find(p, n, " listed by domain ")) == NULL)
+    /* both searches start after what comes before: "addr listed by domain " has no address,
+     * "listed by domain as 127.0.0.2" no list */
+    if (!scan_prefix(p, n, "addr ") || (by = scan_find(p + 5, n - 5, " listed by domain ")) == NULL)
         return LINE_INFO;
-    as = scan_find(by, n - (size_t)(by - p), " as ");
     const char *ip = p + 5, *list = by + 18;
+    as = scan_find(list, n - (size_t)(list - p), " as ");
     size_t iplen = (size_t)(by - ip);
     size_t listlen = as ? (size_t)(as - list) : n - (size_t)(list - p);
     size_t k = make_key(st, pl->host, ip, iplen);
@@ -894,12 +924,7 @@ static enum line_result handle_qmgr(struct postfix_state *st, struct parse_ctx *
 
     if (scan_prefix(p, n, "to="))
         return handle_delivery(st, ctx, pl, p, n, 0);
-    if (n == 7 && memcmp(p, "removed", 7) == 0) {
-        size_t k = make_key(st, pl->host, ev->queue_id, strlen(ev->queue_id));
-        if (k)
-            lru_del(st->messages, st->key, k);
-        return LINE_INFO;
-    }
+    /* "removed" was handled before the line was set up (postfix_parse_line) */
     if (!scan_prefix(p, n, "from="))
         return LINE_INFO; /* "skipped, still being delivered", ... */
     m = message_get(st, pl->host, ev->queue_id, strlen(ev->queue_id), 1);
@@ -1006,33 +1031,38 @@ enum pf_daemon {
     PF_DNSBLOG,
 };
 
+/* clang-format off */
+#define D(name, d) {name, sizeof name - 1, d}
+/* clang-format on */
 static const struct {
     const char *name;
+    size_t len;
     enum pf_daemon d;
 } daemons[] = {
-    {"smtpd", PF_SMTPD},     {"postscreen", PF_POSTSCREEN},
-    {"cleanup", PF_CLEANUP}, {"qmgr", PF_QMGR},
-    {"nqmgr", PF_QMGR},      {"oqmgr", PF_QMGR},
-    {"smtp", PF_DELIVERY},   {"lmtp", PF_DELIVERY},
-    {"local", PF_DELIVERY},  {"virtual", PF_DELIVERY},
-    {"pipe", PF_DELIVERY},   {"error", PF_DELIVERY},
-    {"retry", PF_DELIVERY},  {"discard", PF_DISCARD},
-    {"bounce", PF_BOUNCE},   {"defer", PF_BOUNCE},
-    {"trace", PF_BOUNCE},    {"pickup", PF_PICKUP},
-    {"dnsblog", PF_DNSBLOG}, {"master", PF_OTHER},
-    {"anvil", PF_OTHER},     {"scache", PF_OTHER},
-    {"tlsmgr", PF_OTHER},    {"tlsproxy", PF_OTHER},
-    {"postsuper", PF_OTHER}, {"postdrop", PF_OTHER},
-    {"postqueue", PF_OTHER}, {"postfix-script", PF_OTHER},
-    {"postlogd", PF_OTHER},  {"postlog", PF_OTHER},
-    {"postmap", PF_OTHER},   {"postalias", PF_OTHER},
-    {"postmulti", PF_OTHER}, {"postconf", PF_OTHER},
-    {"postfix", PF_OTHER},   {"sendmail", PF_OTHER},
-    {"verify", PF_OTHER},    {"trivial-rewrite", PF_OTHER},
-    {"proxymap", PF_OTHER},  {"flush", PF_OTHER},
-    {"showq", PF_OTHER},     {"spawn", PF_OTHER},
-    {"qmqpd", PF_OTHER},
+    D("smtpd", PF_SMTPD),     D("postscreen", PF_POSTSCREEN),
+    D("cleanup", PF_CLEANUP), D("qmgr", PF_QMGR),
+    D("nqmgr", PF_QMGR),      D("oqmgr", PF_QMGR),
+    D("smtp", PF_DELIVERY),   D("lmtp", PF_DELIVERY),
+    D("local", PF_DELIVERY),  D("virtual", PF_DELIVERY),
+    D("pipe", PF_DELIVERY),   D("error", PF_DELIVERY),
+    D("retry", PF_DELIVERY),  D("discard", PF_DISCARD),
+    D("bounce", PF_BOUNCE),   D("defer", PF_BOUNCE),
+    D("trace", PF_BOUNCE),    D("pickup", PF_PICKUP),
+    D("dnsblog", PF_DNSBLOG), D("master", PF_OTHER),
+    D("anvil", PF_OTHER),     D("scache", PF_OTHER),
+    D("tlsmgr", PF_OTHER),    D("tlsproxy", PF_OTHER),
+    D("postsuper", PF_OTHER), D("postdrop", PF_OTHER),
+    D("postqueue", PF_OTHER), D("postfix-script", PF_OTHER),
+    D("postlogd", PF_OTHER),  D("postlog", PF_OTHER),
+    D("postmap", PF_OTHER),   D("postalias", PF_OTHER),
+    D("postmulti", PF_OTHER), D("postconf", PF_OTHER),
+    D("postfix", PF_OTHER),   D("sendmail", PF_OTHER),
+    D("verify", PF_OTHER),    D("trivial-rewrite", PF_OTHER),
+    D("proxymap", PF_OTHER),  D("flush", PF_OTHER),
+    D("showq", PF_OTHER),     D("spawn", PF_OTHER),
+    D("qmqpd", PF_OTHER),
 };
+#undef D
 
 /*
  * daemon_of - the Postfix daemon named by a syslog tag ("postfix-in/submission/smtpd" ->
@@ -1053,7 +1083,7 @@ static int daemon_of(const char *tag, size_t len)
     const char *d = slash + 1;
     size_t dl = len - (size_t)(d - tag);
     for (size_t i = 0; i < sizeof daemons / sizeof daemons[0]; i++)
-        if (strlen(daemons[i].name) == dl && memcmp(daemons[i].name, d, dl) == 0)
+        if (daemons[i].len == dl && memcmp(daemons[i].name, d, dl) == 0)
             return (int)i;
     return scan_prefix(tag, len, "postfix") ? (int)(sizeof daemons / sizeof daemons[0]) : -1;
 }
@@ -1098,23 +1128,57 @@ static enum line_result postfix_parse_line(void *state, struct parse_ctx *ctx,
     int di;
     enum pf_daemon d;
     size_t ql;
+    int64_t ts_us;
 
-    if (syslog_parse_header(ln->text, ln->len, &h) < 0) {
+    if (syslog_parse_header_memo(ln->text, ln->len, &h, &ctx->ts_memo) < 0) {
         ctx->why = "no syslog header";
         return LINE_UNPARSED;
     }
     if ((di = daemon_of(h.tag, h.tag_len)) < 0)
         return LINE_FOREIGN;
     d = di < (int)(sizeof daemons / sizeof daemons[0]) ? daemons[di].d : PF_OTHER;
+    if (ts_memo_utc(&ctx->ts_memo, h.ts_memo, &h.ct, &ctx->years, &ctx->tz, &ts_us) < 0) {
+        ctx->why = "impossible date";
+        return LINE_UNPARSED;
+    }
+
+    /*
+     * The cheap test first: most lines are connects, disconnects, TLS and other news that
+     * neither make an event nor tell about a message, and they end here, before anything is
+     * copied. Those with news are "QID: ..." or "NOQUEUE: ..." (postscreen and dnsblog aside).
+     */
+    const char *p = h.msg;
+    size_t n = h.msg_len;
+    ql = 0;
+    if (d != PF_POSTSCREEN && d != PF_DNSBLOG) {
+        if (scan_prefix(p, n, "NOQUEUE: ")) {
+            if (d != PF_SMTPD && d != PF_CLEANUP)
+                return LINE_INFO;
+        } else if (d != PF_SMTPD ||
+                   !(scan_prefix(p, n, "proxy-reject: ") || scan_prefix(p, n, "proxy-accept: "))) {
+            /* (some smtpd versions log the before-queue filter's verdict without a queue id) */
+            ql = queue_id_len(p, n);
+            if (ql == 0 || ql + 2 > n || p[ql] != ':' || p[ql + 1] != ' ')
+                return LINE_INFO; /* connect/disconnect, TLS, warnings, statistics, ... */
+            if (d == PF_OTHER || ((d == PF_DELIVERY || d == PF_DISCARD) &&
+                                  !scan_prefix(p + ql + 2, n - ql - 2, "to=")))
+                return LINE_INFO; /* "host X said: 4xx" soft errors, lost connection, TLS, ... */
+            if (d == PF_QMGR && n - ql - 2 == 7 && memcmp(p + ql + 2, "removed", 7) == 0) {
+                /* the message left the queue: forget it */
+                const char *host = h.host ? h.host : ctx->default_host ? ctx->default_host : "";
+                size_t k = make_keyn(st, host, h.host ? h.host_len : strlen(host), p, ql);
+                if (k)
+                    lru_del(st->messages, st->key, k);
+                return LINE_INFO;
+            }
+        }
+    }
 
     /* room for every copy this line can make: each field at most once, the text twice */
     arena_begin(&st->a, 3 * ln->len + 256 + (ctx->default_host ? strlen(ctx->default_host) : 0));
     memset(&pl, 0, sizeof pl);
     event_init(&pl.ev);
-    if (civil_to_utc_us(&h.ct, &ctx->years, &ctx->tz, &pl.ev.ts_us) < 0) {
-        ctx->why = "impossible date";
-        return LINE_UNPARSED;
-    }
+    pl.ev.ts_us = ts_us;
     pl.ev.ts_prec = h.ct.prec;
     pl.ev.offset = ln->offset;
     pl.ev.mta = "postfix";
@@ -1133,22 +1197,9 @@ static enum line_result postfix_parse_line(void *state, struct parse_ctx *ctx,
         return handle_postscreen(st, ctx, &pl);
     if (d == PF_DNSBLOG)
         return handle_dnsblog(st, &pl);
-
-    /* "QID: ..." or "NOQUEUE: ..." */
-    const char *p = h.msg;
-    size_t n = h.msg_len;
-    if (scan_prefix(p, n, "NOQUEUE: ")) {
-        if (d == PF_SMTPD || d == PF_CLEANUP)
-            return handle_action(st, ctx, &pl, p + 9, n - 9);
-        return LINE_INFO;
-    }
-    /* some smtpd versions log the before-queue filter's verdict without a queue id */
-    if (d == PF_SMTPD &&
-        (scan_prefix(p, n, "proxy-reject: ") || scan_prefix(p, n, "proxy-accept: ")))
-        return handle_action(st, ctx, &pl, p, n);
-    ql = queue_id_len(p, n);
-    if (ql == 0 || ql + 2 > n || p[ql] != ':' || p[ql + 1] != ' ')
-        return LINE_INFO; /* connect/disconnect, TLS, warnings, statistics, ... */
+    if (ql == 0) /* "NOQUEUE: ..." or "proxy-reject: ..." */
+        return handle_action(st, ctx, &pl, scan_prefix(p, n, "NOQUEUE: ") ? p + 9 : p,
+                             scan_prefix(p, n, "NOQUEUE: ") ? n - 9 : n);
     pl.ev.queue_id = arena_copy(&st->a, p, ql);
     p += ql + 2;
     n -= ql + 2;
@@ -1162,9 +1213,7 @@ static enum line_result postfix_parse_line(void *state, struct parse_ctx *ctx,
         return handle_qmgr(st, ctx, &pl, p, n);
     case PF_DELIVERY:
     case PF_DISCARD:
-        if (scan_prefix(p, n, "to="))
-            return handle_delivery(st, ctx, &pl, p, n, d == PF_DISCARD);
-        return LINE_INFO; /* "host X said: 4xx" soft errors, lost connection, TLS, ... */
+        return handle_delivery(st, ctx, &pl, p, n, d == PF_DISCARD);
     case PF_BOUNCE:
         return handle_bounce(st, &pl, p, n);
     case PF_PICKUP:

@@ -6,23 +6,29 @@
 #include <ctype.h>
 #include <string.h>
 
-/* tag_end - length of a syslog tag at s: printable, no space, up to '[' or ':' */
+/* is_tag - a byte of a syslog tag: printable, not a space, '[' or ':' */
+static inline int is_tag(unsigned char c)
+{
+    return c > 0x20 && c != 0x7f && c != '[' && c != ':';
+}
+
+/* tag_span - length of a syslog tag at s: printable, no space, up to '[' or ':' */
 static size_t tag_span(const char *s, size_t len)
 {
     size_t i = 0;
 
-    while (i < len && s[i] != '[' && s[i] != ':' && s[i] != ' ' && (unsigned char)s[i] > 0x20 &&
-           s[i] != 0x7f)
+    while (i < len && is_tag((unsigned char)s[i]))
         i++;
     return i;
 }
 
 /*
- * parse_tag - "tag[pid]: " or "tag: " at s; fills tag, pid and msg, returns 0 or -1.
+ * parse_tag - "tag[pid]: " or "tag: " at s, whose first t bytes are the tag; fills tag, pid
+ * and msg, returns 0 or -1.
  */
-static int parse_tag(const char *s, size_t len, struct syslog_header *h)
+static int parse_tag(const char *s, size_t len, size_t t, struct syslog_header *h)
 {
-    size_t t = tag_span(s, len), i;
+    size_t i;
 
     if (t == 0 || t >= len)
         return -1;
@@ -33,7 +39,7 @@ static int parse_tag(const char *s, size_t len, struct syslog_header *h)
     if (s[i] == '[') {
         long pid = 0;
         size_t d = ++i;
-        while (i < len && isdigit((unsigned char)s[i]) && i - d < 10)
+        while (i < len && s[i] >= '0' && s[i] <= '9' && i - d < 10)
             pid = pid * 10 + (s[i++] - '0');
         if (i == d || i >= len || s[i] != ']')
             return -1;
@@ -52,9 +58,17 @@ static int parse_tag(const char *s, size_t len, struct syslog_header *h)
 
 int syslog_parse_header(const char *line, size_t len, struct syslog_header *h)
 {
-    size_t i = 0, n;
+    return syslog_parse_header_memo(line, len, h, NULL);
+}
 
-    memset(h, 0, sizeof *h);
+int syslog_parse_header_memo(const char *line, size_t len, struct syslog_header *h,
+                             struct ts_memo *memo)
+{
+    size_t i = 0, n, t;
+
+    h->host = NULL;
+    h->host_len = 0;
+    h->ts_memo = 0;
     if (len > 0 && line[0] == '<') { /* "<pri>" from a raw network capture */
         size_t j = 1;
         while (j < len && j < 5 && isdigit((unsigned char)line[j]))
@@ -62,22 +76,31 @@ int syslog_parse_header(const char *line, size_t len, struct syslog_header *h)
         if (j > 1 && j < len && line[j] == '>')
             i = j + 1;
     }
-    if ((n = ts_parse_rfc3164(line + i, len - i, &h->ct)) == 0 &&
-        (n = ts_parse_iso(line + i, len - i, 0, &h->ct)) == 0)
-        return -1;
+    if (memo != NULL && ts_memo_match(memo, line + i, len - i)) {
+        h->ct = memo->ct; /* the same second as the line before */
+        n = memo->len;
+        h->ts_memo = 1;
+    } else {
+        if ((n = ts_parse_rfc3164(line + i, len - i, &h->ct)) == 0 &&
+            (n = ts_parse_iso(line + i, len - i, 0, &h->ct)) == 0)
+            return -1;
+        if (memo != NULL)
+            h->ts_memo = ts_memo_keep(memo, line + i, n, &h->ct);
+    }
     i += n;
     if (i >= len || line[i] != ' ')
         return -1;
     while (i < len && line[i] == ' ')
         i++;
     /* host, unless the token is already the tag ("tag[pid]:" or "tag:") */
-    size_t t = tag_span(line + i, len - i);
+    t = tag_span(line + i, len - i);
     if (t > 0 && i + t < len && line[i + t] == ' ') {
         h->host = line + i;
         h->host_len = t;
         i += t;
         while (i < len && line[i] == ' ')
             i++;
+        t = tag_span(line + i, len - i);
     }
-    return parse_tag(line + i, len - i, h);
+    return parse_tag(line + i, len - i, t, h);
 }

@@ -21,10 +21,18 @@ struct syslog_header {
     size_t tag_len;
     const char *msg; /* after "tag[pid]: " */
     size_t msg_len;
-    long pid; /* -1 when absent */
+    long pid;    /* -1 when absent */
+    int ts_memo; /* with a memo: ct is the memo's (see ts_memo_utc) */
 };
 
 /* syslog_parse_header - 0 and *h filled, or -1 when the line does not start with a header */
 int syslog_parse_header(const char *line, size_t len, struct syslog_header *h);
+
+/*
+ * syslog_parse_header_memo - the same, with the timestamp taken from memo when the line's
+ * text is the memo's, and kept there when not (memo may be NULL)
+ */
+int syslog_parse_header_memo(const char *line, size_t len, struct syslog_header *h,
+                             struct ts_memo *memo);
 
 #endif

@@ -131,6 +131,39 @@ START_TEST(test_stdin)
 }
 END_TEST
 
+/* --dry-run reads, parses and classifies every file whole, and keeps nothing anywhere */
+START_TEST(test_dry_run)
+{
+    char *out, *err, gz[800], cmd[2048];
+
+    setup();
+    ck_assert_int_eq(
+        run(BIN " ingest --dry-run --db '%s' --year-ref 2026-01-03 '%s'", db, logpath, &out, &err),
+        0);
+    ck_assert_msg(strstr(out, "dry run: read 1 file: 7 lines, 2 events, 1 other programs' lines, "
+                              "1 unparsed, 2 distinct reply texts classified\n") != NULL,
+                  "%s", out);
+    ck_assert_str_eq(err, "");
+    ck_assert_int_eq(access(db, F_OK), -1); /* no database made */
+    free(out);
+    free(err);
+    /* after a real ingest, a dry run still reads the whole file, and the database stays */
+    ck_assert_int_eq(
+        run(BIN " ingest --db '%s' --year-ref 2026-01-03 '%s'", db, logpath, NULL, NULL), 0);
+    snprintf(gz, sizeof gz, "%s.gz", logpath);
+    snprintf(cmd, sizeof cmd, "gzip -c '%s' > '%s'", logpath, gz);
+    ck_assert_int_eq(tu_run(cmd, NULL, NULL), 0);
+    ck_assert_int_eq(
+        run(BIN " ingest --dry-run --year-ref 2026-01-03 -v '%s' '%s'", logpath, gz, &out, NULL),
+        0);
+    ck_assert_msg(strstr(out, "read 2 files: 14 lines, 4 events") != NULL, "%s", out);
+    free(out);
+    ck_assert_int_eq(run(BIN " summary --db '%s'%s", db, "", &out, NULL), 0);
+    ck_assert_ptr_nonnull(strstr(out, "events: 2 "));
+    free(out);
+}
+END_TEST
+
 /* a file that cannot be read is an error for that file only: the others go in, exit 1 */
 START_TEST(test_missing_file)
 {
@@ -335,8 +368,8 @@ START_TEST(test_interrupted_runs)
             ck_assert_ptr_nonnull(strstr(err, "interrupted by signal"));
         else /* killed, killed before the handlers were set (still loading the rules under the
               * sanitizers: 143 TERM, 130 INT), or done before the signal came */
-            ck_assert_msg(rc == 137 || rc == 143 || rc == 130 || rc == 0 || rc == -1,
-                          "exit %d: %s", rc, err);
+            ck_assert_msg(rc == 137 || rc == 143 || rc == 130 || rc == 0 || rc == -1, "exit %d: %s",
+                          rc, err);
         free(err);
         long partial = partial_events(db);
         ck_assert_int_le(partial, lines);
@@ -361,6 +394,7 @@ int main(void)
     unsetenv("REJECTLENS_DB");
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, test_ingest_and_summary);
+    tcase_add_test(tc, test_dry_run);
     tcase_add_test(tc, test_rerun_and_append);
     tcase_add_test(tc, test_stdin);
     tcase_add_test(tc, test_missing_file);

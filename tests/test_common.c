@@ -1,5 +1,5 @@
 /*
- * test_common - the leaf modules: timeparse, smtp_reply, lru, strbuf, event names, diag
+ * test_common - the leaf modules: timeparse, smtp_reply, lru, strbuf, event names, diag, workq
  */
 #include "arena.h"
 #include "diag.h"
@@ -10,6 +10,7 @@
 #include "strbuf.h"
 #include "testutil.h"
 #include "timeparse.h"
+#include "workq.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +27,7 @@ static const struct {
 } rfc3164_cases[] = {
     {"Jan 31 13:55:24 xxx", 15, 1, 31, 13, 55, 24, 0, 0},
     {"Apr  6 13:05:01 server", 15, 4, 6, 13, 5, 1, 0, 0},
-    {"Mar 7 02:09:33 server", 14, 3, 7, 2, 9, 33, 0, 0},   /* unpadded day, seen in fail2ban */
+    {"Mar 7 02:09:33 server", 14, 3, 7, 2, 9, 33, 0, 0},     /* unpadded day, seen in fail2ban */
     {"Jun 04 22:24:28 machine", 15, 6, 4, 22, 24, 28, 0, 0}, /* maillog_file's zero padding */
     {"Dec 31 23:59:59.123 h", 19, 12, 31, 23, 59, 59, 3, 123000},
     {"Foo 31 13:55:24 xxx", 0, 0, 0, 0, 0, 0, 0, 0},
@@ -218,6 +219,37 @@ START_TEST(test_time_args)
     ck_assert_int_eq(time_arg_parse("last tuesday", now, 0, &us, &d), -1);
     ck_assert_ptr_nonnull(strstr(d.msg, "last tuesday"));
     ck_assert_int_eq(time_arg_parse("", now, 0, &us, &d), -1);
+    ck_assert_int_eq(time_arg_parse("@-62135596800", now, 0, &us, &d), 0);
+    format_iso_utc(us, 0, buf, sizeof buf);
+    ck_assert_str_eq(buf, "0001-01-01T00:00:00Z");
+    ck_assert_int_eq(time_arg_parse("700000d", now, 0, &us, &d), 0); /* 1,916 years back */
+    ck_assert_int_eq(time_arg_parse("@253402300799", now, 0, &us, &d), 0);
+    format_iso_utc(us, 0, buf, sizeof buf);
+    ck_assert_str_eq(buf, "9999-12-31T23:59:59Z");
+}
+END_TEST
+
+/* times the fuzzer found (tests/fuzz/regressions/time_arg): refused with a message, no overflow */
+static const struct {
+    const char *found; /* when */
+    const char *arg;
+} time_arg_refusals[] = {
+    {"2026-11-30", "@16843771684377"}, /* seconds * 10^6 overflowed int64 */
+    {"2026-11-30", "@-62135596801"},
+    {"2026-11-30", "@9223372036854775807"},
+    {"2026-11-30", "0000-12-31"}, /* year 0 is "no year": it became last year's Dec 31 */
+    {"2026-11-30", "0000-06-01T10:00"},
+    {"2026-11-30", "022622600w"}, /* weeks * 604800 * 10^6 overflowed int64 */
+    {"2026-11-30", "99999999w"},
+};
+
+START_TEST(test_time_arg_refusals)
+{
+    struct diag d = {""};
+    int64_t us;
+
+    ck_assert_int_eq(time_arg_parse(time_arg_refusals[_i].arg, 1767398400, 0, &us, &d), -1);
+    ck_assert_ptr_nonnull(strstr(d.msg, time_arg_refusals[_i].arg));
 }
 END_TEST
 
@@ -312,7 +344,7 @@ START_TEST(test_lru_evicts_oldest)
     lru_put(m, "b", 1, strdup("B"));
     lru_put(m, "c", 1, strdup("C"));
     ck_assert_str_eq(lru_get(m, "a", 1), "A"); /* a is now the newest */
-    lru_put(m, "d", 1, strdup("D"));            /* evicts b */
+    lru_put(m, "d", 1, strdup("D"));           /* evicts b */
     ck_assert_ptr_null(lru_get(m, "b", 1));
     ck_assert_uint_eq(lru_count(m), 3);
     ck_assert_str_eq(lru_oldest(m, &key, &klen), "C");
@@ -338,7 +370,15 @@ START_TEST(test_lru_many)
         lru_put(m, key, (size_t)n, strdup(key));
     }
     ck_assert_uint_eq(lru_count(m), 1000);
+    const char *oldest;
+    size_t olen;
+    ck_assert_str_eq(lru_oldest(m, &oldest, &olen), "k99000");
     ck_assert_ptr_null(lru_get(m, "k0", 2));
+    /* the buckets grew from 64 as entries came: every entry is still found */
+    for (int i = 99000; i < 100000; i++) {
+        int n = snprintf(key, sizeof key, "k%d", i);
+        ck_assert_str_eq(lru_get(m, key, (size_t)n), key);
+    }
     ck_assert_str_eq(lru_get(m, "k99999", 6), "k99999");
     lru_free(m);
 }
@@ -393,6 +433,24 @@ START_TEST(test_diag)
     diag_prefix(&d, "%s", big); /* both cut, never overflowing */
     ck_assert_uint_eq(strlen(d.msg), DIAG_MAX - 1);
     ck_assert_int_eq(diag_set(NULL, "ignored"), -1);
+    /* one line, no control characters, whatever is quoted */
+    diag_set(&d, "%s: rule id '%s'", "t\tyaml", "a\nb\x1b[31m\x7f");
+    ck_assert_str_eq(d.msg, "t\\x09yaml: rule id 'a\\x0ab\\x1b[31m\\x7f'");
+    diag_prefix(&d, "x\ry");
+    ck_assert_str_eq(d.msg, "x\\x0dy: t\\x09yaml: rule id 'a\\x0ab\\x1b[31m\\x7f'");
+    /* 2026-11-30: C1 controls, bidirectional overrides and bytes that are not UTF-8 too (a
+     * glob's warning names a file, whatever its name); other UTF-8 stays */
+    diag_set(&d, "%s",
+             "\xc2\x9b"
+             "2J \xe2\x80\xae"
+             "gol.exe \xff\x9b \xc3\xa9t\xc3\xa9 \xe2\x82\xac");
+    ck_assert_str_eq(d.msg, "\\x9b2J \\u{202e}gol.exe \\xff\\x9b \xc3\xa9t\xc3\xa9 \xe2\x82\xac");
+    diag_set(&d, "%s", "cut \xe2\x80"); /* a sequence cut short */
+    ck_assert_str_eq(d.msg, "cut \\xe2\\x80");
+    memset(big, '\n', sizeof big - 1);
+    diag_set(&d, "%s", big); /* cut at a whole \x0a */
+    ck_assert_uint_eq(strlen(d.msg) % 4, 0);
+    ck_assert_uint_le(strlen(d.msg), DIAG_MAX - 1);
 }
 END_TEST
 
@@ -455,6 +513,65 @@ START_TEST(test_statepack)
 }
 END_TEST
 
+/* workq: jobs run in the order pushed, finished ones come back, the first failure stops all */
+struct wq_log {
+    int seen[64];
+    int n;
+    int fail_at; /* the job value that fails; -1: none */
+};
+
+static int wq_run(void *ctx, void *job)
+{
+    struct wq_log *log = ctx;
+    int v = *(int *)job;
+
+    if (v == log->fail_at)
+        return -1;
+    log->seen[log->n++] = v;
+    return 0;
+}
+
+START_TEST(test_workq)
+{
+    for (int threaded = 0; threaded < 2; threaded++) {
+        struct wq_log log = {{0}, 0, -1};
+        struct workq *q = workq_new(threaded, 2, wq_run, free, &log);
+        int made = 0;
+        for (int i = 0; i < 40; i++) {
+            int *job = workq_reuse(q);
+            if (job == NULL) {
+                job = malloc(sizeof *job);
+                made++;
+            }
+            *job = i;
+            ck_assert_int_eq(workq_push(q, job), 0);
+        }
+        ck_assert_int_eq(workq_drain(q), 0);
+        ck_assert_int_eq(log.n, 40);
+        for (int i = 0; i < 40; i++)
+            ck_assert_int_eq(log.seen[i], i);
+        ck_assert_int_le(made, threaded ? 4 : 1); /* the queue's few, used again and again */
+        /* a failure: nothing after it runs, later pushes are refused, drain says so */
+        log.n = 0;
+        log.fail_at = 3;
+        int refused = 0;
+        for (int i = 0; i < 10; i++) {
+            int *job = workq_reuse(q);
+            if (job == NULL)
+                job = malloc(sizeof *job);
+            *job = i;
+            refused += workq_push(q, job) < 0;
+        }
+        ck_assert_int_eq(workq_drain(q), -1);
+        ck_assert_int_eq(log.n, 3);
+        ck_assert_int_gt(refused, 0);
+        ck_assert_int_eq(workq_threaded(q), threaded);
+        workq_free(q);
+    }
+    workq_free(NULL);
+}
+END_TEST
+
 static Suite *common_suite(void)
 {
     Suite *s = suite_create("common");
@@ -465,6 +582,8 @@ static Suite *common_suite(void)
     tcase_add_test(tc, test_year_guess);
     tcase_add_test(tc, test_local_zone);
     tcase_add_test(tc, test_time_args);
+    tcase_add_loop_test(tc, test_time_arg_refusals, 0,
+                        sizeof time_arg_refusals / sizeof time_arg_refusals[0]);
     tcase_add_test(tc, test_civil_days);
     suite_add_tcase(s, tc);
     tc = tcase_create("smtp_reply");
@@ -479,6 +598,7 @@ static Suite *common_suite(void)
     tcase_add_test(tc, test_diag);
     tcase_add_test(tc, test_arena);
     tcase_add_test(tc, test_statepack);
+    tcase_add_test(tc, test_workq);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -506,6 +506,33 @@ START_TEST(test_kill_anywhere)
 }
 END_TEST
 
+/*
+ * the store in a thread of its own (--threads 2) or not: the same database row for row, across
+ * two files, small and large batches, and an unparsed line
+ */
+START_TEST(test_threads_same_rows)
+{
+    static const char *const batches[] = {"--batch 700", "--batch 1", ""};
+    char files[1700], a[800], b[800];
+
+    fresh_dir("threads");
+    tu_postfix_log(P("all.log"), 6000, 300);
+    tu_copy_lines(P("all.log"), P("mail.log.1"), 0, 15000, 0);
+    tu_copy_lines(P("all.log"), P("mail.log"), 15000, 10000000, 0);
+    sh("echo 'garbage that is no log line' >> '%s'", P("mail.log"));
+    snprintf(files, sizeof files, "'%s' '%s'", P("mail.log.1"), P("mail.log"));
+    for (size_t i = 0; i < sizeof batches / sizeof batches[0]; i++) {
+        snprintf(a, sizeof a, "%s/one%zu.db", dir, i);
+        snprintf(b, sizeof b, "%s/two%zu.db", dir, i);
+        free(ingest_ok("--db '%s' --threads 1 %s %s", a, batches[i], files));
+        free(ingest_ok("--db '%s' --threads 2 %s %s", b, batches[i], files));
+        ck_assert_int_gt(events(a), 1000);
+        ck_assert_int_eq(tu_sql_int(a, "SELECT count(*) FROM unparsed_lines"), 1);
+        same_rows(b, a, batches[i]);
+    }
+}
+END_TEST
+
 /* SIGTERM and SIGINT finish the batch: exit 1, and the next run ends where one run would */
 START_TEST(test_stop_signals)
 {
@@ -1054,6 +1081,7 @@ int main(void)
     tcase_add_test(tc, test_archive_takes_last_line);
     tcase_add_test(tc, test_damaged_archive);
     tcase_add_test(tc, test_kill_anywhere);
+    tcase_add_test(tc, test_threads_same_rows);
     tcase_add_test(tc, test_stop_signals);
     tcase_add_test(tc, test_two_runs);
     tcase_add_test(tc, test_reader_does_not_block);
