@@ -708,6 +708,25 @@ static int span(struct store *s, int64_t *first, int64_t *last, struct diag *d)
     return rc < 0 ? -1 : found;
 }
 
+/* next_event_day - the first day from day on that holds an event into *next: 1, or 0 when none
+ * does, or -1 with d set */
+static int next_event_day(struct store *s, int64_t day, int64_t *next, struct diag *d)
+{
+    static const char sql[] = "SELECT min(ts) FROM events WHERE ts >= ?1";
+    struct store_stmt *st = store_stmt_cached(s, sql, d);
+    int rc, found = 0;
+
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, day * DAY_US);
+    if ((rc = store_step(s, st, d)) == 1 && !store_column_is_null(st, 0)) {
+        *next = floor_div(store_column_int64(st, 0), DAY_US);
+        found = 1;
+    }
+    store_reset(st);
+    return rc < 0 ? -1 : found;
+}
+
 /* days_current - the current days of [d0, d1] into *days (sorted), their number in *n: those
  * rollup_days lists that no later ingest has added to */
 static int days_current(struct store *s, int64_t d0, int64_t d1, int64_t **days, size_t *n,
@@ -769,7 +788,14 @@ int store_rollup_build(struct store *s, int64_t since_us, int64_t until_us, stru
     int64_t d0 = floor_div(since_us, DAY_US), d1 = floor_div(until_us - 1, DAY_US);
     if (days_current(s, d0, d1, &days, &n, d) < 0)
         return -1;
+    /* from one day with events to the next: the events may span centuries (a clock far off),
+     * and a day without any needs no roll-up */
     for (int64_t day = d0; day <= d1; day++) {
+        int rc = next_event_day(s, day, &day, d);
+        if (rc <= 0 || day > d1) {
+            free(days);
+            return rc < 0 ? -1 : 0;
+        }
         while (k < n && days[k] < day)
             k++;
         if (k < n && days[k] == day)
