@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <sqlite3.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <string.h>
@@ -439,6 +440,28 @@ static struct store_stmt *wrap(sqlite3_stmt *lite, struct store_pg_stmt *pg)
     return st;
 }
 
+/*
+ * show_plan - with $REJECTLENS_EXPLAIN set, SQLite's plan of each statement the store keeps, on
+ * standard error: how the tests (and an admin with a slow question) see that the statements
+ * themselves, not copies of them, find their indexes
+ */
+static void show_plan(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    char *q;
+
+    if (getenv("REJECTLENS_EXPLAIN") == NULL ||
+        (q = sqlite3_mprintf("EXPLAIN QUERY PLAN %s", sql)) == NULL)
+        return;
+    if (sqlite3_prepare_v2(db, q, -1, &st, NULL) == SQLITE_OK) {
+        fprintf(stderr, "plan: %s\n", sql);
+        while (sqlite3_step(st) == SQLITE_ROW)
+            fprintf(stderr, "plan:   %s\n", (const char *)sqlite3_column_text(st, 3));
+    }
+    sqlite3_finalize(st);
+    sqlite3_free(q);
+}
+
 struct store_stmt *store_stmt_cached(struct store *s, const char *sql, struct diag *d)
 {
     struct store_stmt *st;
@@ -460,6 +483,7 @@ struct store_stmt *store_stmt_cached(struct store *s, const char *sql, struct di
             return NULL;
         }
         st = wrap(lite, NULL);
+        show_plan(s->db, sql);
     }
     if (st == NULL)
         return NULL;
