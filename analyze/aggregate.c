@@ -26,6 +26,7 @@
 #include "advice.h"
 #include "classify.h"
 #include "mask.h"
+#include "store_rollup.h"
 #include "timeparse.h"
 #include "xalloc.h"
 
@@ -512,12 +513,15 @@ static int top_lists(struct build *b)
         [REPORT_LIST_HELO] = STORE_DIM_HELO,
         [REPORT_LIST_RELAY] = STORE_DIM_RELAY,
     };
+    _Static_assert((int)REPORT_LIST_COUNT == (int)STORE_DIM_COUNT, "one top list per dimension");
+    struct store_report_top_row *all[STORE_DIM_COUNT];
+    size_t count[STORE_DIM_COUNT];
 
+    if (store_report_tops(b->s, &b->rq->filter, b->rq->top_n, all, count, b->d) < 0)
+        return -1;
     for (int l = 0; l < REPORT_LIST_COUNT; l++) {
-        struct store_report_top_row *rows;
-        size_t n;
-        if (store_report_top(b->s, &b->rq->filter, dims[l], b->rq->top_n, &rows, &n, b->d) < 0)
-            return -1;
+        struct store_report_top_row *rows = all[dims[l]];
+        size_t n = count[dims[l]];
         for (size_t i = 0; i < n; i++) {
             struct report_category *c = find_category(b->m, rows[i].category);
             if (c == NULL)
@@ -1031,6 +1035,13 @@ int report_build(struct store *s, struct ruleset *rs, const struct report_reques
     if (rq->filter.since_us >= rq->filter.until_us || rq->filter.since_us == INT64_MIN ||
         rq->filter.until_us == INT64_MAX)
         return diag_set(d, "bug: a report needs a bounded period");
+    /* the days of both periods rolled up where they are not yet (when this user may write
+     * the database), then every figure read from one snapshot, so that they add up even
+     * while an ingest runs */
+    if (store_rollup_build(s, f.since_us, f.until_us, d) < 0 ||
+        (rq->compare && store_rollup_build(s, rq->prev_since_us, rq->prev_until_us, d) < 0) ||
+        store_read_begin(s, d) < 0)
+        return -1;
     /* a series over years of nothing is no picture: a long range is drawn from its first
      * event to its last (every event is in it, so no count changes) */
     int64_t from = f.since_us, to = f.until_us, first, last;
@@ -1063,11 +1074,13 @@ int report_build(struct store *s, struct ruleset *rs, const struct report_reques
         describe(&b, &m->categories[i]);
     if (top_lists(&b) < 0 || evidence(&b) < 0 || unclassified(&b) < 0 || parse_stats(&b) < 0)
         goto fail;
+    store_read_end(s);
     order(m);
     headline(m);
     describe_request(&b);
     return 0;
 fail:
+    store_read_end(s);
     report_model_free(m);
     return -1;
 }

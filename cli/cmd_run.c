@@ -1,6 +1,6 @@
 /*
  * cmd_run - "rejectlens run": the nightly job: ingest every configured source, send the
- * reports that are due, prune what is older than the retention
+ * reports that are due, prune what is older than the retention, roll up the days it added to
  *
  * DESCRIPTION
  *	Everything comes from the configuration (config.h). The run lock is held from before the
@@ -24,6 +24,7 @@
 #include "pipeline.h"
 #include "progress.h"
 #include "run_reports.h"
+#include "store_rollup.h"
 #include "timeparse.h"
 #include "xalloc.h"
 
@@ -279,6 +280,13 @@ int cmd_run(int argc, char **argv)
             printf("pruned %lld events older than %lld days, %lld reply texts, %lld samples\n",
                    (long long)pr.events, (long long)(cfg->retention_s / 86400),
                    (long long)pr.reply_texts, (long long)pr.samples);
+    }
+
+    /* 4. roll up the days this run added to, so that the morning's report and top read the
+     * roll-ups instead of paying for them (each day in a transaction of its own) */
+    if (!cli_stop_requested && store_rollup_build(s, INT64_MIN / 2, INT64_MAX / 2, &d) < 0) {
+        cli_error("%s", d.msg);
+        goto out;
     }
     rc = problems || cli_stop_requested ? EXIT_PROBLEMS : EXIT_OK;
 out:

@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "cli_rules.h"
 #include "out.h"
+#include "store_rollup.h"
 #include "store_top.h"
 
 #include <getopt.h>
@@ -13,9 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 /* counted unless --kind says otherwise: what a sender gets back (as v_rejections) */
 #define DEFAULT_KINDS ((1u << EVENT_REJECT) | (1u << EVENT_BOUNCE) | (1u << EVENT_EXPIRE))
+/* what the roll-ups hold: failures only */
+#define FAILURE_KINDS (DEFAULT_KINDS | (1u << EVENT_DEFER))
 
 static const char *const known_mtas[] = {"postfix", "exim", "exchange"};
 
@@ -377,11 +381,21 @@ int cmd_top(int argc, char **argv)
         f.prev_since_us = f.since_us - (f.until_us - f.since_us);
     if ((rs = cli_rules_load(&files)) == NULL)
         return EXIT_FATAL;
-    if ((s = cli_open_store(db, STORE_READ_ONLY)) == NULL) {
+    /* as the report does: a database this user may write gets the roll-ups of the days it
+     * reads (and is migrated), another one is only read */
+    char dbpath[4096];
+    const char *path = db ? db : cli_default_db(dbpath, sizeof dbpath);
+    if (path == NULL ||
+        (s = cli_open_store(path, access(path, W_OK) == 0 ? STORE_READ_WRITE : STORE_READ_ONLY)) ==
+            NULL) {
         ruleset_free(rs);
         return EXIT_FATAL;
     }
     if (check_filters(s, rs, &f) < 0) {
+        rc = EXIT_FATAL;
+    } else if ((f.kinds & ~FAILURE_KINDS) == 0 && f.kinds != 0 &&
+               store_rollup_build(s, f.prev_since_us, f.until_us, &d) < 0) {
+        cli_error("%s", d.msg);
         rc = EXIT_FATAL;
     } else if (store_top(s, subj, &f, &res, &d) < 0) {
         cli_error("%s", d.msg);

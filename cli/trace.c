@@ -17,11 +17,13 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
-#define MAX_MESSAGES       2000 /* loaded per trace, linked ones included */
-#define SEARCH_ROWS_PER    20   /* matching rows fetched per message asked for */
-#define HANDOVER_BEFORE_US (INT64_C(3600) * 1000000)
-#define HANDOVER_AFTER_US  (INT64_C(600) * 1000000)
+#define MAX_MESSAGES            2000 /* loaded per trace, linked ones included */
+#define SEARCH_ROWS_PER         20   /* matching rows fetched per message asked for */
+#define HANDOVER_BEFORE_US      (INT64_C(3600) * 1000000)
+#define HANDOVER_AFTER_US       (INT64_C(600) * 1000000)
+#define MAX_HANDOVER_RECIPIENTS 16 /* addresses a hop before is looked for under */
 
 struct msg {
     const char *host, *qid; /* borrowed from the pool; qid NULL: one event without a queue id */
@@ -195,6 +197,17 @@ static int names_qid(const char *text, const char *qid)
     return next_hop_id(text, buf, sizeof buf) && strcmp(buf, qid) == 0;
 }
 
+/* add_address - a to v[0..*n) unless it is empty, there already (in any case) or v is full */
+static void add_address(const char **v, size_t *n, const char *a)
+{
+    if (a == NULL || a[0] == '\0' || *n == MAX_HANDOVER_RECIPIENTS)
+        return;
+    for (size_t j = 0; j < *n; j++)
+        if (strcasecmp(v[j], a) == 0)
+            return;
+    v[(*n)++] = a;
+}
+
 /* load - the events of message i and the messages they name or that name it */
 static int load(struct tracer *t, size_t i)
 {
@@ -209,6 +222,7 @@ static int load(struct tracer *t, size_t i)
         return 0;
     if (store_trace_queue(t->s, host, qid, a - TRACE_WINDOW_US, a + TRACE_WINDOW_US, p, t->d) < 0)
         return -1;
+    size_t first_event = from;
     n = p->n;
     own(t, from);
     for (size_t k = from; k < n; k++) {
@@ -239,12 +253,23 @@ static int load(struct tracer *t, size_t i)
     }
     if (first == INT64_MAX)
         first = a;
-    /* its notices, and the delivery that handed it over to us */
+    /* its notices, and the delivery that handed it over to us: the hop before delivered to
+     * the same recipients, so it is looked for under each of them on the recipient index
+     * (under none, every delivery of the window is read) */
+    size_t nrcpt = 0;
+    const char *rcpt[MAX_HANDOVER_RECIPIENTS];
+    for (size_t k = first_event; k < n; k++)
+        add_address(rcpt, &nrcpt, p->v[k].ev.recipient);
+    for (size_t k = first_event; k < n; k++)
+        add_address(rcpt, &nrcpt, p->v[k].ev.orig_recipient);
     from = p->n;
-    if (store_trace_children(t->s, host, qid, first, first + TRACE_WINDOW_US, p, t->d) < 0 ||
-        store_trace_handed_over(t->s, host, qid, first - HANDOVER_BEFORE_US,
-                                first + HANDOVER_AFTER_US, p, t->d) < 0)
+    if (store_trace_children(t->s, host, qid, first, first + TRACE_WINDOW_US, p, t->d) < 0)
         return -1;
+    for (size_t j = 0; j < (nrcpt ? nrcpt : 1); j++)
+        if (store_trace_handed_over(t->s, host, qid, nrcpt ? rcpt[j] : NULL,
+                                    first - HANDOVER_BEFORE_US, first + HANDOVER_AFTER_US, p,
+                                    t->d) < 0)
+            return -1;
     disown(t, from);
     for (size_t k = from; k < p->n; k++) {
         const struct event *ev = &p->v[k].ev;

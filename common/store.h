@@ -25,7 +25,7 @@
 #include "event.h"
 #include "strbuf.h"
 
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 enum store_mode {
     STORE_READ_WRITE, /* create if missing, migrate */
@@ -53,6 +53,13 @@ int store_begin(struct store *s, struct diag *d);
 int store_commit(struct store *s, struct diag *d);
 /* store_rollback - undo the open transaction, if any; never fails */
 void store_rollback(struct store *s);
+/*
+ * store_read_begin - read what follows from one snapshot of the database, whatever writers
+ * commit meanwhile (a report whose figures must add up); store_read_end ends it. Not inside
+ * store_begin. PostgreSQL: nothing (each statement sees its own snapshot).
+ */
+int store_read_begin(struct store *s, struct diag *d);
+void store_read_end(struct store *s);
 
 /*
  * store_ingest_tuning - on: give the connection the page cache a bulk ingest needs (16 MiB,

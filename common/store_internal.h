@@ -79,6 +79,12 @@ int64_t store_changes(struct store *s);
 /* store_in_txn - 1 inside store_begin .. store_commit */
 int store_in_txn(const struct store *s);
 
+/* store_writable - 1 when the store was opened to be written (STORE_READ_WRITE) */
+int store_writable(const struct store *s);
+
+/* store_rollup_state - the slot where store_rollup.c keeps what it knows of this connection,
+ * freed with free_fn when the store closes */
+void **store_rollup_state(struct store *s, void (*free_fn)(void *));
 /*
  * The backends. SQL that both understand is written once; where they differ, the job file
  * keeps both texts side by side and picks one with STORE_SQL (both are string literals, so

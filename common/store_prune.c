@@ -6,12 +6,14 @@
  *	of events neither holds the write lock for long nor grows the WAL without bound, and a
  *	crash in the middle keeps the batches done. The sources are never touched: a source's
  *	offset is what keeps the lines of a file still on disk from being read a second time.
+ *	The roll-ups of the days reached go first (store_rollup.c).
  *
  *	PostgreSQL: events is partitioned by month; a month wholly before the cutoff goes as a
  *	whole (DROP TABLE of its partition, its own transaction: no dead rows, no vacuum), and
  *	only the month the cutoff falls in is deleted from row by row.
  */
 #include "store_internal.h"
+#include "store_rollup.h"
 #include "xalloc.h"
 
 #include <stdio.h>
@@ -136,6 +138,9 @@ int store_prune(struct store *s, int64_t before_us, const volatile sig_atomic_t 
     struct tm tm;
 
     memset(out, 0, sizeof *out);
+    /* the roll-ups of the days it reaches first, and marked again after */
+    if (store_rollup_forget(s, before_us, d) < 0)
+        return -1;
     if (store_is_pg(s) && drop_partitions(s, before_us, stop, &out->events, d) < 0)
         return -1;
     do {
@@ -143,6 +148,8 @@ int store_prune(struct store *s, int64_t before_us, const volatile sig_atomic_t 
             return -1;
         out->events += n;
     } while (n == PRUNE_BATCH && !(stop != NULL && *stop));
+    if (store_rollup_forget(s, before_us, d) < 0)
+        return -1;
     if (stop != NULL && *stop)
         return 0;
     if (run_delete(s, del_replies, 0, NULL, &out->reply_texts, d) < 0)

@@ -92,10 +92,13 @@ struct store_report_top_row {
     int64_t last_event_id; /* the latest event with this value */
 };
 
-/* store_report_top - the per_category commonest non-empty values of dim, per category */
-int store_report_top(struct store *s, const struct store_report_filter *f,
-                     enum store_report_dim dim, size_t per_category,
-                     struct store_report_top_row **rows, size_t *n, struct diag *d);
+/*
+ * store_report_tops - for every dimension (rows[dim], n[dim]), the per_category commonest
+ * non-empty values, per category
+ */
+int store_report_tops(struct store *s, const struct store_report_filter *f, size_t per_category,
+                      struct store_report_top_row *rows[STORE_DIM_COUNT], size_t n[STORE_DIM_COUNT],
+                      struct diag *d);
 void store_report_top_rows_free(struct store_report_top_row *rows, size_t n);
 
 /* the reply texts of a category, commonest first, with their first and last event */

@@ -7,41 +7,51 @@
  *	counted (the default), on events_ts otherwise; a window sum gives the totals before
  *	the rows are cut to the limit. The statement is assembled from fixed pieces (a row of
  *	the subject table and the filters asked for); every value is bound.
+ *
+ *	When only failures are counted and some whole hours of a period are rolled up
+ *	(store_rollup.h), the counts are added up here instead, per period, from the roll-ups
+ *	(rollup_failures for categories and texts, the blobs of rollup_values for the rest) and
+ *	from the events of the other pieces, then ordered and cut as the single pass does.
  */
 #include "store_top.h"
 #include "store_internal.h"
+#include "store_rollup.h"
 #include "strbuf.h"
 #include "xalloc.h"
 
+#include <stdlib.h>
 #include <string.h>
 
-/* the domain of an address column, lower-cased; NULL when it has no @ */
-#define DOMAIN_OF(col)                                                                             \
-    "CASE WHEN instr(" col ", '@') > 0 THEN lower(substr(" col ", instr(" col ", '@') + 1)) END"
-/* PostgreSQL: strpos() is SQLite's instr() */
-#define DOMAIN_OF_PG(col)                                                                          \
-    "CASE WHEN strpos(" col ", '@') > 0 THEN lower(substr(" col ", strpos(" col ", '@') + 1)) END"
+/* how a subject is rolled up: by reply text group (categories, texts), or by the values of a
+ * dimension (domains take the recipient's domain for outbound failures, else the sender's) */
+enum rolled { BY_GROUP, BY_VALUE, BY_DOMAIN };
 
+/* the value expressions are the roll-up's (store_rollup.h), so both count the same values; a
+ * domain is what follows the last '@' (as in the report), NULL without one */
 static const struct subject {
     const char *name;
     const char *key;    /* the value counted */
     const char *key_pg; /* the same for PostgreSQL, where it must be said otherwise; NULL */
     const char *detail; /* shown beside it: a grouped column or an aggregate; NULL: none */
     int group_detail;   /* 1: detail is part of the key */
+    enum rolled rolled;
+    enum store_report_dim dim; /* BY_VALUE: the dimension rolled up */
 } subjects[TOP_SUBJECT_COUNT] = {
-    [TOP_CATEGORIES] = {"categories", "r.category", NULL, NULL, 0},
+    [TOP_CATEGORIES] = {"categories", "r.category", NULL, NULL, 0, BY_GROUP, 0},
     [TOP_DOMAINS] = {"domains",
-                     "CASE WHEN e.direction = 2 THEN " DOMAIN_OF("e.recipient") " ELSE " DOMAIN_OF(
-                         "e.sender") " END",
-                     "CASE WHEN e.direction = 2 THEN " DOMAIN_OF_PG(
-                         "e.recipient") " ELSE " DOMAIN_OF_PG("e.sender") " END",
-                     NULL, 0},
-    [TOP_RELAYS] = {"relays", "e.relay", NULL, NULL, 0},
-    [TOP_CLIENTS] = {"clients", "e.client_ip", NULL, "max(e.client_name)", 0},
-    [TOP_SENDERS] = {"senders", "lower(e.sender)", NULL, NULL, 0},
-    [TOP_RECIPIENTS] = {"recipients", "lower(e.recipient)", NULL, NULL, 0},
-    [TOP_HELOS] = {"helos", "e.helo", NULL, NULL, 0},
-    [TOP_TEXTS] = {"texts", "r.template", NULL, "r.category", 1},
+                     "CASE WHEN e.direction = 2 THEN " ROLLUP_RECIPIENT_DOMAIN
+                     " ELSE " ROLLUP_SENDER_DOMAIN " END",
+                     "CASE WHEN e.direction = 2 THEN " ROLLUP_DOMAIN_OF_PG(
+                         "e.recipient") " ELSE " ROLLUP_DOMAIN_OF_PG("e.sender") " END",
+                     NULL, 0, BY_DOMAIN, 0},
+    [TOP_RELAYS] = {"relays", ROLLUP_RELAY, NULL, NULL, 0, BY_VALUE, STORE_DIM_RELAY},
+    [TOP_CLIENTS] = {"clients", ROLLUP_CLIENT, NULL, "max(e.client_name)", 0, BY_VALUE,
+                     STORE_DIM_CLIENT_IP},
+    [TOP_SENDERS] = {"senders", ROLLUP_SENDER, NULL, NULL, 0, BY_VALUE, STORE_DIM_SENDER},
+    [TOP_RECIPIENTS] = {"recipients", ROLLUP_RECIPIENT, NULL, NULL, 0, BY_VALUE,
+                        STORE_DIM_RECIPIENT},
+    [TOP_HELOS] = {"helos", ROLLUP_HELO, NULL, NULL, 0, BY_VALUE, STORE_DIM_HELO},
+    [TOP_TEXTS] = {"texts", "r.template", NULL, "r.category", 1, BY_GROUP, 0},
 };
 
 const char *top_subject_name(enum top_subject t)
@@ -81,9 +91,10 @@ _Static_assert(EVENT_REJECT == 1 && EVENT_BOUNCE == 3 && EVENT_DEFER == 4 && EVE
  * build - the statement for subject sub and filter f. Parameters: ?1 since, ?2 until, ?3 the
  * start of the previous period, ?4 the limit (-1: none), then from ?5 the filters in order
  */
+static void and_filters(struct strbuf *sql, const struct top_filter *f);
+
 static void build(struct strbuf *sql, const struct subject *sub, const struct top_filter *f, int pg)
 {
-    int p = 5;
     const char *key = pg && sub->key_pg ? sub->key_pg : sub->key;
 
     strbuf_puts(sql, "SELECT key, detail, n, prev, total, ptotal FROM ("
@@ -94,6 +105,20 @@ static void build(struct strbuf *sql, const struct subject *sub, const struct to
                      "sum(CASE WHEN e.ts < ?1 THEN 1 ELSE 0 END) AS prev "
                      "FROM events e LEFT JOIN reply_texts r ON r.id = e.reply_text_id "
                      "WHERE e.ts >= ?3 AND e.ts < ?2");
+    and_filters(sql, f);
+    strbuf_puts(sql, sub->group_detail ? " GROUP BY key, detail" : " GROUP BY key");
+    /* values seen only in the previous period sort last; the caller drops them. NULL first,
+     * as SQLite sorts it anyway; PostgreSQL knows no LIMIT -1, its LIMIT NULL is none */
+    strbuf_puts(sql, ") AS k) AS t ORDER BY n DESC, key NULLS FIRST");
+    strbuf_puts(sql, pg ? " LIMIT nullif(?4, -1)" : " LIMIT ?4");
+}
+
+/* and_filters - the conditions of f on events (or groups) e and reply texts r, their values
+ * bound from ?5 in order by bind_filters */
+static void and_filters(struct strbuf *sql, const struct top_filter *f)
+{
+    int p = 5;
+
     if (f->kinds != 0) {
         strbuf_puts(sql, " AND e.kind IN (");
         for (int k = 0, first = 1; k < EVENT_KIND_COUNT; k++)
@@ -114,11 +139,341 @@ static void build(struct strbuf *sql, const struct subject *sub, const struct to
         strbuf_printf(sql, " AND e.mta = ?%d", p++);
     if (f->host != NULL)
         strbuf_printf(sql, " AND e.host = ?%d", p++);
-    strbuf_puts(sql, sub->group_detail ? " GROUP BY key, detail" : " GROUP BY key");
-    /* values seen only in the previous period sort last; the caller drops them. NULL first,
-     * as SQLite sorts it anyway; PostgreSQL knows no LIMIT -1, its LIMIT NULL is none */
-    strbuf_puts(sql, ") AS k) AS t ORDER BY n DESC, key NULLS FIRST");
-    strbuf_puts(sql, pg ? " LIMIT nullif(?4, -1)" : " LIMIT ?4");
+}
+
+static void bind_filters(struct store_stmt *st, const struct top_filter *f)
+{
+    int p = 5;
+
+    if (f->direction != DIRECTION_NONE)
+        store_bind_int64(st, p++, f->direction);
+    if (f->category != NULL)
+        store_bind_text(st, p++, f->category);
+    if (f->mta != NULL)
+        store_bind_text(st, p++, f->mta);
+    if (f->host != NULL)
+        store_bind_text(st, p++, f->host);
+}
+
+/* ---------------------------------------------------------------- from the roll-ups */
+
+/* the (key, detail) pairs of categories and texts, numbered: the keys of their histogram */
+struct labels {
+    char **key, **detail; /* NULL: none */
+    size_t n;
+};
+
+static int same(const char *a, const char *b)
+{
+    return a == NULL || b == NULL ? a == b : strcmp(a, b) == 0;
+}
+
+static int64_t label_of(struct labels *l, const char *key, const char *detail)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (same(l->key[i], key) && same(l->detail[i], detail))
+            return (int64_t)i;
+    l->key = xreallocarray(l->key, l->n + 1, sizeof *l->key);
+    l->detail = xreallocarray(l->detail, l->n + 1, sizeof *l->detail);
+    l->key[l->n] = key ? xstrdup(key) : NULL;
+    l->detail[l->n] = detail ? xstrdup(detail) : NULL;
+    return (int64_t)l->n++;
+}
+
+static void labels_free(struct labels *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        free(l->key[i]);
+        free(l->detail[i]);
+    }
+    free(l->key);
+    free(l->detail);
+}
+
+static const char *text_or_null(struct store_stmt *st, int i)
+{
+    return store_column_is_null(st, i) ? NULL : store_column_text(st, i);
+}
+
+/* a row of the merged result, before it is cut */
+struct merged_row {
+    const char *key, *detail;
+    size_t klen, dlen;
+    int64_t n, prev;
+};
+
+static int by_count(const void *a, const void *b)
+{
+    const struct merged_row *x = a, *y = b;
+    int c;
+
+    if (x->n != y->n)
+        return x->n > y->n ? -1 : 1;
+    if ((c = rollup_cmp(x->key, x->klen, y->key, y->klen)) != 0)
+        return c;
+    return rollup_cmp(x->detail, x->dlen, y->detail, y->dlen);
+}
+
+/*
+ * key_of_groups - for each group the filter lets through, its key in the histogram: a label
+ * (categories, texts) or 0; for domains two arrays, outbound groups in out[0], the others in
+ * out[1]. *ngroups is the size of the arrays.
+ */
+static int key_of_groups(struct store *s, const struct subject *sub, const struct top_filter *f,
+                         struct labels *l, int64_t *out[2], size_t *ngroups, struct diag *d)
+{
+    struct strbuf sql = STRBUF_INIT;
+    struct store_stmt *st;
+    int64_t max;
+    int rc;
+
+    out[0] = out[1] = NULL;
+    if (store_rollup_max_group(s, &max, d) < 0)
+        return -1;
+    *ngroups = (size_t)max + 1;
+    for (int k = 0; k < 2; k++) {
+        out[k] = xreallocarray(NULL, *ngroups, sizeof *out[k]);
+        for (size_t i = 0; i < *ngroups; i++)
+            out[k][i] = -1;
+    }
+    strbuf_puts(&sql, "SELECT e.id, r.category, r.template, e.direction FROM rollup_groups e"
+                      " LEFT JOIN reply_texts r ON r.id = e.reply_text_id WHERE 1 = 1");
+    and_filters(&sql, f);
+    st = store_stmt_prepare(s, strbuf_str(&sql), d);
+    strbuf_free(&sql);
+    if (st == NULL)
+        return -1;
+    bind_filters(st, f);
+    while ((rc = store_step(s, st, d)) == 1) {
+        int64_t id = store_column_int64(st, 0);
+        if (id < 0 || (size_t)id >= *ngroups)
+            continue;
+        if (sub->rolled == BY_GROUP)
+            out[0][id] = sub == &subjects[TOP_TEXTS]
+                             ? label_of(l, text_or_null(st, 2), text_or_null(st, 1))
+                             : label_of(l, text_or_null(st, 1), NULL);
+        else if (sub->rolled == BY_DOMAIN && store_column_int64(st, 3) != DIRECTION_OUTBOUND)
+            out[1][id] = 0;
+        else
+            out[0][id] = 0;
+    }
+    store_stmt_finalize(st);
+    return rc < 0 ? -1 : 0;
+}
+
+/* rolled_piece - add the rolled-up hours [from, to) to h */
+static int rolled_piece(struct store *s, const struct subject *sub, int64_t from, int64_t to,
+                        int64_t *key_of[2], size_t ngroups, struct rollup_hist *h, struct diag *d)
+{
+    static const char sql[] = "SELECT group_id, n FROM " ROLLUP_FAILURES;
+    struct store_stmt *st;
+    int64_t day_from, day_to;
+    int rc;
+
+    if (sub->rolled == BY_VALUE)
+        return store_rollup_values(s, sub->dim, from, to, key_of[0], ngroups, h, d);
+    if (sub->rolled == BY_DOMAIN)
+        return store_rollup_values(s, STORE_DIM_RECIPIENT_DOMAIN, from, to, key_of[0], ngroups, h,
+                                   d) < 0 ||
+                       store_rollup_values(s, STORE_DIM_SENDER_DOMAIN, from, to, key_of[1], ngroups,
+                                           h, d) < 0
+                   ? -1
+                   : 0;
+    if ((st = store_stmt_cached(s, sql, d)) == NULL)
+        return -1;
+    rollup_days_within(from, to, &day_from, &day_to);
+    store_bind_int64(st, 1, from);
+    store_bind_int64(st, 2, to);
+    store_bind_int64(st, 18, day_from);
+    store_bind_int64(st, 19, day_to);
+    while ((rc = store_step(s, st, d)) == 1) {
+        int64_t id = store_column_int64(st, 0);
+        if (id < 0 || (size_t)id >= ngroups || key_of[0][id] < 0)
+            continue;
+        struct rollup_entry e = {key_of[0][id], NULL, 0, store_column_int64(st, 1), 0, NULL, 0};
+        rollup_hist_add(h, &e);
+    }
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+/* raw_piece - add the events of [from, to) to h: the subject's key and detail, grouped */
+static int raw_piece(struct store *s, const struct subject *sub, const struct top_filter *f,
+                     int64_t from, int64_t to, struct labels *l, struct rollup_hist *h,
+                     struct diag *d)
+{
+    struct strbuf sql = STRBUF_INIT;
+    struct store_stmt *st;
+    int rc;
+
+    strbuf_printf(&sql,
+                  "SELECT %s AS key, %s AS detail, count(*) FROM events e"
+                  " LEFT JOIN reply_texts r ON r.id = e.reply_text_id"
+                  " WHERE e.ts >= ?1 AND e.ts < ?2",
+                  sub->key, sub->detail ? sub->detail : "NULL");
+    and_filters(&sql, f);
+    strbuf_puts(&sql, sub->group_detail ? " GROUP BY key, detail" : " GROUP BY key");
+    st = store_stmt_prepare(s, strbuf_str(&sql), d);
+    strbuf_free(&sql);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, from);
+    store_bind_int64(st, 2, to);
+    bind_filters(st, f);
+    while ((rc = store_step(s, st, d)) == 1) {
+        struct rollup_entry e = {0, NULL, 0, store_column_int64(st, 2), 0, NULL, 0};
+        if (sub->rolled == BY_GROUP) {
+            e.key = label_of(l, text_or_null(st, 0), text_or_null(st, 1));
+        } else {
+            if (!store_column_is_null(st, 0)) {
+                e.value = store_column_text(st, 0);
+                e.vlen = store_column_bytes(st, 0);
+            }
+            if (!store_column_is_null(st, 1)) {
+                e.extra = store_column_text(st, 1);
+                e.elen = store_column_bytes(st, 1);
+            }
+        }
+        rollup_hist_add(h, &e);
+    }
+    store_stmt_finalize(st);
+    return rc < 0 ? -1 : 0;
+}
+
+/* add_row - a row of the result from the merged histograms */
+static void add_row(struct top_result *out, size_t *cap, const struct merged_row *m)
+{
+    struct top_row *r;
+
+    if (out->n == *cap) {
+        *cap = *cap ? *cap * 2 : 32;
+        out->rows = xreallocarray(out->rows, *cap, sizeof *out->rows);
+    }
+    r = &out->rows[out->n++];
+    r->key = m->key ? xstrndup(m->key, m->klen) : NULL;
+    r->detail = m->detail ? xstrndup(m->detail, m->dlen) : NULL;
+    r->count = m->n;
+    r->previous = m->prev;
+}
+
+/*
+ * merged - store_top from the roll-ups where there are some: 1 done (out filled), 0 when
+ * nothing is rolled up or the kinds asked for are not only failures (run the single pass),
+ * -1 on error
+ */
+static int merged(struct store *s, const struct subject *sub, const struct top_filter *f,
+                  struct top_result *out, struct diag *d)
+{
+    struct rollup_segment *segs[2] = {NULL, NULL};
+    size_t nseg[2] = {0, 0}, ngroups = 0, nrows = 0, cap = 0;
+    struct rollup_hist *h[2] = {NULL, NULL};
+    struct labels l = {NULL, NULL, 0};
+    int64_t *key_of[2] = {NULL, NULL};
+    struct merged_row *rows = NULL;
+    int rc;
+
+    if (f->kinds == 0 || (f->kinds & ~FAILURE_KINDS) != 0)
+        return 0;
+    if (store_rollup_segments(s, f->since_us, f->until_us, &segs[0], &nseg[0], d) < 0 ||
+        store_rollup_segments(s, f->prev_since_us, f->since_us, &segs[1], &nseg[1], d) < 0) {
+        rc = -1;
+        goto done;
+    }
+    if (!rollup_any(segs[0], nseg[0]) && !rollup_any(segs[1], nseg[1])) {
+        rc = 0;
+        goto done;
+    }
+    rc = key_of_groups(s, sub, f, &l, key_of, &ngroups, d);
+    for (int p = 0; p < 2 && rc >= 0; p++) {
+        h[p] = rollup_hist_new();
+        for (size_t i = 0; i < nseg[p] && rc >= 0; i++)
+            rc = segs[p][i].rolled
+                     ? rolled_piece(s, sub, segs[p][i].from_us, segs[p][i].to_us, key_of, ngroups,
+                                    h[p], d)
+                     : raw_piece(s, sub, f, segs[p][i].from_us, segs[p][i].to_us, &l, h[p], d);
+    }
+    if (rc < 0)
+        goto done;
+    /* this period's rows with the previous count, then those only in the previous one */
+    for (int p = 0; p < 2; p++) {
+        size_t n;
+        struct rollup_entry *v = rollup_hist_entries(h[p], &n);
+        rows = xreallocarray(rows, nrows + n + 1, sizeof *rows);
+        for (size_t i = 0; i < n; i++) {
+            struct rollup_entry *other = rollup_hist_find(h[!p], v[i].key, v[i].value, v[i].vlen);
+            struct merged_row m = {v[i].value, NULL, v[i].vlen, 0, 0, 0};
+            if (p == 1 && other != NULL)
+                continue; /* counted with this period's row */
+            if (p == 0) {
+                m.n = v[i].n;
+                m.prev = other ? other->n : 0;
+            } else {
+                m.prev = v[i].n;
+            }
+            /* the detail: the greatest client name of both periods, or the category */
+            const struct rollup_entry *x = v[i].extra ? &v[i] : NULL;
+            if (other != NULL && other->extra != NULL &&
+                (x == NULL || rollup_cmp(other->extra, other->elen, x->extra, x->elen) > 0))
+                x = other;
+            if (x != NULL) {
+                m.detail = x->extra;
+                m.dlen = x->elen;
+            }
+            if (sub->rolled == BY_GROUP) {
+                m.key = l.key[v[i].key];
+                m.klen = m.key ? strlen(m.key) : 0;
+                m.detail = l.detail[v[i].key];
+                m.dlen = m.detail ? strlen(m.detail) : 0;
+            }
+            rows[nrows++] = m;
+        }
+    }
+    for (size_t i = 0; i < nrows; i++) {
+        out->total += rows[i].n;
+        out->previous_total += rows[i].prev;
+    }
+    /* values seen only before are counted in the totals, not listed; of the others the
+     * first limit in order: kept in a short sorted list as they come (most are turned away
+     * by one comparison), or all sorted when the limit is large or none */
+    size_t nbest = 0, k = f->limit;
+    struct merged_row *best = rows;
+    if (k == 0 || k > 256) {
+        for (size_t i = 0; i < nrows; i++)
+            if (rows[i].n > 0)
+                rows[nbest++] = rows[i];
+        qsort(rows, nbest, sizeof *rows, by_count);
+        if (k > 0 && nbest > k)
+            nbest = k;
+    } else {
+        best = xreallocarray(NULL, k, sizeof *best);
+        for (size_t i = 0; i < nrows; i++) {
+            size_t at = nbest;
+            if (rows[i].n == 0 || (nbest == k && by_count(&rows[i], &best[k - 1]) >= 0))
+                continue;
+            while (at > 0 && by_count(&rows[i], &best[at - 1]) < 0)
+                at--;
+            if (nbest < k)
+                nbest++;
+            memmove(&best[at + 1], &best[at], (nbest - 1 - at) * sizeof *best);
+            best[at] = rows[i];
+        }
+    }
+    for (size_t i = 0; i < nbest; i++)
+        add_row(out, &cap, &best[i]);
+    if (best != rows)
+        free(best);
+    rc = 1;
+done:
+    free(rows);
+    for (int p = 0; p < 2; p++) {
+        free(segs[p]);
+        free(key_of[p]);
+        rollup_hist_free(h[p]);
+    }
+    labels_free(&l);
+    if (rc < 0)
+        store_top_free(out);
+    return rc;
 }
 
 int store_top(struct store *s, enum top_subject t, const struct top_filter *f,
@@ -127,11 +482,13 @@ int store_top(struct store *s, enum top_subject t, const struct top_filter *f,
     struct strbuf sql = STRBUF_INIT;
     struct store_stmt *st;
     size_t cap = 0;
-    int rc, p = 5;
+    int rc;
 
     memset(out, 0, sizeof *out);
     if (t >= TOP_SUBJECT_COUNT)
         return diag_set(d, "bug: top subject %d", (int)t);
+    if ((rc = merged(s, &subjects[t], f, out, d)) != 0)
+        return rc < 0 ? -1 : 0;
     build(&sql, &subjects[t], f, store_is_pg(s));
     st = store_stmt_prepare(s, strbuf_str(&sql), d);
     strbuf_free(&sql);
@@ -141,14 +498,7 @@ int store_top(struct store *s, enum top_subject t, const struct top_filter *f,
     store_bind_int64(st, 2, f->until_us);
     store_bind_int64(st, 3, f->prev_since_us);
     store_bind_int64(st, 4, f->limit > 0 ? (int64_t)f->limit : -1);
-    if (f->direction != DIRECTION_NONE)
-        store_bind_int64(st, p++, f->direction);
-    if (f->category != NULL)
-        store_bind_text(st, p++, f->category);
-    if (f->mta != NULL)
-        store_bind_text(st, p++, f->mta);
-    if (f->host != NULL)
-        store_bind_text(st, p++, f->host);
+    bind_filters(st, f);
     while ((rc = store_step(s, st, d)) == 1) {
         struct top_row *r;
         out->total = store_column_int64(st, 4);

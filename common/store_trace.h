@@ -53,10 +53,13 @@ int store_trace_children(struct store *s, const char *host, const char *qid, int
 
 /*
  * store_trace_handed_over - deliveries on host in [from, to) whose reply says the next hop
- * took the message as qid ("queued as QID", "id=QID"): where a message came from
+ * took the message as qid ("queued as QID", "id=QID"): where a message came from. With a
+ * recipient (one of the message's: the hop before delivered to the same addresses) only the
+ * deliveries to it are read, on the recipient index; with NULL every delivery of the window.
  */
-int store_trace_handed_over(struct store *s, const char *host, const char *qid, int64_t from,
-                            int64_t to, struct trace_events *out, struct diag *d);
+int store_trace_handed_over(struct store *s, const char *host, const char *qid,
+                            const char *recipient, int64_t from, int64_t to,
+                            struct trace_events *out, struct diag *d);
 
 /* store_trace_newest - the time of the newest event; 0 with *us = INT64_MIN when none */
 int store_trace_newest(struct store *s, int64_t *us, struct diag *d);

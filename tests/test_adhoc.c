@@ -740,6 +740,36 @@ START_TEST(test_plans)
 }
 END_TEST
 
+/*
+ * the statements trace runs, as they are (REJECTLENS_EXPLAIN shows their plans): each address
+ * search takes its index and none reads the whole events table
+ */
+START_TEST(test_trace_plans)
+{
+    static const char *const subjects[] = {"bob@example.org", "carol@example.org", "A1A1A1A1A1",
+                                           "example.org"};
+    char args[512], *out, *err;
+
+    build();
+    for (size_t i = 0; i < sizeof subjects / sizeof subjects[0]; i++) {
+        snprintf(args, sizeof args, "trace --db %%s --since 2026-01-01 --until 2026-02-01 %s",
+                 subjects[i]);
+        setenv("REJECTLENS_EXPLAIN", "1", 1);
+        ck_assert_int_eq(rl(args, &out, &err), 0);
+        unsetenv("REJECTLENS_EXPLAIN");
+        has(err, "plan:   SEARCH");
+        has_not(err, "plan:   SCAN e\n");
+        has_not(err, "plan:   SCAN events\n");
+        if (i < 2) {
+            has(err, "USING INDEX events_recipient (<expr>=? AND recipient=?)");
+            has(err, "USING INDEX events_sender (<expr>=? AND sender=?)");
+        }
+        free(out);
+        free(err);
+    }
+}
+END_TEST
+
 /* ---------------------------------------------------------------- an empty database */
 
 START_TEST(test_empty_database)
@@ -841,6 +871,7 @@ int main(void)
     tcase_add_test(tc, test_terminal);
     tcase_add_loop_test(tc, test_top_bad_input, 0, sizeof top_bad / sizeof top_bad[0]);
     tcase_add_loop_test(tc, test_plans, 0, sizeof plans / sizeof plans[0]);
+    tcase_add_test(tc, test_trace_plans);
     tcase_add_test(tc, test_empty_database);
     tcase_add_test(tc, test_schema_examples);
     suite_add_tcase(s, tc);

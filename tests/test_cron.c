@@ -815,6 +815,9 @@ START_TEST(test_run_command)
         run(&out, NULL, "sqlite3 '%s' 'SELECT ts, host FROM v_events ORDER BY ts'", db), 0);
     ck_assert_str_eq(out, "2026-03-02T09:00:00Z|mx1\n2026-03-02T09:00:01Z|mx9.example.org\n");
     free(out);
+    /* the day it added to is rolled up, for the morning's report and top */
+    ck_assert_int_eq(tu_sql_int(db, "SELECT count(*) FROM rollup_days WHERE day = 20514"), 1);
+    ck_assert_int_eq(tu_sql_int(db, "SELECT sum(n) FROM rollup_kinds"), 2);
     /* the other commands find the database in the configuration */
     ck_assert_int_eq(run(&out, NULL, BIN " summary --config '%s'", cfg), 0);
     ck_assert_ptr_nonnull(strstr(out, "events: 2 "));
@@ -1007,7 +1010,10 @@ START_TEST(test_admin_commands)
     ck_assert_ptr_nonnull(strstr(err, "--older-than: 'soon' is neither an age"));
     free(err);
     /* an older schema: db check says to migrate, read-only commands refuse, migrate does it */
-    sh("cp '%s' '%s' && sqlite3 '%s' 'DROP VIEW v_rejections; DROP VIEW v_daily; "
+    sh("cp '%s' '%s' && sqlite3 '%s' "
+       "'DROP TABLE rollup_days; DROP TABLE rollup_kinds; DROP TABLE rollup_groups; "
+       "DROP TABLE rollup_failures; DROP TABLE rollup_values; "
+       "DROP VIEW v_rejections; DROP VIEW v_daily; "
        "DROP INDEX events_recipient; DROP INDEX events_sender; "
        "DROP INDEX events_orig_recipient; DROP INDEX events_parent; "
        "DROP TABLE report_runs; DROP INDEX sources_file; "

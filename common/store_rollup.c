@@ -1,0 +1,1002 @@
+/*
+ * store_rollup - per-hour roll-ups of the events for the report and top (see store_rollup.h)
+ *
+ * DESCRIPTION
+ *	A day is rolled up in one write transaction that first checks, under the write lock,
+ *	that no one did it meanwhile:
+ *
+ *	rollup_kinds	per hour, kind, direction, MTA, host and log file: the events (the
+ *			report's totals, and the files and hosts behind them)
+ *	rollup_groups	the distinct (reply text, kind, code, status, direction, MTA, host) of
+ *			failures, numbered once for all days
+ *	rollup_failures	per hour and group, and per day and group (span 1 or 24, start the
+ *			first hour): the failures, the first and the last event id
+ *	rollup_values	per dimension and hour, one blob: per group and value (of the
+ *			expressions in store_rollup.h) the failures, the last event id and, for
+ *			the client, the greatest client name. Top lists need every value with its
+ *			count, which rows would make as many as the events; a blob is read in one
+ *			step and decoded in C.
+ *
+ *	The blob is, per entry: group id, value, count, last id, extra; numbers as unsigned
+ *	LEB128 varints, a string as its length + 1 (0: none) then its bytes; entries sorted by
+ *	group, then value. Reading checks every length against the blob's end.
+ *
+ *	Segments: the whole hours of [since, until) that lie in the days listed in
+ *	rollup_days (of those the events span) are rolled pieces; the rest is raw.
+ *
+ *	Staleness: rollup_days keeps with each day the newest event id when it was rolled up
+ *	(or last found current). An ingest into the day adds an event with a greater id: the
+ *	events above the least such id (those of the ingests since, read on the rowid) show
+ *	which days are stale. A writer deletes their roll-ups and marks the rest current as of
+ *	the newest id; a reader who may not write keeps the list for its connection and reads
+ *	those days from the events. The ingest does nothing for the roll-ups. A prune forgets
+ *	the days it reaches first (store_rollup_forget).
+ *
+ *	PostgreSQL has the tables (the schemas stay the same) but no roll-ups: its readers run
+ *	their single passes, each month of events a partition of its own.
+ *
+ * BUGS
+ *	A day is rolled up whole even when a period only touches it; the day that is still
+ *	being written is rolled up again after each ingest that adds to it. Event ids are
+ *	rowids: a prune that deleted the newest events and was killed before it marked the
+ *	days again could let the next ingest reuse their ids unseen.
+ */
+#include "store_rollup.h"
+#include "store_internal.h"
+#include "strbuf.h"
+#include "xalloc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define DAY_US STORE_DAY_US
+
+_Static_assert(EVENT_REJECT == 1 && EVENT_BOUNCE == 3 && EVENT_DEFER == 4 && EVENT_EXPIRE == 5,
+               "the roll-up's SQL names the failure kinds by number");
+_Static_assert(STORE_DIM_COUNT == 7, "forget_days names the dimensions 0 to 6");
+
+/* floor_div - a / b rounded down (times before 1970 are negative) */
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+/* ---------------------------------------------------------------- the histogram */
+
+#define BLOCK 65536
+
+struct block {
+    struct block *next;
+    size_t used, cap;
+    char data[];
+};
+
+/* a slot of the open-addressing table: the entry (index + 1, 0 empty) and 32 bits of its hash,
+ * so that a probe touches an entry only when those match */
+struct slot {
+    uint32_t idx, tag;
+};
+
+struct rollup_hist {
+    struct rollup_entry *v; /* the entries */
+    uint64_t *hash;         /* of each entry, for growing */
+    size_t n, cap;
+    struct slot *slot;
+    size_t nslot; /* a power of two, at least twice n */
+    struct block *blocks;
+};
+
+/* copy - n bytes kept for the life of h (NUL-terminated for convenience) */
+static const char *copy(struct rollup_hist *h, const char *p, size_t n)
+{
+    struct block *b = h->blocks;
+    char *dst;
+
+    if (b == NULL || b->cap - b->used < n + 1) {
+        size_t cap = n + 1 > BLOCK ? n + 1 : BLOCK;
+        b = xmalloc(sizeof *b + cap);
+        b->next = h->blocks;
+        b->used = 0;
+        b->cap = cap;
+        h->blocks = b;
+    }
+    dst = b->data + b->used;
+    memcpy(dst, p, n);
+    dst[n] = '\0';
+    b->used += n + 1;
+    return dst;
+}
+
+struct rollup_hist *rollup_hist_new(void)
+{
+    struct rollup_hist *h = xcalloc(1, sizeof *h);
+
+    h->nslot = 1024;
+    h->slot = xcalloc(h->nslot, sizeof *h->slot);
+    return h;
+}
+
+void rollup_hist_clear(struct rollup_hist *h)
+{
+    /* the first block's room is used again; the others go */
+    while (h->blocks != NULL && h->blocks->next != NULL) {
+        struct block *next = h->blocks->next;
+        free(h->blocks);
+        h->blocks = next;
+    }
+    if (h->blocks != NULL)
+        h->blocks->used = 0;
+    memset(h->slot, 0, h->nslot * sizeof *h->slot);
+    h->n = 0;
+}
+
+void rollup_hist_free(struct rollup_hist *h)
+{
+    if (h == NULL)
+        return;
+    while (h->blocks != NULL) {
+        struct block *next = h->blocks->next;
+        free(h->blocks);
+        h->blocks = next;
+    }
+    free(h->v);
+    free(h->hash);
+    free(h->slot);
+    free(h);
+}
+
+int rollup_cmp(const char *a, size_t alen, const char *b, size_t blen)
+{
+    int c;
+
+    if (a == NULL || b == NULL)
+        return (a != NULL) - (b != NULL);
+    c = memcmp(a, b, alen < blen ? alen : blen);
+    if (c != 0)
+        return c;
+    return (alen > blen) - (alen < blen);
+}
+
+/* bytes_hash - a hash of n bytes taken eight at a time (values are short: a byte at a time
+ * was an eighth of a report's time) */
+static uint64_t bytes_hash(const char *v, size_t n)
+{
+    uint64_t x = UINT64_C(0x9e3779b97f4a7c15) ^ n, w;
+
+    for (; n >= 8; v += 8, n -= 8) {
+        memcpy(&w, v, 8);
+        x = (x ^ w) * UINT64_C(0xff51afd7ed558ccd);
+        x ^= x >> 29;
+    }
+    w = 0;
+    memcpy(&w, v, n);
+    return (x ^ w) * UINT64_C(0xc4ceb9fe1a85ec53);
+}
+
+/* hash_of - the value's hash and the key, mixed (MurmurHash3's finalizer) so that the low
+ * bits, which pick the slot, depend on every bit */
+static uint64_t hash_of(int64_t key, const char *v, size_t n)
+{
+    uint64_t x = v != NULL ? bytes_hash(v, n) : UINT64_C(0x9e3779b97f4a7c15);
+
+    x ^= (uint64_t)key * UINT64_C(0xff51afd7ed558ccd);
+    x ^= x >> 33;
+    x *= UINT64_C(0xff51afd7ed558ccd);
+    x ^= x >> 33;
+    x *= UINT64_C(0xc4ceb9fe1a85ec53);
+    x ^= x >> 33;
+    return x;
+}
+
+static void grow(struct rollup_hist *h)
+{
+    size_t nslot = h->nslot * 2;
+    struct slot *slot = xcalloc(nslot, sizeof *slot);
+
+    for (size_t i = 0; i < h->nslot; i++) {
+        size_t j;
+        if (h->slot[i].idx == 0)
+            continue;
+        j = h->hash[h->slot[i].idx - 1] & (nslot - 1);
+        while (slot[j].idx != 0)
+            j = (j + 1) & (nslot - 1);
+        slot[j] = h->slot[i];
+    }
+    free(h->slot);
+    h->slot = slot;
+    h->nslot = nslot;
+}
+
+/* slot_of - the slot of (key, value) whose hash is x: the entry's, or the empty one where it
+ * would go */
+static size_t slot_of(const struct rollup_hist *h, int64_t key, const char *value, size_t vlen,
+                      uint64_t x)
+{
+    size_t j = x & (h->nslot - 1);
+    uint32_t tag = (uint32_t)(x >> 32);
+
+    for (;; j = (j + 1) & (h->nslot - 1)) {
+        const struct rollup_entry *t;
+        if (h->slot[j].idx == 0)
+            return j;
+        if (h->slot[j].tag != tag)
+            continue;
+        t = &h->v[h->slot[j].idx - 1];
+        if (t->key == key && (t->value == NULL) == (value == NULL) &&
+            (value == NULL || rollup_cmp(t->value, t->vlen, value, vlen) == 0))
+            return j;
+    }
+}
+
+struct rollup_entry *rollup_hist_find(struct rollup_hist *h, int64_t key, const char *value,
+                                      size_t vlen)
+{
+    size_t j = slot_of(h, key, value, vlen, hash_of(key, value, vlen));
+
+    return h->slot[j].idx ? &h->v[h->slot[j].idx - 1] : NULL;
+}
+
+/* add - rollup_hist_add with the hash x of e already known */
+static void add(struct rollup_hist *h, const struct rollup_entry *e, uint64_t x)
+{
+    size_t j;
+    struct rollup_entry *t;
+
+    if (h->n * 2 >= h->nslot)
+        grow(h);
+    j = slot_of(h, e->key, e->value, e->vlen, x);
+    if (h->slot[j].idx != 0) {
+        t = &h->v[h->slot[j].idx - 1];
+        t->n += e->n;
+        if (e->last > t->last)
+            t->last = e->last;
+        if (e->extra != NULL &&
+            (t->extra == NULL || rollup_cmp(e->extra, e->elen, t->extra, t->elen) > 0)) {
+            t->extra = copy(h, e->extra, e->elen);
+            t->elen = e->elen;
+        }
+        return;
+    }
+    if (h->n == h->cap) {
+        h->cap = h->cap ? h->cap * 2 : 1024;
+        h->v = xreallocarray(h->v, h->cap, sizeof *h->v);
+        h->hash = xreallocarray(h->hash, h->cap, sizeof *h->hash);
+    }
+    h->hash[h->n] = x;
+    t = &h->v[h->n];
+    *t = *e;
+    t->value = e->value ? copy(h, e->value, e->vlen) : NULL;
+    t->extra = e->extra ? copy(h, e->extra, e->elen) : NULL;
+    h->slot[j].idx = (uint32_t)(++h->n);
+    h->slot[j].tag = (uint32_t)(x >> 32);
+}
+
+void rollup_hist_add(struct rollup_hist *h, const struct rollup_entry *e)
+{
+    add(h, e, hash_of(e->key, e->value, e->vlen));
+}
+
+struct rollup_entry *rollup_hist_entries(struct rollup_hist *h, size_t *n)
+{
+    *n = h->n;
+    return h->v;
+}
+
+/* ---------------------------------------------------------------- building a day */
+
+/* the group of a failure: every column the report and top filter or group it by (the events
+ * are the outer loop, CROSS JOIN says so: the groups are few, the events of a day many) */
+#define SAME_GROUP                                                                                 \
+    "g.reply_text_id IS e.reply_text_id AND g.kind = e.kind AND g.reply_code IS e.reply_code"      \
+    " AND g.status IS e.status AND g.direction = e.direction AND g.mta = e.mta"                    \
+    " AND g.host IS e.host"
+#define DAY_FAILURES " WHERE e.ts >= ?1 AND e.ts < ?2 AND e.kind IN (1, 3, 4, 5)"
+
+/* run - a statement with ?1 ?2 bound to [from, to), stepped to its end */
+static int run(struct store *s, const char *sql, int64_t from, int64_t to, struct diag *d)
+{
+    struct store_stmt *st = store_stmt_cached(s, sql, d);
+    int rc;
+
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, from);
+    store_bind_int64(st, 2, to);
+    while ((rc = store_step(s, st, d)) == 1)
+        ;
+    store_reset(st);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- the blob's codec */
+
+static void put_varint(struct strbuf *b, uint64_t v)
+{
+    char buf[10];
+    size_t n = 0;
+
+    do {
+        buf[n++] = (char)((v & 0x7f) | (v >= 0x80 ? 0x80 : 0));
+        v >>= 7;
+    } while (v != 0);
+    strbuf_append(b, buf, n);
+}
+
+/* put_string - length + 1 (0: no string), then the bytes */
+static void put_string(struct strbuf *b, const char *s, size_t n)
+{
+    put_varint(b, s != NULL ? n + 1 : 0);
+    if (s != NULL)
+        strbuf_append(b, s, n);
+}
+
+/* get_varint - 1 with *v read and *pp past it, 0 when it runs past end or beyond 63 bits */
+static int get_varint(const unsigned char **pp, const unsigned char *end, uint64_t *v)
+{
+    const unsigned char *p = *pp;
+    uint64_t x = 0;
+
+    for (int shift = 0; p < end && shift < 63; shift += 7) {
+        x |= (uint64_t)(*p & 0x7f) << shift;
+        if (!(*p++ & 0x80)) {
+            *v = x;
+            *pp = p;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int get_string(const unsigned char **pp, const unsigned char *end, const char **s, size_t *n)
+{
+    uint64_t len;
+
+    if (!get_varint(pp, end, &len))
+        return 0;
+    if (len == 0) {
+        *s = NULL;
+        *n = 0;
+        return 1;
+    }
+    if (len - 1 > (uint64_t)(end - *pp))
+        return 0;
+    *s = (const char *)*pp;
+    *n = (size_t)(len - 1);
+    *pp += len - 1;
+    return 1;
+}
+
+/* by_group_value - entries in the order of a blob: group (key), then value */
+static int by_group_value(const void *a, const void *b)
+{
+    const struct rollup_entry *x = a, *y = b;
+
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    return rollup_cmp(x->value, x->vlen, y->value, y->vlen);
+}
+
+/*
+ * write_values - the blobs of one dimension for the day's hours from hist, whose keys are
+ * hour offset << 32 | group id
+ */
+static int write_values(struct store *s, int dim, int64_t hour0, struct rollup_hist *hist,
+                        struct diag *d)
+{
+    static const char sql[] = "INSERT INTO rollup_values (dim, hour, entries) VALUES (?1, ?2, ?3)";
+    struct store_stmt *st = store_stmt_cached(s, sql, d);
+    struct strbuf blob = STRBUF_INIT;
+    size_t n;
+    struct rollup_entry *v = rollup_hist_entries(hist, &n);
+    int rc = 0;
+
+    if (st == NULL)
+        return -1;
+    if (n == 0) /* no failure that day */
+        return 0;
+    qsort(v, n, sizeof *v, by_group_value);
+    for (size_t i = 0; i < n && rc >= 0;) {
+        int64_t hour = v[i].key >> 32;
+        strbuf_reset(&blob);
+        for (; i < n && v[i].key >> 32 == hour; i++) {
+            put_varint(&blob, (uint64_t)(v[i].key & 0xffffffff));
+            put_string(&blob, v[i].value, v[i].vlen);
+            put_varint(&blob, (uint64_t)v[i].n);
+            put_varint(&blob, (uint64_t)v[i].last);
+            put_string(&blob, v[i].extra, v[i].elen);
+        }
+        store_bind_int64(st, 1, dim);
+        store_bind_int64(st, 2, hour0 + hour);
+        store_bind_blob(st, 3, blob.buf, blob.len);
+        rc = store_step(s, st, d);
+        store_reset(st);
+    }
+    strbuf_free(&blob);
+    return rc < 0 ? -1 : 0;
+}
+
+/* values - one pass over the day's failures into a histogram per dimension, then the blobs */
+static int values(struct store *s, int64_t from, int64_t to, struct diag *d)
+{
+    static const char sql[] =
+        "SELECT e.ts / 3600000000, g.id, " ROLLUP_RECIPIENT ", " ROLLUP_RECIPIENT_DOMAIN
+        ", " ROLLUP_SENDER ", " ROLLUP_SENDER_DOMAIN ", " ROLLUP_CLIENT ", " ROLLUP_HELO
+        ", " ROLLUP_RELAY
+        ", e.client_name, e.id FROM events e CROSS JOIN rollup_groups g ON " SAME_GROUP
+            DAY_FAILURES;
+    /* the columns of the dimensions, in the order of enum store_report_dim */
+    static const int column[STORE_DIM_COUNT] = {2, 3, 4, 5, 6, 7, 8};
+    struct rollup_hist *hist[STORE_DIM_COUNT];
+    struct store_stmt *st = store_stmt_cached(s, sql, d);
+    int64_t hour0 = from / ROLLUP_HOUR_US;
+    int rc;
+
+    if (st == NULL)
+        return -1;
+    for (int k = 0; k < STORE_DIM_COUNT; k++)
+        hist[k] = rollup_hist_new();
+    store_bind_int64(st, 1, from);
+    store_bind_int64(st, 2, to);
+    while ((rc = store_step(s, st, d)) == 1) {
+        int64_t key = ((store_column_int64(st, 0) - hour0) << 32) | store_column_int64(st, 1);
+        int has_name = !store_column_is_null(st, 9);
+        for (int k = 0; k < STORE_DIM_COUNT; k++) {
+            int c = column[k];
+            struct rollup_entry e = {key, NULL, 0, 1, store_column_int64(st, 10), NULL, 0};
+            if (!store_column_is_null(st, c)) {
+                e.value = store_column_text(st, c);
+                e.vlen = store_column_bytes(st, c);
+            }
+            if (k == STORE_DIM_CLIENT_IP && has_name) {
+                e.extra = store_column_text(st, 9);
+                e.elen = store_column_bytes(st, 9);
+            }
+            rollup_hist_add(hist[k], &e);
+        }
+    }
+    store_reset(st);
+    for (int k = 0; k < STORE_DIM_COUNT; k++) {
+        if (rc >= 0 && write_values(s, k, hour0, hist[k], d) < 0)
+            rc = -1;
+        rollup_hist_free(hist[k]);
+    }
+    return rc < 0 ? -1 : 0;
+}
+
+/* day_current - 1 when day's roll-up is current, 0 when not */
+static int day_current(struct store *s, int64_t day, struct diag *d)
+{
+    static const char sql[] = "SELECT 1 FROM rollup_days WHERE day = ?1";
+    struct store_stmt *st = store_stmt_cached(s, sql, d);
+    int rc;
+
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, day);
+    rc = store_step(s, st, d);
+    store_reset(st);
+    return rc;
+}
+
+/* forget_days - the roll-ups of the days [d0, d1) gone (in the caller's transaction) */
+static int forget_days(struct store *s, int64_t d0, int64_t d1, struct diag *d)
+{
+    static const char del_days[] = "DELETE FROM rollup_days WHERE day >= ?1 AND day < ?2";
+    static const char del_kinds[] = "DELETE FROM rollup_kinds WHERE hour >= ?1 AND hour < ?2";
+    static const char del_failures[] =
+        "DELETE FROM rollup_failures WHERE span IN (1, 24) AND start >= ?1 AND start < ?2";
+    static const char del_values[] = "DELETE FROM rollup_values WHERE dim IN (0, 1, 2, 3, 4, 5, 6)"
+                                     " AND hour >= ?1 AND hour < ?2";
+
+    return run(s, del_days, d0, d1, d) < 0 || run(s, del_kinds, d0 * 24, d1 * 24, d) < 0 ||
+                   run(s, del_failures, d0 * 24, d1 * 24, d) < 0 ||
+                   run(s, del_values, d0 * 24, d1 * 24, d) < 0
+               ? -1
+               : 0;
+}
+
+/* build_day - roll up UTC day `day` (days since 1970), unless it is current */
+static int build_day(struct store *s, int64_t day, struct diag *d)
+{
+    static const char kinds[] =
+        "INSERT INTO rollup_kinds (hour, kind, direction, mta, host, source_id, n)"
+        " SELECT e.ts / 3600000000, e.kind, e.direction, e.mta, e.host, e.source_id, count(*)"
+        " FROM events e WHERE e.ts >= ?1 AND e.ts < ?2 GROUP BY 1, 2, 3, 4, 5, 6";
+    static const char groups[] =
+        "INSERT INTO rollup_groups (reply_text_id, kind, reply_code, status, direction, mta, host)"
+        " SELECT DISTINCT e.reply_text_id, e.kind, e.reply_code, e.status, e.direction, e.mta,"
+        " e.host FROM events e" DAY_FAILURES
+        " AND NOT EXISTS (SELECT 1 FROM rollup_groups g WHERE " SAME_GROUP ")";
+    static const char failures[] =
+        "INSERT INTO rollup_failures (span, start, group_id, n, first_id, last_id)"
+        " SELECT 1, e.ts / 3600000000, g.id, count(*), min(e.id), max(e.id)"
+        " FROM events e CROSS JOIN rollup_groups g ON " SAME_GROUP DAY_FAILURES " GROUP BY 2, 3";
+    /* the day's, from its hours: a whole day is read from one row per group */
+    static const char daily[] =
+        "INSERT INTO rollup_failures (span, start, group_id, n, first_id, last_id)"
+        " SELECT 24, ?1, group_id, sum(n), min(first_id), max(last_id) FROM rollup_failures"
+        " WHERE span = 1 AND start >= ?1 AND start < ?2 GROUP BY group_id";
+    /* current as of the newest event: one with a greater id, if in this day, makes it stale */
+    static const char done[] = "INSERT INTO rollup_days (day, max_id)"
+                               " VALUES (?1, (SELECT coalesce(max(id), 0) FROM events))";
+    int64_t from = day * DAY_US, to = from + DAY_US;
+    int64_t h0 = from / ROLLUP_HOUR_US, h1 = to / ROLLUP_HOUR_US;
+    struct store_stmt *st;
+    int rc;
+
+    if (store_begin(s, d) < 0)
+        return -1;
+    /* another reader may have done it while this one waited for the lock */
+    if ((rc = day_current(s, day, d)) != 0) {
+        if (rc < 0) {
+            store_rollback(s);
+            return -1;
+        }
+        return store_commit(s, d);
+    }
+    if (forget_days(s, day, day + 1, d) < 0 || run(s, kinds, from, to, d) < 0 ||
+        run(s, groups, from, to, d) < 0 || run(s, failures, from, to, d) < 0 ||
+        run(s, daily, h0, h1, d) < 0 || values(s, from, to, d) < 0 ||
+        (st = store_stmt_cached(s, done, d)) == NULL)
+        goto fail;
+    store_bind_int64(st, 1, day);
+    rc = store_step(s, st, d);
+    store_reset(st);
+    if (rc < 0)
+        goto fail;
+    return store_commit(s, d);
+fail:
+    store_rollback(s);
+    diag_prefix(d, "rolling up %lld", (long long)day);
+    return -1;
+}
+
+/* ---------------------------------------------------------------- what is current */
+
+/* what a connection knows: the rolled-up days that events newer than their roll-up fall in,
+ * as of the newest event id it looked at */
+struct known {
+    int64_t newest;
+    int64_t *stale; /* sorted */
+    size_t n;
+};
+
+static void known_free(void *p)
+{
+    struct known *k = p;
+
+    if (k != NULL)
+        free(k->stale);
+    free(k);
+}
+
+/* newest_id - the greatest event id, 0 without events (the end of the rowid b-tree) */
+static int newest_id(struct store *s, int64_t *id, struct diag *d)
+{
+    static const char sql[] = "SELECT coalesce(max(id), 0) FROM events";
+    struct store_stmt *st = store_stmt_cached(s, sql, d);
+    int rc;
+
+    *id = 0;
+    if (st == NULL)
+        return -1;
+    if ((rc = store_step(s, st, d)) == 1)
+        *id = store_column_int64(st, 0);
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+/*
+ * find_stale - the rolled-up days that an event ingested after their roll-up falls in: the
+ * events with an id above the least max_id of rollup_days (read on the rowid: those of the
+ * ingests since), their newest id per day against the day's max_id. NOT INDEXED: grouping by
+ * the day, SQLite would rather walk the whole of events_sender, which begins with it.
+ */
+static int find_stale(struct store *s, struct known *k, struct diag *d)
+{
+    static const char sql[] =
+        "SELECT r.day FROM (SELECT ts / 86400000000 AS day, max(id) AS newest FROM events"
+        " NOT INDEXED WHERE id > (SELECT min(max_id) FROM rollup_days) GROUP BY 1) x"
+        " JOIN rollup_days r ON r.day = x.day WHERE r.max_id < x.newest ORDER BY r.day";
+    struct store_stmt *st = store_stmt_cached(s, sql, d);
+    size_t cap = 0;
+    int rc;
+
+    k->n = 0;
+    if (st == NULL)
+        return -1;
+    while ((rc = store_step(s, st, d)) == 1) {
+        if (k->n == cap) {
+            cap = cap ? cap * 2 : 8;
+            k->stale = xreallocarray(k->stale, cap, sizeof *k->stale);
+        }
+        k->stale[k->n++] = store_column_int64(st, 0);
+    }
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+/* known_of - what this connection knows, looked at again when there are newer events */
+static struct known *known_of(struct store *s, struct diag *d)
+{
+    void **slot = store_rollup_state(s, known_free);
+    struct known *k = *slot;
+    int64_t newest;
+
+    if (newest_id(s, &newest, d) < 0)
+        return NULL;
+    if (k != NULL && k->newest == newest)
+        return k;
+    if (k == NULL)
+        *slot = k = xcalloc(1, sizeof *k);
+    if (find_stale(s, k, d) < 0) {
+        k->newest = -1; /* look again next time */
+        return NULL;
+    }
+    k->newest = newest;
+    return k;
+}
+
+static int is_stale(const struct known *k, int64_t day)
+{
+    size_t lo = 0, hi = k->n;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (k->stale[mid] == day)
+            return 1;
+        if (k->stale[mid] < day)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
+}
+
+/*
+ * refresh - a writer's look: the stale days' roll-ups deleted, and every other day's max_id
+ * made the newest id, so that the next look reads only the events of later ingests
+ */
+static int refresh(struct store *s, struct diag *d)
+{
+    static const char mark[] = "UPDATE rollup_days SET max_id = ?1 WHERE max_id <> ?1";
+    struct known k = {0, NULL, 0};
+    struct store_stmt *st;
+    int64_t newest;
+    int rc = -1;
+
+    if (store_begin(s, d) < 0)
+        return -1;
+    if (newest_id(s, &newest, d) < 0 || find_stale(s, &k, d) < 0)
+        goto out;
+    for (size_t i = 0; i < k.n; i++)
+        if (forget_days(s, k.stale[i], k.stale[i] + 1, d) < 0)
+            goto out;
+    if ((st = store_stmt_cached(s, mark, d)) == NULL)
+        goto out;
+    store_bind_int64(st, 1, newest);
+    rc = store_step(s, st, d);
+    store_reset(st);
+out:
+    free(k.stale);
+    if (rc < 0) {
+        store_rollback(s);
+        return -1;
+    }
+    return store_commit(s, d);
+}
+
+/* span - the times of the first and the last event; 0 when there is none */
+static int span(struct store *s, int64_t *first, int64_t *last, struct diag *d)
+{
+    /* two subqueries: SQLite reads one end of events_ts for a lone min() or max(), but the
+     * whole index for both in one query (a second on ten million events) */
+    static const char sql[] = "SELECT (SELECT min(ts) FROM events), (SELECT max(ts) FROM events)";
+    struct store_stmt *st = store_stmt_cached(s, sql, d);
+    int rc, found = 0;
+
+    if (st == NULL)
+        return -1;
+    if ((rc = store_step(s, st, d)) == 1 && !store_column_is_null(st, 0)) {
+        *first = store_column_int64(st, 0);
+        *last = store_column_int64(st, 1);
+        found = 1;
+    }
+    store_reset(st);
+    return rc < 0 ? -1 : found;
+}
+
+/* next_event_day - the first day from day on that holds an event into *next: 1, or 0 when none
+ * does, or -1 with d set */
+static int next_event_day(struct store *s, int64_t day, int64_t *next, struct diag *d)
+{
+    static const char sql[] = "SELECT min(ts) FROM events WHERE ts >= ?1";
+    struct store_stmt *st = store_stmt_cached(s, sql, d);
+    int rc, found = 0;
+
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, day * DAY_US);
+    if ((rc = store_step(s, st, d)) == 1 && !store_column_is_null(st, 0)) {
+        *next = floor_div(store_column_int64(st, 0), DAY_US);
+        found = 1;
+    }
+    store_reset(st);
+    return rc < 0 ? -1 : found;
+}
+
+/* days_current - the current days of [d0, d1] into *days (sorted), their number in *n: those
+ * rollup_days lists that no later ingest has added to */
+static int days_current(struct store *s, int64_t d0, int64_t d1, int64_t **days, size_t *n,
+                        struct diag *d)
+{
+    static const char sql[] = "SELECT day FROM rollup_days WHERE day >= ?1 AND day <= ?2"
+                              " ORDER BY day";
+    struct store_stmt *st = store_stmt_cached(s, sql, d);
+    struct known *k = known_of(s, d);
+    size_t cap = 0;
+    int rc;
+
+    *days = NULL;
+    *n = 0;
+    if (st == NULL || k == NULL)
+        return -1;
+    store_bind_int64(st, 1, d0);
+    store_bind_int64(st, 2, d1);
+    while ((rc = store_step(s, st, d)) == 1) {
+        int64_t day = store_column_int64(st, 0);
+        if (is_stale(k, day))
+            continue;
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 64;
+            *days = xreallocarray(*days, cap, sizeof **days);
+        }
+        (*days)[(*n)++] = day;
+    }
+    store_reset(st);
+    if (rc < 0) {
+        free(*days);
+        *days = NULL;
+        *n = 0;
+        return -1;
+    }
+    return 0;
+}
+
+int store_rollup_build(struct store *s, int64_t since_us, int64_t until_us, struct diag *d)
+{
+    int64_t first, last, *days;
+    size_t n, k = 0;
+    int found = 0;
+
+    if (store_is_pg(s))
+        return 0; /* no roll-ups there: its months are partitions of their own */
+    if (!store_writable(s))
+        return known_of(s, d) != NULL ? 0 : -1; /* only read: see what is stale, keep it */
+    if (refresh(s, d) < 0)
+        return -1;
+    if (since_us >= until_us || (found = span(s, &first, &last, d)) <= 0)
+        return found < 0 ? -1 : 0;
+    if (since_us < first)
+        since_us = first;
+    if (until_us > last + 1)
+        until_us = last + 1;
+    if (since_us >= until_us)
+        return 0;
+    int64_t d0 = floor_div(since_us, DAY_US), d1 = floor_div(until_us - 1, DAY_US);
+    if (days_current(s, d0, d1, &days, &n, d) < 0)
+        return -1;
+    /* from one day with events to the next: the events may span centuries (a clock far off),
+     * and a day without any needs no roll-up */
+    for (int64_t day = d0; day <= d1; day++) {
+        int rc = next_event_day(s, day, &day, d);
+        if (rc <= 0 || day > d1) {
+            free(days);
+            return rc < 0 ? -1 : 0;
+        }
+        while (k < n && days[k] < day)
+            k++;
+        if (k < n && days[k] == day)
+            continue;
+        if (build_day(s, day, d) < 0) {
+            free(days);
+            return -1;
+        }
+    }
+    free(days);
+    return 0;
+}
+
+int store_rollup_forget(struct store *s, int64_t before_us, struct diag *d)
+{
+    static const char mark[] = "UPDATE rollup_days SET max_id = ?1 WHERE max_id > ?1";
+    struct store_stmt *st;
+    int64_t newest;
+    int rc;
+
+    if (store_is_pg(s))
+        return 0;
+    if (store_begin(s, d) < 0)
+        return -1;
+    /* every day with a time before the cutoff; and no max_id above the newest event, so that
+     * a deleted id given again to a new event still shows as new */
+    if (forget_days(s, INT64_MIN / DAY_US, floor_div(before_us - 1, DAY_US) + 1, d) < 0 ||
+        newest_id(s, &newest, d) < 0 || (st = store_stmt_cached(s, mark, d)) == NULL) {
+        store_rollback(s);
+        return -1;
+    }
+    store_bind_int64(st, 1, newest);
+    rc = store_step(s, st, d);
+    store_reset(st);
+    if (rc < 0) {
+        store_rollback(s);
+        return -1;
+    }
+    return store_commit(s, d);
+}
+
+/* ---------------------------------------------------------------- reading */
+
+/* add_segment - append [from, to) to *segs, joined to the last piece when of its kind */
+static void add_segment(struct rollup_segment **segs, size_t *n, size_t *cap, int64_t from,
+                        int64_t to, int rolled)
+{
+    if (from >= to)
+        return;
+    if (*n > 0 && (*segs)[*n - 1].rolled == rolled && (*segs)[*n - 1].to_us == from) {
+        (*segs)[*n - 1].to_us = to;
+        return;
+    }
+    if (*n == *cap) {
+        *cap = *cap ? *cap * 2 : 8;
+        *segs = xreallocarray(*segs, *cap, sizeof **segs);
+    }
+    (*segs)[(*n)++] = (struct rollup_segment){from, to, rolled};
+}
+
+int store_rollup_segments(struct store *s, int64_t since_us, int64_t until_us,
+                          struct rollup_segment **segs, size_t *n, struct diag *d)
+{
+    int64_t first, last, lo, hi, *days = NULL, cur = since_us;
+    size_t cap = 0, ndays = 0;
+    int found;
+
+    *segs = NULL;
+    *n = 0;
+    if (since_us >= until_us)
+        return 0;
+    if (store_is_pg(s)) { /* no roll-ups there: the period in one piece from the events */
+        add_segment(segs, n, &cap, since_us, until_us, 0);
+        return 0;
+    }
+    if ((found = span(s, &first, &last, d)) < 0)
+        return -1;
+    lo = found && first > since_us ? first : since_us;
+    hi = found && last + 1 < until_us ? last + 1 : until_us;
+    if (found && lo < hi) {
+        /* the whole hours of the period, in the current days among those of the events (a
+         * current day holds all its events, so its hours past the last event count too) */
+        int64_t d0 = floor_div(lo, DAY_US), d1 = floor_div(hi - 1, DAY_US);
+        int64_t from = since_us > d0 * DAY_US ? since_us : d0 * DAY_US;
+        int64_t to = until_us < (d1 + 1) * DAY_US ? until_us : (d1 + 1) * DAY_US;
+        int64_t h0 = floor_div(from + ROLLUP_HOUR_US - 1, ROLLUP_HOUR_US);
+        int64_t h1 = floor_div(to, ROLLUP_HOUR_US);
+        if (h0 < h1 && days_current(s, d0, d1, &days, &ndays, d) < 0)
+            return -1;
+        for (size_t i = 0; i < ndays; i++) {
+            int64_t a = days[i] * 24 > h0 ? days[i] * 24 : h0;
+            int64_t b = days[i] * 24 + 24 < h1 ? days[i] * 24 + 24 : h1;
+            if (a >= b)
+                continue;
+            add_segment(segs, n, &cap, cur, a * ROLLUP_HOUR_US, 0);
+            add_segment(segs, n, &cap, a * ROLLUP_HOUR_US, b * ROLLUP_HOUR_US, 1);
+            cur = b * ROLLUP_HOUR_US;
+        }
+        free(days);
+    }
+    add_segment(segs, n, &cap, cur, until_us, 0);
+    return 0;
+}
+
+void rollup_days_within(int64_t from_us, int64_t to_us, int64_t *day_from, int64_t *day_to)
+{
+    int64_t a = floor_div(from_us + DAY_US - 1, DAY_US), b = floor_div(to_us, DAY_US);
+
+    if (a >= b) /* no whole day: [from, to) is hours only */
+        a = b = floor_div(to_us, ROLLUP_HOUR_US) / 24 + 1;
+    *day_from = a;
+    *day_to = b;
+}
+
+int rollup_any(const struct rollup_segment *segs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (segs[i].rolled)
+            return 1;
+    return 0;
+}
+
+int store_rollup_max_group(struct store *s, int64_t *max, struct diag *d)
+{
+    static const char sql[] = "SELECT coalesce(max(id), 0) FROM rollup_groups";
+    struct store_stmt *st = store_stmt_cached(s, sql, d);
+    int rc;
+
+    *max = 0;
+    if (st == NULL)
+        return -1;
+    if ((rc = store_step(s, st, d)) == 1)
+        *max = store_column_int64(st, 0);
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+/* decode - add the entries of one blob; 0, or -1 when it is damaged */
+/*
+ * decode - add the entries of one blob, BATCH at a time: their slots are fetched into the cache
+ * while the next ones are decoded (a week's table is larger than the cache, and waiting for
+ * memory was a third of a report's time). 0, or -1 when the blob is damaged.
+ */
+#define BATCH 16
+
+static int decode(const unsigned char *p, const unsigned char *end, const int64_t *key_of,
+                  size_t ngroups, struct rollup_hist *h)
+{
+    struct rollup_entry e[BATCH];
+    uint64_t x[BATCH];
+    size_t k = 0;
+
+    while (p < end || k > 0) {
+        if (p < end && k < BATCH) {
+            uint64_t group, n, last;
+            struct rollup_entry *t = &e[k];
+            if (!get_varint(&p, end, &group) || !get_string(&p, end, &t->value, &t->vlen) ||
+                !get_varint(&p, end, &n) || !get_varint(&p, end, &last) ||
+                !get_string(&p, end, &t->extra, &t->elen) || n > INT64_MAX || last > INT64_MAX)
+                return -1;
+            if (group >= ngroups || key_of[group] < 0)
+                continue;
+            t->key = key_of[group];
+            t->n = (int64_t)n;
+            t->last = (int64_t)last;
+            x[k] = hash_of(t->key, t->value, t->vlen);
+            __builtin_prefetch(&h->slot[x[k] & (h->nslot - 1)]);
+            k++;
+            continue;
+        }
+        /* a batch is ready (or the blob is at its end): add it */
+        for (size_t i = 0; i < k; i++)
+            add(h, &e[i], x[i]);
+        k = 0;
+    }
+    return 0;
+}
+
+int store_rollup_values(struct store *s, enum store_report_dim dim, int64_t from_us, int64_t to_us,
+                        const int64_t *key_of, size_t ngroups, struct rollup_hist *h,
+                        struct diag *d)
+{
+    static const char sql[] =
+        "SELECT hour, entries FROM rollup_values WHERE dim = ?1 AND hour >= ?2 AND hour < ?3";
+    struct store_stmt *st = store_stmt_cached(s, sql, d);
+    int rc;
+
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, dim);
+    store_bind_int64(st, 2, floor_div(from_us, ROLLUP_HOUR_US));
+    store_bind_int64(st, 3, floor_div(to_us, ROLLUP_HOUR_US));
+    while ((rc = store_step(s, st, d)) == 1) {
+        const unsigned char *p = store_column_blob(st, 1);
+        size_t len = store_column_bytes(st, 1);
+        if (p != NULL && decode(p, p + len, key_of, ngroups, h) < 0) {
+            rc = diag_set(d, "%s: the roll-up of hour %lld is damaged; 'rejectlens db check'",
+                          store_path(s), (long long)store_column_int64(st, 0));
+            break;
+        }
+    }
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}

@@ -1,0 +1,277 @@
+/*
+ * test_rollup - the roll-ups change what a report or top costs, never what it says
+ *
+ * Every sample set (Postfix on three hosts across New Year in several zones, Exim, Exchange)
+ * goes into one database, copied twice. One copy is only ever read by a user who cannot write
+ * it (nobody, when the tests run as root), so nothing is rolled up and every answer comes from
+ * the events; the other is written, so reports and top roll its days up and answer from the
+ * roll-ups. The two must print the same bytes, for periods that start and end on and off the
+ * hour, in zones a whole, a half and a non-hour offset from UTC, with every filter; and again
+ * with some days rolled up and some not, after an ingest adds to a rolled-up day, and after a
+ * prune.
+ */
+#include "testutil.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define BIN "NO_COLOR=1 " REJECTLENS_BIN
+
+static char dir[600], raw[700], rolled[700], as_other[128];
+
+/* sh - run a shell command that must succeed */
+__attribute__((format(printf, 1, 2))) static void sh(const char *fmt, ...)
+{
+    char cmd[4096];
+    char *err = NULL;
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    ck_assert_msg(tu_run(cmd, NULL, &err) == 0, "%s: %s", cmd, err ? err : "");
+    free(err);
+}
+
+/* setup - the sample sets in one database, and its two copies (built once per process) */
+static void setup(void)
+{
+    static const char *const sets[] = {"postfix", "exim", "exchange"};
+
+    snprintf(dir, sizeof dir, "%s/rollup", tu_tempdir());
+    snprintf(raw, sizeof raw, "%s/raw.db", dir);
+    snprintf(rolled, sizeof rolled, "%s/rolled.db", dir);
+    /* root writes whatever the mode says: the raw copy is read as nobody */
+    if (geteuid() == 0)
+        snprintf(as_other, sizeof as_other, "setpriv --reuid=65534 --regid=65534 --clear-groups ");
+    if (tu_exists(rolled))
+        return; /* made by an earlier test of this run */
+    sh("mkdir -p '%s' && chmod 0777 '%s' && chmod 0755 '%s'", dir, dir, tu_tempdir());
+    for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++)
+        sh("cd '%s/samples/%s' && " BIN " ingest -q --db '%s' $(cat golden.args)", SOURCE_DIR,
+           sets[i], raw);
+    sh("cp '%s' '%s' && chmod 0444 '%s'", raw, rolled, raw);
+}
+
+/* without_stamp - out with the time the report was made taken out (it differs by a second) */
+static void without_stamp(char *out)
+{
+    char *p = strstr(out, "\"generated\":\"");
+
+    if (p != NULL) {
+        char *end = strchr(p + 13, '"');
+        if (end != NULL)
+            memmove(p, end + 1, strlen(end + 1) + 1);
+    }
+}
+
+/*
+ * same - "rejectlens ARGS" (with TZ) on both copies prints the same; the rolled copy rolls up
+ * what it reads. Returns how many bytes it printed.
+ */
+static size_t same(const char *tz, const char *args)
+{
+    char cmd[4096], *a = NULL, *b = NULL, *ea = NULL, *eb = NULL;
+    int ra, rb;
+    size_t len;
+
+    snprintf(cmd, sizeof cmd, "TZ=%s NO_COLOR=1 %s" REJECTLENS_BIN " %s --db '%s'", tz, as_other,
+             args, raw);
+    ra = tu_run(cmd, &a, &ea);
+    snprintf(cmd, sizeof cmd, "TZ=%s " BIN " %s --db '%s'", tz, args, rolled);
+    rb = tu_run(cmd, &b, &eb);
+    ck_assert_msg(ra == 0 && rb == 0, "TZ=%s %s: exit %d and %d: %s / %s", tz, args, ra, rb, ea,
+                  eb);
+    without_stamp(a);
+    without_stamp(b);
+    if (strcmp(a, b) != 0) {
+        size_t i = 0;
+        while (a[i] == b[i])
+            i++;
+        ck_abort_msg("TZ=%s %s: from the events and from the roll-ups differ at byte %zu:\n"
+                     "%.200s\n----\n%.200s",
+                     tz, args, i, a + (i > 60 ? i - 60 : 0), b + (i > 60 ? i - 60 : 0));
+    }
+    len = strlen(a);
+    free(a);
+    free(b);
+    free(ea);
+    free(eb);
+    return len;
+}
+
+static const char *const zones[] = {"UTC", "Europe/Berlin", "Asia/Kolkata", "America/St_Johns",
+                                    "Asia/Kathmandu"};
+
+/* the report's periods and filters (the samples run from 2016 to March 2026) */
+static const char *const reports[] = {
+    "--since 2025-12-01 --until 2026-03-10",
+    "--period 2026-01-05..2026-01-11",
+    "--period 2025-12-31",
+    "--since 2025-12-28T07:30 --until 2026-01-02T13:10",
+    "--since 2025-12-28T07:30:01.5 --until 2026-01-02T13:00 --compare none",
+    "--since 2025-12-01 --until 2026-03-10 --only-550 --top 3",
+    "--since 2025-12-01 --until 2026-03-10 --codes 4xx,554",
+    "--since 2025-12-01 --until 2026-03-10 --mta exim --direction outbound",
+    "--since 2025-12-01 --until 2026-03-10 --host mx2 --direction inbound",
+    "--since @0 --compare none",
+};
+
+START_TEST(test_report_same)
+{
+    char args[512];
+    size_t bytes = 0;
+
+    setup();
+    for (size_t i = 0; i < sizeof reports / sizeof reports[0]; i++) {
+        snprintf(args, sizeof args, "report %s --now 2026-03-10 --format json", reports[i]);
+        bytes += same(zones[_i], args);
+    }
+    ck_assert_uint_gt(bytes, 50000);
+    /* the rolled copy rolled up every day with events (and no other); the raw one did not */
+    ck_assert_int_gt(tu_sql_int(rolled, "SELECT count(*) FROM rollup_days"), 10);
+    ck_assert_int_eq(tu_sql_int(rolled, "SELECT count(*) FROM rollup_days"),
+                     tu_sql_int(rolled, "SELECT count(DISTINCT ts / 86400000000) FROM events"));
+    ck_assert_int_eq(tu_sql_int(raw, "SELECT count(*) FROM rollup_days"), 0);
+}
+END_TEST
+
+/* top's subjects over periods on and off the hour, with its filters (one subject a run) */
+static const char *const subjects[] = {"categories", "domains",    "relays", "clients",
+                                       "senders",    "recipients", "helos",  "texts"};
+
+START_TEST(test_top_same)
+{
+    static const char *const filters[] = {
+        "--since 2025-12-20 --until 2026-01-20",
+        "--since 2026-01-05T10:17 --until 2026-01-12T03:45 --limit 5",
+        "--since 2025-12-01 --until 2026-03-05 --direction outbound --limit 0",
+        "--since 2025-12-01 --until 2026-03-05 --kind reject,defer",
+        "--since 2025-12-01 --until 2026-03-05 --category recipient_unknown",
+        "--since 2025-12-01 --until 2026-03-05 --mta postfix --host mx1 --kind bounce",
+    };
+    char args[512];
+
+    setup();
+    for (size_t f = 0; f < sizeof filters / sizeof filters[0]; f++) {
+        snprintf(args, sizeof args, "top %s %s --format tsv", subjects[_i], filters[f]);
+        same(zones[(_i + f) % (sizeof zones / sizeof zones[0])], args);
+    }
+}
+END_TEST
+
+/* some days rolled up, some not, some stale: read as it is (no one may write it) */
+START_TEST(test_partly_rolled)
+{
+    char part[800], args[512], cmd[2000], *a, *b;
+
+    setup();
+    same("UTC", "report --since 2025-12-01 --until 2026-03-10 --now 2026-03-10 --format json");
+    snprintf(part, sizeof part, "%s/part.db", dir);
+    sh("cp '%s' '%s' && sqlite3 '%s' 'DELETE FROM rollup_days WHERE day %% 3 = 0' && chmod 0444 "
+       "'%s'",
+       rolled, part, part, part);
+    ck_assert_int_gt(tu_sql_int(part, "SELECT count(*) FROM rollup_days"), 5);
+    ck_assert_int_lt(tu_sql_int(part, "SELECT count(*) FROM rollup_days"),
+                     tu_sql_int(rolled, "SELECT count(*) FROM rollup_days"));
+    for (size_t i = 0; i < sizeof reports / sizeof reports[0]; i++) {
+        snprintf(args, sizeof args, "report %s --now 2026-03-10 --format json", reports[i]);
+        snprintf(cmd, sizeof cmd, "TZ=Europe/Berlin %s" REJECTLENS_BIN " %s --db '%s'", as_other,
+                 args, raw);
+        ck_assert_int_eq(tu_run(cmd, &a, NULL), 0);
+        snprintf(cmd, sizeof cmd, "TZ=Europe/Berlin %s" REJECTLENS_BIN " %s --db '%s'", as_other,
+                 args, part);
+        ck_assert_int_eq(tu_run(cmd, &b, NULL), 0);
+        without_stamp(a);
+        without_stamp(b);
+        ck_assert_msg(strcmp(a, b) == 0, "%s differs with some days rolled up", args);
+        free(a);
+        free(b);
+    }
+    /* nothing was rolled up by a reader who may not write */
+    ck_assert_int_eq(tu_sql_int(part, "SELECT count(*) FROM rollup_days WHERE day % 3 = 0"), 0);
+}
+END_TEST
+
+/* an ingest into a rolled-up day makes it stale; a prune takes its roll-up away */
+START_TEST(test_stale)
+{
+    static const char late[] =
+        "2026-01-07T12:00:00.250000+00:00 mx9 postfix/smtpd[5]: NOQUEUE: reject: RCPT from "
+        "unknown[203.0.113.77]: 550 5.1.1 <late@example.com>: Recipient address rejected: "
+        "User unknown in virtual mailbox table; from=<x@late.example> to=<late@example.com> "
+        "proto=ESMTP helo=<late>\n";
+    char log[800], cmd[2000], *out;
+
+    setup();
+    same("UTC", "report --period 2026-01-05..2026-01-11 --now 2026-03-10 --format json");
+    same("UTC", "top recipients --since 2026-01-07 --until 2026-01-08 --format tsv --limit 0");
+    /* 2026-01-07 is day 20460 since 1970 */
+    ck_assert_int_eq(tu_sql_int(rolled, "SELECT count(*) FROM rollup_days WHERE day = 20460"), 1);
+    snprintf(log, sizeof log, "%s/late.log", dir);
+    tu_write_file(log, late, -1);
+    sh("chmod 0644 '%s' && " BIN " ingest -q --db '%s' '%s' && " BIN
+       " ingest -q --db '%s' '%s' && chmod 0444 '%s'",
+       raw, raw, log, rolled, log, raw);
+    /* the ingest did nothing to the roll-ups: the day is still listed, as of an older event */
+    ck_assert_int_eq(tu_sql_int(rolled, "SELECT count(*) FROM rollup_days WHERE day = 20460 AND "
+                                        "max_id < (SELECT max(id) FROM events)"),
+                     1);
+    /* a reader who may not write reads the stale day from the events */
+    char stale[800];
+    snprintf(stale, sizeof stale, "%s/stale.db", dir);
+    sh("cp '%s' '%s' && chmod 0444 '%s'", rolled, stale, stale);
+    snprintf(cmd, sizeof cmd,
+             "TZ=UTC %s" REJECTLENS_BIN " top recipients --since 2026-01-07 --until 2026-01-08 "
+             "--format tsv --limit 0 --db '%s'",
+             as_other, stale);
+    ck_assert_int_eq(tu_run(cmd, &out, NULL), 0);
+    ck_assert_ptr_nonnull(strstr(out, "\nlate@example.com\t1\t"));
+    free(out);
+    ck_assert_int_eq(tu_sql_int(stale, "SELECT count(*) FROM rollup_days WHERE day = 20460 AND "
+                                       "max_id < (SELECT max(id) FROM events)"),
+                     1);
+    /* the new event counts, from the events and from the day rolled up again */
+    same("UTC", "top recipients --since 2026-01-07 --until 2026-01-08 --format tsv --limit 0");
+    same("UTC", "report --period 2026-01-05..2026-01-11 --now 2026-03-10 --format json");
+    ck_assert_int_eq(tu_sql_int(rolled, "SELECT count(*) FROM rollup_days WHERE day = 20460 AND "
+                                        "max_id = (SELECT max(id) FROM events)"),
+                     1);
+    snprintf(cmd, sizeof cmd,
+             "TZ=UTC " BIN " top recipients --since 2026-01-07 --until 2026-01-08 --format tsv "
+             "--limit 0 --db '%s'",
+             rolled);
+    ck_assert_int_eq(tu_run(cmd, &out, NULL), 0);
+    ck_assert_ptr_nonnull(strstr(out, "\nlate@example.com\t1\t"));
+    free(out);
+    /* a prune deletes the roll-ups of the days it empties (2026-01-01 is day 20454) */
+    sh("chmod 0644 '%s' && " BIN " prune -q --db '%s' --older-than 2026-01-01 && " BIN
+       " prune -q --db '%s' --older-than 2026-01-01 && chmod 0444 '%s'",
+       raw, raw, rolled, raw);
+    ck_assert_int_eq(tu_sql_int(rolled, "SELECT count(*) FROM rollup_days WHERE day < 20454"), 0);
+    ck_assert_int_eq(
+        tu_sql_int(rolled, "SELECT count(*) FROM rollup_failures WHERE start < 20454 * 24"), 0);
+    ck_assert_int_eq(
+        tu_sql_int(rolled, "SELECT count(*) FROM rollup_values WHERE hour < 20454 * 24"), 0);
+    ck_assert_int_eq(
+        tu_sql_int(rolled, "SELECT count(*) FROM rollup_kinds WHERE hour < 20454 * 24"), 0);
+    same("Europe/Berlin", "report --since @0 --compare none --now 2026-03-10 --format json");
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("rollup");
+    TCase *tc = tcase_create("same");
+
+    tcase_set_timeout(tc, 600);
+    tcase_add_loop_test(tc, test_report_same, 0, sizeof zones / sizeof zones[0]);
+    tcase_add_loop_test(tc, test_top_same, 0, sizeof subjects / sizeof subjects[0]);
+    tcase_add_test(tc, test_partly_rolled);
+    tcase_add_test(tc, test_stale);
+    suite_add_tcase(s, tc);
+    return tu_run_suite(s);
+}
