@@ -313,7 +313,8 @@ int store_pg_schema_version(struct store_pg *pg, int *version, struct diag *d)
     return 0;
 }
 
-int store_pg_foreign(struct store_pg *pg, struct diag *d)
+/* foreign_now - store_pg_foreign as the catalog looks at this moment */
+static int foreign_now(struct store_pg *pg, struct diag *d)
 {
     char meta[64], ev[64], app[64];
 
@@ -327,6 +328,29 @@ int store_pg_foreign(struct store_pg *pg, struct diag *d)
                    sizeof app, d) < 0)
         return -1;
     return strtoll(app, NULL, 10) != 0x524A4C53;
+}
+
+/*
+ * store_pg_foreign - the two lookups are two statements: another process that creates the
+ * schema at this moment (a fleet starting at once) can commit between them, so that ours are
+ * seen without the metadata table. A database that looks foreign is looked at again under
+ * the lock the migrations hold, once any of them is done (test_pg's concurrent ingests met
+ * it, 2026-11-30).
+ */
+int store_pg_foreign(struct store_pg *pg, struct diag *d)
+{
+    int rc = foreign_now(pg, d);
+
+    if (rc != 1 || pg->in_txn)
+        return rc;
+    if (store_pg_begin(pg, d) < 0)
+        return -1;
+    if (store_pg_exec(pg, "SELECT pg_advisory_xact_lock(1380600915, -1)", d) < 0 ||
+        (rc = foreign_now(pg, d)) < 0) {
+        store_pg_rollback(pg);
+        return -1;
+    }
+    return store_pg_commit(pg, d) < 0 ? -1 : rc;
 }
 
 int store_pg_begin(struct store_pg *pg, struct diag *d)

@@ -121,14 +121,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(reader_pending(r) == 0);
     reader_close(r);
 
-    /* a later run resumes at a line start: the same lines from there on */
+    /*
+     * A later run resumes at a line start: the same lines from there on. After damaged
+     * compressed data the damage may be met sooner: a library need not say how much of what it
+     * decoded in the call that failed was good (libbz2 does not count it), so a read of other
+     * sizes stops elsewhere before the damage. Then the resume fails with one line, and every
+     * line it did deliver is still the same (regressions/reader/bzip2-error-sooner).
+     */
     if (nseen > 0) {
+        int damaged = rc < 0;
         size_t k = (size_t)(data[-1] >> 2) % nseen;
         r = open_input(data, size, use_pipe, name, sizeof name);
         reader_take_partial(r, partial);
-        FUZZ_CHECK(reader_skip_to(r, seen[k].offset, &d) == 0);
+        d.msg[0] = '\0';
+        if (reader_skip_to(r, seen[k].offset, &d) < 0) {
+            FUZZ_CHECK(damaged);
+            FUZZ_CHECK(d.msg[0] != '\0' && strchr(d.msg, '\n') == NULL);
+            nseen = k; /* nothing to compare */
+        }
         for (size_t i = k; i < nseen; i++) {
-            FUZZ_CHECK(reader_next(r, &ln, &d) == 1);
+            int got = reader_next(r, &ln, &d);
+            if (got < 0 && damaged) {
+                FUZZ_CHECK(d.msg[0] != '\0' && strchr(d.msg, '\n') == NULL);
+                break;
+            }
+            FUZZ_CHECK(got == 1);
             FUZZ_CHECK(ln.offset == seen[i].offset && ln.len == seen[i].len);
             FUZZ_CHECK(hash(ln.text, ln.len) == seen[i].hash);
         }
