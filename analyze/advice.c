@@ -204,8 +204,8 @@ static void paragraph(struct strbuf *out, const char *heading, const char *text)
         strbuf_putc(out, '\n');
 }
 
-void advice_compose(const struct classification *c, const char *mta,
-                    enum event_direction direction, struct strbuf *out)
+void advice_compose(const struct classification *c, const char *mta, enum event_direction direction,
+                    struct strbuf *out)
 {
     static const char *const headings[ADVICE_MTA_END] = {NULL, "Postfix", "Exim", "Exchange"};
     const struct category *cat = c->category;

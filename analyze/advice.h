@@ -51,7 +51,7 @@ void advice_fill(const char *template_text, const struct advice_data *ad, struct
  * each under its name, when mta is NULL or has no part of its own). Appends to out; nothing
  * when there is none.
  */
-void advice_compose(const struct classification *c, const char *mta,
-                    enum event_direction direction, struct strbuf *out);
+void advice_compose(const struct classification *c, const char *mta, enum event_direction direction,
+                    struct strbuf *out);
 
 #endif

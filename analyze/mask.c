@@ -456,5 +456,19 @@ void mask(const char *s, size_t n, struct strbuf *out, struct mask_values *v)
             cut--;
         out->len = cut;
         out->buf[cut] = '\0';
+    } else if (i < n) {
+        /* stopped at exactly MASK_MAX, maybe inside a character copied byte by byte: its
+         * first bytes go too (found by fuzz_mask, 2026-11-30) */
+        size_t k = out->len, tail = 0;
+        while (k > start && tail < 3 && ((unsigned char)out->buf[k - 1] & 0xc0) == 0x80)
+            k--, tail++;
+        if (k > start) {
+            unsigned char lead = (unsigned char)out->buf[k - 1];
+            size_t need = lead >= 0xf0 ? 3 : lead >= 0xe0 ? 2 : lead >= 0xc0 ? 1 : 0;
+            if (tail < need) {
+                out->len = k - 1;
+                out->buf[k - 1] = '\0';
+            }
+        }
     }
 }

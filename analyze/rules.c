@@ -120,7 +120,7 @@ static const char *const hardness_names[] = {"hard", "soft", "either", NULL};
 
 const char *advice_part_name(enum advice_part p)
 {
-    static const char *const names[ADVICE_PARTS] = {"general", "postfix",  "exim",
+    static const char *const names[ADVICE_PARTS] = {"general",  "postfix", "exim",
                                                     "exchange", "inbound", "outbound"};
 
     return (unsigned)p < ADVICE_PARTS ? names[p] : "";
@@ -272,8 +272,8 @@ static void category_free(struct category *c)
 
 static int parse_advice(struct loader *L, struct ynode *y, char *advice[ADVICE_PARTS])
 {
-    static const char *const keys[] = {"general",  "postfix", "exim",
-                                       "exchange", "inbound", "outbound", NULL};
+    static const char *const keys[] = {"general", "postfix",  "exim", "exchange",
+                                       "inbound", "outbound", NULL};
     struct ynode *vals[ADVICE_PARTS];
 
     if (y->type == Y_SCALAR) {

@@ -4,6 +4,8 @@
 #include "cli.h"
 #include "config.h"
 #include "diag.h"
+#include "escape.h"
+#include "strbuf.h"
 #include "timeparse.h"
 
 #include <errno.h>
@@ -22,13 +24,24 @@
 
 void cli_error(const char *fmt, ...)
 {
+    struct diag d;
     va_list ap;
 
-    fputs("rejectlens: ", stderr);
+    /* through a diag: one line without control characters, whatever an argument holds */
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    diag_vset(&d, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+    fprintf(stderr, "rejectlens: %s\n", d.msg);
+}
+
+void cli_put_safe(FILE *out, const char *s, size_t n)
+{
+    struct strbuf sb = STRBUF_INIT;
+
+    esc_text_n(&sb, s, n, 0);
+    if (sb.len > 0)
+        fwrite(sb.buf, 1, sb.len, out);
+    strbuf_free(&sb);
 }
 
 static const char *config_path; /* --config */
@@ -156,6 +169,10 @@ int cli_lock_run(const char *db_path, int64_t wait_ms)
     struct timespec t0, now, nap = {0, 100 * 1000 * 1000};
     int fd, waited = 0;
 
+    /* PostgreSQL: many hosts write at once; each log is locked in the store while it is
+     * read (store_source_lock), there is no file to put a lock beside */
+    if (store_is_remote(db_path))
+        return 0;
     snprintf(lock, sizeof lock, "%s.lock", db_path);
     if (strcmp(held, lock) == 0)
         return 0;
@@ -216,7 +233,7 @@ struct store *cli_open_store(const char *path, enum store_mode mode)
 
     if (path == NULL && (path = cli_default_db(buf, sizeof buf)) == NULL)
         return NULL;
-    if (mode == STORE_READ_WRITE && cli_make_parents(path) < 0) {
+    if (mode == STORE_READ_WRITE && !store_is_remote(path) && cli_make_parents(path) < 0) {
         cli_error("%s: cannot create its directory: %s", path, strerror(errno));
         return NULL;
     }

@@ -9,6 +9,7 @@
 
 #include <signal.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "store.h"
@@ -30,6 +31,13 @@ extern const struct command commands[];
 
 /* cli_error - print "rejectlens: message" on stderr */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * cli_put_safe - write n bytes of log-derived text (a line, a reply, a file name) to out as a
+ * terminal may show them: control characters (C0, DEL, C1, NUL included) and bidirectional
+ * overrides as visible \xNN and \u{NNNN}, invalid UTF-8 as U+FFFD (esc_text)
+ */
+void cli_put_safe(FILE *out, const char *s, size_t n);
 
 struct config;
 

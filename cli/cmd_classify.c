@@ -132,7 +132,7 @@ int cmd_classify(int argc, char **argv)
     }
     if (db == NULL && (db = cli_default_db(buf, sizeof buf)) == NULL)
         return EXIT_FATAL;
-    if (stat(db, &sb) < 0) {
+    if (!store_is_remote(db) && stat(db, &sb) < 0) {
         cli_error("%s: no database there (run 'rejectlens ingest' first, or give --db)", db);
         return EXIT_FATAL;
     }

@@ -5,7 +5,9 @@
 #include "classify.h"
 #include "cli.h"
 #include "cli_rules.h"
+#include "escape.h"
 #include "scan.h"
+#include "strbuf.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -47,39 +49,31 @@ static void usage(FILE *out)
         "Exit status: 0 ok, 2 bad usage or bad rules.\n");
 }
 
-/* put_safe - a log-derived string without control characters */
+/* put_safe - a log-derived string as a terminal may show it (cli_put_safe) */
 static void put_safe(FILE *out, const char *s)
 {
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c < 0x20 || c == 0x7f)
-            fprintf(out, "\\x%02x", c);
-        else
-            fputc(c, out);
-    }
+    cli_put_safe(out, s, strlen(s));
 }
 
+/* put_json - a JSON string: valid UTF-8, every control escaped (esc_json) */
 static void put_json(FILE *out, const char *s)
 {
-    fputc('"', out);
-    for (; s && *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(out, "\\%c", c);
-        else if (c == '\n')
-            fputs("\\n", out);
-        else if (c < 0x20 || c == 0x7f)
-            fprintf(out, "\\u%04x", c);
-        else
-            fputc(c, out);
-    }
-    fputc('"', out);
+    struct strbuf sb = STRBUF_INIT;
+
+    esc_json(&sb, s ? s : "");
+    fwrite(sb.buf, 1, sb.len, out);
+    strbuf_free(&sb);
 }
 
+/* put_tsv - one field: as put_safe, and a tab (which put_safe keeps) as a space */
 static void put_tsv(FILE *out, const char *s)
 {
-    for (; s && *s; s++)
-        fputc(*s == '\t' || *s == '\n' || *s == '\r' ? ' ' : *s, out);
+    struct strbuf sb = STRBUF_INIT;
+
+    esc_text(&sb, s ? s : "", 0);
+    for (size_t i = 0; i < sb.len; i++)
+        fputc(sb.buf[i] == '\t' ? ' ' : sb.buf[i], out);
+    strbuf_free(&sb);
 }
 
 /* last_deferral - the category of the text after "last deferral: " in an expiry */
@@ -149,7 +143,11 @@ static void print_text(struct explain *x, const char *raw, const struct classifi
         const char *p = strbuf_str(&x->filled);
         while (*p) {
             size_t n = strcspn(p, "\n");
-            printf(n ? "  %.*s\n" : "\n", (int)n, p);
+            if (n > 0) {
+                fputs("  ", stdout);
+                cli_put_safe(stdout, p, n); /* the advice quotes the text's values */
+            }
+            putchar('\n');
             p += n + (p[n] == '\n');
         }
     }

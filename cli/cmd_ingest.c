@@ -50,7 +50,8 @@ static void usage(FILE *out)
             "\n"
             "  --db PATH        database (default: $REJECTLENS_DB, the configuration's database,\n"
             "                   /var/lib/rejectlens/rejectlens.db for root,\n"
-            "                   ~/.local/share/rejectlens/rejectlens.db otherwise)\n"
+            "                   ~/.local/share/rejectlens/rejectlens.db otherwise), or a\n"
+            "                   PostgreSQL URI: postgresql://user@host/db (docs/scaling.md)\n"
             "  --config FILE    configuration (default: $REJECTLENS_CONFIG, else\n"
             "                   /etc/rejectlens/config.yaml when it exists)\n"
             "  --format F       log format: auto (default) or one of: %s\n"
@@ -86,12 +87,13 @@ static void print_result(const struct pipeline_result *res, int verbose, int dry
             const struct pipeline_file_result *f = &res->files[i];
             if (f->failed && f->stats.lines == 0)
                 continue;
+            cli_put_safe(stdout, f->path, strlen(f->path)); /* a file name may hold anything */
             if (f->unchanged) {
-                printf("%s: %s archive read before, unchanged\n", f->path,
+                printf(": %s archive read before, unchanged\n",
                        f->compression ? f->compression : "an");
                 continue;
             }
-            printf("%s: %s%s%s, from byte %lld: %lld lines, %lld events, %lld unparsed", f->path,
+            printf(": %s%s%s, from byte %lld: %lld lines, %lld events, %lld unparsed",
                    f->format ? f->format : "empty", f->compression ? ", " : "",
                    f->compression ? f->compression : "", (long long)f->start_offset,
                    (long long)f->stats.lines, (long long)f->stats.events,
@@ -160,7 +162,7 @@ int cmd_ingest(int argc, char **argv)
         .format = "auto", .stop = &cli_stop_requested, .threads = cli_ingest_threads()};
     struct rules_files files = {{NULL}, 0};
     struct pipeline_result res;
-    struct logfiles lf = {NULL, 0, 0};
+    struct logfiles lf = {NULL, 0, 0, NULL, 0};
     const char *db = NULL, *wait = NULL, *progress = "auto", *tz = NULL;
     char dbbuf[4096];
     int verbose = 0, quiet = 0, dry = 0, c, rc = EXIT_FATAL, bar;

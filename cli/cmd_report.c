@@ -159,18 +159,34 @@ static const struct report_writer *choose_writer(const struct opts *o)
     return report_writer_find("text");
 }
 
-/* write_file - data to path as a whole: a temporary file beside it, renamed over it */
+/*
+ * write_file - data to path as a whole: a temporary file beside it, renamed over it. A path
+ * that is not a regular file (/dev/null, a pipe) is written as it is: a rename would replace
+ * the device itself (root running 'report -o /dev/null' once turned it into a file).
+ */
 static int write_file(const char *path, const char *data, size_t len)
 {
     char tmp[4096];
     mode_t mask;
+    struct stat sb;
     int fd;
 
-    if (strcmp(path, "-") == 0) {
-        if (fwrite(data, 1, len, stdout) != len || fflush(stdout) != 0) {
-            cli_error("writing standard output: %s", strerror(errno));
+    if (strcmp(path, "-") != 0 && stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+        FILE *f = fopen(path, "w");
+        int ok = f != NULL && fwrite(data, 1, len, f) == len;
+        if (f != NULL && fclose(f) != 0)
+            ok = 0;
+        if (!ok) {
+            cli_error("%s: %s", path, strerror(errno));
             return -1;
         }
+        return 0;
+    }
+    if (strcmp(path, "-") == 0) {
+        /* a reader that went away (report | head) has what it wanted: not an error; any
+         * other failure is said once, by main() when it flushes standard output */
+        if (fwrite(data, 1, len, stdout) != len || fflush(stdout) != 0)
+            return errno == EPIPE ? 0 : -1;
         return 0;
     }
     if (snprintf(tmp, sizeof tmp, "%s.XXXXXX", path) >= (int)sizeof tmp) {

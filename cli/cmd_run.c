@@ -169,7 +169,12 @@ int cmd_run(int argc, char **argv)
     for (size_t i = 0; i < cfg->nsources; i++) {
         const struct config_source *src = &cfg->sources[i];
         for (size_t j = 0; j < src->npaths; j++) {
+            size_t had = lists[i].nskipped;
             int n = logfiles_glob(&lists[i], src->paths[j], &d);
+            for (size_t k = had; k < lists[i].nskipped; k++) {
+                cli_error("warning: %s:%d: %s", cfg->file, src->line, lists[i].skipped[k]);
+                problems++;
+            }
             if (n < 0) {
                 cli_error("warning: %s", d.msg);
                 problems++;
@@ -228,10 +233,11 @@ int cmd_run(int argc, char **argv)
         events += res.total.events;
         if (verbose)
             for (int f = 0; f < res.nfiles; f++)
-                if (!res.files[f].failed && !res.files[f].unchanged && res.files[f].stats.lines)
-                    printf("%s: %lld lines, %lld events\n", res.files[f].path,
-                           (long long)res.files[f].stats.lines,
+                if (!res.files[f].failed && !res.files[f].unchanged && res.files[f].stats.lines) {
+                    cli_put_safe(stdout, res.files[f].path, strlen(res.files[f].path));
+                    printf(": %lld lines, %lld events\n", (long long)res.files[f].stats.lines,
                            (long long)res.files[f].stats.events);
+                }
         int stopped = res.interrupted;
         pipeline_result_free(&res);
         if (stopped) {

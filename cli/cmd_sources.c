@@ -33,12 +33,20 @@ static void usage(FILE *out)
                  "Exit status: 0 ok, 2 could not run.\n");
 }
 
-/* put_safe - a path without control characters (a file name is no place for escapes) */
+/*
+ * put_safe - a path without control characters (a file name is no place for escapes): on a
+ * terminal as cli_put_safe shows any log-derived text; in TSV every C0 control (TAB too), DEL
+ * and the backslash as \xNN, so that the columns hold and the text can be read back
+ */
 static void put_safe(const char *s, int tsv)
 {
+    if (!tsv) {
+        cli_put_safe(stdout, s, strlen(s));
+        return;
+    }
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
-        if (c < 0x20 || c == 0x7f || (tsv && c == '\\'))
+        if (c < 0x20 || c == 0x7f || c == '\\')
             printf("\\x%02x", c);
         else
             putchar(c);

@@ -11,36 +11,28 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: rejectlens summary [--db PATH] [--config FILE] [--since T] [--until T]\n"
-            "                          [--samples N]\n"
-            "\n"
-            "Print what the database holds: events by kind, direction, reply code, enhanced\n"
-            "status and cause, and how the log lines were read (with samples of the lines\n"
-            "that could not be). Times: 2026-01-31, '2026-01-31 14:00', today, yesterday,\n"
-            "7d, 24h; --until of a bare date includes that day.\n"
-            "\n"
-            "  --db PATH     database (see rejectlens ingest --help)\n"
-            "  --config FILE configuration, for its database\n"
-            "  --since T     count events at or after T\n"
-            "  --until T     count events before T\n"
-            "  --samples N   unparsed lines to show (default 5)\n");
+    fprintf(out, "usage: rejectlens summary [--db PATH] [--config FILE] [--since T] [--until T]\n"
+                 "                          [--samples N]\n"
+                 "\n"
+                 "Print what the database holds: events by kind, direction, reply code, enhanced\n"
+                 "status and cause, and how the log lines were read (with samples of the lines\n"
+                 "that could not be). Times: 2026-01-31, '2026-01-31 14:00', today, yesterday,\n"
+                 "last-week, 7d, 24h (local time unless a zone is given); --until of a bare date\n"
+                 "includes that day.\n"
+                 "\n"
+                 "  --db PATH     database (see rejectlens ingest --help)\n"
+                 "  --config FILE configuration, for its database\n"
+                 "  --since T     count events at or after T\n"
+                 "  --until T     count events before T\n"
+                 "  --samples N   unparsed lines to show (default 5)\n");
 }
 
-/* print_safe - write a log-derived string without control characters (a terminal is no sink
- * for escape sequences from a log) */
+/* print_safe - the first max bytes of a log-derived string, made safe for a terminal (a log
+ * is no source of escape sequences, cli_put_safe), "..." when there are more */
 static void print_safe(const char *s, size_t len, size_t max)
 {
-    size_t n;
-
-    for (n = 0; n < len && n < max; n++) {
-        unsigned char c = (unsigned char)s[n];
-        if (c < 0x20 || c == 0x7f)
-            printf("\\x%02x", c);
-        else
-            putchar(c);
-    }
-    if (n < len)
+    cli_put_safe(stdout, s, len < max ? len : max);
+    if (len > max)
         fputs("...", stdout);
 }
 
@@ -52,8 +44,11 @@ static void print_table(const char *title, const struct count_table *t, int64_t 
         return;
     }
     for (size_t i = 0; i < t->n; i++) {
-        printf("  %-30s %10lld", t->rows[i].label[0] ? t->rows[i].label : "(none)",
-               (long long)t->rows[i].count);
+        const char *label = t->rows[i].label[0] ? t->rows[i].label : "(none)";
+        size_t w = strlen(label);
+        fputs("  ", stdout);
+        print_safe(label, w, 200);
+        printf("%*s %10lld", w < 30 ? (int)(30 - w) : 0, "", (long long)t->rows[i].count);
         if (total > 0)
             printf("  %5.1f%%", 100.0 * (double)t->rows[i].count / (double)total);
         putchar('\n');
@@ -72,9 +67,12 @@ static int64_t sum_rows(const struct count_table *t)
 int cmd_summary(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"db", required_argument, NULL, 'd'},      {"since", required_argument, NULL, 's'},
-        {"until", required_argument, NULL, 'u'},   {"samples", required_argument, NULL, 'n'},
-        {"config", required_argument, NULL, 'C'},  {"help", no_argument, NULL, 'h'},
+        {"db", required_argument, NULL, 'd'},
+        {"since", required_argument, NULL, 's'},
+        {"until", required_argument, NULL, 'u'},
+        {"samples", required_argument, NULL, 'n'},
+        {"config", required_argument, NULL, 'C'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *db = NULL, *since = NULL, *until = NULL;
@@ -155,8 +153,9 @@ int cmd_summary(int argc, char **argv)
     if (sum.nsamples > 0) {
         printf("\nunparsed lines (first %zu)\n", sum.nsamples);
         for (size_t i = 0; i < sum.nsamples; i++) {
-            printf("  %s@%lld (%s): ", sum.samples[i].source, (long long)sum.samples[i].offset,
-                   sum.samples[i].reason);
+            fputs("  ", stdout);
+            print_safe(sum.samples[i].source, strlen(sum.samples[i].source), 400);
+            printf("@%lld (%s): ", (long long)sum.samples[i].offset, sum.samples[i].reason);
             print_safe(sum.samples[i].line, sum.samples[i].line_len, 160);
             putchar('\n');
         }

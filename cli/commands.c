@@ -10,11 +10,14 @@ int cmd_db(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_ingest(int argc, char **argv);
 int cmd_prune(int argc, char **argv);
+int cmd_query(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_sources(int argc, char **argv);
 int cmd_summary(int argc, char **argv);
+int cmd_top(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
 
 const struct command commands[] = {
     {"run", "the nightly job: ingest, send due reports, prune (from the configuration)", cmd_run},
@@ -27,5 +30,8 @@ const struct command commands[] = {
     {"sources", "the log files tracked, and how far each was read", cmd_sources},
     {"prune", "forget events older than an age (the sources' offsets stay)", cmd_prune},
     {"db", "check the database's integrity and schema, or migrate it", cmd_db},
+    {"trace", "the story of the messages of an address, domain, queue id or IP", cmd_trace},
+    {"top", "the commonest causes, domains, clients, ... with the change", cmd_top},
+    {"query", "run one read-only SQL statement on the database", cmd_query},
     {NULL, NULL, NULL},
 };

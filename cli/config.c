@@ -13,6 +13,7 @@
 #include "config.h"
 #include "mail.h"
 #include "parser.h"
+#include "store.h"
 #include "strbuf.h"
 #include "xalloc.h"
 #include "ytree.h"
@@ -570,7 +571,11 @@ static int load_tree(struct loader *L, struct ynode *root)
             return FAIL(L, v[T_VERSION]->line, "version %s: this rejectlens reads version 1",
                         v[T_VERSION]->str);
     }
-    if (v[T_DATABASE] != NULL && (c->database = path(L, v[T_DATABASE], "database")) == NULL)
+    /* a PostgreSQL URI or connection string is taken as it is, not as a relative path */
+    if (v[T_DATABASE] != NULL && v[T_DATABASE]->type == Y_SCALAR &&
+        store_is_remote(v[T_DATABASE]->str))
+        c->database = xstrdup(v[T_DATABASE]->str);
+    else if (v[T_DATABASE] != NULL && (c->database = path(L, v[T_DATABASE], "database")) == NULL)
         return -1;
     if (v[T_LOCK_WAIT] != NULL) {
         int64_t s;

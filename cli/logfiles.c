@@ -32,7 +32,30 @@ void logfiles_free(struct logfiles *lf)
     for (size_t i = 0; i < lf->n; i++)
         free(lf->paths[i]);
     free(lf->paths);
+    for (size_t i = 0; i < lf->nskipped; i++)
+        free(lf->skipped[i]);
+    free(lf->skipped);
     memset(lf, 0, sizeof *lf);
+}
+
+/* skip - remember a match that is not read, and why */
+static void skip(struct logfiles *lf, const char *path, const char *why)
+{
+    size_t n = strlen(path) + strlen(why) + 3;
+    char *s = xmalloc(n);
+
+    snprintf(s, n, "%s: %s", path, why);
+    lf->skipped = xreallocarray(lf->skipped, lf->nskipped + 1, sizeof *lf->skipped);
+    lf->skipped[lf->nskipped++] = s;
+}
+
+/* kind - what a match that is no regular file is, for the message */
+static const char *kind(mode_t m)
+{
+    return S_ISFIFO(m)                ? "a FIFO, not a log file: not read"
+           : S_ISSOCK(m)              ? "a socket, not a log file: not read"
+           : S_ISCHR(m) || S_ISBLK(m) ? "a device, not a log file: not read"
+                                      : "not a regular file: not read";
 }
 
 static int glob_error(const char *path, int err)
@@ -64,10 +87,15 @@ int logfiles_glob(struct logfiles *lf, const char *pattern, struct diag *d)
     }
     for (size_t i = 0; i < g.gl_pathc; i++) {
         struct stat sb;
-        /* a directory or a socket in /var/log is no log; a dangling link is skipped too */
-        if (stat(g.gl_pathv[i], &sb) == 0 && S_ISREG(sb.st_mode)) {
+        /* a directory in /var/log is no log, and says so by its nature; anything else that
+         * is not a file is worth a word (a FIFO would block the run, a loop never resolves) */
+        if (stat(g.gl_pathv[i], &sb) < 0) {
+            skip(lf, g.gl_pathv[i], strerror(errno));
+        } else if (S_ISREG(sb.st_mode)) {
             logfiles_add(lf, g.gl_pathv[i]);
             added++;
+        } else if (!S_ISDIR(sb.st_mode)) {
+            skip(lf, g.gl_pathv[i], kind(sb.st_mode));
         }
     }
     globfree(&g);

@@ -25,11 +25,16 @@
 struct logfiles {
     char **paths; /* owned */
     size_t n, cap;
+    char **skipped; /* "path: why" of each match that is no file to read (owned) */
+    size_t nskipped;
 };
 
 /*
  * logfiles_glob - append the regular files that match pattern (glob(3); a path without
  * wildcards is taken as it is, even when missing, so that reading it reports the error).
+ * A match that is neither a regular file nor a directory (a FIFO, a socket, a device), or
+ * that cannot be followed (a symbolic link that loops or leads nowhere, a directory not
+ * searchable), is not read: it goes to lf->skipped for the caller to report.
  * Returns the number of paths added (0: nothing matched), or -1 with d set (a directory
  * that cannot be read).
  */

@@ -5,10 +5,13 @@
  */
 #include "cli.h"
 
+#include <errno.h>
 #include <locale.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static void usage(FILE *out)
 {
@@ -24,6 +27,34 @@ static void usage(FILE *out)
     fprintf(out, "\n'rejectlens COMMAND --help' describes each command; see also rejectlens(1).\n");
 }
 
+/* reader_gone - 1 when standard output is a pipe (or socket) that nobody reads any more */
+static int reader_gone(void)
+{
+    struct pollfd p = {STDOUT_FILENO, POLLOUT, 0};
+
+    return poll(&p, 1, 0) == 1 && (p.revents & POLLERR) != 0;
+}
+
+/*
+ * finish_output - write out what stdout holds. A reader that went away ("summary | head") has
+ * what it wanted: the command's own status stands, and nothing is said. Any other write error
+ * (a full disk under "summary > file") means the output is incomplete: a message, status 2.
+ */
+static int finish_output(int rc)
+{
+    int err = 0;
+
+    errno = 0;
+    if (fflush(stdout) != 0)
+        err = errno;
+    else if (!ferror(stdout))
+        return rc;
+    if (reader_gone())
+        return rc;
+    cli_error("standard output: %s", err != 0 ? strerror(err) : "write error");
+    return EXIT_FATAL;
+}
+
 int main(int argc, char **argv)
 {
     /* a reader that went away (report | head) is not an error worth a signal death */
@@ -37,16 +68,16 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
         printf("rejectlens %s\n", REJECTLENS_VERSION);
-        return EXIT_OK;
+        return finish_output(EXIT_OK);
     }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
         strcmp(argv[1], "help") == 0) {
         usage(stdout);
-        return EXIT_OK;
+        return finish_output(EXIT_OK);
     }
     for (const struct command *c = commands; c->name != NULL; c++)
         if (strcmp(argv[1], c->name) == 0)
-            return c->run(argc - 1, argv + 1);
+            return finish_output(c->run(argc - 1, argv + 1));
     fprintf(stderr, "rejectlens: unknown command '%s'\n\n", argv[1]);
     usage(stderr);
     return EXIT_FATAL;

@@ -503,6 +503,10 @@ static int open_source(struct pipeline *p, struct reader *r, const char *path,
     if (hl == 0)
         return 0;
     fr->compression = reader_compression(r);
+    /* PostgreSQL: another host or run may be reading this very log; wait for it to finish,
+     * then go on from its checkpoint */
+    if (store_source_lock(p->store, head, hl, &p->err) < 0)
+        return -2;
     if ((found = store_source_find(p->store, head, hl, &p->src, &p->err)) < 0)
         return -2;
     if (found && fr->compression == NULL && p->src.offset > (int64_t)sb.st_size) {
@@ -676,6 +680,12 @@ int pipeline_ingest(struct store *s, char *const *paths, int npaths,
             break;
         }
         p.in_txn = 0;
+        if (s != NULL && store_source_unlock(s, &p.err) < 0) {
+            diag_set(d, "%s", p.err.msg);
+            reader_close(r);
+            rc = -1;
+            break;
+        }
         report(&p, fr->stats.lines, 1);
         p.lines_before += fr->stats.lines;
         res->total.lines += fr->stats.lines;

@@ -16,7 +16,10 @@ struct arena {
     size_t used;
 };
 
-#define ARENA_INIT {NULL, 0, 0}
+#define ARENA_INIT                                                                                 \
+    {                                                                                              \
+        NULL, 0, 0                                                                                 \
+    }
 
 /* arena_begin - forget earlier copies and make room for `need` bytes of copies */
 void arena_begin(struct arena *a, size_t need);

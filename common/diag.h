@@ -3,7 +3,9 @@
  *
  * A function that can fail takes a `struct diag *` and, on failure, fills it with one line that
  * names the file (and line, where there is one) and returns an error value. Only the command-line
- * edge prints it. This keeps library code free of printing and of global error state.
+ * edge prints it. This keeps library code free of printing and of global error state. The line
+ * holds no control characters: any the message quotes (a newline in a file name, an escape
+ * sequence in a value from a file) are written as \xNN.
  *
  * Ownership: a diag is a plain value; nothing inside needs freeing.
  */

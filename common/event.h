@@ -48,15 +48,15 @@ enum smtp_stage {
 };
 
 struct event {
-    int64_t ts_us;   /* UTC, microseconds since the epoch */
-    int ts_prec;     /* fractional digits the log gave: 0, 3 or 6 */
-    const char *host;      /* the host that wrote the log line */
-    const char *mta;       /* "postfix", "exim", "exchange" */
-    const char *program;   /* the daemon, as tagged: "postfix/submission/smtpd" */
+    int64_t ts_us;       /* UTC, microseconds since the epoch */
+    int ts_prec;         /* fractional digits the log gave: 0, 3 or 6 */
+    const char *host;    /* the host that wrote the log line */
+    const char *mta;     /* "postfix", "exim", "exchange" */
+    const char *program; /* the daemon, as tagged: "postfix/submission/smtpd" */
     enum event_kind kind;
     enum event_direction direction;
     enum smtp_stage stage;
-    const char *queue_id;  /* MTA queue / message id, NULL before one exists */
+    const char *queue_id;        /* MTA queue / message id, NULL before one exists */
     const char *parent_queue_id; /* for a bounce notification: the message it reports on */
     const char *message_id;      /* the Message-ID: header */
     const char *client_ip;
@@ -65,12 +65,12 @@ struct event {
     const char *sender;
     const char *recipient;
     const char *orig_recipient;
-    const char *relay;     /* next hop or remote server, "host[ip]:port", "local", "none" */
-    int reply_code;        /* 550; 0 when the log gives none */
-    const char *status;    /* enhanced status "5.1.1", NULL when none */
-    const char *text;      /* the reply or diagnostic text */
-    int64_t size;          /* message size in bytes, -1 when unknown */
-    int64_t offset;        /* byte offset of the line in its source */
+    const char *relay;  /* next hop or remote server, "host[ip]:port", "local", "none" */
+    int reply_code;     /* 550; 0 when the log gives none */
+    const char *status; /* enhanced status "5.1.1", NULL when none */
+    const char *text;   /* the reply or diagnostic text */
+    int64_t size;       /* message size in bytes, -1 when unknown */
+    int64_t offset;     /* byte offset of the line in its source */
 };
 
 /* event_init - clear an event: no strings, no code, unknown size */

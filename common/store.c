@@ -10,9 +10,13 @@
  * DIAGNOSTICS
  *	Every message starts with the database path. A lock held by another writer longer than
  *	the busy timeout, a full disk, a read-only file and a corrupt file each get their own words.
+ *
+ *	A --db that is a PostgreSQL URI or connection string (store_is_remote) opens the
+ *	PostgreSQL backend instead (store_pg.c); each function below hands such a store over.
  */
 #include "store.h"
 #include "store_internal.h"
+#include "store_pg.h"
 #include "xalloc.h"
 
 #include <errno.h>
@@ -21,17 +25,25 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <string.h>
+#include <strings.h>
 
 #define STORE_MAX_CACHED 96
 #define INGEST_CACHE_KIB 16384 /* the page cache of a bulk ingest (store_ingest_tuning) */
 
+/* a statement of either backend */
+struct store_stmt {
+    sqlite3_stmt *lite;
+    struct store_pg_stmt *pg;
+};
+
 struct cached_stmt {
     const char *sql;
-    sqlite3_stmt *stmt;
+    struct store_stmt *stmt;
 };
 
 struct store {
     sqlite3 *db;
+    struct store_pg *pg; /* PostgreSQL: db is NULL */
     char *path;
     enum store_mode mode;
     int busy_ms;
@@ -65,15 +77,23 @@ static int at_size_limit(const char *path)
 /* fail - record SQLite's complaint, in words an admin can act on */
 static int fail(struct store *s, int rc, const char *what, struct diag *d)
 {
+    int sys = errno; /* first: what the failed call left, before anything else runs */
     const char *msg = s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc);
 
+    /* SQLite says "disk I/O error" when a write fails outright; the errno says why (SQLite's
+     * own record of it, sqlite3_system_errno, is lost when the transaction rolls back) */
+    if (s->db != NULL && sqlite3_system_errno(s->db) != 0)
+        sys = sqlite3_system_errno(s->db);
+    if ((rc & 0xff) == SQLITE_IOERR && (sys == ENOSPC || sys == EDQUOT || sys == EFBIG))
+        return diag_set(d, "%s: disk full while %s (%s); nothing after the last commit was kept",
+                        s->path, what, strerror(sys));
     switch (rc & 0xff) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
         return diag_set(d, "%s: database is locked by another process (waited %d ms)", s->path,
                         s->busy_ms);
     case SQLITE_FULL:
-        return diag_set(d, "%s: disk full while %s (nothing after the last commit was kept)",
+        return diag_set(d, "%s: disk full while %s; nothing after the last commit was kept",
                         s->path, what);
     case SQLITE_READONLY:
         return diag_set(d, "%s: database is read-only (%s)", s->path, msg);
@@ -103,6 +123,8 @@ static int fail(struct store *s, int rc, const char *what, struct diag *d)
 
 int store_exec(struct store *s, const char *sql, struct diag *d)
 {
+    if (s->pg != NULL)
+        return store_pg_exec(s->pg, sql, d);
     int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
 
     return rc == SQLITE_OK ? 0 : fail(s, rc, "running SQL", d);
@@ -129,10 +151,71 @@ int store_schema_version(struct store *s, int *version, struct diag *d)
 {
     int64_t v;
 
+    if (s->pg != NULL)
+        return store_pg_schema_version(s->pg, version, d);
     if (query_int(s, "PRAGMA user_version", &v, d) < 0)
         return -1;
     *version = (int)v;
     return 0;
+}
+
+int store_is_remote(const char *db)
+{
+    static const char *const keywords[] = {"host",    "hostaddr", "port",    "dbname", "user",
+                                           "service", "password", "sslmode", "options"};
+    size_t n;
+
+    if (strncmp(db, "postgresql://", 13) == 0 || strncmp(db, "postgres://", 11) == 0)
+        return 1;
+    /* a libpq connection string starts with one of its keywords and '=' */
+    for (size_t i = 0; i < sizeof keywords / sizeof keywords[0]; i++) {
+        n = strlen(keywords[i]);
+        if (strncmp(db, keywords[i], n) == 0 && (db[n] == '=' || db[n] == ' '))
+            return strchr(db, '=') != NULL;
+    }
+    return 0;
+}
+
+/* open_pg - the PostgreSQL half of store_open: connect, check what is there, migrate */
+static int open_pg(struct store *s, struct store **out, struct diag *d)
+{
+    int version, foreign;
+
+    if (store_pg_open(s->path, s->mode != STORE_READ_WRITE, s->busy_ms, &s->pg, d) < 0)
+        goto fail;
+    free(s->path);
+    s->path = xstrdup(store_pg_name(s->pg));
+    if ((foreign = store_pg_foreign(s->pg, d)) < 0 || store_schema_version(s, &version, d) < 0)
+        goto fail;
+    if (foreign) {
+        diag_set(d,
+                 "%s: not a rejectlens database (it holds other tables named events or "
+                 "sources); give another database, or a schema in options=-csearch_path=...",
+                 s->path);
+        goto fail;
+    }
+    if (version > STORE_SCHEMA_VERSION) {
+        diag_set(d,
+                 "%s: schema version %d is newer than this rejectlens understands (%d); "
+                 "use a newer rejectlens",
+                 s->path, version, STORE_SCHEMA_VERSION);
+        goto fail;
+    }
+    if (s->mode == STORE_READ_ONLY && version < STORE_SCHEMA_VERSION) {
+        diag_set(d, "%s: %s; 'rejectlens db migrate' (or the next ingest) creates or upgrades it",
+                 s->path,
+                 version == 0 ? "no rejectlens schema in this database yet"
+                              : "the schema is older than this rejectlens");
+        goto fail;
+    }
+    if (s->mode == STORE_READ_WRITE && version < STORE_SCHEMA_VERSION &&
+        store_migrate(s, version, d) < 0)
+        goto fail;
+    *out = s;
+    return 0;
+fail:
+    store_close(s);
+    return -1;
 }
 
 int store_open(const char *path, enum store_mode mode, int busy_ms, struct store **out,
@@ -147,6 +230,8 @@ int store_open(const char *path, enum store_mode mode, int busy_ms, struct store
     s->path = xstrdup(path);
     s->mode = mode;
     s->busy_ms = busy_ms;
+    if (store_is_remote(path))
+        return open_pg(s, out, d);
     rc = sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
         if (mode != STORE_READ_WRITE && (rc & 0xff) == SQLITE_CANTOPEN)
@@ -174,7 +259,22 @@ int store_open(const char *path, enum store_mode mode, int busy_ms, struct store
         goto fail;
     }
     if (mode != STORE_READ_WRITE) {
-        if (mode == STORE_READ_ONLY && version < STORE_SCHEMA_VERSION) {
+        if (mode == STORE_READ_ONLY && version == 0 && tables == 0) {
+            /*
+             * Nothing was ever committed: a first ingest stopped before its first batch (or
+             * the file is empty). That is a database with no events, as after no batch at all;
+             * it is read from an empty schema in memory, the file left as it is.
+             */
+            sqlite3_close(s->db);
+            s->db = NULL;
+            rc = sqlite3_open_v2(":memory:", &s->db, SQLITE_OPEN_READWRITE, NULL);
+            if (rc != SQLITE_OK) {
+                fail(s, rc, "opening", d);
+                goto fail;
+            }
+            if (store_migrate(s, 0, d) < 0)
+                goto fail;
+        } else if (mode == STORE_READ_ONLY && version < STORE_SCHEMA_VERSION) {
             diag_set(d,
                      "%s: schema version %d is older than %d; 'rejectlens db migrate' (or the "
                      "next ingest, run or report by its owner) upgrades it",
@@ -187,10 +287,22 @@ int store_open(const char *path, enum store_mode mode, int busy_ms, struct store
         return 0;
     }
     /* WAL: an admin's query never blocks the nightly ingest, nor the other way round */
+    /* a writer's page cache holds the newest part of each index (bench/INDEXES.md: with the
+     * default 2 MB, index pages are read back and written out again for every batch) */
     if (store_exec(s, "PRAGMA journal_mode = WAL", d) < 0 ||
         store_exec(s, "PRAGMA synchronous = NORMAL", d) < 0 ||
-        store_exec(s, "PRAGMA foreign_keys = OFF", d) < 0)
+        store_exec(s, "PRAGMA cache_size = -65536", d) < 0 ||
+        store_exec(s, "PRAGMA foreign_keys = OFF", d) < 0 ||
+        store_exec(s, "PRAGMA journal_size_limit = 0", d) < 0)
         goto fail;
+    /*
+     * Keep the -wal and -shm files when the writer closes (the -wal emptied: the database file
+     * is whole on its own). A reader of a WAL database needs them, and one that may not create
+     * files in the directory (an admin reading the nightly database of root's cron job) could
+     * not open it otherwise.
+     */
+    int persist = 1;
+    sqlite3_file_control(s->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
     if (version < STORE_SCHEMA_VERSION && store_migrate(s, version, d) < 0)
         goto fail;
     *out = s;
@@ -207,7 +319,8 @@ void store_close(struct store *s)
     if (s->in_txn)
         store_rollback(s);
     for (size_t i = 0; i < s->ncache; i++)
-        sqlite3_finalize(s->cache[i].stmt);
+        store_stmt_finalize(s->cache[i].stmt);
+    store_pg_close(s->pg);
     if (s->db != NULL) {
         /* a clean close folds the WAL back, so the file is whole on its own */
         sqlite3_close(s->db);
@@ -223,6 +336,8 @@ const char *store_path(const struct store *s)
 
 int store_begin(struct store *s, struct diag *d)
 {
+    if (s->pg != NULL)
+        return store_pg_begin(s->pg, d);
     if (store_exec(s, "BEGIN IMMEDIATE", d) < 0)
         return -1;
     s->in_txn = 1;
@@ -231,6 +346,8 @@ int store_begin(struct store *s, struct diag *d)
 
 int store_commit(struct store *s, struct diag *d)
 {
+    if (s->pg != NULL)
+        return store_pg_commit(s->pg, d);
     int rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
 
     if (rc != SQLITE_OK) {
@@ -244,6 +361,10 @@ int store_commit(struct store *s, struct diag *d)
 
 void store_rollback(struct store *s)
 {
+    if (s->pg != NULL) {
+        store_pg_rollback(s->pg);
+        return;
+    }
     if (!sqlite3_get_autocommit(s->db))
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     s->in_txn = 0;
@@ -253,6 +374,8 @@ int store_ingest_tuning(struct store *s, int on, struct diag *d)
 {
     char sql[64];
 
+    if (s->pg != NULL)
+        return 0; /* the server's own affair */
     if (on && s->saved_cache_size == 0) {
         if (query_int(s, "PRAGMA cache_size", &s->saved_cache_size, d) < 0)
             return -1;
@@ -270,36 +393,59 @@ int store_ingest_tuning(struct store *s, int on, struct diag *d)
 
 /* ------------------------------------------------------------- statement wrapper */
 
-#define STMT(st) ((sqlite3_stmt *)(st))
+#define STMT(st) ((st)->lite)
+
+/* wrap - a statement handle of either backend (NULL stays NULL) */
+static struct store_stmt *wrap(sqlite3_stmt *lite, struct store_pg_stmt *pg)
+{
+    struct store_stmt *st;
+
+    if (lite == NULL && pg == NULL)
+        return NULL;
+    st = xcalloc(1, sizeof *st);
+    st->lite = lite;
+    st->pg = pg;
+    return st;
+}
 
 struct store_stmt *store_stmt_cached(struct store *s, const char *sql, struct diag *d)
 {
-    sqlite3_stmt *st;
-    int rc;
+    struct store_stmt *st;
 
     for (size_t i = 0; i < s->ncache; i++)
         if (s->cache[i].sql == sql)
-            return (struct store_stmt *)s->cache[i].stmt;
+            return s->cache[i].stmt;
     if (s->ncache == STORE_MAX_CACHED) {
         diag_set(d, "bug: more than %d cached statements", STORE_MAX_CACHED);
         return NULL;
     }
-    rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
-    if (rc != SQLITE_OK) {
-        fail(s, rc, "preparing a statement", d);
-        return NULL;
+    if (s->pg != NULL)
+        st = wrap(NULL, store_pg_prepare(s->pg, sql, d));
+    else {
+        sqlite3_stmt *lite = NULL;
+        int rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &lite, NULL);
+        if (rc != SQLITE_OK) {
+            fail(s, rc, "preparing a statement", d);
+            return NULL;
+        }
+        st = wrap(lite, NULL);
     }
+    if (st == NULL)
+        return NULL;
     s->cache[s->ncache].sql = sql;
     s->cache[s->ncache].stmt = st;
     s->ncache++;
-    return (struct store_stmt *)st;
+    return st;
 }
 
 struct store_stmt *store_stmt_prepare(struct store *s, const char *sql, struct diag *d)
 {
     sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+    int rc;
 
+    if (s->pg != NULL)
+        return wrap(NULL, store_pg_prepare(s->pg, sql, d));
+    rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
     if (rc != SQLITE_OK) {
         fail(s, rc, "preparing a statement", d);
         return NULL;
@@ -308,26 +454,44 @@ struct store_stmt *store_stmt_prepare(struct store *s, const char *sql, struct d
         diag_set(d, "empty SQL statement");
         return NULL;
     }
-    return (struct store_stmt *)st;
+    return wrap(st, NULL);
 }
 
 void store_stmt_finalize(struct store_stmt *st)
 {
-    sqlite3_finalize(STMT(st));
+    if (st == NULL)
+        return;
+    if (st->pg != NULL)
+        store_pg_finalize(st->pg);
+    else
+        sqlite3_finalize(STMT(st));
+    free(st);
 }
 
 void store_bind_int64(struct store_stmt *st, int idx, int64_t v)
 {
+    if (st->pg != NULL) {
+        store_pg_bind_int64(st->pg, idx, v);
+        return;
+    }
     sqlite3_bind_int64(STMT(st), idx, v);
 }
 
 void store_bind_double(struct store_stmt *st, int idx, double v)
 {
+    if (st->pg != NULL) {
+        store_pg_bind_double(st->pg, idx, v);
+        return;
+    }
     sqlite3_bind_double(STMT(st), idx, v);
 }
 
 void store_bind_text(struct store_stmt *st, int idx, const char *s)
 {
+    if (st->pg != NULL) {
+        store_pg_bind_text(st->pg, idx, s);
+        return;
+    }
     if (s == NULL)
         sqlite3_bind_null(STMT(st), idx);
     else
@@ -336,6 +500,10 @@ void store_bind_text(struct store_stmt *st, int idx, const char *s)
 
 void store_bind_textn(struct store_stmt *st, int idx, const char *s, size_t n)
 {
+    if (st->pg != NULL) {
+        store_pg_bind_textn(st->pg, idx, s, n);
+        return;
+    }
     if (s == NULL)
         sqlite3_bind_null(STMT(st), idx);
     else
@@ -344,16 +512,26 @@ void store_bind_textn(struct store_stmt *st, int idx, const char *s, size_t n)
 
 void store_bind_blob(struct store_stmt *st, int idx, const void *p, size_t n)
 {
+    if (st->pg != NULL) {
+        store_pg_bind_blob(st->pg, idx, p, n);
+        return;
+    }
     sqlite3_bind_blob64(STMT(st), idx, n ? p : "", n, SQLITE_STATIC);
 }
 
 void store_bind_null(struct store_stmt *st, int idx)
 {
+    if (st->pg != NULL) {
+        store_pg_bind_null(st->pg, idx);
+        return;
+    }
     sqlite3_bind_null(STMT(st), idx);
 }
 
 int store_step(struct store *s, struct store_stmt *st, struct diag *d)
 {
+    if (st->pg != NULL)
+        return store_pg_step(st->pg, d);
     int rc = sqlite3_step(STMT(st));
 
     if (rc == SQLITE_ROW)
@@ -367,17 +545,25 @@ int store_step(struct store *s, struct store_stmt *st, struct diag *d)
 
 void store_reset(struct store_stmt *st)
 {
+    if (st->pg != NULL) {
+        store_pg_reset(st->pg);
+        return;
+    }
     sqlite3_reset(STMT(st));
     sqlite3_clear_bindings(STMT(st));
 }
 
 int store_column_count(struct store_stmt *st)
 {
+    if (st->pg != NULL)
+        return store_pg_column_count(st->pg);
     return sqlite3_column_count(STMT(st));
 }
 
 const char *store_column_name(struct store_stmt *st, int i)
 {
+    if (st->pg != NULL)
+        return store_pg_column_name(st->pg, i);
     const char *n = sqlite3_column_name(STMT(st), i);
 
     return n ? n : "";
@@ -385,21 +571,29 @@ const char *store_column_name(struct store_stmt *st, int i)
 
 int store_column_is_null(struct store_stmt *st, int i)
 {
+    if (st->pg != NULL)
+        return store_pg_column_is_null(st->pg, i);
     return sqlite3_column_type(STMT(st), i) == SQLITE_NULL;
 }
 
 int64_t store_column_int64(struct store_stmt *st, int i)
 {
+    if (st->pg != NULL)
+        return store_pg_column_int64(st->pg, i);
     return sqlite3_column_int64(STMT(st), i);
 }
 
 double store_column_double(struct store_stmt *st, int i)
 {
+    if (st->pg != NULL)
+        return store_pg_column_double(st->pg, i);
     return sqlite3_column_double(STMT(st), i);
 }
 
 const char *store_column_text(struct store_stmt *st, int i)
 {
+    if (st->pg != NULL)
+        return store_pg_column_text(st->pg, i);
     const unsigned char *t = sqlite3_column_text(STMT(st), i);
 
     return t ? (const char *)t : "";
@@ -407,30 +601,240 @@ const char *store_column_text(struct store_stmt *st, int i)
 
 size_t store_column_bytes(struct store_stmt *st, int i)
 {
+    if (st->pg != NULL)
+        return store_pg_column_bytes(st->pg, i);
     return (size_t)sqlite3_column_bytes(STMT(st), i);
 }
 
 const void *store_column_blob(struct store_stmt *st, int i)
 {
+    if (st->pg != NULL)
+        return store_pg_column_blob(st->pg, i);
     return sqlite3_column_blob(STMT(st), i);
 }
 
 int store_stmt_readonly(struct store_stmt *st)
 {
+    if (st->pg != NULL)
+        return store_pg_stmt_readonly(st->pg);
     return sqlite3_stmt_readonly(STMT(st));
 }
 
 int64_t store_last_insert_id(struct store *s)
 {
+    if (s->pg != NULL)
+        return store_pg_last_insert_id(s->pg);
     return sqlite3_last_insert_rowid(s->db);
 }
 
 int64_t store_changes(struct store *s)
 {
+    if (s->pg != NULL)
+        return store_pg_changes(s->pg);
     return sqlite3_changes64(s->db);
 }
 
 int store_in_txn(const struct store *s)
 {
+    if (s->pg != NULL)
+        return store_pg_in_txn(s->pg);
     return s->in_txn;
+}
+
+/* ------------------------------------------------------------- backends */
+
+int store_is_pg(const struct store *s)
+{
+    return s->pg != NULL;
+}
+
+const char *store_origin(const struct store *s)
+{
+    return s->pg != NULL ? store_pg_origin(s->pg) : "";
+}
+
+void store_partition_ensure(struct store *s, int64_t ts_us)
+{
+    if (s->pg != NULL)
+        store_pg_partition_ensure(s->pg, ts_us);
+}
+
+void store_partitions_forget(struct store *s)
+{
+    if (s->pg != NULL)
+        store_pg_partitions_forget(s->pg);
+}
+
+enum store_type store_column_type(struct store_stmt *st, int i)
+{
+    if (st->pg != NULL)
+        return (enum store_type)store_pg_column_kind(st->pg, i);
+    switch (sqlite3_column_type(STMT(st), i)) {
+    case SQLITE_INTEGER:
+        return STORE_INTEGER;
+    case SQLITE_FLOAT:
+        return STORE_FLOAT;
+    case SQLITE_TEXT:
+        return STORE_TEXT;
+    case SQLITE_BLOB:
+        return STORE_BLOB;
+    default:
+        return STORE_NULL;
+    }
+}
+
+/* ------------------------------------------------------------- an admin's own SQL */
+
+/* what the authorizer refused first, in words */
+struct refusal {
+    char what[128];
+};
+
+/* pragma_reads - pragmas that report and never set: allowed with an argument naming a table */
+static int pragma_reads(const char *name, const char *arg)
+{
+    static const char *const about[] = {
+        "table_info",  "table_xinfo",      "table_list",      "index_list",     "index_info",
+        "index_xinfo", "foreign_key_list", "database_list",   "collation_list", "function_list",
+        "module_list", "pragma_list",      "compile_options",
+    };
+    static const char *const values[] = {
+        "user_version",   "application_id", "schema_version", "page_count",   "page_size",
+        "freelist_count", "encoding",       "journal_mode",   "data_version", "query_only",
+    };
+
+    for (size_t i = 0; i < sizeof about / sizeof about[0]; i++)
+        if (strcasecmp(name, about[i]) == 0)
+            return 1;
+    for (size_t i = 0; arg == NULL && i < sizeof values / sizeof values[0]; i++)
+        if (strcasecmp(name, values[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* admin_authorizer - allow reading, refuse everything that changes a database or the
+ * connection (see store_stmt_prepare_admin) */
+static int admin_authorizer(void *arg, int action, const char *a1, const char *a2, const char *db,
+                            const char *trigger)
+{
+    struct refusal *r = arg;
+    const char *what = NULL;
+
+    (void)db;
+    (void)trigger;
+    switch (action) {
+    case SQLITE_SELECT:
+    case SQLITE_READ:
+    case SQLITE_RECURSIVE:
+        return SQLITE_OK;
+    case SQLITE_FUNCTION:
+        if (a2 != NULL && strcasecmp(a2, "load_extension") == 0) {
+            what = "load_extension()";
+            break;
+        }
+        return SQLITE_OK;
+    case SQLITE_PRAGMA:
+        if (pragma_reads(a1, a2))
+            return SQLITE_OK;
+        if (r->what[0] == '\0')
+            snprintf(r->what, sizeof r->what, "PRAGMA %s%s%s", a1, a2 ? " = " : "", a2 ? a2 : "");
+        return SQLITE_DENY;
+    /* a change of the schema table is CREATE, ALTER or DROP, whatever SQLite calls it */
+    case SQLITE_INSERT:
+        what = strncasecmp(a1, "sqlite_", 7) == 0 ? "CREATE" : "INSERT";
+        break;
+    case SQLITE_UPDATE:
+        /* reading a pragma function (pragma_table_info) asks this of the schema table; an
+         * ALTER TABLE is refused as such before, and the statement must still be read-only */
+        if (strncasecmp(a1, "sqlite_", 7) == 0)
+            return SQLITE_OK;
+        what = "UPDATE";
+        break;
+    case SQLITE_DELETE:
+        what = strncasecmp(a1, "sqlite_", 7) == 0 ? "DROP" : "DELETE";
+        break;
+    case SQLITE_ATTACH:
+        what = "ATTACH";
+        break;
+    case SQLITE_DETACH:
+        what = "DETACH";
+        break;
+    case SQLITE_TRANSACTION:
+    case SQLITE_SAVEPOINT:
+        what = "a transaction";
+        break;
+    case SQLITE_ALTER_TABLE:
+        what = "ALTER TABLE";
+        break;
+    case SQLITE_ANALYZE:
+        what = "ANALYZE";
+        break;
+    case SQLITE_REINDEX:
+        what = "REINDEX";
+        break;
+    case SQLITE_DROP_INDEX:
+    case SQLITE_DROP_TABLE:
+    case SQLITE_DROP_TEMP_INDEX:
+    case SQLITE_DROP_TEMP_TABLE:
+    case SQLITE_DROP_TEMP_TRIGGER:
+    case SQLITE_DROP_TEMP_VIEW:
+    case SQLITE_DROP_TRIGGER:
+    case SQLITE_DROP_VIEW:
+    case SQLITE_DROP_VTABLE:
+        what = "DROP";
+        break;
+    default: /* CREATE of every kind, and whatever a later SQLite adds */
+        what = "CREATE";
+        break;
+    }
+    if (r->what[0] == '\0')
+        snprintf(r->what, sizeof r->what, "%s", what);
+    return SQLITE_DENY;
+}
+
+struct store_stmt *store_stmt_prepare_admin(struct store *s, const char *sql, struct diag *d)
+{
+    struct refusal r = {""};
+    sqlite3_stmt *st = NULL, *next = NULL;
+    const char *tail = NULL;
+    int rc;
+
+    if (s->pg != NULL)
+        return wrap(NULL, store_pg_prepare_admin(s->pg, sql, d));
+    sqlite3_set_authorizer(s->db, admin_authorizer, &r);
+    rc = sqlite3_prepare_v2(s->db, sql, -1, &st, &tail);
+    if (rc == SQLITE_OK && st != NULL && tail != NULL && *tail != '\0') {
+        /* only blanks and comments may follow: they prepare to no statement */
+        const char *rest = NULL;
+        if (sqlite3_prepare_v2(s->db, tail, -1, &next, &rest) != SQLITE_OK || next != NULL) {
+            sqlite3_finalize(next);
+            sqlite3_finalize(st);
+            sqlite3_set_authorizer(s->db, NULL, NULL);
+            diag_set(d, "refused: more than one statement (run them one at a time)");
+            return NULL;
+        }
+    }
+    sqlite3_set_authorizer(s->db, NULL, NULL);
+    if (r.what[0] != '\0') {
+        sqlite3_finalize(st);
+        diag_set(d,
+                 "refused: %s is not allowed here; the database is opened read-only and only "
+                 "a query runs (SELECT, WITH ... SELECT, VALUES, EXPLAIN, a pragma that reports)",
+                 r.what);
+        return NULL;
+    }
+    if (rc != SQLITE_OK) {
+        diag_set(d, "SQL error: %s", sqlite3_errmsg(s->db));
+        return NULL;
+    }
+    if (st == NULL) {
+        diag_set(d, "no SQL statement given (only blanks or comments)");
+        return NULL;
+    }
+    if (!sqlite3_stmt_readonly(st)) {
+        sqlite3_finalize(st);
+        diag_set(d, "refused: the statement would change the database; only a query runs here");
+        return NULL;
+    }
+    return wrap(st, NULL);
 }

@@ -25,7 +25,7 @@
 #include "event.h"
 #include "strbuf.h"
 
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 enum store_mode {
     STORE_READ_WRITE, /* create if missing, migrate */
@@ -34,6 +34,12 @@ enum store_mode {
 };
 
 struct store;
+
+/*
+ * store_is_remote - 1 when db names a PostgreSQL database rather than a SQLite file: a
+ * postgresql:// or postgres:// URI, or a libpq connection string ("host=... dbname=...")
+ */
+int store_is_remote(const char *db);
 
 /* store_open - busy_ms: how long to wait for another writer's lock before giving up */
 int store_open(const char *path, enum store_mode mode, int busy_ms, struct store **out,
@@ -94,6 +100,15 @@ int store_source_add(struct store *s, struct store_source *src, struct diag *d);
 /* store_source_update - write back everything but the id and first_seen; last_seen is now */
 int store_source_update(struct store *s, const struct store_source *src, struct diag *d);
 void store_source_free(struct store_source *src);
+
+/*
+ * store_source_lock - wait until no other process writes the log whose first n bytes are
+ * head, and keep others out until store_source_unlock (or close). PostgreSQL: an advisory
+ * lock on its first line, for many hosts and runs at once; SQLite: nothing (one writer at a
+ * time holds the run lock beside the file). Call it outside a transaction.
+ */
+int store_source_lock(struct store *s, const unsigned char *head, size_t n, struct diag *d);
+int store_source_unlock(struct store *s, struct diag *d);
 
 /* store_fingerprint - hex fingerprint of head[0..n): two 64-bit FNV-1a lanes, 32 digits */
 void store_fingerprint(const unsigned char *head, size_t n, char out[65]);

@@ -26,7 +26,7 @@ int store_reply_texts_next(struct store *s, int64_t after_id, const char *stale_
         "rules_hash FROM reply_texts WHERE id > ?1 AND (rules_hash IS NULL OR rules_hash <> ?3) "
         "ORDER BY id LIMIT ?2";
     struct store_stmt *st = store_stmt_cached(s, stale_hash ? q_stale : q_all, d);
-    int rc;
+    int rc = 0; /* max 0: no step */
 
     *rows = NULL;
     *n = 0;

@@ -13,9 +13,14 @@
 
 #include "diag.h"
 #include "store.h"
+#include "strbuf.h"
 
 /* 'RJLS': marks a database as ours (PRAGMA application_id) */
 #define STORE_APPLICATION_ID 0x524A4C53
+
+/* the UTC day of an event, as the day-bucketed indexes of schema 2 write it (store_schema.c) */
+#define STORE_DAY_US   INT64_C(86400000000)
+#define STORE_DAY_EXPR "e.ts / 86400000000"
 
 struct store_stmt; /* a prepared statement */
 
@@ -53,6 +58,19 @@ const void *store_column_blob(struct store_stmt *st, int i);
 /* store_stmt_readonly - 1 when the statement cannot change the database */
 int store_stmt_readonly(struct store_stmt *st);
 
+/* the storage class of a value in the current row */
+enum store_type { STORE_NULL, STORE_INTEGER, STORE_FLOAT, STORE_TEXT, STORE_BLOB };
+enum store_type store_column_type(struct store_stmt *st, int i);
+
+/*
+ * store_stmt_prepare_admin - an admin's own SQL, checked before it runs: exactly one
+ * statement that only reads (SELECT, WITH, VALUES, EXPLAIN, a pragma that reports). Writing,
+ * ATTACH, DETACH, transactions and pragmas that set something are refused while the
+ * statement is prepared (an authorizer), so nothing of them ever runs. NULL with a message
+ * that says what was refused, or the SQL error, in d.
+ */
+struct store_stmt *store_stmt_prepare_admin(struct store *s, const char *sql, struct diag *d);
+
 /* store_exec - run SQL text without results (several statements allowed: DDL) */
 int store_exec(struct store *s, const char *sql, struct diag *d);
 int64_t store_last_insert_id(struct store *s);
@@ -60,6 +78,31 @@ int64_t store_last_insert_id(struct store *s);
 int64_t store_changes(struct store *s);
 /* store_in_txn - 1 inside store_begin .. store_commit */
 int store_in_txn(const struct store *s);
+
+/*
+ * The backends. SQL that both understand is written once; where they differ, the job file
+ * keeps both texts side by side and picks one with STORE_SQL (both are string literals, so
+ * each stays a cache key of its own). Placeholders are ?N in both: the PostgreSQL backend
+ * turns them into $N.
+ */
+#define STORE_SQL(s, sqlite_text, pg_text) (store_is_pg(s) ? (pg_text) : (sqlite_text))
+/* store_is_pg - 1 for the PostgreSQL backend (store_pg.c), 0 for SQLite */
+int store_is_pg(const struct store *s);
+/* store_origin - the host whose sources and parser state a PostgreSQL store keys on; "" */
+const char *store_origin(const struct store *s);
+/*
+ * store_partition_ensure - PostgreSQL: an event of ts_us is about to be loaded, its month's
+ * partition must exist by the commit; SQLite: nothing
+ */
+void store_partition_ensure(struct store *s, int64_t ts_us);
+/* store_partitions_forget - partitions were dropped (prune): look again before creating */
+void store_partitions_forget(struct store *s);
+/*
+ * store_schema_describe - "table column" lines for every table and view of the schema (not
+ * the partitions), then "index name" lines, sorted: the test that keeps the backends'
+ * schemas the same compares these
+ */
+int store_schema_describe(struct store *s, struct strbuf *out, struct diag *d);
 
 /* store_migrate - bring the schema to STORE_SCHEMA_VERSION (store_schema.c) */
 int store_migrate(struct store *s, int from_version, struct diag *d);

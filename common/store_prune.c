@@ -6,10 +6,16 @@
  *	of events neither holds the write lock for long nor grows the WAL without bound, and a
  *	crash in the middle keeps the batches done. The sources are never touched: a source's
  *	offset is what keeps the lines of a file still on disk from being read a second time.
+ *
+ *	PostgreSQL: events is partitioned by month; a month wholly before the cutoff goes as a
+ *	whole (DROP TABLE of its partition, its own transaction: no dead rows, no vacuum), and
+ *	only the month the cutoff falls in is deleted from row by row.
  */
 #include "store_internal.h"
+#include "xalloc.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -42,6 +48,78 @@ static int run_delete(struct store *s, const char *sql, int64_t arg, const char 
     return store_commit(s, d);
 }
 
+/* month_end_us - the first microsecond after month (year, 1..12), UTC */
+static int64_t month_end_us(int year, int month)
+{
+    struct tm tm = {0};
+
+    tm.tm_year = year - 1900 + (month == 12);
+    tm.tm_mon = month % 12;
+    tm.tm_mday = 1;
+    return (int64_t)timegm(&tm) * 1000000;
+}
+
+/*
+ * drop_partitions - PostgreSQL: drop the partitions of events that end at or before
+ * before_us, each in its own transaction; their rows counted into *n
+ */
+static int drop_partitions(struct store *s, int64_t before_us, const volatile sig_atomic_t *stop,
+                           int64_t *n, struct diag *d)
+{
+    static const char q_parts[] =
+        "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+        "WHERE i.inhparent = 'events'::regclass ORDER BY 1";
+    struct store_stmt *st = store_stmt_prepare(s, q_parts, d);
+    char(*names)[32] = NULL;
+    size_t nnames = 0, cap = 0;
+    int rc;
+
+    if (st == NULL)
+        return -1;
+    while ((rc = store_step(s, st, d)) == 1) {
+        const char *name = store_column_text(st, 0);
+        int year, month;
+        char tail;
+        /* only the partitions store_pg.c makes: events_pYYYYMM */
+        if (sscanf(name, "events_p%4d%2d%c", &year, &month, &tail) != 2 || strlen(name) != 14 ||
+            month < 1 || month > 12 || month_end_us(year, month) > before_us)
+            continue;
+        if (nnames == cap) {
+            cap = cap ? cap * 2 : 16;
+            names = xreallocarray(names, cap, sizeof *names);
+        }
+        snprintf(names[nnames++], sizeof names[0], "%s", name);
+    }
+    store_stmt_finalize(st);
+    for (size_t i = 0; rc == 0 && i < nnames && !(stop != NULL && *stop); i++) {
+        char sql[96];
+        if (store_begin(s, d) < 0) {
+            rc = -1;
+            break;
+        }
+        /* the name is ours (checked above), not a value: it cannot be bound */
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", names[i]);
+        if ((st = store_stmt_prepare(s, sql, d)) == NULL || (rc = store_step(s, st, d)) < 0) {
+            store_stmt_finalize(st);
+            store_rollback(s);
+            rc = -1;
+            break;
+        }
+        *n += store_column_int64(st, 0);
+        store_stmt_finalize(st);
+        snprintf(sql, sizeof sql, "DROP TABLE %s", names[i]);
+        if (store_exec(s, sql, d) < 0) {
+            store_rollback(s);
+            rc = -1;
+            break;
+        }
+        rc = store_commit(s, d);
+    }
+    free(names);
+    store_partitions_forget(s);
+    return rc < 0 ? -1 : 0;
+}
+
 int store_prune(struct store *s, int64_t before_us, const volatile sig_atomic_t *stop,
                 struct store_prune_result *out, struct diag *d)
 {
@@ -58,6 +136,8 @@ int store_prune(struct store *s, int64_t before_us, const volatile sig_atomic_t 
     struct tm tm;
 
     memset(out, 0, sizeof *out);
+    if (store_is_pg(s) && drop_partitions(s, before_us, stop, &out->events, d) < 0)
+        return -1;
     do {
         if (run_delete(s, del_events, before_us, NULL, &n, d) < 0)
             return -1;

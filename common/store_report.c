@@ -6,7 +6,9 @@
  *	filter is the same fragment in every statement, bound by bind_filter(): ?1 and ?2 the time
  *	range (which the events(ts) index serves), ?3 MTA, ?4 host, ?5 direction, ?6..?15 the code
  *	filter. Kinds appear in the SQL as numbers; the static assertions below tie them to
- *	event.h.
+ *	event.h. The SQL is the same for SQLite and PostgreSQL but for one function (instr);
+ *	what makes it so: a text parameter tested for NULL is CAST to TEXT (PostgreSQL must know
+ *	its type), a derived table has a name, a comparison that is counted is a CASE.
  *
  *	Top lists and the commonest reply texts per category use row_number() over a partition
  *	(SQL:2003 window functions; SQLite 3.25 and PostgreSQL have them), so each list is one pass
@@ -30,8 +32,8 @@ _Static_assert(EVENT_REJECT == 1 && EVENT_BOUNCE == 3 && EVENT_DEFER == 4 && EVE
     "WHEN e.kind IN (3, 5) THEN 5 WHEN e.kind = 4 THEN 4 ELSE 0 END)"
 #define FROM_EVENTS " FROM events e LEFT JOIN reply_texts r ON r.id = e.reply_text_id"
 #define WHERE_FILTER                                                                               \
-    " WHERE e.ts >= ?1 AND e.ts < ?2 AND (?3 IS NULL OR e.mta = ?3)"                               \
-    " AND (?4 IS NULL OR e.host = ?4) AND (?5 = 0 OR e.direction = ?5)"
+    " WHERE e.ts >= ?1 AND e.ts < ?2 AND (CAST(?3 AS TEXT) IS NULL OR e.mta = ?3)"                 \
+    " AND (CAST(?4 AS TEXT) IS NULL OR e.host = ?4) AND (?5 = 0 OR e.direction = ?5)"
 /* failures: reject, bounce, defer, expire; then the code filter */
 #define AND_FAILURE                                                                                \
     " AND e.kind IN (1, 3, 4, 5) AND (?6 = 0 OR ((?7 & 16) <> 0 AND " CLS " = 4)"                  \
@@ -80,7 +82,7 @@ int store_report_kinds(struct store *s, const struct store_report_filter *f,
     static const char q_kind[] =
         "SELECT e.kind, count(*) FROM events e" WHERE_FILTER " GROUP BY e.kind ORDER BY e.kind";
     static const char q_source[] = "SELECT DISTINCT coalesce(e.source_id, 0), coalesce(e.host, '')"
-                                   " FROM events e" WHERE_FILTER;
+                                   " FROM events e" WHERE_FILTER " ORDER BY 1, 2";
     struct store_stmt *st;
     size_t cap = 0;
     int rc;
@@ -153,8 +155,8 @@ int store_report_categories(struct store *s, const struct store_report_filter *f
 {
     static const char sql[] =
         "SELECT " CAT ", " CLS
-        ", coalesce(e.reply_code = 550, 0), count(*)" FROM_EVENTS WHERE_FILTER AND_FAILURE
-        " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3";
+        ", (CASE WHEN e.reply_code = 550 THEN 1 ELSE 0 END), count(*)" FROM_EVENTS WHERE_FILTER
+            AND_FAILURE " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3";
     struct store_stmt *st = store_stmt_cached(s, sql, d);
     size_t cap = 0;
     int rc;
@@ -194,11 +196,15 @@ void store_report_cat_rows_free(struct store_report_cat_row *rows, size_t n)
     "SELECT cat, val, extra, n, last FROM (SELECT " CAT " AS cat, " val " AS val, " extra          \
     " AS extra, count(*) AS n, max(e.id) AS last, row_number() OVER (PARTITION BY " CAT            \
     " ORDER BY count(*) DESC, " val ")"                                                            \
-    " AS rk" FROM_EVENTS WHERE_FILTER AND_FAILURE " AND " val " <> '' GROUP BY 1, 2)"              \
+    " AS rk" FROM_EVENTS WHERE_FILTER AND_FAILURE " AND " val " <> '' GROUP BY 1, 2) AS t"         \
     " WHERE rk <= ?16 ORDER BY cat, rk"
 /* the part after the last '@' (rtrim keeps the text up to the last '@', replace drops it) */
 #define DOMAIN_OF(col)                                                                             \
     "(CASE WHEN instr(" col ", '@') > 0 THEN lower(replace(" col ", rtrim(" col ", replace(" col   \
+    ", '@', '')), '')) END)"
+/* PostgreSQL has no instr(); strpos() is the same function */
+#define DOMAIN_OF_PG(col)                                                                          \
+    "(CASE WHEN strpos(" col ", '@') > 0 THEN lower(replace(" col ", rtrim(" col ", replace(" col  \
     ", '@', '')), '')) END)"
 
 int store_report_top(struct store *s, const struct store_report_filter *f,
@@ -207,14 +213,19 @@ int store_report_top(struct store *s, const struct store_report_filter *f,
 {
     static const char q_recipient[] = TOP_SQL("lower(e.recipient)", "NULL");
     static const char q_recipient_domain[] = TOP_SQL(DOMAIN_OF("e.recipient"), "NULL");
+    static const char q_recipient_domain_pg[] = TOP_SQL(DOMAIN_OF_PG("e.recipient"), "NULL");
     static const char q_sender[] = TOP_SQL("lower(e.sender)", "NULL");
     static const char q_sender_domain[] = TOP_SQL(DOMAIN_OF("e.sender"), "NULL");
+    static const char q_sender_domain_pg[] = TOP_SQL(DOMAIN_OF_PG("e.sender"), "NULL");
     static const char q_client[] = TOP_SQL("e.client_ip", "max(e.client_name)");
     static const char q_helo[] = TOP_SQL("e.helo", "NULL");
     /* relay=none is no relay: the delivery never reached one */
     static const char q_relay[] = TOP_SQL("(CASE WHEN e.relay <> 'none' THEN e.relay END)", "NULL");
     static const char *const sql[STORE_DIM_COUNT] = {
         q_recipient, q_recipient_domain, q_sender, q_sender_domain, q_client, q_helo, q_relay,
+    };
+    static const char *const sql_pg[STORE_DIM_COUNT] = {
+        q_recipient, q_recipient_domain_pg, q_sender, q_sender_domain_pg, q_client, q_helo, q_relay,
     };
     struct store_stmt *st;
     size_t cap = 0;
@@ -224,7 +235,7 @@ int store_report_top(struct store *s, const struct store_report_filter *f,
     *n = 0;
     if ((unsigned)dim >= STORE_DIM_COUNT)
         return diag_set(d, "bug: no top list %d", (int)dim);
-    if ((st = store_stmt_cached(s, sql[dim], d)) == NULL)
+    if ((st = store_stmt_cached(s, STORE_SQL(s, sql[dim], sql_pg[dim]), d)) == NULL)
         return -1;
     bind_filter(st, f);
     store_bind_int64(st, 16, (int64_t)per_category);
@@ -265,8 +276,10 @@ int store_report_templates(struct store *s, const struct store_report_filter *f,
         "SELECT cat, rid, n, first, last FROM (SELECT " CAT " AS cat,"
         " coalesce(e.reply_text_id, 0) AS rid, count(*) AS n, min(e.id) AS first,"
         " max(e.id) AS last, row_number() OVER (PARTITION BY " CAT
-        " ORDER BY count(*) DESC, e.reply_text_id) AS rk" FROM_EVENTS WHERE_FILTER AND_FAILURE
-        " AND (?17 IS NULL OR " CAT " = ?17) GROUP BY 1, 2) WHERE rk <= ?16 ORDER BY cat, rk";
+        " ORDER BY count(*) DESC, coalesce(e.reply_text_id, 0)) AS rk" FROM_EVENTS WHERE_FILTER
+            AND_FAILURE " AND (CAST(?17 AS TEXT) IS NULL OR " CAT
+        " = ?17) GROUP BY 1, 2) AS t WHERE rk <= ?16"
+        " ORDER BY cat, rk";
     struct store_stmt *st = store_stmt_cached(s, sql, d);
     size_t cap = 0;
     int rc;
@@ -309,7 +322,7 @@ int store_report_event(struct store *s, int64_t id, struct store_report_event *o
     static const char sql[] =
         "SELECT e.ts, e.ts_prec, e.host, e.mta, e.program, e.kind, e.direction, e.stage,"
         " e.queue_id, e.client_ip, e.client_name, e.helo, e.sender, e.recipient, e.relay,"
-        " e.reply_code, e.status, e.text, e.size, e.offset, e.reply_text_id, s.path"
+        " e.reply_code, e.status, e.text, e.size, e.\"offset\", e.reply_text_id, s.path"
         " FROM events e LEFT JOIN sources s ON s.id = e.source_id WHERE e.id = ?1";
     struct store_stmt *st = store_stmt_cached(s, sql, d);
     int rc;
@@ -447,7 +460,7 @@ void store_report_source_free(struct store_report_source *src)
 int store_report_unparsed(struct store *s, int64_t source_id, size_t max,
                           struct unparsed_sample **rows, size_t *n, struct diag *d)
 {
-    static const char sql[] = "SELECT coalesce(s.path, '-'), u.offset, u.reason, u.line"
+    static const char sql[] = "SELECT coalesce(s.path, '-'), u.\"offset\", u.reason, u.line"
                               " FROM unparsed_lines u LEFT JOIN sources s ON s.id = u.source_id"
                               " WHERE u.source_id = ?1 ORDER BY u.id LIMIT ?2";
     struct store_stmt *st = store_stmt_cached(s, sql, d);

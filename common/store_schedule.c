@@ -69,11 +69,14 @@ int store_report_run_end(struct store *s, const char *name, const char *period_s
     static const char set[] =
         "UPDATE report_runs SET state = ?3, "
         "finished = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE name = ?1 AND period_start = ?2";
+    static const char set_pg[] =
+        "UPDATE report_runs SET state = ?3, finished = to_char(now() AT TIME ZONE 'UTC', "
+        "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') WHERE name = ?1 AND period_start = ?2";
     static const char forget[] = "DELETE FROM report_runs WHERE name = ?1 AND period_start = ?2";
 
     if (outcome == REPORT_RUN_SENT || outcome == REPORT_RUN_UNKNOWN)
-        return exec1(s, set, name, period_start, outcome == REPORT_RUN_SENT ? "sent" : "unknown",
-                     d);
+        return exec1(s, STORE_SQL(s, set, set_pg), name, period_start,
+                     outcome == REPORT_RUN_SENT ? "sent" : "unknown", d);
     return exec1(s, forget, name, period_start, NULL, d);
 }
 

@@ -9,6 +9,16 @@
  *	The kind, direction and stage of an event are stored as small integers (the enums of
  *	event.h) and named by the views; the CASE expressions of the views are generated from
  *	event.h's name tables, so the two cannot drift apart.
+ *
+ *	PostgreSQL (store_pg.c) gets the same tables, columns, views and indexes, written in its
+ *	own dialect: schema_pg below is the current version in one step, and each migration after
+ *	it has a PostgreSQL half beside the SQLite one. test_pg compares store_schema_describe()
+ *	of the two, so they cannot drift apart either. What only PostgreSQL has: sources and
+ *	parser_state carry the origin (the host that reads the files: many hosts write to one
+ *	database, each with its own checkpoints); events is partitioned by month of ts (events_p
+ *	YYYYMM, created on demand by store_pg.c, dropped whole by prune); rejectlens_meta holds
+ *	what PRAGMA application_id and user_version hold in SQLite. Text columns compare bytewise
+ *	(COLLATE "C"), as SQLite's do, so that every ORDER BY gives the same order.
  */
 #include "store_internal.h"
 #include "strbuf.h"
@@ -122,11 +132,13 @@ static const char *stage_namer(int i)
     return smtp_stage_name((enum smtp_stage)i);
 }
 
-/* v_events - the documented, stable view for admins and scripts (docs/schema.md) */
-static void view_events(struct strbuf *sql)
+/*
+ * event_columns - the columns of v_events, then FROM events e with its reply text r and source
+ * s. Part of migration 1's text: change nothing here; a new view adds its own columns.
+ */
+static void event_columns(struct strbuf *sql)
 {
     strbuf_puts(sql,
-                "CREATE VIEW v_events AS SELECT "
                 "strftime('%Y-%m-%dT%H:%M:%S', e.ts / 1000000, 'unixepoch') || "
                 "CASE WHEN e.ts_prec > 0 THEN '.' || "
                 "substr(printf('%06d', e.ts % 1000000), 1, e.ts_prec) ELSE '' END || 'Z' AS ts, "
@@ -141,10 +153,20 @@ static void view_events(struct strbuf *sql)
                      "e.client_name AS client_name, e.helo AS helo, e.sender AS sender, "
                      "e.recipient AS recipient, e.relay AS relay, e.reply_code AS reply_code, "
                      "e.status AS status, e.text AS text, r.category AS category, "
-                     "r.rule AS rule, s.path AS source, e.offset AS offset "
-                     "FROM events e "
-                     "LEFT JOIN reply_texts r ON r.id = e.reply_text_id "
-                     "LEFT JOIN sources s ON s.id = e.source_id;");
+                     "r.rule AS rule, s.path AS source, e.offset AS offset");
+}
+
+static const char events_from[] = " FROM events e "
+                                  "LEFT JOIN reply_texts r ON r.id = e.reply_text_id "
+                                  "LEFT JOIN sources s ON s.id = e.source_id";
+
+/* v_events - the documented, stable view for admins and scripts (docs/schema.md) */
+static void view_events(struct strbuf *sql)
+{
+    strbuf_puts(sql, "CREATE VIEW v_events AS SELECT ");
+    event_columns(sql);
+    strbuf_puts(sql, events_from);
+    strbuf_puts(sql, ";");
 }
 
 static int migrate_to_1(struct store *s, struct diag *d)
@@ -209,16 +231,352 @@ static int migrate_to_3(struct store *s, struct diag *d)
     return store_exec(s, sql, d);
 }
 
+/*
+ * v_rejections - the columns of v_events and those it lacks, for the rejections, bounces and
+ * expiries (what a sender gets back) only. ts_us is the time as integer microseconds: a
+ * condition on ts_us runs on the index of events.ts, one on the text ts reads every row.
+ */
+static void view_rejections(struct strbuf *sql)
+{
+    strbuf_puts(sql, "CREATE VIEW v_rejections AS SELECT ");
+    event_columns(sql);
+    strbuf_puts(sql, ", e.message_id AS message_id, e.orig_recipient AS orig_recipient, "
+                     "e.parent_queue_id AS parent_queue_id, e.size AS size, e.ts AS ts_us, "
+                     "e.id AS event_id");
+    strbuf_puts(sql, events_from);
+    strbuf_printf(sql, " WHERE e.kind IN (%d, %d, %d);", EVENT_REJECT, EVENT_BOUNCE, EVENT_EXPIRE);
+}
+
+/*
+ * v_daily - events per UTC day, category, kind and direction: the series of a report, and
+ * the quickest answer to "what changed"
+ */
+static void view_daily(struct strbuf *sql)
+{
+    strbuf_puts(sql, "CREATE VIEW v_daily AS SELECT "
+                     "date(e.ts / 1000000, 'unixepoch') AS day, r.category AS category, ");
+    name_case(sql, "e.kind", EVENT_KIND_COUNT, kind_namer);
+    strbuf_puts(sql, " AS kind, ");
+    name_case(sql, "e.direction", DIRECTION_COUNT, direction_namer);
+    strbuf_puts(sql, " AS direction, count(*) AS events "
+                     "FROM events e LEFT JOIN reply_texts r ON r.id = e.reply_text_id "
+                     "GROUP BY 1, 2, e.kind, e.direction;");
+}
+
+/*
+ * migrate_to_4 - the ad-hoc questions (trace, top, query): the views v_rejections and v_daily,
+ * and the indexes of trace (docs/schema.md; bench/INDEXES.md has what each costs the ingest).
+ * A period of failures is read on version 2's events_failures and events_ts, which hold all
+ * that top needs. An address is looked up per UTC day, (day, address): new events then land in
+ * the newest day's small part of the index, which stays in the page cache, where an index on
+ * the address alone takes a random page of a large index per event. A look-up walks the days
+ * of its period: a few hundred index searches, milliseconds. Keep the expression exactly as it
+ * is: queries repeat it (STORE_DAY_EXPR in store_internal.h). The original recipient and a
+ * bounce notice's parent are rare, and get partial indexes.
+ */
+static int migrate_to_4(struct store *s, struct diag *d)
+{
+    static const char indexes[] =
+        "CREATE INDEX events_recipient ON events(ts / 86400000000, recipient COLLATE NOCASE);"
+        "CREATE INDEX events_sender ON events(ts / 86400000000, sender COLLATE NOCASE);"
+        "CREATE INDEX events_orig_recipient ON events(orig_recipient COLLATE NOCASE) "
+        "WHERE orig_recipient IS NOT NULL;"
+        "CREATE INDEX events_parent ON events(parent_queue_id) WHERE parent_queue_id IS NOT NULL;";
+    struct strbuf sql = STRBUF_INIT;
+    int rc;
+
+    strbuf_puts(&sql, indexes);
+    view_rejections(&sql);
+    view_daily(&sql);
+    rc = store_exec(s, strbuf_str(&sql), d);
+    strbuf_free(&sql);
+    return rc;
+}
+
+static void event_columns_pg(struct strbuf *sql);
+
+/*
+ * migrate_pg_to_4 - migrate_to_4 in PostgreSQL's words: the same views (days as text, as
+ * SQLite's date() writes them), the same indexes with lower() where SQLite has COLLATE NOCASE
+ * (store_trace.c compares lower() with lower() there)
+ */
+static int migrate_pg_to_4(struct store *s, struct diag *d)
+{
+    static const char indexes[] =
+        "CREATE INDEX events_recipient ON events((ts / 86400000000), lower(recipient));"
+        "CREATE INDEX events_sender ON events((ts / 86400000000), lower(sender));"
+        "CREATE INDEX events_orig_recipient ON events(lower(orig_recipient)) "
+        "WHERE orig_recipient IS NOT NULL;"
+        "CREATE INDEX events_parent ON events(parent_queue_id) WHERE parent_queue_id IS NOT NULL;";
+    struct strbuf sql = STRBUF_INIT;
+    int rc;
+
+    strbuf_puts(&sql, indexes);
+    strbuf_puts(&sql, "CREATE VIEW v_rejections AS SELECT ");
+    event_columns_pg(&sql);
+    strbuf_puts(&sql, ", e.message_id AS message_id, e.orig_recipient AS orig_recipient, "
+                      "e.parent_queue_id AS parent_queue_id, e.size AS size, e.ts AS ts_us, "
+                      "e.id AS event_id");
+    strbuf_puts(&sql, events_from);
+    strbuf_printf(&sql, " WHERE e.kind IN (%d, %d, %d);", EVENT_REJECT, EVENT_BOUNCE, EVENT_EXPIRE);
+    strbuf_puts(&sql, "CREATE VIEW v_daily AS SELECT "
+                      "to_char(to_timestamp(e.ts / 1000000) AT TIME ZONE 'UTC', 'YYYY-MM-DD') "
+                      "AS day, r.category AS category, ");
+    name_case(&sql, "e.kind", EVENT_KIND_COUNT, kind_namer);
+    strbuf_puts(&sql, " AS kind, ");
+    name_case(&sql, "e.direction", DIRECTION_COUNT, direction_namer);
+    strbuf_puts(&sql, " AS direction, count(*) AS events "
+                      "FROM events e LEFT JOIN reply_texts r ON r.id = e.reply_text_id "
+                      "GROUP BY 1, 2, e.kind, e.direction;");
+    rc = store_exec(s, strbuf_str(&sql), d);
+    strbuf_free(&sql);
+    return rc;
+}
+
+/*
+ * schema_pg - version 3 in PostgreSQL's words. Integers are bigint (SQLite's are 64 bits);
+ * ids come from identity columns, events' from a sequence (an identity column cannot span
+ * partitions in PostgreSQL 15); "offset" is quoted (a reserved word there).
+ */
+static const char schema_pg[] =
+    "CREATE TABLE rejectlens_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE sources ("
+    "  id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,"
+    "  path TEXT COLLATE \"C\" NOT NULL,"
+    "  dev BIGINT, inode BIGINT,"
+    "  size BIGINT NOT NULL DEFAULT 0,"
+    "  \"offset\" BIGINT NOT NULL DEFAULT 0,"
+    "  fingerprint TEXT COLLATE \"C\" NOT NULL,"
+    "  fp_len BIGINT NOT NULL,"
+    "  format TEXT COLLATE \"C\","
+    "  first_seen TEXT COLLATE \"C\" NOT NULL"
+    "    DEFAULT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+    "  last_seen TEXT COLLATE \"C\" NOT NULL"
+    "    DEFAULT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+    "  lines BIGINT NOT NULL DEFAULT 0,"
+    "  events BIGINT NOT NULL DEFAULT 0,"
+    "  info_lines BIGINT NOT NULL DEFAULT 0,"
+    "  foreign_lines BIGINT NOT NULL DEFAULT 0,"
+    "  unparsed_lines BIGINT NOT NULL DEFAULT 0,"
+    "  file_size BIGINT,"
+    "  mtime_ns BIGINT,"
+    "  compression TEXT COLLATE \"C\","
+    "  at_end BIGINT NOT NULL DEFAULT 0,"
+    "  origin TEXT COLLATE \"C\" NOT NULL DEFAULT ''"
+    ");"
+    "CREATE INDEX sources_file ON sources(dev, inode);"
+    "CREATE TABLE reply_texts ("
+    "  id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,"
+    "  template TEXT COLLATE \"C\" NOT NULL,"
+    "  mta TEXT COLLATE \"C\" NOT NULL,"
+    "  kind BIGINT NOT NULL,"
+    "  direction BIGINT NOT NULL,"
+    "  stage BIGINT NOT NULL,"
+    "  reply_code BIGINT NOT NULL,"
+    "  status TEXT COLLATE \"C\" NOT NULL,"
+    "  category TEXT COLLATE \"C\","
+    "  rule TEXT COLLATE \"C\","
+    "  rules_hash TEXT COLLATE \"C\","
+    "  UNIQUE (template, reply_code, status, stage, kind, direction, mta)"
+    ");"
+    "CREATE SEQUENCE events_id_seq AS BIGINT;"
+    "CREATE TABLE events ("
+    "  id BIGINT NOT NULL DEFAULT nextval('events_id_seq'),"
+    "  ts BIGINT NOT NULL,"
+    "  ts_prec BIGINT NOT NULL DEFAULT 0,"
+    "  host TEXT COLLATE \"C\","
+    "  mta TEXT COLLATE \"C\" NOT NULL,"
+    "  program TEXT COLLATE \"C\","
+    "  kind BIGINT NOT NULL,"
+    "  direction BIGINT NOT NULL,"
+    "  stage BIGINT NOT NULL,"
+    "  queue_id TEXT COLLATE \"C\","
+    "  parent_queue_id TEXT COLLATE \"C\","
+    "  message_id TEXT COLLATE \"C\","
+    "  client_ip TEXT COLLATE \"C\","
+    "  client_name TEXT COLLATE \"C\","
+    "  helo TEXT COLLATE \"C\","
+    "  sender TEXT COLLATE \"C\","
+    "  recipient TEXT COLLATE \"C\","
+    "  orig_recipient TEXT COLLATE \"C\","
+    "  relay TEXT COLLATE \"C\","
+    "  reply_code BIGINT,"
+    "  status TEXT COLLATE \"C\","
+    "  text TEXT COLLATE \"C\","
+    "  size BIGINT,"
+    "  reply_text_id BIGINT,"
+    "  source_id BIGINT,"
+    "  \"offset\" BIGINT"
+    ") PARTITION BY RANGE (ts);"
+    "ALTER SEQUENCE events_id_seq OWNED BY events.id;"
+    "CREATE INDEX events_id ON events(id);"
+    "CREATE INDEX events_ts ON events(ts, kind, direction, source_id, mta, host);"
+    "CREATE INDEX events_failures ON events(ts, reply_text_id, kind, reply_code,"
+    " status, direction, mta, host, recipient, sender, client_ip, client_name,"
+    " helo, relay) WHERE kind IN (1, 3, 4, 5);"
+    "CREATE INDEX events_reply_text ON events(reply_text_id);"
+    "CREATE INDEX events_queue_id ON events(queue_id);"
+    "CREATE TABLE unparsed_lines ("
+    "  id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,"
+    "  source_id BIGINT,"
+    "  \"offset\" BIGINT,"
+    "  reason TEXT COLLATE \"C\" NOT NULL,"
+    "  line BYTEA NOT NULL"
+    ");"
+    "CREATE TABLE parser_state ("
+    "  format TEXT COLLATE \"C\" NOT NULL,"
+    "  state BYTEA NOT NULL,"
+    "  origin TEXT COLLATE \"C\" NOT NULL DEFAULT '',"
+    "  PRIMARY KEY (origin, format)"
+    ");"
+    "CREATE TABLE report_runs ("
+    "  name TEXT COLLATE \"C\" NOT NULL,"
+    "  period_start TEXT COLLATE \"C\" NOT NULL,"
+    "  period_end TEXT COLLATE \"C\" NOT NULL,"
+    "  state TEXT COLLATE \"C\" NOT NULL,"
+    "  started TEXT COLLATE \"C\" NOT NULL"
+    "    DEFAULT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+    "  finished TEXT COLLATE \"C\","
+    "  PRIMARY KEY (name, period_start)"
+    ");";
+
+/* event_columns_pg - event_columns in PostgreSQL's words: the same columns, the same texts */
+static void event_columns_pg(struct strbuf *sql)
+{
+    strbuf_puts(sql, "to_char(to_timestamp(e.ts / 1000000) AT TIME ZONE 'UTC', "
+                     "'YYYY-MM-DD\"T\"HH24:MI:SS') || "
+                     "CASE WHEN e.ts_prec > 0 THEN '.' || "
+                     "substr(lpad((e.ts % 1000000)::text, 6, '0'), 1, e.ts_prec::int) ELSE '' END "
+                     "|| 'Z' AS ts, "
+                     "e.host AS host, e.mta AS mta, ");
+    name_case(sql, "e.kind", EVENT_KIND_COUNT, kind_namer);
+    strbuf_puts(sql, " AS kind, ");
+    name_case(sql, "e.direction", DIRECTION_COUNT, direction_namer);
+    strbuf_puts(sql, " AS direction, ");
+    name_case(sql, "e.stage", STAGE_COUNT, stage_namer);
+    strbuf_puts(sql, " AS stage, "
+                     "e.queue_id AS queue_id, e.client_ip AS client_ip, "
+                     "e.client_name AS client_name, e.helo AS helo, e.sender AS sender, "
+                     "e.recipient AS recipient, e.relay AS relay, e.reply_code AS reply_code, "
+                     "e.status AS status, e.text AS text, r.category AS category, "
+                     "r.rule AS rule, s.path AS source, e.\"offset\" AS \"offset\"");
+}
+
+static void view_events_pg(struct strbuf *sql)
+{
+    strbuf_puts(sql, "CREATE VIEW v_events AS SELECT ");
+    event_columns_pg(sql);
+    strbuf_puts(sql, events_from);
+    strbuf_puts(sql, ";");
+}
+
+/* migrate_pg_to_3 - a new PostgreSQL database: version 3 in one step */
+static int migrate_pg_to_3(struct store *s, struct diag *d)
+{
+    struct strbuf sql = STRBUF_INIT;
+    int rc;
+
+    strbuf_puts(&sql, schema_pg);
+    strbuf_printf(&sql, "INSERT INTO rejectlens_meta VALUES ('application_id', '%d');",
+                  STORE_APPLICATION_ID);
+    strbuf_puts(&sql, "INSERT INTO rejectlens_meta VALUES ('schema_version', '0');");
+    name_table(&sql, "event_kinds", EVENT_KIND_COUNT, kind_namer);
+    name_table(&sql, "event_directions", DIRECTION_COUNT, direction_namer);
+    name_table(&sql, "smtp_stages", STAGE_COUNT, stage_namer);
+    view_events_pg(&sql);
+    rc = store_exec(s, strbuf_str(&sql), d);
+    strbuf_free(&sql);
+    return rc;
+}
+
+/*
+ * migrate_pg - the PostgreSQL migrations, under an advisory lock that makes every other
+ * process that opens the database at the same moment wait, then find the work done
+ */
+static int migrate_pg(struct store *s, int from_version, struct diag *d)
+{
+    char sql[160];
+
+    if (store_begin(s, d) < 0)
+        return -1;
+    if (store_exec(s, "SELECT pg_advisory_xact_lock(1380600915, -1)", d) < 0 ||
+        store_schema_version(s, &from_version, d) < 0) {
+        store_rollback(s);
+        return -1;
+    }
+    if (from_version < 3) {
+        if (migrate_pg_to_3(s, d) < 0) {
+            store_rollback(s);
+            diag_prefix(d, "creating the schema");
+            return -1;
+        }
+        from_version = 3;
+    }
+    /* the PostgreSQL halves of later migrations, one step per version */
+    if (from_version < 4) {
+        if (migrate_pg_to_4(s, d) < 0) {
+            store_rollback(s);
+            diag_prefix(d, "migrating the schema to version 4");
+            return -1;
+        }
+        from_version = 4;
+    }
+    snprintf(sql, sizeof sql,
+             "UPDATE rejectlens_meta SET value = '%d' WHERE key = "
+             "'schema_version'",
+             from_version);
+    if (store_exec(s, sql, d) < 0) {
+        store_rollback(s);
+        return -1;
+    }
+    return store_commit(s, d);
+}
+
+int store_schema_describe(struct store *s, struct strbuf *out, struct diag *d)
+{
+    static const char q_sqlite[] =
+        "SELECT 'table ' || m.name || ' ' || p.name FROM sqlite_master m, "
+        "pragma_table_info(m.name) p WHERE m.type IN ('table', 'view') "
+        "AND m.name NOT LIKE 'sqlite_%' "
+        "UNION ALL SELECT 'index ' || name FROM sqlite_master WHERE type = 'index' "
+        "AND sql IS NOT NULL ORDER BY 1";
+    static const char q_pg[] =
+        "SELECT line FROM (SELECT 'table ' || c.relname || ' ' || a.attname AS line FROM pg_class "
+        "c "
+        "JOIN pg_attribute a ON a.attrelid = c.oid "
+        "WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p', 'v') "
+        "AND NOT c.relispartition AND a.attnum > 0 AND NOT a.attisdropped "
+        "UNION ALL SELECT 'index ' || c.relname FROM pg_class c JOIN pg_index i "
+        "ON i.indexrelid = c.oid JOIN pg_class t ON t.oid = i.indrelid "
+        "WHERE c.relnamespace = current_schema()::regnamespace AND NOT t.relispartition "
+        "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = c.oid) "
+        ") AS t ORDER BY line COLLATE \"C\"";
+    struct store_stmt *st = store_stmt_prepare(s, STORE_SQL(s, q_sqlite, q_pg), d);
+    int rc;
+
+    if (st == NULL)
+        return -1;
+    while ((rc = store_step(s, st, d)) == 1)
+        strbuf_printf(out, "%s\n", store_column_text(st, 0));
+    store_stmt_finalize(st);
+    return rc < 0 ? -1 : 0;
+}
+
 static int (*const migrations[])(struct store *, struct diag *) = {
     migrate_to_1,
     migrate_to_2,
     migrate_to_3,
+    migrate_to_4,
 };
+_Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,
+               "one migration per schema version");
 
 int store_migrate(struct store *s, int from_version, struct diag *d)
 {
     char sql[128];
 
+    if (store_is_pg(s))
+        return migrate_pg(s, from_version, d);
     /* one transaction for all the steps: a database is at one version or the next, never
      * half-way (a new one never exists without its whole schema) */
     if (store_begin(s, d) < 0)

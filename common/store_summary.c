@@ -71,34 +71,34 @@ int store_summary(struct store *s, int64_t since, int64_t until, size_t max_samp
         "SELECT count(*), min(ts), max(ts) FROM events WHERE ts >= ?1 AND ts < ?2";
     static const char q_kind[] =
         "SELECT k.name, count(*) FROM events e JOIN event_kinds k ON k.code = e.kind "
-        "WHERE e.ts >= ?1 AND e.ts < ?2 GROUP BY e.kind ORDER BY e.kind";
+        "WHERE e.ts >= ?1 AND e.ts < ?2 GROUP BY e.kind, k.name ORDER BY e.kind";
     static const char q_direction[] =
         "SELECT CASE WHEN d.name = '' THEN '(none)' ELSE d.name END, count(*) FROM events e "
         "JOIN event_directions d ON d.code = e.direction "
-        "WHERE e.ts >= ?1 AND e.ts < ?2 GROUP BY e.direction ORDER BY e.direction";
+        "WHERE e.ts >= ?1 AND e.ts < ?2 GROUP BY e.direction, d.name ORDER BY e.direction";
     static const char q_kind_direction[] =
         "SELECT k.name || ' ' || d.name, count(*) FROM events e "
         "JOIN event_kinds k ON k.code = e.kind JOIN event_directions d ON d.code = e.direction "
-        "WHERE e.ts >= ?1 AND e.ts < ?2 GROUP BY e.kind, e.direction "
+        "WHERE e.ts >= ?1 AND e.ts < ?2 GROUP BY e.kind, e.direction, k.name, d.name "
         "ORDER BY e.kind, e.direction";
     static const char q_code[] =
-        "SELECT coalesce(reply_code, '(none)'), count(*) FROM events "
+        "SELECT coalesce(CAST(reply_code AS TEXT), '(none)'), count(*) FROM events "
         "WHERE ts >= ?1 AND ts < ?2 AND kind NOT IN (?3, ?4) "
         "GROUP BY reply_code ORDER BY count(*) DESC, reply_code";
-    static const char q_status[] =
-        "SELECT coalesce(status, '(none)'), count(*) FROM events "
-        "WHERE ts >= ?1 AND ts < ?2 AND kind NOT IN (?3, ?4) "
-        "GROUP BY status ORDER BY count(*) DESC, status";
+    static const char q_status[] = "SELECT coalesce(status, '(none)'), count(*) FROM events "
+                                   "WHERE ts >= ?1 AND ts < ?2 AND kind NOT IN (?3, ?4) "
+                                   "GROUP BY status ORDER BY count(*) DESC, status";
     static const char q_category[] =
         "SELECT coalesce(r.category, '(not classified)'), count(*) FROM events e "
         "LEFT JOIN reply_texts r ON r.id = e.reply_text_id "
         "WHERE e.ts >= ?1 AND e.ts < ?2 AND e.kind NOT IN (?3, ?4) "
         "GROUP BY r.category ORDER BY count(*) DESC, r.category";
     static const char q_parse[] =
-        "SELECT count(*), total(lines), total(info_lines), total(foreign_lines), "
-        "total(unparsed_lines), total(events) FROM sources";
+        "SELECT count(*), coalesce(sum(lines), 0), coalesce(sum(info_lines), 0), "
+        "coalesce(sum(foreign_lines), 0), coalesce(sum(unparsed_lines), 0), "
+        "coalesce(sum(events), 0) FROM sources";
     static const char q_samples[] =
-        "SELECT coalesce(s.path, '-'), u.offset, u.reason, u.line FROM unparsed_lines u "
+        "SELECT coalesce(s.path, '-'), u.\"offset\", u.reason, u.line FROM unparsed_lines u "
         "LEFT JOIN sources s ON s.id = u.source_id ORDER BY u.id LIMIT ?1";
     struct store_stmt *st;
     int rc;

@@ -293,6 +293,9 @@ size_t format_iso_utc(int64_t us, int prec, char *buf, size_t cap)
     return n < 0 ? 0 : (size_t)n;
 }
 
+#define EPOCH_MIN_S INT64_C(-62135596800) /* 0001-01-01T00:00:00Z */
+#define EPOCH_MAX_S INT64_C(253402300799) /* 9999-12-31T23:59:59Z */
+
 /* local_midnight - UTC seconds of the local midnight starting the day that contains t */
 static int64_t local_midnight(int64_t t, int day_shift)
 {
@@ -323,10 +326,20 @@ int time_arg_parse(const char *s, int64_t now_s, int is_end, int64_t *out_us, st
         *out_us = local_midnight(now_s, shift + (is_end ? 1 : 0)) * US_PER_SEC;
         return 0;
     }
+    if (strcmp(s, "last-week") == 0) {
+        /* the last full week, Monday to Monday: its start, or with is_end its end */
+        time_t tt = (time_t)now_s;
+        struct tm tm;
+        localtime_r(&tt, &tm);
+        int since_monday = (tm.tm_wday + 6) % 7;
+        *out_us = local_midnight(now_s, -since_monday - (is_end ? 0 : 7)) * US_PER_SEC;
+        return 0;
+    }
     if (s[0] == '@') {
         errno = 0;
         long long v = strtoll(s + 1, &end, 10);
-        if (errno || *end || end == s + 1)
+        /* years 0001 to 9999: what a timestamp can say, and no overflow in microseconds */
+        if (errno || *end || end == s + 1 || v < EPOCH_MIN_S || v > EPOCH_MAX_S)
             return diag_set(d, "bad epoch time '%s'", s);
         *out_us = (int64_t)v * US_PER_SEC;
         return 0;
@@ -341,7 +354,10 @@ int time_arg_parse(const char *s, int64_t now_s, int is_end, int64_t *out_us, st
         if (!errno && end == s + len - 1 && v >= 0 && v < 100000000) {
             for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
                 if (units[i].unit == s[len - 1]) {
-                    *out_us = (now_s - (int64_t)v * units[i].secs) * US_PER_SEC;
+                    int64_t t = now_s - (int64_t)v * units[i].secs;
+                    if (t < EPOCH_MIN_S)
+                        return diag_set(d, "bad time '%s': before the year 1", s);
+                    *out_us = t * US_PER_SEC;
                     return 0;
                 }
         }
@@ -351,7 +367,8 @@ int time_arg_parse(const char *s, int64_t now_s, int is_end, int64_t *out_us, st
         snprintf(full, sizeof full, "%sT00:00:00", s);
         if (ts_parse_iso(full, strlen(full), 0, &ct) == 19) {
             int64_t us;
-            if (civil_to_utc_us(&ct, NULL, NULL, &us) < 0)
+            /* year 0 would read as "no year given" and be guessed */
+            if (ct.year == 0 || civil_to_utc_us(&ct, NULL, NULL, &us) < 0)
                 return diag_set(d, "no such date '%s'", s);
             if (is_end) { /* the end of that local day */
                 ct.day += 1;
@@ -377,13 +394,14 @@ int time_arg_parse(const char *s, int64_t now_s, int is_end, int64_t *out_us, st
             snprintf(full, sizeof full, "%s", s);
         size_t n = ts_parse_iso(full, strlen(full), 1, &ct);
         if (n > 0 && n == strlen(full)) {
-            if (civil_to_utc_us(&ct, NULL, NULL, out_us) < 0)
+            if (ct.year == 0 || civil_to_utc_us(&ct, NULL, NULL, out_us) < 0)
                 return diag_set(d, "no such date '%s'", s);
             return 0;
         }
     }
     return diag_set(d,
                     "bad time '%s' (use 2026-01-31, '2026-01-31 14:00', "
-                    "2026-01-31T14:00:00+01:00, today, yesterday, now, 7d, 24h, 30m or @EPOCH)",
+                    "2026-01-31T14:00:00+01:00, today, yesterday, last-week, now, 7d, 24h, 30m "
+                    "or @EPOCH)",
                     s);
 }

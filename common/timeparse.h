@@ -113,9 +113,11 @@ size_t format_iso_utc(int64_t us, int prec, char *buf, size_t cap);
 
 /*
  * time_arg_parse - a time given on the command line: "2026-01-05", "2026-01-05T10:00",
- * "2026-01-05 10:00:00+01:00", "today", "yesterday", "now", "7d", "24h", "90m" (ago), or an
- * epoch "@1767225600". Dates without a zone are local time. is_end asks for the end of a bare
- * date ("--until 2026-01-05" includes that day). Returns 0, or -1 with a message in d.
+ * "2026-01-05 10:00:00+01:00", "today", "yesterday", "last-week", "now", "7d", "24h", "90m"
+ * (ago), or an epoch "@1767225600". Dates without a zone are local time. is_end asks for the
+ * end of a bare date or named day ("--until 2026-01-05" includes that day); "last-week" is the
+ * last full Monday-to-Monday week: its Monday 00:00, or with is_end the Monday 00:00 that ends
+ * it. Returns 0, or -1 with a message in d.
  */
 int time_arg_parse(const char *s, int64_t now_s, int is_end, int64_t *out_us, struct diag *d);
 

@@ -62,3 +62,16 @@ char *xstrndup(const char *s, size_t n)
     p[len] = '\0';
     return p;
 }
+
+char *xmemdup(const void *p, size_t n)
+{
+    char *q;
+
+    if (n == SIZE_MAX)
+        out_of_memory(SIZE_MAX);
+    q = xmalloc(n + 1);
+    if (n > 0)
+        memcpy(q, p, n);
+    q[n] = '\0';
+    return q;
+}

@@ -19,5 +19,7 @@ void *xreallocarray(void *p, size_t count, size_t size);
 char *xstrdup(const char *s);
 /* xstrndup - copy at most n bytes of s and NUL-terminate */
 char *xstrndup(const char *s, size_t n);
+/* xmemdup - copy exactly n bytes of p (NUL bytes too) and put a NUL after them */
+char *xmemdup(const void *p, size_t n);
 
 #endif

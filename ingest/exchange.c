@@ -233,6 +233,13 @@ static struct xfile *file_new(struct exchange_state *st)
     return f;
 }
 
+/* record_drop - forget the record whose quoted field was open (its lines and their count) */
+static void record_drop(struct xfile *f)
+{
+    strbuf_reset(&f->partial);
+    f->rec_lines = 0;
+}
+
 /* file_reset - the file starts again from its first byte: nothing of it is known (a new
  * serial: the CSV parser's half-read record, if it was this file's, is no longer its) */
 static void file_reset(struct exchange_state *st, struct xfile *f)
@@ -241,8 +248,7 @@ static void file_reset(struct exchange_state *st, struct xfile *f)
     f->kind = XK_NONE;
     f->csv_header = 0;
     columns_begin(f);
-    strbuf_reset(&f->partial);
-    f->rec_lines = 0;
+    record_drop(f);
 }
 
 /*
@@ -596,19 +602,19 @@ static enum line_result exchange_parse_line(void *state, struct parse_ctx *ctx,
         if ((f->kind == XK_MSGTRK || f->kind == XK_RECV || f->kind == XK_SEND ||
              f->kind == XK_PROTO) &&
             starts_with_datetime(p, n)) {
-            strbuf_reset(&f->partial);
+            record_drop(f);
             csvrec_reset(st->csv);
         } else {
             enum csvrec_status cs;
             csv_serve(st, f);
             if ((cs = csvrec_feed(st->csv, p, n)) == CSVREC_BAD) {
-                strbuf_reset(&f->partial);
+                record_drop(f);
                 ctx->why = "broken CSV quoting (RFC 4180)";
                 return LINE_UNPARSED;
             }
             if (cs == CSVREC_MORE) {
                 if (++f->rec_lines > XREC_MAX_LINES || f->partial.len + n > XREC_MAX_BYTES) {
-                    strbuf_reset(&f->partial);
+                    record_drop(f);
                     csvrec_reset(st->csv);
                     ctx->why = "quoted field not closed within 32 lines";
                     return LINE_UNPARSED;
@@ -618,7 +624,7 @@ static enum line_result exchange_parse_line(void *state, struct parse_ctx *ctx,
                 return LINE_INFO;
             }
             offset = f->rec_offset;
-            strbuf_reset(&f->partial);
+            record_drop(f);
             return record(st, ctx, f, offset);
         }
     }
@@ -820,17 +826,18 @@ static int load_file(struct exchange_state *st, const char **pp, const char *end
     struct xfile *f = file_new(st);
     int ok = 0;
 
-    if (!statepack_get_str(pp, end, &key) || key == NULL || !statepack_get_int(pp, end, &kind) || !statepack_get_int(pp, end, &csvh) ||
-        !statepack_get_int(pp, end, &ncols) || !statepack_get_str(pp, end, &first))
+    if (!statepack_get_str(pp, end, &key) || key == NULL || !statepack_get_int(pp, end, &kind) ||
+        !statepack_get_int(pp, end, &csvh) || !statepack_get_int(pp, end, &ncols) ||
+        !statepack_get_str(pp, end, &first))
         goto out;
     for (int c = 0; c < XC_COUNT; c++) {
         if (!statepack_get_int(pp, end, &col) || col < -1 || col >= CSVREC_MAX_FIELDS)
             goto out;
         f->col[c] = (int)col;
     }
-    if (!statepack_get_int(pp, end, &off) || !statepack_get_int(pp, end, &lines) || !statepack_get_int(pp, end, &last) ||
-        !statepack_get_dup(pp, end, &partial, &plen) || kind < XK_NONE || kind >= XK_COUNT || ncols < 0 ||
-        ncols > CSVREC_MAX_FIELDS)
+    if (!statepack_get_int(pp, end, &off) || !statepack_get_int(pp, end, &lines) ||
+        !statepack_get_int(pp, end, &last) || !statepack_get_dup(pp, end, &partial, &plen) ||
+        kind < XK_NONE || kind >= XK_COUNT || ncols < 0 || ncols > CSVREC_MAX_FIELDS)
         goto out;
     f->kind = (enum xkind)kind;
     f->csv_header = csvh != 0;

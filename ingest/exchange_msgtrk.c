@@ -335,10 +335,12 @@ static const char *relay_of(const struct xrow *row)
 
     if (!xf_set(ip))
         return xf_set(h) ? h : NULL;
-    hl = xf_set(h) ? strlen(h) : 0;
+    if (!xf_set(h))
+        h = "";
+    hl = strlen(h);
     il = strlen(ip);
     r = arena_alloc(&row->st->a, hl + il + 2);
-    memcpy(r, h ? h : "", hl);
+    memcpy(r, h, hl);
     r[hl] = '[';
     memcpy(r + hl + 1, ip, il);
     r[hl + il + 1] = ']';
@@ -716,17 +718,20 @@ int xmsgtrk_load_one(struct exchange_state *st, const char **pp, const char *end
     char *key = NULL;
     int64_t size, rej, nlinks;
 
-    if (!statepack_get_str(pp, end, &key) || key == NULL || !statepack_get_str(pp, end, &m->sender) ||
-        !statepack_get_int(pp, end, &size) || !statepack_get_str(pp, end, &m->client_ip) ||
-        !statepack_get_str(pp, end, &m->client_name) || !statepack_get_str(pp, end, &m->message_id) ||
-        !statepack_get_str(pp, end, &m->parent) || !statepack_get_int(pp, end, &rej) || !statepack_get_int(pp, end, &nlinks) ||
-        nlinks < 0 || nlinks > XMSG_MAX_LINKS)
+    if (!statepack_get_str(pp, end, &key) || key == NULL ||
+        !statepack_get_str(pp, end, &m->sender) || !statepack_get_int(pp, end, &size) ||
+        !statepack_get_str(pp, end, &m->client_ip) ||
+        !statepack_get_str(pp, end, &m->client_name) ||
+        !statepack_get_str(pp, end, &m->message_id) || !statepack_get_str(pp, end, &m->parent) ||
+        !statepack_get_int(pp, end, &rej) || !statepack_get_int(pp, end, &nlinks) || nlinks < 0 ||
+        nlinks > XMSG_MAX_LINKS)
         goto bad;
     m->size = size;
     m->agent_rejected = rej != 0;
     for (int i = 0; i < (int)nlinks; i++) {
         char *rc = NULL, *orig = NULL;
-        if (!statepack_get_str(pp, end, &rc) || !statepack_get_str(pp, end, &orig) || rc == NULL || orig == NULL) {
+        if (!statepack_get_str(pp, end, &rc) || !statepack_get_str(pp, end, &orig) || rc == NULL ||
+            orig == NULL) {
             free(rc);
             free(orig);
             goto bad;

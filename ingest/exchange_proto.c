@@ -616,26 +616,27 @@ int xproto_load_one(struct exchange_state *st, const char **pp, const char *end)
     char *key = NULL;
     int64_t v, nq, held, prec;
 
-    if (!statepack_get_str(pp, end, &key) || key == NULL || !statepack_get_int(pp, end, &s->last_seq) ||
-        !statepack_get_int(pp, end, &v))
+    if (!statepack_get_str(pp, end, &key) || key == NULL ||
+        !statepack_get_int(pp, end, &s->last_seq) || !statepack_get_int(pp, end, &v))
         goto bad;
     s->last_sig = (uint64_t)v;
-    if (!statepack_get_int(pp, end, &v) || !statepack_get_str(pp, end, &s->helo) || !statepack_get_str(pp, end, &s->mail_from) ||
-        !statepack_get_str(pp, end, &s->first_rcpt) || !statepack_get_str(pp, end, &s->remote_name))
+    if (!statepack_get_int(pp, end, &v) || !statepack_get_str(pp, end, &s->helo) ||
+        !statepack_get_str(pp, end, &s->mail_from) || !statepack_get_str(pp, end, &s->first_rcpt) ||
+        !statepack_get_str(pp, end, &s->remote_name))
         goto bad;
     s->seen_command = v != 0;
     if (!statepack_get_int(pp, end, &v))
         goto bad;
     s->in_auth = v != 0;
-    if (!statepack_get_int(pp, end, &v) || !statepack_get_str(pp, end, &s->tarpit) || !statepack_get_int(pp, end, &nq) || nq < 0 ||
-        nq > XS_MAX_PENDING)
+    if (!statepack_get_int(pp, end, &v) || !statepack_get_str(pp, end, &s->tarpit) ||
+        !statepack_get_int(pp, end, &nq) || nq < 0 || nq > XS_MAX_PENDING)
         goto bad;
     s->auth_reported = v != 0;
     for (int i = 0; i < (int)nq; i++) {
         int64_t stage, auth;
         char *arg = NULL;
-        if (!statepack_get_int(pp, end, &stage) || !statepack_get_int(pp, end, &auth) || !statepack_get_str(pp, end, &arg) ||
-            stage < 0 || stage >= STAGE_COUNT) {
+        if (!statepack_get_int(pp, end, &stage) || !statepack_get_int(pp, end, &auth) ||
+            !statepack_get_str(pp, end, &arg) || stage < 0 || stage >= STAGE_COUNT) {
             free(arg);
             goto bad;
         }
@@ -644,10 +645,12 @@ int xproto_load_one(struct exchange_state *st, const char **pp, const char *end)
         s->q[s->nq].arg = arg;
         s->nq++;
     }
-    if (!statepack_get_int(pp, end, &held) || !statepack_get_int(pp, end, &s->auth.ts_us) || !statepack_get_int(pp, end, &prec) ||
-        !statepack_get_int(pp, end, &s->auth.offset) || !statepack_get_str(pp, end, &s->auth.text) ||
-        !statepack_get_str(pp, end, &s->auth.host) || !statepack_get_str(pp, end, &s->auth.program) ||
-        !statepack_get_str(pp, end, &s->auth.client_ip) || !statepack_get_str(pp, end, &s->auth.helo))
+    if (!statepack_get_int(pp, end, &held) || !statepack_get_int(pp, end, &s->auth.ts_us) ||
+        !statepack_get_int(pp, end, &prec) || !statepack_get_int(pp, end, &s->auth.offset) ||
+        !statepack_get_str(pp, end, &s->auth.text) || !statepack_get_str(pp, end, &s->auth.host) ||
+        !statepack_get_str(pp, end, &s->auth.program) ||
+        !statepack_get_str(pp, end, &s->auth.client_ip) ||
+        !statepack_get_str(pp, end, &s->auth.helo))
         goto bad;
     s->auth.prec = (int)(prec >= 0 && prec <= 6 ? prec : 0);
     s->auth.held = held != 0 && s->auth.text != NULL;

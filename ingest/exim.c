@@ -2227,7 +2227,7 @@ static int exim_flush(void *state, struct parse_ctx *ctx)
  *        a message
  *   "E" key text   a recipient's last deferral
  *   "D" blob   fingerprints of the last two days of log, 16 bytes each: fp (8), seconds
- *        (4), count (2), kind (1), 0 (1), little-endian
+ *        (4), count (2), kind (1), generation (1: the older, 0: the newer), little-endian
  */
 /* save_one, save_defer - one "R" / "E" record */
 static int save_one(void *arg, const char *key, size_t klen, void *value)
@@ -2275,7 +2275,21 @@ static uint64_t get_le(const unsigned char *b, int n)
     return v;
 }
 
-/* exim_save_state - the messages, the deferrals, and the fingerprints of the last two days */
+static int dd_entry_cmp(const void *pa, const void *pb)
+{
+    const struct dd_entry *a = pa, *b = pb;
+
+    if (a->fp != b->fp)
+        return a->fp < b->fp ? -1 : 1;
+    return (int)a->kind - (int)b->kind;
+}
+
+/*
+ * exim_save_state - the messages, the deferrals, and the fingerprints of the last two days.
+ * A fingerprint record is 16 bytes: fp (8), ts_s (4), count (2), kind, generation (1 for the
+ * older). Each generation is written in fingerprint order, not in the order of its hash slots,
+ * so that a state loaded back saves the same bytes.
+ */
 static void exim_save_state(void *state, struct strbuf *out)
 {
     struct exim_state *st = state;
@@ -2284,19 +2298,26 @@ static void exim_save_state(void *state, struct strbuf *out)
 
     lru_foreach(st->messages, save_one, out);
     lru_foreach(st->defers, save_defer, out);
-    for (int g = 1; g >= 0; g--)
+    for (int g = 1; g >= 0; g--) {
+        struct dd_entry *keep = xmalloc((st->gen[g].used ? st->gen[g].used : 1) * sizeof *keep);
+        size_t n = 0;
         for (size_t i = 0; i < st->gen[g].cap; i++) {
             const struct dd_entry *e = &st->gen[g].slots[i];
+            if (e->kind != 0 && e->count != 0 && e->ts_s >= since && n < st->gen[g].used)
+                keep[n++] = *e;
+        }
+        qsort(keep, n, sizeof *keep, dd_entry_cmp);
+        for (size_t i = 0; i < n; i++) {
             unsigned char b[16];
-            if (e->kind == 0 || e->count == 0 || e->ts_s < since)
-                continue;
-            put_le(b, e->fp, 8);
-            put_le(b + 8, e->ts_s, 4);
-            put_le(b + 12, e->count, 2);
-            b[14] = e->kind;
-            b[15] = 0;
+            put_le(b, keep[i].fp, 8);
+            put_le(b + 8, keep[i].ts_s, 4);
+            put_le(b + 12, keep[i].count, 2);
+            b[14] = keep[i].kind;
+            b[15] = (unsigned char)g;
             strbuf_append(&blob, (const char *)b, 16);
         }
+        free(keep);
+    }
     if (blob.len > 0) {
         strbuf_putc(out, 'D');
         statepack_put(out, blob.buf, blob.len);
@@ -2304,18 +2325,41 @@ static void exim_save_state(void *state, struct strbuf *out)
     strbuf_free(&blob);
 }
 
+/* dd_add_older - a saved fingerprint of the older generation back into it (bounded like it) */
+static void dd_add_older(struct exim_state *st, uint64_t fp, uint8_t kind, uint32_t ts_s,
+                         uint16_t count)
+{
+    struct dd_table *t = &st->gen[1];
 
-/* load_fingerprints - the "D" blob back into the table; records of an unknown kind are skipped */
+    if (count == 0 || dd_find(&st->gen[0], fp, kind) != NULL || dd_find(t, fp, kind) != NULL ||
+        t->used >= EX_DEDUP_GEN)
+        return;
+    if (t->cap == 0 || (t->used + 1) * 10 > t->cap * 7)
+        dd_grow(t);
+    struct dd_entry *e = dd_insert(t, fp, kind);
+    e->count = count;
+    e->ts_s = ts_s;
+    if (ts_s > st->newest_s)
+        st->newest_s = ts_s;
+}
+
+/* load_fingerprints - the "D" blob back into its generations; records of an unknown kind are
+ * skipped (a state saved before generations were recorded has them all in the newer one) */
 static void load_fingerprints(struct exim_state *st, const char *blob, size_t len)
 {
     const unsigned char *b = (const unsigned char *)blob;
 
     for (size_t i = 0; i + 16 <= len; i += 16) {
         uint8_t kind = b[i + 14];
+        uint64_t fp = get_le(b + i, 8);
+        uint32_t ts_s = (uint32_t)get_le(b + i + 8, 4);
+        uint16_t count = (uint16_t)get_le(b + i + 12, 2);
         if (kind != LOG_MAIN && kind != LOG_REJECT && kind != LOG_SYSLOG)
             continue;
-        dd_add(st, get_le(b + i, 8), kind, (uint32_t)get_le(b + i + 8, 4),
-               (uint16_t)get_le(b + i + 12, 2));
+        if (b[i + 15] == 1)
+            dd_add_older(st, fp, kind, ts_s, count);
+        else
+            dd_add(st, fp, kind, ts_s, count);
     }
 }
 

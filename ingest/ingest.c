@@ -11,6 +11,8 @@
 #include <time.h>
 
 #define SNIFF_LINES              64
+#define SNIFF_MAX_LINES          10000     /* lines looked at when none of the first is known */
+#define SNIFF_MAX_BYTES          (4 << 20) /* and their bytes */
 #define DEFAULT_CHECKPOINT_LINES 200000
 
 struct parser_slot {
@@ -22,7 +24,8 @@ struct ingest_session {
     struct ingest_hooks hooks;
     struct parser_slot slots[8];
     size_t nslots;
-    struct ingest_stats *stats; /* of the file being read */
+    struct ingest_stats *stats;  /* of the file being read */
+    struct ingest_stats flushed; /* counts of a flush outside a file (ingest_session_flush) */
     int refused;
 };
 
@@ -147,22 +150,21 @@ static int handle(struct ingest_session *s, struct parser_slot *slot, struct par
 
 int ingest_session_flush(struct ingest_session *s, struct diag *d)
 {
-    struct ingest_stats scratch;
     struct parse_ctx pctx;
+    int rc = 0;
 
-    memset(&scratch, 0, sizeof scratch);
     if (s->stats == NULL)
-        s->stats = &scratch;
+        s->stats = &s->flushed;
     memset(&pctx, 0, sizeof pctx);
     pctx.sink.emit = count_event;
     pctx.sink.ctx = s;
-    for (size_t i = 0; i < s->nslots; i++)
+    for (size_t i = 0; i < s->nslots && rc == 0; i++)
         if (s->slots[i].ops->flush(s->slots[i].state, &pctx) < 0)
-            return diag_set(d, "could not store the events held by the %s parser",
-                            s->slots[i].ops->name);
-    if (s->stats == &scratch)
+            rc = diag_set(d, "could not store the events held by the %s parser",
+                          s->slots[i].ops->name);
+    if (s->stats == &s->flushed)
         s->stats = NULL;
-    return 0;
+    return rc;
 }
 
 int ingest_session_file(struct ingest_session *s, struct reader *r,
@@ -172,14 +174,15 @@ int ingest_session_file(struct ingest_session *s, struct reader *r,
     const struct parser_ops *ops = NULL;
     struct parser_slot *slot;
     struct parse_ctx pctx;
-    struct log_line ln, sniff[SNIFF_LINES];
-    char *copies[SNIFF_LINES];
-    size_t nsniff = 0;
+    struct log_line ln, *sniff = NULL;
+    size_t nsniff = 0, sniff_cap = 0, sniff_bytes = 0;
+    int known = 0, sniff_failed = 0;
     int64_t every = opt->checkpoint_lines > 0 ? opt->checkpoint_lines : DEFAULT_CHECKPOINT_LINES;
     int64_t since_cp = 0;
     int rc = 0, result = -1;
     struct stat sb;
     int64_t start_offset = reader_offset(r);
+    struct diag failure;
 
     memset(&pctx, 0, sizeof pctx);
     pctx.sink.emit = count_event;
@@ -203,20 +206,37 @@ int ingest_session_file(struct ingest_session *s, struct reader *r,
             return diag_set(d, "unknown format '%s' (known: auto, %s)", opt->format, names);
         }
     }
-    /* with "auto", look at the first lines before choosing; they are kept for parsing */
-    while (nsniff < SNIFF_LINES && (rc = reader_next(r, &ln, d)) == 1) {
+    /*
+     * With "auto", look at the first SNIFF_LINES lines before choosing; they are kept for
+     * parsing. When none of them is of a known format (a log that starts with other programs'
+     * lines, or with garbage), look on until one is, within SNIFF_MAX_LINES and
+     * SNIFF_MAX_BYTES. A read error among them (a damaged archive) comes after their lines.
+     */
+    while ((rc = reader_next(r, &ln, d)) == 1) {
+        if (nsniff == sniff_cap) {
+            sniff_cap = sniff_cap ? sniff_cap * 2 : SNIFF_LINES;
+            sniff = xreallocarray(sniff, sniff_cap, sizeof *sniff);
+        }
         sniff[nsniff] = ln;
-        copies[nsniff] = xstrndup(ln.text, ln.len);
-        sniff[nsniff].text = copies[nsniff];
+        sniff[nsniff].text = xmemdup(ln.text, ln.len); /* all of it: a line may hold NUL bytes */
         nsniff++;
+        sniff_bytes += ln.len;
         if (ops != NULL)
             break; /* no need to look further */
+        known = known || parser_detect(&ln, 1) != NULL;
+        if (nsniff >= SNIFF_LINES &&
+            (known || nsniff >= SNIFF_MAX_LINES || sniff_bytes >= SNIFF_MAX_BYTES))
+            break;
     }
-    if (nsniff < SNIFF_LINES && ops == NULL && rc < 0)
-        goto out;
+    if (rc < 0) {
+        sniff_failed = 1;
+        memcpy(&failure, d, sizeof failure);
+    }
     if (ops == NULL)
         ops = parser_detect(sniff, nsniff);
     if (ops == NULL) {
+        if (sniff_failed)
+            goto out;      /* nothing known was read before the error, which d holds */
         if (nsniff == 0) { /* an empty file is fine */
             result = 0;
             goto out;
@@ -233,7 +253,11 @@ int ingest_session_file(struct ingest_session *s, struct reader *r,
         if (handle(s, slot, &pctx, &sniff[i]) < 0)
             goto refused;
     since_cp = (int64_t)nsniff;
-    while ((rc = reader_next(r, &ln, d)) == 1) {
+    if (sniff_failed) {
+        memcpy(d, &failure, sizeof *d);
+        rc = -1;
+    }
+    while (!sniff_failed && (rc = reader_next(r, &ln, d)) == 1) {
         if (handle(s, slot, &pctx, &ln) < 0)
             goto refused;
         if (s->hooks.progress != NULL && stats->lines % INGEST_PROGRESS_LINES == 0)
@@ -269,7 +293,8 @@ refused:
 out:
     stats->bytes += reader_offset(r) - start_offset;
     for (size_t i = 0; i < nsniff; i++)
-        free(copies[i]);
+        free((char *)sniff[i].text);
+    free(sniff);
     s->stats = NULL;
     return result;
 }

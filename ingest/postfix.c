@@ -118,7 +118,7 @@ static void replace(char **slot, const char *p, size_t n)
 static size_t make_keyn(struct postfix_state *st, const char *host, size_t hl, const char *id,
                         size_t idlen)
 {
-    if (hl + 1 + idlen > sizeof st->key)
+    if (hl >= sizeof st->key || idlen > sizeof st->key - hl - 1)
         return 0;
     memcpy(st->key, host, hl);
     st->key[hl] = '\0';
@@ -690,10 +690,12 @@ static enum line_result handle_dnsblog(struct postfix_state *st, struct pf_line 
     const char *p = pl->msg, *by, *as;
     size_t n = pl->msg_len;
 
-    if (!scan_prefix(p, n, "addr ") || (by = scan_find(p, n, " listed by domain ")) == NULL)
+    /* both searches start after what comes before: "addr listed by domain " has no address,
+     * "listed by domain as 127.0.0.2" no list */
+    if (!scan_prefix(p, n, "addr ") || (by = scan_find(p + 5, n - 5, " listed by domain ")) == NULL)
         return LINE_INFO;
-    as = scan_find(by, n - (size_t)(by - p), " as ");
     const char *ip = p + 5, *list = by + 18;
+    as = scan_find(list, n - (size_t)(list - p), " as ");
     size_t iplen = (size_t)(by - ip);
     size_t listlen = as ? (size_t)(as - list) : n - (size_t)(list - p);
     size_t k = make_key(st, pl->host, ip, iplen);

@@ -67,8 +67,17 @@ int reader_open(const char *path, struct reader **out, struct diag *d)
 
     if (strcmp(path, "-") == 0) {
         fd = STDIN_FILENO;
-    } else if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0) {
+    } else if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0) {
         return diag_set(d, "%s: %s", path, strerror(errno));
+    } else {
+        /* O_NONBLOCK only for the open: a FIFO nobody writes to would block it forever (now
+         * it reads as empty); the reads block as usual */
+        int fl = fcntl(fd, F_GETFL);
+        if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+            diag_set(d, "%s: %s", path, strerror(errno));
+            close(fd);
+            return -1;
+        }
     }
     r = xcalloc(1, sizeof *r);
     r->path = xstrdup(path);
@@ -137,6 +146,14 @@ static ssize_t stream_read(struct reader *r, unsigned char *dst, size_t cap, str
     if (!r->sniffed && sniff(r, d) < 0)
         return -1;
     if (r->dz != NULL) {
+        int64_t out = decompress_out_bytes(r->dz), in = decompress_in_bytes(r->dz);
+        if (out > READER_BOMB_FLOOR && out / READER_BOMB_RATIO > in)
+            return diag_set(d,
+                            "%s: more than %d times as much text as compressed data (%lld MB "
+                            "from %lld kB): a decompression bomb? Read no further (the lines "
+                            "before are kept)",
+                            r->path, READER_BOMB_RATIO, (long long)(out >> 20),
+                            (long long)(in >> 10));
         if ((n = decompress_read(r->dz, dst, cap, d)) < 0) {
             char why[DIAG_MAX];
             memcpy(why, d->msg, sizeof why);

@@ -14,7 +14,11 @@
  * decompressed, whatever its name (decompress.h); offsets then count bytes of the
  * decompressed stream, and reader_skip_to() decompresses up to the offset. A truncated or
  * corrupt archive delivers every complete line before the damage, then reader_next() fails
- * with the reason.
+ * with the reason. So does a decompression bomb: once a file has given more than
+ * READER_BOMB_FLOOR bytes, each more than READER_BOMB_RATIO times the compressed bytes read,
+ * it is read no further (logs compress 5 to 20 times; gzip cannot pass about 1030).
+ *
+ * A FIFO is opened without waiting for a writer: with none, it reads as an empty stream.
  *
  * Encodings. The first bytes (of the decompressed stream) decide (see reader_decoding()):
  *  - UTF-16LE, recognised by its BOM (FF FE) or, without one, by a NUL in (nearly) every second
@@ -36,8 +40,10 @@
 
 #include "diag.h"
 
-#define READER_MAX_LINE (512 * 1024)
-#define READER_PEEK_MAX 1024 /* bytes reader_peek() can look at */
+#define READER_MAX_LINE   (512 * 1024)
+#define READER_BOMB_FLOOR ((int64_t)64 << 20) /* decompressed bytes before the ratio counts */
+#define READER_BOMB_RATIO 200
+#define READER_PEEK_MAX   1024 /* bytes reader_peek() can look at */
 
 struct log_line {
     const char *text;

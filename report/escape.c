@@ -87,10 +87,9 @@ static void visible(struct strbuf *out, uint32_t cp)
  */
 typedef void (*emit_fn)(struct strbuf *out, uint32_t cp, const char *bytes, size_t len, int ctx);
 
-static void walk(struct strbuf *out, const char *s, emit_fn emit, int ctx)
+static void walk_n(struct strbuf *out, const char *s, size_t n, emit_fn emit, int ctx)
 {
     const unsigned char *p = (const unsigned char *)s;
-    size_t n = strlen(s);
 
     while (n > 0) {
         uint32_t cp;
@@ -104,6 +103,11 @@ static void walk(struct strbuf *out, const char *s, emit_fn emit, int ctx)
         p += len;
         n -= len;
     }
+}
+
+static void walk(struct strbuf *out, const char *s, emit_fn emit, int ctx)
+{
+    walk_n(out, s, strlen(s), emit, ctx);
 }
 
 static void emit_text(struct strbuf *out, uint32_t cp, const char *b, size_t len, int keep_nl)
@@ -120,6 +124,12 @@ void esc_text(struct strbuf *out, const char *s, int keep_newlines)
 {
     if (s != NULL)
         walk(out, s, emit_text, keep_newlines);
+}
+
+void esc_text_n(struct strbuf *out, const char *s, size_t n, int keep_newlines)
+{
+    if (s != NULL)
+        walk_n(out, s, n, emit_text, keep_newlines);
 }
 
 static void emit_html(struct strbuf *out, uint32_t cp, const char *b, size_t len, int keep_nl)
@@ -171,7 +181,7 @@ static void emit_json(struct strbuf *out, uint32_t cp, const char *b, size_t len
         strbuf_puts(out, "\\t");
         return;
     default:
-        if (cp < 0x20 || cp == 0x7f || cp == 0x2028 || cp == 0x2029)
+        if (is_control(cp) || is_bidi(cp) || cp == 0x2028 || cp == 0x2029)
             strbuf_printf(out, "\\u%04x", (unsigned)cp);
         else
             strbuf_append(out, b, len);

@@ -27,12 +27,16 @@ size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
  * bidirectional overrides become visible \xNN / \u{NNNN}; newlines too unless keep_newlines */
 void esc_text(struct strbuf *out, const char *s, int keep_newlines);
 
+/* esc_text_n - esc_text of the n bytes at s, which may hold NUL bytes (shown as \x00) */
+void esc_text_n(struct strbuf *out, const char *s, size_t n, int keep_newlines);
+
 /* esc_html - for HTML text and attribute values alike: & < > " ' as entities, controls and
  * bidirectional overrides as visible \xNN / \u{NNNN} (newlines kept when keep_newlines) */
 void esc_html(struct strbuf *out, const char *s, int keep_newlines);
 
 /* esc_json - a JSON string with its quotes (RFC 8259), or null for NULL; U+2028 and U+2029
- * are escaped too, so the output is also safe inside a <script> or JavaScript */
+ * are escaped too, so the output is also safe inside a <script> or JavaScript, and so are DEL,
+ * the C1 controls and the bidirectional overrides, so that it is safe on a terminal */
 void esc_json(struct strbuf *out, const char *s);
 
 /*

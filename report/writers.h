@@ -15,6 +15,10 @@
 #include "model.h"
 #include "strbuf.h"
 
+/* the HTML report's Content-Security-Policy: no script, nothing fetched, only its own CSS */
+#define REPORT_HTML_CSP                                                                            \
+    "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+
 struct report_options {
     const char *table; /* csv: the table to write; NULL: "categories" */
 };

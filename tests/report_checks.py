@@ -9,7 +9,21 @@ test_report_cli.c), unless a subcommand says it is generic.
   csv DIR                    every DIR/*.csv parses as RFC 4180; cells are defused
   html FILE OUTDIR           static checks (self-contained, escaped), then headless Chromium:
                              the visible text holds the headline, titles, numbers and advice
+  dom FILE OUTDIR [TEXT...]  generic: the DOM headless Chromium builds from the page has no
+                             active content (no script, no event handler attribute, no URL
+                             but a #fragment, no frame, form, embed or refresh), no script
+                             ran, each TEXT is visible as text; and the page's
+                             Content-Security-Policy stops a script planted in a copy
   mail FILE [SUBJECT]        an RFC 5322 message: headers decode, text + HTML + CSV parts
+  text-safe FILE...          generic: valid UTF-8, no control character but TAB and LF (C0,
+                             DEL, C1), no bidirectional override: safe to show on a terminal
+  csv-safe DIR               generic: every DIR/*.csv is valid UTF-8 and RFC 4180, every row
+                             as wide as its header, no cell a formula, no raw control character
+  json-safe FILE...          generic: each file valid UTF-8 holding JSON (one document, or one
+                             per line), no raw control character
+  mail-safe FILE             generic: an RFC 5322 message whose header is ASCII lines of at
+                             most 998, with one each of Date, From, To, Subject, Message-ID,
+                             MIME-Version and nothing a log could have added
   smtp-sink DIR              a local SMTP server (aiosmtpd) with STARTTLS and AUTH on a free
                              port: writes DIR/port and DIR/cert.pem, then DIR/message.eml and
                              DIR/envelope.json for the first message, and exits
@@ -150,33 +164,121 @@ def cmd_csv(d):
 
 # ---------------------------------------------------------------- html
 
+# the report's Content-Security-Policy (report/writers.h), and the same with room for the
+# probes this file plants in a copy of a page (each carries the nonce)
+CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+CSP_META = '<meta http-equiv="Content-Security-Policy" content="%s">' % CSP
+PROBE_NONCE = "rlprobe"
+
 VISIBLE_SCRIPT = (
-    "<script>window.addEventListener('load',function(){var t=document.body.innerText;"
+    "<script nonce='" + PROBE_NONCE + "'>window.addEventListener('load',function(){"
+    "var t=document.body.innerText;"
     "var p=document.createElement('pre');p.id='rl-visible';p.textContent=t;"
     "document.body.innerHTML='';document.body.appendChild(p);});</script>")
 
 
-def chromium_visible_text(path, outdir):
+def with_probe(page, head="", body=""):
+    """the page with scripts planted at the start of <head> and the end of <body>, and its
+    policy opened to them (and to them only)"""
+    check(page.count(CSP_META) == 1, "the Content-Security-Policy meta element is missing")
+    page = page.replace(CSP_META, CSP_META.replace(
+        CSP, CSP + "; script-src 'nonce-%s'" % PROBE_NONCE), 1)
+    page = page.replace("<head>", "<head>" + head, 1)
+    return page.replace("</body>", body + "</body>")
+
+
+def chromium_dom(page, outdir, name):
+    """the DOM headless Chromium builds from page (a string), serialized after load"""
     exe = shutil.which("chromium") or shutil.which("chromium-browser")
     check(exe is not None, "chromium is not installed (scripts/deps test installs it)")
     if exe is None:
         return ""
-    page = open(path, encoding="utf-8").read()
-    probe = os.path.join(outdir, "visible-probe.html")
+    probe = os.path.join(outdir, name)
     with open(probe, "w", encoding="utf-8") as f:
-        f.write(page.replace("</body>", VISIBLE_SCRIPT + "</body>"))
+        f.write(page)
     profile = tempfile.mkdtemp(prefix="rl-chromium-", dir=outdir)
     cmd = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
            "--disable-component-update", "--disable-sync", "--no-first-run",
            "--disable-default-apps", "--user-data-dir=" + profile, "--virtual-time-budget=2000",
            "--dump-dom", "file://" + os.path.abspath(probe)]
     r = subprocess.run(cmd, capture_output=True, timeout=120)
-    dom = r.stdout.decode("utf-8", "replace")
-    m = re.search(r'<pre id="rl-visible">(.*?)</pre>', dom, re.S)
-    check(m is not None, "chromium gave no visible text (exit %d): %s"
-          % (r.returncode, r.stderr.decode()[-300:]))
     shutil.rmtree(profile, ignore_errors=True)
+    dom = r.stdout.decode("utf-8", "replace")
+    check(dom.strip() != "", "chromium gave no DOM (exit %d): %s"
+          % (r.returncode, r.stderr.decode()[-300:]))
+    return dom
+
+
+def chromium_visible_text(path, outdir):
+    page = open(path, encoding="utf-8").read()
+    dom = chromium_dom(with_probe(page, body=VISIBLE_SCRIPT), outdir, "visible-probe.html")
+    m = re.search(r'<pre id="rl-visible">(.*?)</pre>', dom, re.S)
+    check(m is not None, "chromium gave no visible text")
     return html.unescape(m.group(1)) if m else ""
+
+
+# DOM_PROBE: record any call a planted script would make (alert and friends, navigation by
+# window.open); after load, walk every element of the DOM the browser built and list what is
+# active: script elements (but the probes), event handler attributes, URLs that are not a
+# #fragment (href, src, action, ... and url() in a style), frames, forms, embeds, a base or a
+# refresh. The result, with the visible text, goes into <pre id="rl-dom"> as JSON.
+DOM_HEAD = (
+    "<script nonce='" + PROBE_NONCE + "' id='rl-probe-head'>window.__rlRan=[];"
+    "['alert','confirm','prompt','print','open'].forEach(function(f){"
+    "window[f]=function(x){window.__rlRan.push(f+':'+x);};});</script>")
+DOM_BODY = (
+    "<script nonce='" + PROBE_NONCE + "' id='rl-probe-body'>"
+    "window.addEventListener('load',function(){"
+    "var bad=[],urls=['href','src','action','formaction','xlink:href','data','poster',"
+    "'background','srcset','ping','cite','longdesc','codebase','manifest','icon','lowsrc',"
+    "'dynsrc'],tags=['script','iframe','frame','frameset','object','embed','applet','form',"
+    "'input','button','base','link','img','video','audio','source','track','portal',"
+    "'foreignobject','animate','set','use','image','feimage','handler','listener'];"
+    "var els=document.getElementsByTagName('*');"
+    "for(var i=0;i<els.length;i++){var e=els[i],t=e.localName.toLowerCase();"
+    "if(e.id==='rl-probe-head'||e.id==='rl-probe-body')continue;"
+    "if(tags.indexOf(t)>=0)bad.push('element <'+t+'>');"
+    "if(t==='meta'&&e.getAttribute('http-equiv')&&"
+    "e.getAttribute('http-equiv').toLowerCase()!=='content-security-policy')"
+    "bad.push('meta http-equiv '+e.getAttribute('http-equiv'));"
+    "for(var j=0;j<e.attributes.length;j++){var a=e.attributes[j],n=a.name.toLowerCase(),"
+    "v=a.value.replace(/[\\s\\u0000-\\u001f]/g,'').toLowerCase();"
+    "if(n.indexOf('on')===0)bad.push('handler '+n+' on <'+t+'>');"
+    "if(urls.indexOf(n)>=0&&v.charAt(0)!=='#')bad.push('url '+n+'='+a.value+' on <'+t+'>');"
+    "if(n==='style'&&/url\\(|expression\\(|@import|javascript:/.test(v))"
+    "bad.push('style '+a.value);}}"
+    "var css=document.getElementsByTagName('style');"
+    "for(var k=0;k<css.length;k++){if(/url\\(|@import|expression\\(|javascript:/i.test("
+    "css[k].textContent))bad.push('css fetches or runs');}"
+    "var out={bad:bad,ran:window.__rlRan,text:document.body.innerText,title:document.title};"
+    "var p=document.createElement('pre');p.id='rl-dom';p.textContent=JSON.stringify(out);"
+    "document.body.innerHTML='';document.body.appendChild(p);});</script>")
+
+
+def cmd_dom(path, outdir, *texts):
+    raw = open(path, "rb").read()
+    page = raw.decode("utf-8")  # must be valid UTF-8
+    check(page.count(CSP_META) == 1, "the page has not its Content-Security-Policy")
+    dom = chromium_dom(with_probe(page, DOM_HEAD, DOM_BODY), outdir, "dom-probe.html")
+    m = re.search(r'<pre id="rl-dom">(.*?)</pre>', dom, re.S)
+    check(m is not None, "the DOM probe gave nothing")
+    if m:
+        out = json.loads(html.unescape(m.group(1)))
+        for b in out["bad"]:
+            FAILS.append("active content in the DOM: " + b[:200])
+        for r in out["ran"]:
+            FAILS.append("a script from the page ran: " + r[:200])
+        for t in texts:
+            check(t in out["text"], "not visible as text: %r" % t)
+        with open(os.path.join(outdir, "dom-visible.txt"), "w", encoding="utf-8") as f:
+            f.write(out["text"])
+    # the policy holds on its own: a script and a handler planted in a copy do not run
+    planted = page.replace("</body>", "<script>document.title='rl-csp-broken'</script>"
+                           "<img src=x onerror=\"document.title='rl-csp-broken'\"></body>")
+    dom = chromium_dom(planted, outdir, "csp-probe.html")
+    check("<title>rl-csp-broken" not in dom and dom.strip() != "",
+          "the Content-Security-Policy did not stop a planted script")
+    done()
 
 
 def cmd_html(path, outdir, json_path=None):
@@ -189,6 +291,8 @@ def cmd_html(path, outdir, json_path=None):
         check(r.returncode == 0 and not r.stderr.strip(),
               "tidy -errors -q: exit %d: %s" % (r.returncode, r.stderr.decode()[:500]))
     low = page.lower()
+    check(page.count(CSP_META) == 1, "the Content-Security-Policy meta element is missing")
+    low = low.replace(CSP_META.lower(), "", 1)
     for bad in ["<script", "<link", "<img", "<iframe", "<object", "<embed", "@import", "url(",
                 " src=", "javascript:", "<meta http-equiv"]:
         check(bad not in low, "not self-contained or not escaped: %r" % bad)
@@ -265,6 +369,106 @@ def cmd_mail(path, subject=None):
     done()
 
 
+# ---------------------------------------------------------------- generic safety
+
+BIDI = set(range(0x202A, 0x202F)) | set(range(0x2066, 0x206A)) | {0x200E, 0x200F, 0x061C}
+
+
+def unsafe_chars(text, allow="\t\n"):
+    """the characters of text a terminal or a spreadsheet could act on"""
+    return sorted({"U+%04X" % ord(c) for c in text if c not in allow and (
+        ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F or ord(c) in BIDI)})
+
+
+def cmd_text_safe(*paths):
+    for path in paths:
+        raw = open(path, "rb").read()
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            FAILS.append("%s: not UTF-8: %s" % (path, e))
+            continue
+        bad = unsafe_chars(text)
+        check(not bad, "%s: raw control characters %s" % (path, ", ".join(bad[:10])))
+    done()
+
+
+def cmd_csv_safe(d):
+    files = sorted(glob.glob(os.path.join(d, "*.csv")))
+    check(len(files) > 0, "no CSV file in %s" % d)
+    for f in files:
+        raw = open(f, "rb").read()
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            FAILS.append("%s: not UTF-8: %s" % (f, e))
+            continue
+        rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+        check(len(rows) >= 1, "%s: no header" % f)
+        for i, row in enumerate(rows[1:], 2):
+            check(len(row) == len(rows[0]), "%s row %d: %d cells, header has %d"
+                  % (f, i, len(row), len(rows[0])))
+            for cell in row:
+                if cell and cell[0] in "=+-@\t\r" and not NUMERIC.match(cell):
+                    FAILS.append("%s row %d: cell %r is a formula" % (f, i, cell[:40]))
+                bad = unsafe_chars(cell)
+                check(not bad, "%s row %d: raw control characters %s in %r"
+                      % (f, i, ", ".join(bad[:5]), cell[:40]))
+    done()
+
+
+def cmd_json_safe(*paths):
+    for path in paths:
+        raw = open(path, "rb").read()
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            FAILS.append("%s: not UTF-8: %s" % (path, e))
+            continue
+        bad = unsafe_chars(text, allow="\n")
+        check(not bad, "%s: raw control characters %s" % (path, ", ".join(bad[:10])))
+        try:
+            json.loads(text)
+        except ValueError:
+            try:
+                for line in text.splitlines():
+                    json.loads(line)
+            except ValueError as e:
+                FAILS.append("%s: not JSON: %s" % (path, e))
+    done()
+
+
+MAIL_HEADERS = {"date", "from", "to", "subject", "message-id", "mime-version", "content-type",
+                "auto-submitted", "x-auto-response-suppress"}
+
+
+def cmd_mail_safe(path):
+    raw = open(path, "rb").read()
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    check(b"\n" not in head.replace(b"\r\n", b""), "a bare LF in the header")
+    check(b"\r" not in head.replace(b"\r\n", b""), "a bare CR in the header")
+    names = []
+    for line in head.split(b"\r\n"):
+        check(len(line) <= 998, "a header line longer than 998")
+        check(all(32 <= b < 127 or b == 9 for b in line), "a header line with non-ASCII: %r" % line)
+        if line and line[0] not in b" \t":
+            names.append(line.split(b":", 1)[0].decode("ascii", "replace").lower())
+    for n in names:
+        check(n in MAIL_HEADERS, "a header no report has: %r" % n)
+    for n in ["date", "from", "to", "subject", "message-id", "mime-version"]:
+        check(names.count(n) == 1, "header %s %d times" % (n, names.count(n)))
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    subject = str(msg["Subject"])
+    check("\r" not in subject and "\n" not in subject, "the subject holds a line break")
+    check(not unsafe_chars(subject), "the subject holds control characters")
+    check(msg.get_content_type() == "multipart/mixed", "top part %s" % msg.get_content_type())
+    for part in msg.walk():
+        if part.get_content_type() == "text/plain":
+            bad = unsafe_chars(part.get_content().replace("\r\n", "\n"))
+            check(not bad, "raw control characters %s in the text part" % ", ".join(bad[:10]))
+    done()
+
+
 # ---------------------------------------------------------------- smtp sink
 
 def cmd_smtp_sink(d):
@@ -320,5 +524,6 @@ def cmd_smtp_sink(d):
 
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
-    {"json": cmd_json, "csv": cmd_csv, "html": cmd_html, "mail": cmd_mail,
-     "smtp-sink": cmd_smtp_sink}[cmd](*args)
+    {"json": cmd_json, "csv": cmd_csv, "html": cmd_html, "dom": cmd_dom, "mail": cmd_mail,
+     "text-safe": cmd_text_safe, "csv-safe": cmd_csv_safe, "json-safe": cmd_json_safe,
+     "mail-safe": cmd_mail_safe, "smtp-sink": cmd_smtp_sink}[cmd](*args)

@@ -148,8 +148,7 @@ static const struct {
     {"Exim outbound Unrouteable is the domain", "Unrouteable address", STAGE_NONE, EVENT_BOUNCE,
      DIRECTION_OUTBOUND, "exim", "domain_not_found", "exim.unrouteable"},
     {"queue_smtp_domains is no failure", "domain matches queue_smtp_domains, or -odqs set",
-     STAGE_NONE, EVENT_DEFER, DIRECTION_OUTBOUND, "exim", "non_failure",
-     "exim.queued-on-purpose"},
+     STAGE_NONE, EVENT_DEFER, DIRECTION_OUTBOUND, "exim", "non_failure", "exim.queued-on-purpose"},
     {"-odqs first pass is no failure",
      "first-pass only routing due to -odqs, queue_smtp_domains or control=queue", STAGE_NONE,
      EVENT_DEFER, DIRECTION_OUTBOUND, "exim", "non_failure", "exim.queued-on-purpose"},
@@ -161,9 +160,8 @@ static const struct {
      DIRECTION_INBOUND, "exim", "recipient_policy", "code.exim-acl-refused"},
     {"... which are no one else's", "rejected RCPT: deny for userx", STAGE_RCPT, EVENT_REJECT,
      DIRECTION_INBOUND, "postfix", "unclassified", NULL},
-    {"Exim refused at MAIL is the sender", "rejected MAIL: testing deny", STAGE_MAIL,
-     EVENT_REJECT, DIRECTION_INBOUND, "exim", "sender_address_rejected",
-     "code.exim-rejected-mail"},
+    {"Exim refused at MAIL is the sender", "rejected MAIL: testing deny", STAGE_MAIL, EVENT_REJECT,
+     DIRECTION_INBOUND, "exim", "sender_address_rejected", "code.exim-rejected-mail"},
     {"bare 550 at RCPT without a status", "550 Recipient not OK", STAGE_RCPT, EVENT_BOUNCE,
      DIRECTION_OUTBOUND, "exim", "recipient_unknown", "code.550-at-rcpt"},
     {"a login cancelled is still a login", "535 authenticator failed: Authentication cancelled",
@@ -172,9 +170,8 @@ static const struct {
     /* Microsoft: the same words under two codes, status-only trace rows, 5.5.0 */
     {"5.7.511 banned sender is the IP", "550 5.7.511 Access denied, banned sender", STAGE_NONE,
      EVENT_BOUNCE, DIRECTION_OUTBOUND, "exchange", "ip_blocklisted", "ms.banned-sender-ip"},
-    {"5.7.502 banned sender is the account", "550 5.7.502 Access denied, banned sender",
-     STAGE_NONE, EVENT_BOUNCE, DIRECTION_OUTBOUND, "exchange", "bad_reputation",
-     "ms.ip-reputation"},
+    {"5.7.502 banned sender is the account", "550 5.7.502 Access denied, banned sender", STAGE_NONE,
+     EVENT_BOUNCE, DIRECTION_OUTBOUND, "exchange", "bad_reputation", "ms.ip-reputation"},
     {"5.7.606-649 whatever the words", "550 5.7.640 Access denied", STAGE_NONE, EVENT_BOUNCE,
      DIRECTION_OUTBOUND, "postfix", "ip_blocklisted", "ms.banned-ip-status"},
     {"Outlook.com 5.5.0 is an unknown mailbox",
@@ -376,10 +373,9 @@ END_TEST
 /* the shipped categories turn their advice around by direction where the cause does */
 START_TEST(test_advice_by_direction)
 {
-    static const char *const cats[] = {"ip_blocklisted",      "relay_denied",
-                                       "recipient_unknown",   "sender_auth_failed",
-                                       "reverse_dns_missing", "helo_invalid",
-                                       "client_auth_required"};
+    static const char *const cats[] = {
+        "ip_blocklisted",      "relay_denied", "recipient_unknown",   "sender_auth_failed",
+        "reverse_dns_missing", "helo_invalid", "client_auth_required"};
     struct strbuf in = STRBUF_INIT, out = STRBUF_INIT;
     struct classification c;
 

@@ -181,10 +181,75 @@ START_TEST(test_time_args)
     ck_assert_str_eq(buf, "2026-01-31T13:00:00Z");
     ck_assert_int_eq(time_arg_parse("@86400", now, 0, &us, &d), 0);
     ck_assert_int_eq(us, 86400 * US_PER_SEC);
+    ck_assert_int_eq(time_arg_parse("2026-01-31T14:00Z", now, 0, &us, &d), 0);
+    format_iso_utc(us, 0, buf, sizeof buf);
+    ck_assert_str_eq(buf, "2026-01-31T14:00:00Z");
+    /* last-week: the last full Monday-to-Monday week; 2026-11-30 is a Monday */
+    ck_assert_int_eq(time_arg_parse("last-week", now, 0, &us, &d), 0);
+    format_iso_utc(us, 0, buf, sizeof buf);
+    ck_assert_str_eq(buf, "2026-11-23T00:00:00Z");
+    ck_assert_int_eq(time_arg_parse("last-week", now, 1, &us, &d), 0);
+    format_iso_utc(us, 0, buf, sizeof buf);
+    ck_assert_str_eq(buf, "2026-11-30T00:00:00Z");
+    /* on a Sunday the week still running is not full */
+    ck_assert_int_eq(time_arg_parse("last-week", now - 86400, 0, &us, &d), 0);
+    format_iso_utc(us, 0, buf, sizeof buf);
+    ck_assert_str_eq(buf, "2026-11-16T00:00:00Z");
+    ck_assert_int_eq(time_arg_parse("last-week", now - 86400, 1, &us, &d), 0);
+    format_iso_utc(us, 0, buf, sizeof buf);
+    ck_assert_str_eq(buf, "2026-11-23T00:00:00Z");
+    /* the machine's zone: Monday 00:00 in Berlin is Sunday 23:00 UTC */
+    setenv("TZ", "Europe/Berlin", 1);
+    tzset();
+    ck_assert_int_eq(time_arg_parse("last-week", now, 0, &us, &d), 0);
+    format_iso_utc(us, 0, buf, sizeof buf);
+    ck_assert_str_eq(buf, "2026-11-22T23:00:00Z");
+    ck_assert_int_eq(time_arg_parse("2026-07-01", now, 0, &us, &d), 0);
+    format_iso_utc(us, 0, buf, sizeof buf);
+    ck_assert_str_eq(buf, "2026-06-30T22:00:00Z");
+    ck_assert_int_eq(time_arg_parse("2026-07-01T12:00+00:00", now, 0, &us, &d), 0);
+    format_iso_utc(us, 0, buf, sizeof buf);
+    ck_assert_str_eq(buf, "2026-07-01T12:00:00Z");
+    setenv("TZ", "UTC", 1);
+    tzset();
     ck_assert_int_eq(time_arg_parse("2026-02-30", now, 0, &us, &d), -1);
+    ck_assert_int_eq(time_arg_parse("lastweek", now, 0, &us, &d), -1);
+    ck_assert_ptr_nonnull(strstr(d.msg, "last-week"));
+    ck_assert_int_eq(time_arg_parse("7x", now, 0, &us, &d), -1);
     ck_assert_int_eq(time_arg_parse("last tuesday", now, 0, &us, &d), -1);
     ck_assert_ptr_nonnull(strstr(d.msg, "last tuesday"));
     ck_assert_int_eq(time_arg_parse("", now, 0, &us, &d), -1);
+    ck_assert_int_eq(time_arg_parse("@-62135596800", now, 0, &us, &d), 0);
+    format_iso_utc(us, 0, buf, sizeof buf);
+    ck_assert_str_eq(buf, "0001-01-01T00:00:00Z");
+    ck_assert_int_eq(time_arg_parse("700000d", now, 0, &us, &d), 0); /* 1,916 years back */
+    ck_assert_int_eq(time_arg_parse("@253402300799", now, 0, &us, &d), 0);
+    format_iso_utc(us, 0, buf, sizeof buf);
+    ck_assert_str_eq(buf, "9999-12-31T23:59:59Z");
+}
+END_TEST
+
+/* times the fuzzer found (tests/fuzz/regressions/time_arg): refused with a message, no overflow */
+static const struct {
+    const char *found; /* when */
+    const char *arg;
+} time_arg_refusals[] = {
+    {"2026-11-30", "@16843771684377"}, /* seconds * 10^6 overflowed int64 */
+    {"2026-11-30", "@-62135596801"},
+    {"2026-11-30", "@9223372036854775807"},
+    {"2026-11-30", "0000-12-31"}, /* year 0 is "no year": it became last year's Dec 31 */
+    {"2026-11-30", "0000-06-01T10:00"},
+    {"2026-11-30", "022622600w"}, /* weeks * 604800 * 10^6 overflowed int64 */
+    {"2026-11-30", "99999999w"},
+};
+
+START_TEST(test_time_arg_refusals)
+{
+    struct diag d = {""};
+    int64_t us;
+
+    ck_assert_int_eq(time_arg_parse(time_arg_refusals[_i].arg, 1767398400, 0, &us, &d), -1);
+    ck_assert_ptr_nonnull(strstr(d.msg, time_arg_refusals[_i].arg));
 }
 END_TEST
 
@@ -305,7 +370,15 @@ START_TEST(test_lru_many)
         lru_put(m, key, (size_t)n, strdup(key));
     }
     ck_assert_uint_eq(lru_count(m), 1000);
+    const char *oldest;
+    size_t olen;
+    ck_assert_str_eq(lru_oldest(m, &oldest, &olen), "k99000");
     ck_assert_ptr_null(lru_get(m, "k0", 2));
+    /* the buckets grew from 64 as entries came: every entry is still found */
+    for (int i = 99000; i < 100000; i++) {
+        int n = snprintf(key, sizeof key, "k%d", i);
+        ck_assert_str_eq(lru_get(m, key, (size_t)n), key);
+    }
     ck_assert_str_eq(lru_get(m, "k99999", 6), "k99999");
     lru_free(m);
 }
@@ -360,6 +433,24 @@ START_TEST(test_diag)
     diag_prefix(&d, "%s", big); /* both cut, never overflowing */
     ck_assert_uint_eq(strlen(d.msg), DIAG_MAX - 1);
     ck_assert_int_eq(diag_set(NULL, "ignored"), -1);
+    /* one line, no control characters, whatever is quoted */
+    diag_set(&d, "%s: rule id '%s'", "t\tyaml", "a\nb\x1b[31m\x7f");
+    ck_assert_str_eq(d.msg, "t\\x09yaml: rule id 'a\\x0ab\\x1b[31m\\x7f'");
+    diag_prefix(&d, "x\ry");
+    ck_assert_str_eq(d.msg, "x\\x0dy: t\\x09yaml: rule id 'a\\x0ab\\x1b[31m\\x7f'");
+    /* 2026-11-30: C1 controls, bidirectional overrides and bytes that are not UTF-8 too (a
+     * glob's warning names a file, whatever its name); other UTF-8 stays */
+    diag_set(&d, "%s",
+             "\xc2\x9b"
+             "2J \xe2\x80\xae"
+             "gol.exe \xff\x9b \xc3\xa9t\xc3\xa9 \xe2\x82\xac");
+    ck_assert_str_eq(d.msg, "\\x9b2J \\u{202e}gol.exe \\xff\\x9b \xc3\xa9t\xc3\xa9 \xe2\x82\xac");
+    diag_set(&d, "%s", "cut \xe2\x80"); /* a sequence cut short */
+    ck_assert_str_eq(d.msg, "cut \\xe2\\x80");
+    memset(big, '\n', sizeof big - 1);
+    diag_set(&d, "%s", big); /* cut at a whole \x0a */
+    ck_assert_uint_eq(strlen(d.msg) % 4, 0);
+    ck_assert_uint_le(strlen(d.msg), DIAG_MAX - 1);
 }
 END_TEST
 
@@ -491,6 +582,8 @@ static Suite *common_suite(void)
     tcase_add_test(tc, test_year_guess);
     tcase_add_test(tc, test_local_zone);
     tcase_add_test(tc, test_time_args);
+    tcase_add_loop_test(tc, test_time_arg_refusals, 0,
+                        sizeof time_arg_refusals / sizeof time_arg_refusals[0]);
     tcase_add_test(tc, test_civil_days);
     suite_add_tcase(s, tc);
     tc = tcase_create("smtp_reply");

@@ -5,7 +5,7 @@
  * for three sets: the real files (crowdsec, gpb, exim_exporter, fail2ban, github-issues,
  * logstash, wazuh), the files of Exim's own test suite, and the samples. Fails when the real
  * files, the whole corpus (real and test suite together) or the samples reach UNCLASSIFIED_MAX.
- * Exits 77 (ctest: skipped) without the corpus.
+ * Without the corpus only the samples are checked.
  *
  * The test suite's share is printed, not held to the bar on its own: its remote servers and
  * ACLs are scripts that answer "LATER", "Go away (C)" or "not just now", and its routers and
@@ -158,16 +158,19 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("corpus_classify_exim");
-    TCase *tc = tcase_create("exim");
+    Suite *s;
+    TCase *tc;
     glob_t g;
+    int have_corpus = glob(CORPUS_GLOB, 0, NULL, &g) == 0;
 
-    if (glob(CORPUS_GLOB, 0, NULL, &g) != 0) {
-        printf("skipped: no %s\n", CORPUS_GLOB);
-        return 77;
-    }
+    /* decided before the suite exists, so a skip leaves nothing for the leak checker */
     globfree(&g);
-    tcase_add_test(tc, test_exim_corpus);
+    if (!have_corpus)
+        printf("no %s: the samples only\n", CORPUS_GLOB);
+    s = suite_create("corpus_classify_exim");
+    tc = tcase_create("exim");
+    if (have_corpus)
+        tcase_add_test(tc, test_exim_corpus);
     tcase_add_test(tc, test_exim_samples);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);

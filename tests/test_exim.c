@@ -488,6 +488,65 @@ START_TEST(test_state_round_trip)
 }
 END_TEST
 
+/* put_rec - one saved fingerprint record: fp, time, count, kind, generation (little-endian) */
+static void put_rec(unsigned char *b, uint64_t fp, uint32_t ts_s, char kind, int gen)
+{
+    for (int i = 0; i < 8; i++)
+        b[i] = (unsigned char)(fp >> (8 * i));
+    for (int i = 0; i < 4; i++)
+        b[8 + i] = (unsigned char)(ts_s >> (8 * i));
+    b[12] = 1;
+    b[13] = 0;
+    b[14] = (unsigned char)kind;
+    b[15] = (unsigned char)gen;
+}
+
+/*
+ * A state loaded back saves the same bytes. The fingerprints were written in the order of their
+ * hash slots, which a table filled in another order does not keep, and all in the newer
+ * generation once loaded. Found by fuzz_exim on 2026-11-30 (regressions/exim/fingerprint-order).
+ */
+START_TEST(test_state_saves_same_bytes)
+{
+    struct harness h;
+    struct strbuf first = STRBUF_INIT, again = STRBUF_INIT;
+    char line[256];
+    unsigned char blob[4 + 48];
+
+    harness_init(&h);
+    for (int i = 0; i < 40; i++) {
+        snprintf(line, sizeof line,
+                 T "H=[192.0.2.%d] F=<a@example.com> rejected RCPT <b%d@example.com>: Unknown user",
+                 i + 1, i);
+        nevents = 0;
+        ck_assert_int_eq(feed(&h, line), LINE_EVENT);
+    }
+    exim_parser.save_state(h.state, &first);
+    harness_done(&h);
+    harness_init(&h);
+    exim_parser.load_state(h.state, first.buf, first.len);
+    exim_parser.save_state(h.state, &again);
+    harness_done(&h);
+    ck_assert_uint_eq(first.len, again.len);
+    ck_assert(memcmp(first.buf, again.buf, first.len) == 0);
+
+    /* the older generation stays older: one record in each, saved as they were loaded */
+    memcpy(blob, "D48:", 4);
+    put_rec(blob + 4, 7, 1767225600, 'r', 1);
+    put_rec(blob + 4 + 16, 5, 1767225600, 'm', 0);
+    put_rec(blob + 4 + 32, 9, 1767225601, 'm', 0);
+    harness_init(&h);
+    exim_parser.load_state(h.state, (const char *)blob, 4 + 48);
+    strbuf_reset(&again);
+    exim_parser.save_state(h.state, &again);
+    harness_done(&h);
+    ck_assert_uint_eq(again.len, 4 + 48);
+    ck_assert(memcmp(again.buf, blob, 4 + 48) == 0);
+    strbuf_free(&first);
+    strbuf_free(&again);
+}
+END_TEST
+
 /* a rejection in the mainlog and its copy (with headers) in the rejectlog count once */
 START_TEST(test_rejectlog_dedup)
 {
@@ -538,6 +597,29 @@ START_TEST(test_rejectlog_dedup)
     ck_assert_int_eq(feed(&h, rej[0]), LINE_EVENT);
     snprintf(name, sizeof name, "%s", "/var/log/exim4/rejectlog");
     ck_assert_int_eq(feed(&h, rej[0]), LINE_INFO);
+    ck_assert_int_eq(nevents, 1);
+    harness_done(&h);
+}
+END_TEST
+
+/*
+ * The next file's name at the address of the last one's (the driver frees a file's name when it
+ * ends; malloc may hand the same address to the next name): still a new file. Found reading
+ * the code on 2026-11-30; the fuzz harness gives every file a fresh copy of its name.
+ */
+START_TEST(test_source_name_reused_address)
+{
+    static const char line[] = T
+        "H=(x.example) [192.0.2.80] F=<a@example.com> rejected RCPT <b@example.com>: Unknown user";
+    struct harness h;
+    char name[64];
+
+    harness_init(&h);
+    snprintf(name, sizeof name, "/var/log/exim4/mainlog");
+    h.ctx.source = name;
+    ck_assert_int_eq(feed(&h, line), LINE_EVENT);
+    snprintf(name, sizeof name, "/var/log/exim4/rejectlog");
+    ck_assert_int_eq(feed(&h, line), LINE_INFO); /* the rejectlog copy, not a second reject */
     ck_assert_int_eq(nevents, 1);
     harness_done(&h);
 }
@@ -761,7 +843,9 @@ static Suite *exim_suite(void)
     tc = tcase_create("state");
     tcase_add_test(tc, test_message_correlation);
     tcase_add_test(tc, test_state_round_trip);
+    tcase_add_test(tc, test_state_saves_same_bytes);
     tcase_add_test(tc, test_rejectlog_dedup);
+    tcase_add_test(tc, test_source_name_reused_address);
     tcase_add_test(tc, test_syslog);
     tcase_add_test(tc, test_paniclog);
     tcase_add_test(tc, test_prefix);

@@ -11,6 +11,10 @@
  *                        are numbered as the reader cuts them (a UTF-16 file is decoded first)
  *   expected-summary.txt the output of "rejectlens summary" on that database
  * The events must match row for row; the summary byte for byte.
+ *
+ * With REJECTLENS_WRAPPER set (a command line), every rejectlens command runs under it: the
+ * test_golden_memcheck ctest runs this suite with valgrind's memcheck there, so that a leak or
+ * a bad read in a command fails the test with valgrind's report.
  */
 #include "reader.h"
 #include "store.h"
@@ -114,6 +118,27 @@ static const char *base_name(const char *p)
     return b ? b + 1 : p;
 }
 
+/* bin - the command that runs rejectlens: the binary, under $REJECTLENS_WRAPPER when set */
+static const char *bin(void)
+{
+    static char buf[4096];
+    const char *w = getenv("REJECTLENS_WRAPPER");
+
+    snprintf(buf, sizeof buf, "%s%s%s", w && *w ? w : "", w && *w ? " " : "", REJECTLENS_BIN);
+    return buf;
+}
+
+/* check_run - the command must have exited 0; its stderr (a valgrind report can be long) goes
+ * to stdout in full, where ctest --output-on-failure shows it */
+static void check_run(const char *cmd, int rc, const char *err)
+{
+    if (rc != 0) {
+        printf("%s: exit %d, stderr:\n%s\n", cmd, rc, err ? err : "");
+        fflush(stdout);
+    }
+    ck_assert_msg(rc == 0, "exit %d (the command and its stderr are printed above)", rc);
+}
+
 /* run_set - ingest one sample folder and compare; returns the number of mismatches */
 static int run_set(const char *dir)
 {
@@ -131,10 +156,9 @@ static int run_set(const char *dir)
     args[strcspn(args, "\n")] = '\0';
     snprintf(db, sizeof db, "%s/golden-%s.db", tu_tempdir(), base_name(dir));
     unlink(db);
-    snprintf(cmd, sizeof cmd, "cd '%s' && TZ=UTC " REJECTLENS_BIN " ingest --db '%s' %s", dir, db,
-             args);
+    snprintf(cmd, sizeof cmd, "cd '%s' && TZ=UTC %s ingest --db '%s' %s", dir, bin(), db, args);
     rc = tu_run(cmd, &out, &err);
-    ck_assert_msg(rc == 0, "%s: exit %d: %s", cmd, rc, err);
+    check_run(cmd, rc, err);
     free(out);
     free(err);
 
@@ -208,8 +232,10 @@ static int run_set(const char *dir)
     rows_free(&got);
 
     /* the summary, byte for byte */
-    snprintf(cmd, sizeof cmd, "TZ=UTC " REJECTLENS_BIN " summary --db '%s'", db);
-    ck_assert_int_eq(tu_run(cmd, &out, NULL), 0);
+    snprintf(cmd, sizeof cmd, "TZ=UTC %s summary --db '%s'", bin(), db);
+    rc = tu_run(cmd, &out, &err);
+    check_run(cmd, rc, err);
+    free(err);
     /* sources are stored with absolute paths: the expected summary names them from the set */
     {
         char prefix[4096];

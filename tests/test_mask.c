@@ -125,6 +125,45 @@ START_TEST(test_mask_cut)
 }
 END_TEST
 
+/* utf8_ends_whole - the last character of b[0..n) has all its bytes */
+static int utf8_ends_whole(const char *b, size_t n)
+{
+    size_t tail = 0;
+
+    while (n > 0 && tail < 4 && ((unsigned char)b[n - 1] & 0xc0) == 0x80)
+        n--, tail++;
+    if (n == 0)
+        return tail == 0;
+    unsigned char lead = (unsigned char)b[n - 1];
+    size_t need = lead >= 0xf0 ? 3 : lead >= 0xe0 ? 2 : lead >= 0xc0 ? 1 : 0;
+    return tail == need;
+}
+
+/*
+ * The text stops at exactly MASK_MAX bytes of template inside a character that masking copies
+ * byte by byte (not a word character): that character goes, not half of it. Found by
+ * fuzz_mask on 2026-11-30 (regressions/mask/utf8-cut-at-limit).
+ */
+START_TEST(test_mask_cut_at_limit)
+{
+    for (size_t k = 1; k <= 3; k++) {
+        size_t pad = MASK_MAX - k, n = pad + 3 * 8;
+        char *in = malloc(n + 1);
+        struct strbuf out = STRBUF_INIT;
+
+        memset(in, '-', pad);
+        for (size_t i = pad; i < n; i += 3)
+            memcpy(in + i, "\xe2\x86\x92", 3); /* U+2192, an arrow */
+        in[n] = '\0';
+        mask(in, n, &out, NULL);
+        ck_assert_uint_le(out.len, MASK_MAX);
+        ck_assert_msg(utf8_ends_whole(out.buf, out.len), "k %zu: ends inside a character", k);
+        strbuf_free(&out);
+        free(in);
+    }
+}
+END_TEST
+
 /* appending: the template goes after what the buffer holds */
 START_TEST(test_mask_appends)
 {
@@ -144,6 +183,7 @@ int main(void)
 
     tcase_add_loop_test(tc, test_mask_cases, 0, sizeof cases / sizeof cases[0]);
     tcase_add_test(tc, test_mask_cut);
+    tcase_add_test(tc, test_mask_cut_at_limit);
     tcase_add_test(tc, test_mask_appends);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);

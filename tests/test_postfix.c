@@ -338,6 +338,13 @@ static const struct line_case {
     {.line = "Feb 30 10:00:00 mx1 postfix/smtpd[1]: NOQUEUE: reject: RCPT from x[192.0.2.1]: 550 x",
      .result = LINE_UNPARSED},
     {.line = "", .result = LINE_UNPARSED},
+    /* found by fuzz_postfix (tests/fuzz/regressions/postfix) */
+    /* 2026-11-30: " as " searched from " listed by": a list length of -1 */
+    {.line = H "postfix/dnsblog[14054]: addr 203.0.113.105 listed by domain as  psbl.surriel.com "
+               "as 127.0.0.2",
+     .result = LINE_INFO},
+    /* 2026-11-30: no address between "addr" and " listed by": an address length of -1 */
+    {.line = "Dec 9 06:24:24 /dnsblog:addr listed by domain ", .result = LINE_INFO},
 };
 
 START_TEST(test_line)

@@ -97,6 +97,16 @@ static const struct esc_case {
     {"json line separator", esc_json, "\xe2\x80\xa8", "\"\\u2028\""},
     {"json null", esc_json, NULL, "null"},
     {"json keeps UTF-8", esc_json, "\xc3\xa9", "\"\xc3\xa9\""},
+    /* 2026-11-30, test_hostile_content: JSON that a terminal shows raw is a terminal's input */
+    {"json C1", esc_json,
+     "\xc2\x9b"
+     "31m",
+     "\"\\u009b31m\""},
+    {"json DEL", esc_json, "a\x7f", "\"a\\u007f\""},
+    {"json bidi override", esc_json,
+     "\xe2\x80\xae"
+     "exe",
+     "\"\\u202eexe\""},
 };
 
 START_TEST(test_escape)

@@ -80,6 +80,8 @@ static const struct {
     {"rules: [[[[[[[[[[[[[[1]]]]]]]]]]]]]]\n", "t.yaml:1:", "nested deeper than"},
     {"- 1\n- 2\n", "t.yaml:1:", "the file must be a mapping"},
     {CAT "rules:\n  - id: r\n    category: c\n    pattern: ''\n", "t.yaml:7:", "pattern is empty"},
+    /* found by fuzz_rules, 2026-11-30: the id was quoted with its newline, a two-line message */
+    {"rules:\n- id: '\n\n'", "t.yaml:2:", "rule id '\\x0a': use letters"},
 };
 
 START_TEST(test_bad_input)

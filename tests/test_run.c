@@ -309,7 +309,7 @@ static void touch(const char *dir, const char *name, time_t mtime)
 START_TEST(test_order)
 {
     char dir[700], pat[800];
-    struct logfiles lf = {NULL, 0, 0};
+    struct logfiles lf = {NULL, 0, 0, NULL, 0};
     struct diag d = {""};
     time_t t = 1772400000;
 

@@ -1,0 +1,330 @@
+/*
+ * store_trace - the events behind "rejectlens trace" (see store_trace.h)
+ *
+ * DESCRIPTION
+ *	Each look-up is one statement. An address is looked up on the day-bucketed indexes of
+ *	schema 2 (events_recipient and events_sender on (day, address)): the statement walks the
+ *	days of the period (a recursive CTE, bounded by the oldest and newest event) and searches
+ *	each. The original recipient, a queue id and a bounce notice's parent have indexes of
+ *	their own. A Message-ID, a client IP and a domain have none (bench/INDEXES.md says why):
+ *	they are read off the rows of the period on events_ts, newest first, so the caller gives
+ *	them short periods first. So is the next hop's "queued as".
+ */
+#include "store_trace.h"
+#include "store_internal.h"
+#include "xalloc.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define COLUMNS                                                                                    \
+    "SELECT e.id, e.ts, e.ts_prec, e.kind, e.direction, e.stage, e.reply_code, e.size, "           \
+    "e.offset, e.host, e.mta, e.program, e.queue_id, e.parent_queue_id, e.message_id, "            \
+    "e.client_ip, e.client_name, e.helo, e.sender, e.recipient, e.orig_recipient, e.relay, "       \
+    "e.status, e.text, r.category, r.rule, r.template, s.path "                                    \
+    "FROM events e LEFT JOIN reply_texts r ON r.id = e.reply_text_id "                             \
+    "LEFT JOIN sources s ON s.id = e.source_id "
+
+/* the text columns, in the order of COLUMNS from column 9 */
+enum { FIRST_TEXT = 9, NTEXT = 19 };
+
+static char *take(struct store_stmt *st, int col)
+{
+    return store_column_is_null(st, col) ? NULL : xstrdup(store_column_text(st, col));
+}
+
+/* read_row - append the current row to out */
+static void read_row(struct store_stmt *st, struct trace_events *out)
+{
+    struct trace_event *t;
+    char *txt[NTEXT];
+
+    if (out->n == out->cap) {
+        out->cap = out->cap ? out->cap * 2 : 16;
+        out->v = xreallocarray(out->v, out->cap, sizeof *out->v);
+    }
+    t = &out->v[out->n++];
+    memset(t, 0, sizeof *t);
+    event_init(&t->ev);
+    t->id = store_column_int64(st, 0);
+    t->ev.ts_us = store_column_int64(st, 1);
+    t->ev.ts_prec = (int)store_column_int64(st, 2);
+    t->ev.kind = (enum event_kind)store_column_int64(st, 3);
+    t->ev.direction = (enum event_direction)store_column_int64(st, 4);
+    t->ev.stage = (enum smtp_stage)store_column_int64(st, 5);
+    t->ev.reply_code = store_column_is_null(st, 6) ? 0 : (int)store_column_int64(st, 6);
+    t->ev.size = store_column_is_null(st, 7) ? -1 : store_column_int64(st, 7);
+    t->ev.offset = store_column_int64(st, 8);
+    for (int i = 0; i < NTEXT; i++)
+        txt[i] = take(st, FIRST_TEXT + i);
+    t->ev.host = txt[0];
+    t->ev.mta = txt[1];
+    t->ev.program = txt[2];
+    t->ev.queue_id = txt[3];
+    t->ev.parent_queue_id = txt[4];
+    t->ev.message_id = txt[5];
+    t->ev.client_ip = txt[6];
+    t->ev.client_name = txt[7];
+    t->ev.helo = txt[8];
+    t->ev.sender = txt[9];
+    t->ev.recipient = txt[10];
+    t->ev.orig_recipient = txt[11];
+    t->ev.relay = txt[12];
+    t->ev.status = txt[13];
+    t->ev.text = txt[14];
+    t->category = txt[15];
+    t->rule = txt[16];
+    t->template_text = txt[17];
+    t->source = txt[18];
+}
+
+void store_trace_events_free(struct trace_events *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        struct trace_event *t = &l->v[i];
+        char *owned[NTEXT] = {
+            (char *)t->ev.host,
+            (char *)t->ev.mta,
+            (char *)t->ev.program,
+            (char *)t->ev.queue_id,
+            (char *)t->ev.parent_queue_id,
+            (char *)t->ev.message_id,
+            (char *)t->ev.client_ip,
+            (char *)t->ev.client_name,
+            (char *)t->ev.helo,
+            (char *)t->ev.sender,
+            (char *)t->ev.recipient,
+            (char *)t->ev.orig_recipient,
+            (char *)t->ev.relay,
+            (char *)t->ev.status,
+            (char *)t->ev.text,
+            t->category,
+            t->rule,
+            t->template_text,
+            t->source,
+        };
+        for (int i2 = 0; i2 < NTEXT; i2++)
+            free(owned[i2]);
+    }
+    free(l->v);
+    memset(l, 0, sizeof *l);
+}
+
+/* the UTC days from ?6 to ?7, for the day-bucketed indexes */
+#define DAYS                                                                                       \
+    "WITH RECURSIVE days(d) AS (SELECT CAST(?6 AS BIGINT) UNION ALL SELECT d + 1 FROM days "       \
+    "WHERE d < ?7) "
+#define IN_DAYS STORE_DAY_EXPR " IN (SELECT d FROM days) "
+
+/* day_of - the UTC day of a time in microseconds (rounded down) */
+static int64_t day_of(int64_t us)
+{
+    return us >= 0 ? us / STORE_DAY_US : -((-(us + 1)) / STORE_DAY_US) - 1;
+}
+
+/*
+ * run - bind ?1 text (may be NULL), ?2 ?3 the window, ?4 the limit (when max > 0), ?5 text2,
+ * ?6 ?7 the first and last day of the window (a statement that walks no days has no ?6 ?7,
+ * and SQLite ignores what is bound to a parameter a statement does not have)
+ */
+static int run(struct store *s, const char *sql, const char *text, int64_t from, int64_t to,
+               size_t max, const char *text2, struct trace_events *out, struct diag *d)
+{
+    struct store_stmt *st = store_stmt_cached(s, sql, d);
+    int rc;
+
+    if (st == NULL)
+        return -1;
+    store_bind_text(st, 1, text);
+    store_bind_int64(st, 2, from);
+    store_bind_int64(st, 3, to);
+    /* no limit: the largest (PostgreSQL knows no LIMIT -1) */
+    store_bind_int64(st, 4, max > 0 ? (int64_t)max : INT64_MAX);
+    if (text2 != NULL)
+        store_bind_text(st, 5, text2);
+    store_bind_int64(st, 6, day_of(from));
+    store_bind_int64(st, 7, day_of(to - 1));
+    while ((rc = store_step(s, st, d)) == 1)
+        read_row(st, out);
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+/* bounds - the times of the oldest and newest event; INT64_MIN both when there is none */
+static int bounds(struct store *s, int64_t *first, int64_t *last, struct diag *d)
+{
+    static const char sql[] = "SELECT min(ts), max(ts) FROM events";
+    struct store_stmt *st = store_stmt_cached(s, sql, d);
+    int rc;
+
+    *first = *last = INT64_MIN;
+    if (st == NULL)
+        return -1;
+    if ((rc = store_step(s, st, d)) == 1 && !store_column_is_null(st, 0)) {
+        *first = store_column_int64(st, 0);
+        *last = store_column_int64(st, 1);
+    }
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+int store_trace_find(struct store *s, enum trace_by by, const char *value, int64_t from, int64_t to,
+                     size_t max, struct trace_events *out, struct diag *d)
+{
+    /* one statement per index, each newest first and cut at the limit */
+    static const char q_recipient[] =
+        DAYS COLUMNS "WHERE " IN_DAYS "AND e.recipient = ?1 COLLATE NOCASE "
+                     "AND e.ts >= ?2 AND e.ts < ?3 "
+                     "ORDER BY e.ts DESC LIMIT ?4";
+    static const char q_sender[] = DAYS COLUMNS "WHERE " IN_DAYS "AND e.sender = ?1 COLLATE NOCASE "
+                                                "AND e.ts >= ?2 AND e.ts < ?3 "
+                                                "ORDER BY e.ts DESC LIMIT ?4";
+    static const char q_orig[] = COLUMNS "WHERE e.orig_recipient = ?1 COLLATE NOCASE "
+                                         "AND e.ts >= ?2 AND e.ts < ?3 "
+                                         "ORDER BY e.ts DESC LIMIT ?4";
+    /* PostgreSQL: lower() on both sides where SQLite has NOCASE (the indexes of schema 4 are
+     * on lower()), ILIKE where SQLite's LIKE ignores case */
+    static const char q_recipient_pg[] =
+        DAYS COLUMNS "WHERE " IN_DAYS "AND lower(e.recipient) = lower(?1) "
+                     "AND e.ts >= ?2 AND e.ts < ?3 "
+                     "ORDER BY e.ts DESC LIMIT ?4";
+    static const char q_sender_pg[] =
+        DAYS COLUMNS "WHERE " IN_DAYS "AND lower(e.sender) = lower(?1) "
+                     "AND e.ts >= ?2 AND e.ts < ?3 "
+                     "ORDER BY e.ts DESC LIMIT ?4";
+    static const char q_orig_pg[] = COLUMNS "WHERE lower(e.orig_recipient) = lower(?1) "
+                                            "AND e.ts >= ?2 AND e.ts < ?3 "
+                                            "ORDER BY e.ts DESC LIMIT ?4";
+    /* ?5 is '%@domain' with LIKE's wildcards escaped; LIKE ignores ASCII case */
+    static const char q_domain[] = COLUMNS "WHERE e.ts >= ?2 AND e.ts < ?3 "
+                                           "AND (e.recipient LIKE ?5 ESCAPE '\\' "
+                                           "OR e.sender LIKE ?5 ESCAPE '\\' "
+                                           "OR e.orig_recipient LIKE ?5 ESCAPE '\\') "
+                                           "ORDER BY e.ts DESC LIMIT ?4";
+    static const char q_domain_pg[] = COLUMNS "WHERE e.ts >= ?2 AND e.ts < ?3 "
+                                              "AND (e.recipient ILIKE ?5 ESCAPE '\\' "
+                                              "OR e.sender ILIKE ?5 ESCAPE '\\' "
+                                              "OR e.orig_recipient ILIKE ?5 ESCAPE '\\') "
+                                              "ORDER BY e.ts DESC LIMIT ?4";
+    static const char q_queue[] = COLUMNS "WHERE e.queue_id = ?1 AND e.ts >= ?2 AND e.ts < ?3 "
+                                          "ORDER BY e.ts DESC LIMIT ?4";
+    static const char q_msgid[] = COLUMNS "WHERE e.ts >= ?2 AND e.ts < ?3 "
+                                          "AND e.message_id IN (?1, ?5) "
+                                          "ORDER BY e.ts DESC LIMIT ?4";
+    static const char q_ip[] = COLUMNS "WHERE e.ts >= ?2 AND e.ts < ?3 AND e.client_ip = ?1 "
+                                       "ORDER BY e.ts DESC LIMIT ?4";
+    char buf[600];
+    int64_t first, last;
+    int rc = 0;
+
+    /* the days to walk: no further than the events go */
+    if (bounds(s, &first, &last, d) < 0)
+        return -1;
+    if (first == INT64_MIN)
+        return 0; /* no events at all */
+    if (from < first)
+        from = first;
+    if (to > last + 1)
+        to = last + 1;
+    if (from >= to)
+        return 0;
+
+    switch (by) {
+    case TRACE_ADDRESS:
+        if (run(s, STORE_SQL(s, q_recipient, q_recipient_pg), value, from, to, max, NULL, out, d) <
+                0 ||
+            run(s, STORE_SQL(s, q_sender, q_sender_pg), value, from, to, max, NULL, out, d) < 0 ||
+            run(s, STORE_SQL(s, q_orig, q_orig_pg), value, from, to, max, NULL, out, d) < 0)
+            rc = -1;
+        break;
+    case TRACE_DOMAIN: {
+        size_t n = 0;
+        buf[n++] = '%';
+        buf[n++] = '@';
+        for (const char *p = value; *p && n + 3 < sizeof buf; p++) {
+            if (*p == '%' || *p == '_' || *p == '\\')
+                buf[n++] = '\\';
+            buf[n++] = *p;
+        }
+        buf[n] = '\0';
+        rc = run(s, STORE_SQL(s, q_domain, q_domain_pg), NULL, from, to, max, buf, out, d);
+        break;
+    }
+    case TRACE_QUEUE_ID:
+        rc = run(s, q_queue, value, from, to, max, NULL, out, d);
+        break;
+    case TRACE_MESSAGE_ID: {
+        /* stored with or without the angle brackets, as the MTA logged it */
+        size_t len = strlen(value);
+        if (len >= 2 && value[0] == '<' && value[len - 1] == '>')
+            snprintf(buf, sizeof buf, "%.*s", (int)(len - 2), value + 1);
+        else
+            snprintf(buf, sizeof buf, "<%s>", value);
+        rc = run(s, q_msgid, value, from, to, max, buf, out, d);
+        break;
+    }
+    case TRACE_IP:
+        rc = run(s, q_ip, value, from, to, max, NULL, out, d);
+        break;
+    }
+    return rc;
+}
+
+int store_trace_queue(struct store *s, const char *host, const char *qid, int64_t from, int64_t to,
+                      struct trace_events *out, struct diag *d)
+{
+    static const char sql[] = COLUMNS "WHERE e.queue_id = ?1 AND e.ts >= ?2 AND e.ts < ?3 "
+                                      "AND (CAST(?5 AS TEXT) IS NULL OR e.host = ?5) "
+                                      "ORDER BY e.ts, e.id LIMIT ?4";
+
+    return run(s, sql, qid, from, to, 0, host, out, d);
+}
+
+int store_trace_children(struct store *s, const char *host, const char *qid, int64_t from,
+                         int64_t to, struct trace_events *out, struct diag *d)
+{
+    static const char sql[] = COLUMNS "WHERE e.parent_queue_id = ?1 "
+                                      "AND e.ts >= ?2 AND e.ts < ?3 "
+                                      "AND (CAST(?5 AS TEXT) IS NULL OR e.host = ?5) "
+                                      "ORDER BY e.ts, e.id LIMIT ?4";
+
+    return run(s, sql, qid, from, to, 0, host, out, d);
+}
+
+int store_trace_handed_over(struct store *s, const char *host, const char *qid, int64_t from,
+                            int64_t to, struct trace_events *out, struct diag *d)
+{
+    static const char sql[] = COLUMNS "WHERE e.ts >= ?2 AND e.ts < ?3 AND e.kind = ?6 "
+                                      "AND (CAST(?5 AS TEXT) IS NULL OR e.host = ?5) "
+                                      "AND (instr(e.text, 'queued as ' || ?1) > 0 "
+                                      "OR instr(e.text, 'id=' || ?1) > 0) "
+                                      "ORDER BY e.ts, e.id LIMIT ?4";
+    static const char sql_pg[] =
+        COLUMNS "WHERE e.ts >= ?2 AND e.ts < ?3 AND e.kind = ?6 "
+                "AND (CAST(?5 AS TEXT) IS NULL OR e.host = ?5) "
+                "AND (strpos(e.text, 'queued as ' || CAST(?1 AS TEXT)) > 0 "
+                "OR strpos(e.text, 'id=' || CAST(?1 AS TEXT)) > 0) "
+                "ORDER BY e.ts, e.id LIMIT ?4";
+    struct store_stmt *st = store_stmt_cached(s, STORE_SQL(s, sql, sql_pg), d);
+    int rc;
+
+    if (st == NULL)
+        return -1;
+    store_bind_text(st, 1, qid);
+    store_bind_int64(st, 2, from);
+    store_bind_int64(st, 3, to);
+    store_bind_int64(st, 4, INT64_MAX);
+    store_bind_text(st, 5, host);
+    store_bind_int64(st, 6, EVENT_DELIVER);
+    while ((rc = store_step(s, st, d)) == 1)
+        read_row(st, out);
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+int store_trace_newest(struct store *s, int64_t *us, struct diag *d)
+{
+    int64_t first;
+
+    return bounds(s, &first, us, d);
+}
