@@ -680,7 +680,7 @@ int pipeline_ingest(struct store *s, char *const *paths, int npaths,
             break;
         }
         p.in_txn = 0;
-        if (s != NULL && store_source_unlock(s, &p.err) < 0) {
+        if (s != NULL && store_source_unlock(s, &p.err) < 0) { /* a dry run has no store */
             diag_set(d, "%s", p.err.msg);
             reader_close(r);
             rc = -1;

@@ -374,8 +374,8 @@ int store_ingest_tuning(struct store *s, int on, struct diag *d)
 {
     char sql[64];
 
-    if (s->pg != NULL)
-        return 0; /* the server's own affair */
+    if (s->pg != NULL) /* the server sizes its own buffers */
+        return 0;
     if (on && s->saved_cache_size == 0) {
         if (query_int(s, "PRAGMA cache_size", &s->saved_cache_size, d) < 0)
             return -1;

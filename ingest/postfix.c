@@ -118,6 +118,7 @@ static void replace(char **slot, const char *p, size_t n)
 static size_t make_keyn(struct postfix_state *st, const char *host, size_t hl, const char *id,
                         size_t idlen)
 {
+    /* neither sum can wrap: a hostile host name or id is as long as the line */
     if (hl >= sizeof st->key || idlen > sizeof st->key - hl - 1)
         return 0;
     memcpy(st->key, host, hl);
