@@ -76,8 +76,16 @@ size_t smtp_reply_join(const struct smtp_reply *r, char *out)
     size_t n = r->text_len, o = 0, slen = strlen(r->status);
 
     for (size_t i = 0; i < n;) {
+        if (p[i] != ' ') { /* up to the next space, where a prefix may start */
+            const char *sp = memchr(p + i, ' ', n - i);
+            size_t k = sp != NULL ? (size_t)(sp - (p + i)) : n - i;
+            memcpy(out + o, p + i, k);
+            o += k;
+            i += k;
+            continue;
+        }
         /* " 550-5.7.1 " or " 550 5.7.1 " in the middle of the text: a continuation prefix */
-        if (r->code != 0 && p[i] == ' ' && i + 4 < n && code_at(p + i + 1, n - i - 1) == r->code) {
+        if (r->code != 0 && i + 4 < n && code_at(p + i + 1, n - i - 1) == r->code) {
             size_t j = i + 5; /* past " 550-" */
             if (slen == 0 || (j + slen <= n && memcmp(p + j, r->status, slen) == 0 &&
                               (j + slen == n || p[j + slen] == ' '))) {
