@@ -48,6 +48,7 @@ struct store {
     char *path;
     enum store_mode mode;
     int busy_ms;
+    int was_busy; /* the last failure was another writer's lock (store_was_busy) */
     int in_txn;
     int64_t saved_cache_size; /* PRAGMA cache_size before store_ingest_tuning; 0: not tuned */
     struct cached_stmt cache[STORE_MAX_CACHED];
@@ -90,6 +91,7 @@ static int fail(struct store *s, int rc, const char *what, struct diag *d)
     if ((rc & 0xff) == SQLITE_IOERR && (sys == ENOSPC || sys == EDQUOT || sys == EFBIG))
         return diag_set(d, "%s: disk full while %s (%s); nothing after the last commit was kept",
                         s->path, what, strerror(sys));
+    s->was_busy = (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED;
     switch (rc & 0xff) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
@@ -389,6 +391,11 @@ void store_read_end(struct store *s)
 int store_writable(const struct store *s)
 {
     return s->mode == STORE_READ_WRITE;
+}
+
+int store_was_busy(const struct store *s)
+{
+    return s->pg == NULL && s->was_busy;
 }
 
 void store_rollback(struct store *s)

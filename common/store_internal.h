@@ -81,6 +81,9 @@ int store_in_txn(const struct store *s);
 
 /* store_writable - 1 when the store was opened to be written (STORE_READ_WRITE) */
 int store_writable(const struct store *s);
+/* store_was_busy - 1 when the last SQLite call that failed found the database locked by another
+ * writer longer than the busy timeout */
+int store_was_busy(const struct store *s);
 
 /* store_rollup_state - the slot where store_rollup.c keeps what it knows of this connection,
  * freed with free_fn when the store closes */

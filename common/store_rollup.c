@@ -775,8 +775,12 @@ int store_rollup_build(struct store *s, int64_t since_us, int64_t until_us, stru
         return 0; /* no roll-ups there: its months are partitions of their own */
     if (!store_writable(s))
         return known_of(s, d) != NULL ? 0 : -1; /* only read: see what is stale, keep it */
-    if (refresh(s, d) < 0)
-        return -1;
+    if (refresh(s, d) < 0) {
+        if (!store_was_busy(s))
+            return -1;
+        diag_clear(d); /* locked by an ingest: read as a reader who may not write would */
+        return known_of(s, d) != NULL ? 0 : -1;
+    }
     if (since_us >= until_us || (found = span(s, &first, &last, d)) <= 0)
         return found < 0 ? -1 : 0;
     if (since_us < first)
@@ -802,6 +806,12 @@ int store_rollup_build(struct store *s, int64_t since_us, int64_t until_us, stru
             continue;
         if (build_day(s, day, d) < 0) {
             free(days);
+            /* a long ingest holds the lock: the days not rolled up are read from the events
+             * (the same figures, only slower) rather than the admin's question failing */
+            if (store_was_busy(s)) {
+                diag_clear(d);
+                return 0;
+            }
             return -1;
         }
     }

@@ -400,6 +400,20 @@ START_TEST(test_locked)
     ck_assert_ptr_nonnull(strstr(out, "events: 2 "));
     free(out);
     free(err);
+    /* report and top would roll up the days they read; locked out, they read the events */
+    ck_assert_int_eq(run(&out, &err,
+                         BIN " report --db '%s' --since @0 --compare none --format csv "
+                             "--table categories",
+                         db),
+                     0);
+    ck_assert_msg(strstr(out, "\r\n") != NULL && *err == '\0', "%s%s", out, err);
+    free(out);
+    free(err);
+    ck_assert_int_eq(run(&out, &err, BIN " top categories --db '%s' --since @0 --format tsv", db),
+                     0);
+    free(out);
+    free(err);
+    ck_assert_int_eq(tu_sql_int(db, "SELECT count(*) FROM rollup_days"), 0);
 
     close(release[1]); /* the other writer ends */
     int status;
