@@ -500,6 +500,21 @@ struct store_stmt *store_stmt_cached(struct store *s, const char *sql, struct di
     return st;
 }
 
+int store_one_int64(struct store *s, const char *sql, int64_t *out, struct diag *d)
+{
+    struct store_stmt *st = store_stmt_cached(s, sql, d);
+    int rc, found = 0;
+
+    if (st == NULL)
+        return -1;
+    if ((rc = store_step(s, st, d)) == 1 && !store_column_is_null(st, 0)) {
+        *out = store_column_int64(st, 0);
+        found = 1;
+    }
+    store_reset(st);
+    return rc < 0 ? -1 : found;
+}
+
 struct store_stmt *store_stmt_prepare(struct store *s, const char *sql, struct diag *d)
 {
     sqlite3_stmt *st = NULL;

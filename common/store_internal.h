@@ -29,6 +29,12 @@ struct store_stmt; /* a prepared statement */
  * `sql` must be a string literal: its address is the cache key.
  */
 struct store_stmt *store_stmt_cached(struct store *s, const char *sql, struct diag *d);
+/*
+ * store_one_int64 - the first column of the first row of sql (a statement without parameters,
+ * kept as store_stmt_cached keeps it): 1 with *out set, 0 when there is no row or the value is
+ * NULL (*out unchanged), -1 with d set
+ */
+int store_one_int64(struct store *s, const char *sql, int64_t *out, struct diag *d);
 /* store_stmt_prepare - a one-off statement; the caller finalizes it */
 struct store_stmt *store_stmt_prepare(struct store *s, const char *sql, struct diag *d);
 void store_stmt_finalize(struct store_stmt *st);

@@ -575,17 +575,8 @@ static void known_free(void *p)
 /* newest_id - the greatest event id, 0 without events (the end of the rowid b-tree) */
 static int newest_id(struct store *s, int64_t *id, struct diag *d)
 {
-    static const char sql[] = "SELECT coalesce(max(id), 0) FROM events";
-    struct store_stmt *st = store_stmt_cached(s, sql, d);
-    int rc;
-
     *id = 0;
-    if (st == NULL)
-        return -1;
-    if ((rc = store_step(s, st, d)) == 1)
-        *id = store_column_int64(st, 0);
-    store_reset(st);
-    return rc < 0 ? -1 : 0;
+    return store_one_int64(s, "SELECT max(id) FROM events", id, d) < 0 ? -1 : 0;
 }
 
 /*
@@ -930,17 +921,8 @@ int rollup_any(const struct rollup_segment *segs, size_t n)
 
 int store_rollup_max_group(struct store *s, int64_t *max, struct diag *d)
 {
-    static const char sql[] = "SELECT coalesce(max(id), 0) FROM rollup_groups";
-    struct store_stmt *st = store_stmt_cached(s, sql, d);
-    int rc;
-
     *max = 0;
-    if (st == NULL)
-        return -1;
-    if ((rc = store_step(s, st, d)) == 1)
-        *max = store_column_int64(st, 0);
-    store_reset(st);
-    return rc < 0 ? -1 : 0;
+    return store_one_int64(s, "SELECT max(id) FROM rollup_groups", max, d) < 0 ? -1 : 0;
 }
 
 /* decode - add the entries of one blob; 0, or -1 when it is damaged */

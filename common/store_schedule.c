@@ -82,15 +82,6 @@ int store_report_run_end(struct store *s, const char *name, const char *period_s
 
 int store_first_event(struct store *s, int64_t *ts_us, struct diag *d)
 {
-    static const char sql[] = "SELECT min(ts) FROM events";
-    struct store_stmt *st = store_stmt_cached(s, sql, d);
-    int rc;
-
     *ts_us = INT64_MAX;
-    if (st == NULL)
-        return -1;
-    if ((rc = store_step(s, st, d)) == 1 && !store_column_is_null(st, 0))
-        *ts_us = store_column_int64(st, 0);
-    store_reset(st);
-    return rc < 0 ? -1 : 0;
+    return store_one_int64(s, "SELECT min(ts) FROM events", ts_us, d) < 0 ? -1 : 0;
 }
