@@ -682,21 +682,13 @@ out:
 /* span - the times of the first and the last event; 0 when there is none */
 static int span(struct store *s, int64_t *first, int64_t *last, struct diag *d)
 {
-    /* two subqueries: SQLite reads one end of events_ts for a lone min() or max(), but the
+    /* two statements: SQLite reads one end of events_ts for a lone min() or max(), but the
      * whole index for both in one query (a second on ten million events) */
-    static const char sql[] = "SELECT (SELECT min(ts) FROM events), (SELECT max(ts) FROM events)";
-    struct store_stmt *st = store_stmt_cached(s, sql, d);
-    int rc, found = 0;
+    int found = store_one_int64(s, "SELECT min(ts) FROM events", first, d);
 
-    if (st == NULL)
-        return -1;
-    if ((rc = store_step(s, st, d)) == 1 && !store_column_is_null(st, 0)) {
-        *first = store_column_int64(st, 0);
-        *last = store_column_int64(st, 1);
-        found = 1;
-    }
-    store_reset(st);
-    return rc < 0 ? -1 : found;
+    if (found <= 0)
+        return found;
+    return store_one_int64(s, "SELECT max(ts) FROM events", last, d) < 0 ? -1 : 1;
 }
 
 /* next_event_day - the first day from day on that holds an event into *next: 1, or 0 when none
