@@ -363,13 +363,17 @@ static int migrate_pg_to_5(struct store *s, struct diag *d)
  * migrate_to_6 - a cheaper insert: events_failures takes its condition as equalities joined
  * by OR (STORE_FAILURES), for which SQLite does no more than compare, where for the IN list of
  * version 2 it opened and cleared a temporary table for every row inserted. The queries say
- * it the same way, or SQLite would not use the index.
+ * it the same way, or SQLite would not use the index. events_queue_id leaves out the events
+ * without a queue id (rejected before one was given: NOQUEUE); every query that reads it
+ * compares queue_id with a value, which implies IS NOT NULL.
  */
 static const char migrate_6_sql[] =
     "DROP INDEX events_failures;"
     "CREATE INDEX events_failures ON events(ts, reply_text_id, kind, reply_code,"
     " status, direction, mta, host, recipient, sender, client_ip, client_name,"
-    " helo, relay) WHERE kind = 1 OR kind = 3 OR kind = 4 OR kind = 5;";
+    " helo, relay) WHERE kind = 1 OR kind = 3 OR kind = 4 OR kind = 5;"
+    "DROP INDEX events_queue_id;"
+    "CREATE INDEX events_queue_id ON events(queue_id) WHERE queue_id IS NOT NULL;";
 
 static int migrate_to_6(struct store *s, struct diag *d)
 {
