@@ -53,7 +53,7 @@ _Static_assert(EVENT_REJECT == 1 && EVENT_BOUNCE == 3 && EVENT_DEFER == 4 && EVE
 #define WHERE_HOURS " WHERE 1 = 1" AND_WHERE
 /* failures: reject, bounce, defer, expire; then the code filter */
 #define AND_FAILURE                                                                                \
-    " AND e.kind IN (1, 3, 4, 5) AND (?6 = 0 OR ((?7 & 16) <> 0 AND " CLS " = 4)"                  \
+    " AND " STORE_FAILURES " AND (?6 = 0 OR ((?7 & 16) <> 0 AND " CLS " = 4)"                      \
     " OR ((?7 & 32) <> 0 AND " CLS " = 5)"                                                         \
     " OR e.reply_code IN (?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15))"
 

@@ -292,7 +292,7 @@ struct rollup_entry *rollup_hist_entries(struct rollup_hist *h, size_t *n)
     "g.reply_text_id IS e.reply_text_id AND g.kind = e.kind AND g.reply_code IS e.reply_code"      \
     " AND g.status IS e.status AND g.direction = e.direction AND g.mta = e.mta"                    \
     " AND g.host IS e.host"
-#define DAY_FAILURES " WHERE e.ts >= ?1 AND e.ts < ?2 AND e.kind IN (1, 3, 4, 5)"
+#define DAY_FAILURES " WHERE e.ts >= ?1 AND e.ts < ?2 AND " STORE_FAILURES
 
 /* run - a statement with ?1 ?2 bound to [from, to), stepped to its end */
 static int run(struct store *s, const char *sql, int64_t from, int64_t to, struct diag *d)

@@ -79,11 +79,10 @@ void store_top_free(struct top_result *r)
     memset(r, 0, sizeof *r);
 }
 
-/* the failures, in the very words of the partial index events_failures (schema version 2):
- * SQLite uses a partial index only for a query that repeats its condition */
+/* the failures, in the very words of the partial index events_failures (STORE_FAILURES) */
 #define FAILURE_KINDS                                                                              \
     ((1u << EVENT_REJECT) | (1u << EVENT_BOUNCE) | (1u << EVENT_DEFER) | (1u << EVENT_EXPIRE))
-#define AND_FAILURES " AND e.kind IN (1, 3, 4, 5)"
+#define AND_FAILURES " AND " STORE_FAILURES
 _Static_assert(EVENT_REJECT == 1 && EVENT_BOUNCE == 3 && EVENT_DEFER == 4 && EVENT_EXPIRE == 5,
                "AND_FAILURES names the failure kinds by number");
 

@@ -1019,6 +1019,10 @@ START_TEST(test_admin_commands)
        "DROP TABLE report_runs; DROP INDEX sources_file; "
        "ALTER TABLE sources DROP COLUMN at_end; ALTER TABLE sources DROP COLUMN compression; "
        "ALTER TABLE sources DROP COLUMN mtime_ns; ALTER TABLE sources DROP COLUMN file_size; "
+       "DROP INDEX events_failures; DROP INDEX events_queue_id; "
+       "CREATE INDEX events_failures ON events(ts, reply_text_id, kind, reply_code, status, "
+       "direction, mta, host, recipient, sender, client_ip, client_name, helo, relay) "
+       "WHERE kind IN (1, 3, 4, 5); CREATE INDEX events_queue_id ON events(queue_id); "
        "PRAGMA user_version = 2'",
        db, P("old.db"), P("old.db"));
     ck_assert_int_eq(run(&out, NULL, BIN " db check --db '%s'", P("old.db")), 1);
@@ -1032,6 +1036,14 @@ START_TEST(test_admin_commands)
     free(err);
     ck_assert_int_eq(run(NULL, NULL, BIN " db migrate --db '%s'", P("old.db")), 0);
     ck_assert_int_eq(run(NULL, NULL, BIN " db check --db '%s'", P("old.db")), 0);
+    /* version 6 wrote the two indexes of versions 1 and 2 anew, with the conditions the
+     * queries repeat */
+    ck_assert_int_eq(tu_sql_int(P("old.db"), "SELECT count(*) FROM sqlite_master WHERE "
+                                             "(name = 'events_failures' AND sql LIKE "
+                                             "'%WHERE kind = 1 OR kind = 3 OR kind = 4 OR "
+                                             "kind = 5') OR (name = 'events_queue_id' AND "
+                                             "sql LIKE '%WHERE queue_id IS NOT NULL')"),
+                     2);
     /* damage: the integrity check finds it */
     sh("cp '%s' '%s' && size=$(stat -c %%s '%s') && head -c $((size / 2)) /dev/urandom | dd "
        "of='%s' bs=4096 seek=2 conv=notrunc 2>/dev/null",
