@@ -284,6 +284,25 @@ void cli_catch_stop_signals(void)
     sigaction(SIGTERM, &sa, NULL);
 }
 
+int cli_number_arg(const char *opt, const char *arg, long min, long max, const char *what,
+                   const char *zero_means, long *out)
+{
+    char *end;
+    long v;
+
+    errno = 0;
+    v = strtol(arg, &end, 10);
+    if (*end != '\0' || end == arg || errno != 0 || v < min || v > max) {
+        if (zero_means != NULL && min == 0)
+            cli_error("%s: give %s from 0 (%s) to %ld", opt, what, zero_means, max);
+        else
+            cli_error("%s: give %s from %ld to %ld", opt, what, min, max);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
 int cli_lock_wait(const char *arg, int64_t *ms)
 {
     const struct config *cfg;

@@ -97,6 +97,14 @@ extern volatile sig_atomic_t cli_stop_requested;
 void cli_catch_stop_signals(void);
 
 /*
+ * cli_number_arg - the value of a numeric option (opt, e.g. "--limit"): a whole number from min
+ * to max, nothing else; what it counts goes into the error ("a number of lines"), and zero_means
+ * when not NULL says what 0 stands for ("all"). 0, or -1 after printing the error.
+ */
+int cli_number_arg(const char *opt, const char *arg, long min, long max, const char *what,
+                   const char *zero_means, long *out);
+
+/*
  * cli_lock_wait - how long to wait for another run's lock: --wait DURATION when given ("30s",
  * "2m", or seconds), else the configuration's lock_wait, else 60 s. -1 after printing a bad
  * --wait.

@@ -207,12 +207,9 @@ int cmd_ingest(int argc, char **argv)
             wait = optarg;
             break;
         case O_BATCH: {
-            char *end;
-            long n = strtol(optarg, &end, 10);
-            if (*end || end == optarg || n < 1 || n > 100000000) {
-                cli_error("--batch: give a number of lines from 1 to 100000000");
+            long n;
+            if (cli_number_arg("--batch", optarg, 1, 100000000, "a number of lines", NULL, &n) < 0)
                 return EXIT_FATAL;
-            }
             opt.checkpoint_lines = n;
             break;
         }

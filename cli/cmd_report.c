@@ -589,15 +589,10 @@ int cmd_report(int argc, char **argv)
         case O_CODES:
             o.codes = optarg;
             break;
-        case O_TOP: {
-            char *end;
-            o.top = strtol(optarg, &end, 10);
-            if (*end || end == optarg || o.top < 1 || o.top > 1000) {
-                cli_error("--top: give a number from 1 to 1000");
+        case O_TOP:
+            if (cli_number_arg("--top", optarg, 1, 1000, "a number", NULL, &o.top) < 0)
                 return EXIT_FATAL;
-            }
             break;
-        }
         case O_FORMAT:
             o.format = optarg;
             break;

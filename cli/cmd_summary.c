@@ -95,15 +95,10 @@ int cmd_summary(int argc, char **argv)
         case 'u':
             until = optarg;
             break;
-        case 'n': {
-            char *end;
-            samples = strtol(optarg, &end, 10);
-            if (*end || samples < 0 || samples > 1000) {
-                cli_error("--samples: give a number from 0 to 1000");
+        case 'n':
+            if (cli_number_arg("--samples", optarg, 0, 1000, "a number", NULL, &samples) < 0)
                 return EXIT_FATAL;
-            }
             break;
-        }
         case 'C':
             cli_config_use(optarg);
             break;

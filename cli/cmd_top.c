@@ -321,12 +321,9 @@ int cmd_top(int argc, char **argv)
             until = optarg;
             break;
         case 'n': {
-            char *end;
-            long v = strtol(optarg, &end, 10);
-            if (*end || end == optarg || v < 0 || v > 1000000) {
-                cli_error("--limit: give a number from 0 (all) to 1000000");
+            long v;
+            if (cli_number_arg("--limit", optarg, 0, 1000000, "a number", "all", &v) < 0)
                 return EXIT_FATAL;
-            }
             f.limit = (size_t)v;
             break;
         }

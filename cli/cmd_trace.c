@@ -376,12 +376,9 @@ int cmd_trace(int argc, char **argv)
             until = optarg;
             break;
         case 'n': {
-            char *end;
-            long v = strtol(optarg, &end, 10);
-            if (*end || end == optarg || v < 0 || v > 100000) {
-                cli_error("--limit: give a number from 0 (all) to 100000");
+            long v;
+            if (cli_number_arg("--limit", optarg, 0, 100000, "a number", "all", &v) < 0)
                 return EXIT_FATAL;
-            }
             limit = (size_t)v;
             break;
         }

@@ -515,6 +515,10 @@ START_TEST(test_trace_bad_input)
     has(err, "one thing at a time");
     free(out);
     free(err);
+    ck_assert_int_eq(rl("trace --db %s 1.2.3.4 --limit 5x", &out, &err), 2);
+    has(err, "--limit: give a number from 0 (all) to 100000");
+    free(out);
+    free(err);
     ck_assert_int_eq(rl("trace --db %s --by street 1.2.3.4", &out, &err), 2);
     has(err, "--by: 'street'");
     free(out);
@@ -677,7 +681,9 @@ static const struct {
     {"top --db %s domains --direction sideways", "neither inbound nor outbound"},
     {"top --db %s domains --mta sendmail", "unknown MTA 'sendmail'"},
     {"top --db %s domains --category spam", "unknown category 'spam'"},
-    {"top --db %s domains --limit -1", "--limit"},
+    {"top --db %s domains --limit -1", "--limit: give a number from 0 (all) to 1000000"},
+    {"top --db %s domains --limit ''", "--limit: give a number from 0 (all) to 1000000"},
+    {"top --db %s domains --limit 99999999999999999999", "--limit: give a number from 0 (all)"},
     {"top --db %s domains --since yesterdays", "--since: bad time 'yesterdays'"},
     {"top --db %s domains --since 2099-01-01", "in the future"},
     {"top --db %s domains --format xml", "--format: 'xml'"},
