@@ -5,6 +5,7 @@
 #include "config.h"
 #include "diag.h"
 #include "escape.h"
+#include "out.h"
 #include "strbuf.h"
 #include "timeparse.h"
 
@@ -301,6 +302,14 @@ int cli_number_arg(const char *opt, const char *arg, long min, long max, const c
     }
     *out = v;
     return 0;
+}
+
+int cli_format_arg(const char *arg, enum out_format *fmt)
+{
+    if (out_format_parse(arg, fmt) == 0)
+        return 0;
+    cli_error("--format: '%s' is not one of table, csv, json, tsv", arg);
+    return -1;
 }
 
 int cli_lock_wait(const char *arg, int64_t *ms)

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdint.h>
 
+#include "out.h"
 #include "store.h"
 
 #define EXIT_OK       0
@@ -103,6 +104,10 @@ void cli_catch_stop_signals(void);
  */
 int cli_number_arg(const char *opt, const char *arg, long min, long max, const char *what,
                    const char *zero_means, long *out);
+
+/* cli_format_arg - --format for the ad-hoc outputs (table, csv, json, tsv); 0, or -1 after
+ * printing the error */
+int cli_format_arg(const char *arg, enum out_format *fmt);
 
 /*
  * cli_lock_wait - how long to wait for another run's lock: --wait DURATION when given ("30s",

@@ -328,10 +328,8 @@ int cmd_top(int argc, char **argv)
             break;
         }
         case 'f':
-            if (out_format_parse(optarg, &opts.fmt) < 0) {
-                cli_error("--format: '%s' is not one of table, csv, json, tsv", optarg);
+            if (cli_format_arg(optarg, &opts.fmt) < 0)
                 return EXIT_FATAL;
-            }
             break;
         case 'w':
             opts.wide = 1;

@@ -391,10 +391,8 @@ int cmd_trace(int argc, char **argv)
             by_given = 1;
             break;
         case 'f':
-            if (out_format_parse(optarg, &opts.fmt) < 0) {
-                cli_error("--format: '%s' is not one of table, csv, json, tsv", optarg);
+            if (cli_format_arg(optarg, &opts.fmt) < 0)
                 return EXIT_FATAL;
-            }
             break;
         case 'w':
             opts.wide = 1;
