@@ -43,10 +43,10 @@ uint64_t lru_hash(const char *key, size_t klen)
 }
 
 /*
- * bucket_hash - where a key goes: eight bytes a step, where FNV-1a takes one. Never stored
+ * lru_fast_hash - where a key goes: eight bytes a step, where FNV-1a takes one. Never stored
  * anywhere, so it may change; lru_hash (fingerprints, rule set hashes) may not.
  */
-static uint64_t bucket_hash(const char *key, size_t klen)
+uint64_t lru_fast_hash(const char *key, size_t klen)
 {
     uint64_t h = UINT64_C(0x9e3779b97f4a7c15) ^ klen, w;
 
@@ -144,7 +144,7 @@ static void remove_entry(struct lru *m, struct lru_entry **slot)
 
 void *lru_get(struct lru *m, const char *key, size_t klen)
 {
-    uint64_t h = bucket_hash(key, klen);
+    uint64_t h = lru_fast_hash(key, klen);
     struct lru_entry *e = *find_slot(m, key, klen, h);
 
     if (e == NULL)
@@ -158,7 +158,7 @@ void *lru_get(struct lru *m, const char *key, size_t klen)
 
 void lru_put(struct lru *m, const char *key, size_t klen, void *value)
 {
-    uint64_t h = bucket_hash(key, klen);
+    uint64_t h = lru_fast_hash(key, klen);
     struct lru_entry **slot = find_slot(m, key, klen, h);
     struct lru_entry *e = *slot;
 
@@ -193,7 +193,7 @@ void lru_put(struct lru *m, const char *key, size_t klen, void *value)
 
 int lru_del(struct lru *m, const char *key, size_t klen)
 {
-    struct lru_entry **slot = find_slot(m, key, klen, bucket_hash(key, klen));
+    struct lru_entry **slot = find_slot(m, key, klen, lru_fast_hash(key, klen));
 
     if (*slot == NULL)
         return 0;

@@ -39,4 +39,8 @@ void lru_foreach(struct lru *m, int (*fn)(void *arg, const char *key, size_t kle
  * fingerprints, rule set hashes); the map itself places keys with a faster one */
 uint64_t lru_hash(const char *key, size_t klen);
 
+/* lru_fast_hash - what the map places keys with: eight bytes a step. Never to be stored (it
+ * may change); for other in-memory tables of short byte strings */
+uint64_t lru_fast_hash(const char *key, size_t klen);
+
 #endif

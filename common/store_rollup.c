@@ -42,6 +42,7 @@
  *	days again could let the next ingest reuse their ids unseen.
  */
 #include "store_rollup.h"
+#include "lru.h"
 #include "store_internal.h"
 #include "strbuf.h"
 #include "xalloc.h"
@@ -159,27 +160,11 @@ int rollup_cmp(const char *a, size_t alen, const char *b, size_t blen)
     return (alen > blen) - (alen < blen);
 }
 
-/* bytes_hash - a hash of n bytes taken eight at a time (values are short: a byte at a time
- * was an eighth of a report's time) */
-static uint64_t bytes_hash(const char *v, size_t n)
-{
-    uint64_t x = UINT64_C(0x9e3779b97f4a7c15) ^ n, w;
-
-    for (; n >= 8; v += 8, n -= 8) {
-        memcpy(&w, v, 8);
-        x = (x ^ w) * UINT64_C(0xff51afd7ed558ccd);
-        x ^= x >> 29;
-    }
-    w = 0;
-    memcpy(&w, v, n);
-    return (x ^ w) * UINT64_C(0xc4ceb9fe1a85ec53);
-}
-
 /* hash_of - the value's hash and the key, mixed (MurmurHash3's finalizer) so that the low
  * bits, which pick the slot, depend on every bit */
 static uint64_t hash_of(int64_t key, const char *v, size_t n)
 {
-    uint64_t x = v != NULL ? bytes_hash(v, n) : UINT64_C(0x9e3779b97f4a7c15);
+    uint64_t x = v != NULL ? lru_fast_hash(v, n) : UINT64_C(0x9e3779b97f4a7c15);
 
     x ^= (uint64_t)key * UINT64_C(0xff51afd7ed558ccd);
     x ^= x >> 33;
