@@ -3,12 +3,13 @@
  *
  * DESCRIPTION
  *	Each look-up is one statement. An address is looked up on the day-bucketed indexes of
- *	schema 2 (events_recipient and events_sender on (day, address)): the statement walks the
- *	days of the period (a recursive CTE, bounded by the oldest and newest event) and searches
- *	each. The original recipient, a queue id and a bounce notice's parent have indexes of
- *	their own. A Message-ID, a client IP and a domain have none (bench/INDEXES.md says why):
- *	they are read off the rows of the period on events_ts, newest first, so the caller gives
- *	them short periods first. So is the next hop's "queued as".
+ *	schema 4 (events_recipient and events_sender on (day, address)), and a queue id on
+ *	events_queue_id, on (day, queue id) since schema 7: the statement walks the days of the
+ *	period (a recursive CTE, bounded by the oldest and newest event) and searches each. The
+ *	original recipient and a bounce notice's parent have indexes of their own. A Message-ID,
+ *	a client IP and a domain have none (bench/INDEXES.md says why): they are read off the
+ *	rows of the period on events_ts, newest first, so the caller gives them short periods
+ *	first. So is the next hop's "queued as".
  */
 #include "store_trace.h"
 #include "store_internal.h"
@@ -211,8 +212,12 @@ int store_trace_find(struct store *s, enum trace_by by, const char *value, int64
                                               "OR e.sender ILIKE ?5 ESCAPE '\\' "
                                               "OR e.orig_recipient ILIKE ?5 ESCAPE '\\') "
                                               "ORDER BY e.ts DESC LIMIT ?4";
-    static const char q_queue[] = COLUMNS "WHERE e.queue_id = ?1 AND e.ts >= ?2 AND e.ts < ?3 "
-                                          "ORDER BY e.ts DESC LIMIT ?4";
+    static const char q_queue[] = DAYS COLUMNS "WHERE " IN_DAYS "AND e.queue_id = ?1 "
+                                               "AND e.ts >= ?2 AND e.ts < ?3 "
+                                               "ORDER BY e.ts DESC LIMIT ?4";
+    static const char q_queue_pg[] = DAYS_PG COLUMNS "WHERE " IN_DAYS "AND e.queue_id = ?1 "
+                                                     "AND e.ts >= ?2 AND e.ts < ?3 "
+                                                     "ORDER BY e.ts DESC LIMIT ?4";
     static const char q_msgid[] = COLUMNS "WHERE e.ts >= ?2 AND e.ts < ?3 "
                                           "AND e.message_id IN (?1, ?5) "
                                           "ORDER BY e.ts DESC LIMIT ?4";
@@ -256,7 +261,7 @@ int store_trace_find(struct store *s, enum trace_by by, const char *value, int64
         break;
     }
     case TRACE_QUEUE_ID:
-        rc = run(s, q_queue, value, from, to, max, NULL, out, d);
+        rc = run(s, STORE_SQL(s, q_queue, q_queue_pg), value, from, to, max, NULL, out, d);
         break;
     case TRACE_MESSAGE_ID: {
         /* stored with or without the angle brackets, as the MTA logged it */
@@ -278,11 +283,16 @@ int store_trace_find(struct store *s, enum trace_by by, const char *value, int64
 int store_trace_queue(struct store *s, const char *host, const char *qid, int64_t from, int64_t to,
                       struct trace_events *out, struct diag *d)
 {
-    static const char sql[] = COLUMNS "WHERE e.queue_id = ?1 AND e.ts >= ?2 AND e.ts < ?3 "
-                                      "AND (CAST(?5 AS TEXT) IS NULL OR e.host = ?5) "
-                                      "ORDER BY e.ts, e.id LIMIT ?4";
+    static const char sql[] = DAYS COLUMNS "WHERE " IN_DAYS "AND e.queue_id = ?1 "
+                                           "AND e.ts >= ?2 AND e.ts < ?3 "
+                                           "AND (CAST(?5 AS TEXT) IS NULL OR e.host = ?5) "
+                                           "ORDER BY e.ts, e.id LIMIT ?4";
+    static const char sql_pg[] = DAYS_PG COLUMNS "WHERE " IN_DAYS "AND e.queue_id = ?1 "
+                                                 "AND e.ts >= ?2 AND e.ts < ?3 "
+                                                 "AND (CAST(?5 AS TEXT) IS NULL OR e.host = ?5) "
+                                                 "ORDER BY e.ts, e.id LIMIT ?4";
 
-    return run(s, sql, qid, from, to, 0, host, out, d);
+    return run(s, STORE_SQL(s, sql, sql_pg), qid, from, to, 0, host, out, d);
 }
 
 int store_trace_children(struct store *s, const char *host, const char *qid, int64_t from,

@@ -725,7 +725,10 @@ static const struct {
     {"SELECT * FROM events e WHERE e.orig_recipient = 'x@example.org' COLLATE NOCASE",
      "USING INDEX events_orig_recipient"},
     {"SELECT * FROM events e WHERE e.parent_queue_id = 'C3C3C3C3C3'", "USING INDEX events_parent"},
-    {"SELECT * FROM events e WHERE e.queue_id = 'C3C3C3C3C3'", "USING INDEX events_queue_id"},
+    {"WITH RECURSIVE days(d) AS (SELECT 20460 UNION ALL SELECT d + 1 FROM days WHERE d < 20470) "
+     "SELECT * FROM events e WHERE e.ts / 86400000000 IN (SELECT d FROM days) "
+     "AND e.queue_id = 'C3C3C3C3C3'",
+     "USING INDEX events_queue_id (<expr>=? AND queue_id=?)"},
     {"SELECT r.category, count(*) FROM events e LEFT JOIN reply_texts r ON r.id = e.reply_text_id "
      "WHERE e.ts >= 0 AND e.ts < 1 AND e.kind IN (1, 3, 5) "
      "AND (e.kind = 1 OR e.kind = 3 OR e.kind = 4 OR e.kind = 5) GROUP BY r.category",
@@ -752,7 +755,7 @@ END_TEST
 
 /*
  * the statements trace runs, as they are (REJECTLENS_EXPLAIN shows their plans): each address
- * search takes its index and none reads the whole events table
+ * and queue-id search takes its index and none reads the whole events table
  */
 START_TEST(test_trace_plans)
 {
@@ -774,6 +777,9 @@ START_TEST(test_trace_plans)
             has(err, "USING INDEX events_recipient (<expr>=? AND recipient=?)");
             has(err, "USING INDEX events_sender (<expr>=? AND sender=?)");
         }
+        /* a queue id, and the story of every message an address search found, by day */
+        if (i < 3)
+            has(err, "USING INDEX events_queue_id (<expr>=? AND queue_id=?)");
         free(out);
         free(err);
     }

@@ -1037,12 +1037,13 @@ START_TEST(test_admin_commands)
     ck_assert_int_eq(run(NULL, NULL, BIN " db migrate --db '%s'", P("old.db")), 0);
     ck_assert_int_eq(run(NULL, NULL, BIN " db check --db '%s'", P("old.db")), 0);
     /* version 6 wrote the two indexes of versions 1 and 2 anew, with the conditions the
-     * queries repeat */
+     * queries repeat; version 7 led the queue ids by the day */
     ck_assert_int_eq(tu_sql_int(P("old.db"), "SELECT count(*) FROM sqlite_master WHERE "
                                              "(name = 'events_failures' AND sql LIKE "
                                              "'%WHERE kind = 1 OR kind = 3 OR kind = 4 OR "
                                              "kind = 5') OR (name = 'events_queue_id' AND "
-                                             "sql LIKE '%WHERE queue_id IS NOT NULL')"),
+                                             "sql LIKE '%(ts / 86400000000, queue_id) "
+                                             "WHERE queue_id IS NOT NULL')"),
                      2);
     /* damage: the integrity check finds it */
     sh("cp '%s' '%s' && size=$(stat -c %%s '%s') && head -c $((size / 2)) /dev/urandom | dd "

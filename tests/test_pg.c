@@ -285,6 +285,8 @@ START_TEST(test_adhoc_same)
         {"trace", "--since 2000-01-01 --by domain example.com --format tsv"},
         {"trace", "--since 2000-01-01 --by domain gmail.com --format json"},
         {"trace", "--since 2000-01-01 --by ip 192.0.2.143 --format tsv"},
+        {"trace", "--since 2000-01-01 --by queue-id D9D0A6FBAB5 --format tsv"},
+        {"trace", "--since 2000-01-01 thomas.mendoza2@branch.example.com --format tsv"},
         {"query",
          "'SELECT kind, direction, count(*) AS n FROM v_events GROUP BY 1, 2 ORDER BY 1, 2'"},
         {"query", "'SELECT day, category, kind, direction, events FROM v_daily "
