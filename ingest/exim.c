@@ -1693,6 +1693,7 @@ static enum line_result handle_message_event(struct exim_state *st, struct ex_li
 struct ex_prefix {
     struct civil_time ct;
     int has_ts;
+    int ts_memo; /* ct is the memo's (see ts_memo_utc) */
     long pid;
     const char *id;
     size_t id_len;
@@ -1700,15 +1701,39 @@ struct ex_prefix {
     size_t rest_len;
 };
 
-/* parse_prefix - "ts[.mmm][ zone][ [pid]][ id] rest" at p[0..n); 0, or -1 without a timestamp */
-static int parse_prefix(const char *p, size_t n, struct ex_prefix *px)
+/*
+ * ts_memo_hit - 1 when the timestamp at p[0..n) is the memo's text, and ts_parse_iso() would
+ * read no more of the line than that text: a memo text without a zone followed by " +hhmm" or
+ * " -hhmm" (log_timezone switched on within one second) is read anew
+ */
+static int ts_memo_hit(const struct ts_memo *m, const char *p, size_t n)
+{
+    if (!ts_memo_match(m, p, n))
+        return 0;
+    return m->ct.has_zone || m->len + 1 == n || (p[m->len + 1] != '+' && p[m->len + 1] != '-');
+}
+
+/*
+ * parse_prefix - "ts[.mmm][ zone][ [pid]][ id] rest" at p[0..n); 0, or -1 without a timestamp.
+ * With memo (may be NULL), a timestamp text that is the memo's is not parsed again (px->ts_memo
+ * says so), and a new one is kept there: the lines of one second share their text.
+ */
+static int parse_prefix(const char *p, size_t n, struct ex_prefix *px, struct ts_memo *memo)
 {
     size_t i, l;
 
     memset(px, 0, sizeof *px);
     px->pid = -1;
-    if ((i = ts_parse_iso(p, n, 1, &px->ct)) == 0 || p[10] != ' ' || (i < n && p[i] != ' '))
-        return -1;
+    if (memo != NULL && ts_memo_hit(memo, p, n)) {
+        px->ct = memo->ct;
+        px->ts_memo = 1;
+        i = memo->len;
+    } else {
+        if ((i = ts_parse_iso(p, n, 1, &px->ct)) == 0 || p[10] != ' ' || (i < n && p[i] != ' '))
+            return -1;
+        if (memo != NULL)
+            px->ts_memo = ts_memo_keep(memo, p, i, &px->ct);
+    }
     px->has_ts = 1;
     i = skip_sp(p, n, i);
     if (i + 2 < n && p[i] == '[' && is_digit((unsigned char)p[i + 1])) {
@@ -1792,7 +1817,7 @@ static enum line_result parse_entry(struct exim_state *st, struct parse_ctx *ctx
     size_t n, hl = host != NULL ? host_len : ctx->default_host ? strlen(ctx->default_host) : 0;
     enum line_result r;
 
-    if (parse_prefix(text, len, &px) < 0) {
+    if (parse_prefix(text, len, &px, &ctx->ts_memo) < 0) {
         if (outer == NULL) {
             ctx->why = "no Exim timestamp";
             return LINE_UNPARSED;
@@ -1809,7 +1834,7 @@ static enum line_result parse_entry(struct exim_state *st, struct parse_ctx *ctx
     arena_begin(&st->a, 10 * len + 4 * EX_MAX_REASON + hl + tag_len + 4096);
     memset(&xl, 0, sizeof xl);
     event_init(&xl.ev);
-    if (civil_to_utc_us(&px.ct, &ctx->years, &ctx->tz, &xl.ev.ts_us) < 0) {
+    if (ts_memo_utc(&ctx->ts_memo, px.ts_memo, &px.ct, &ctx->years, &ctx->tz, &xl.ev.ts_us) < 0) {
         ctx->why = "impossible date";
         return LINE_UNPARSED;
     }
@@ -2106,7 +2131,7 @@ static int exim_sniff(const char *line, size_t len)
 
     if (parse_wrapper(line, len, &w) == 1)
         return 1;
-    if (len > 19 && is_digit((unsigned char)line[0]) && parse_prefix(line, len, &px) == 0) {
+    if (len > 19 && is_digit((unsigned char)line[0]) && parse_prefix(line, len, &px, NULL) == 0) {
         struct syslog_header h;
         /* "2024-01-05 10:00:00 host postfix/smtpd[1]: ..." is another program's syslog */
         return syslog_parse_header(line, len, &h) != 0 || px.id != NULL;

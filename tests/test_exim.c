@@ -736,6 +736,47 @@ START_TEST(test_prefix)
 }
 END_TEST
 
+/*
+ * one timestamp text is parsed and converted once (the parse_ctx's ts_memo): the lines of one
+ * second share it; a fraction, a zone that log_timezone adds within the same second, the next
+ * second and an impossible date are each read anew
+ */
+START_TEST(test_timestamp_memo)
+{
+    static const char *const stamps[] = {
+        "2026-01-02 10:00:00",       "2026-01-02 10:00:00",       "2026-01-02 10:00:00.250",
+        "2026-01-02 10:00:00",       "2026-01-02 10:00:00 +0100", "2026-01-02 10:00:00 +0100",
+        "2026-01-02 10:00:00 -0230", "2026-01-02 10:00:00",       "2026-01-02 10:00:01",
+        "2026-01-02 10:00:00.250",   "2026-01-02 10:00:00.25",    "2026-01-02 10:00:60",
+    };
+    static const char *const want[] = {
+        "2026-01-02T10:00:00Z",     "2026-01-02T10:00:00Z",    "2026-01-02T10:00:00.250Z",
+        "2026-01-02T10:00:00Z",     "2026-01-02T09:00:00Z",    "2026-01-02T09:00:00Z",
+        "2026-01-02T12:30:00Z",     "2026-01-02T10:00:00Z",    "2026-01-02T10:00:01Z",
+        "2026-01-02T10:00:00.250Z", "2026-01-02T10:00:00.25Z", "2026-01-02T10:00:59Z",
+    };
+    struct harness h;
+    char line[256], buf[64];
+
+    harness_init(&h); /* TZ=UTC */
+    for (size_t i = 0; i < sizeof stamps / sizeof stamps[0]; i++) {
+        snprintf(line, sizeof line, "%s 1vAbCd-000Ef1-Gh ** a@example.com: Unrouteable address",
+                 stamps[i]);
+        ck_assert_int_eq(feed(&h, line), LINE_EVENT);
+        format_iso_utc(events[i].ts_us, events[i].ts_prec, buf, sizeof buf);
+        ck_assert_msg(strcmp(buf, want[i]) == 0, "line %zu: %s, want %s", i, buf, want[i]);
+    }
+    /* a line that is the memo's text and nothing more has no id and no event */
+    ck_assert_int_eq(feed(&h, "2026-01-02 10:00:60 "), LINE_INFO);
+    for (int k = 0; k < 2; k++) {
+        ck_assert_int_eq(feed(&h, "2026-02-30 10:00:00 1vAbCd-000Ef1-Gh ** a@example.com: x"),
+                         LINE_UNPARSED);
+        ck_assert_str_eq(h.ctx.why, "impossible date");
+    }
+    harness_done(&h);
+}
+END_TEST
+
 /* the sender verify reason is appended to the rejection that follows on the same connection */
 START_TEST(test_sender_verify)
 {
@@ -849,6 +890,7 @@ static Suite *exim_suite(void)
     tcase_add_test(tc, test_syslog);
     tcase_add_test(tc, test_paniclog);
     tcase_add_test(tc, test_prefix);
+    tcase_add_test(tc, test_timestamp_memo);
     tcase_add_test(tc, test_sender_verify);
     tcase_add_test(tc, test_hostile);
     tcase_add_test(tc, test_sniff);
