@@ -196,12 +196,13 @@ static size_t skip_sp(const char *p, size_t n, size_t i)
     return i;
 }
 
-/* tok_end - the index of the space that ends the word at i (or n) */
+/* tok_end - the index of the space that ends the word at i (or n; i when i >= n) */
 static size_t tok_end(const char *p, size_t n, size_t i)
 {
-    while (i < n && p[i] != ' ')
-        i++;
-    return i;
+    /* memchr: the words it is asked for (field values, addresses) are long enough to gain */
+    const char *sp = i < n ? memchr(p + i, ' ', n - i) : NULL;
+
+    return sp != NULL ? (size_t)(sp - p) : i < n ? n : i;
 }
 
 /* ASCII classes without the locale tables: the hot path asks these per byte */
@@ -210,36 +211,63 @@ static int is_digit(int c)
     return c >= '0' && c <= '9';
 }
 
-static int is_alnum(int c)
-{
-    return is_digit(c) || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-}
+/* byte classes, one table lookup a byte: an id character (letter or digit), a field name's */
+enum { CL_ID = 1, CL_KEY = 2 };
+#define W (CL_ID | CL_KEY)
+/* clang-format off */
+static const unsigned char byte_class[256] = {
+    ['0'] = W, W, W, W, W, W, W, W, W, W,
+    ['A'] = W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W,
+    ['_'] = CL_KEY,
+    ['a'] = W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W,
+};
+/* clang-format on */
+#undef W
 
+/* is_id_char - a character of an Exim message id (base 62: ASCII letters and digits) */
 static int is_id_char(int c)
 {
-    return is_alnum(c);
+    return byte_class[(unsigned char)c] & CL_ID;
 }
 
-/* msgid_len - length of an Exim message id at p (16 or 23 characters), 0 when none */
+/* is_key_char - a character of a field name ("H", "DKIM", "shadow_..."): letters, digits, '_' */
+static int is_key_char(int c)
+{
+    return byte_class[(unsigned char)c] & CL_KEY;
+}
+
+/* id_run - p[a..b) are all id characters */
+static int id_run(const char *p, size_t a, size_t b)
+{
+    for (; a < b; a++)
+        if (!is_id_char((unsigned char)p[a]))
+            return 0;
+    return 1;
+}
+
+/*
+ * msgid_len - length of an Exim message id at p (16 or 23 characters), 0 when none. The second
+ * dash tells the forms apart before any character is classed: "xxxxxx-xxxxxx-xx" has it at 13,
+ * "xxxxxx-xxxxxxxxxxx-xxxx" at 18 (and an id character at 13).
+ */
 static size_t msgid_len(const char *p, size_t n)
 {
-    static const size_t forms[2][3] = {{6, 6, 2}, {6, 11, 4}};
+    size_t total, dash;
 
-    for (int f = 0; f < 2; f++) {
-        size_t total = forms[f][0] + forms[f][1] + forms[f][2] + 2, i = 0;
-        if (n < total || (n > total && p[total] != ' '))
-            continue;
-        int ok = 1;
-        for (int part = 0; part < 3 && ok; part++) {
-            for (size_t k = 0; k < forms[f][part]; k++, i++)
-                ok &= is_id_char((unsigned char)p[i]);
-            if (part < 2)
-                ok &= p[i++] == '-';
-        }
-        if (ok)
-            return total;
+    if (n < 16 || p[6] != '-')
+        return 0;
+    if (p[13] == '-') {
+        total = 16;
+        dash = 13;
+    } else if (n >= 23 && p[18] == '-') {
+        total = 23;
+        dash = 18;
+    } else {
+        return 0;
     }
-    return 0;
+    if (n > total && p[total] != ' ')
+        return 0;
+    return id_run(p, 0, 6) && id_run(p, 7, dash) && id_run(p, dash + 1, total) ? total : 0;
 }
 
 /* angle_close - index of the '>' closing "<...>" at p[i] (followed by ' ', ':', ',' or end) */
@@ -535,9 +563,30 @@ static const size_t field_len[K_COUNT] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 3, 5}
 static int field_key(const char *k, size_t n)
 {
     if (n == 1) {
-        static const char one[] = "HIUFAPSRTC";
-        const char *c = memchr(one, k[0], sizeof one - 1);
-        return c ? (int)(c - one) : -1;
+        switch (k[0]) {
+        case 'H':
+            return K_H;
+        case 'I':
+            return K_I;
+        case 'U':
+            return K_U;
+        case 'F':
+            return K_F;
+        case 'A':
+            return K_A;
+        case 'P':
+            return K_P;
+        case 'S':
+            return K_S;
+        case 'R':
+            return K_R;
+        case 'T':
+            return K_T;
+        case 'C':
+            return K_C;
+        default:
+            return -1;
+        }
     }
     for (int x = K_ID; x < K_COUNT; x++)
         if (field_len[x] == n && memcmp(field_names[x], k, n) == 0)
@@ -645,7 +694,7 @@ static size_t scan_fields(const char *p, size_t n, size_t i, struct fields *f)
             f->sep = 1;
             return skip_sp(p, n, i + 1);
         }
-        while (k < n && (is_alnum((unsigned char)p[k]) || p[k] == '_'))
+        while (k < n && is_key_char((unsigned char)p[k]))
             k++;
         if (k == i || k >= n || p[k] != '=') {
             j = tok_end(p, n, i);

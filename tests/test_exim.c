@@ -736,6 +736,39 @@ START_TEST(test_prefix)
 }
 END_TEST
 
+/* a message id is 16 or 23 id characters (ASCII letters and digits) in three dash-separated
+ * runs, then a space: a wrong character in any run, or a dash out of place, is no id */
+START_TEST(test_message_ids)
+{
+    static const struct {
+        const char *word;
+        int is_id;
+    } words[] = {
+        {"1vAbCd-000Ef1-Gh", 1},         {"1vAbCd-0000000AbCd-0Gh1", 1},
+        {"zZ09aA-Zz09aA-9z", 1},         {"1vAb_d-000Ef1-Gh", 0},
+        {"1vAbCd-000E.1-Gh", 0},         {"1vAbCd-000Ef1-G\xe9", 0},
+        {"1vAbCd-000Ef1-G", 0},          {"1vAbCd-000Ef1-GhX", 0},
+        {"1vAbCd_000Ef1-Gh", 0},         {"1vAbCd-0000000AbCd-0G:1", 0},
+        {"1vAbCd-0000000AbC-d0Gh1", 0},  {"1vAbCd-000000-AbCd-0Gh", 0},
+        {"@vAbCd-0000000AbCd-0Gh1", 0},  {"1vAbCd-00000[0AbCd-0Gh1", 0},
+        {"1vAbCd-0000000AbCd-0Gh1X", 0},
+    };
+    struct harness h;
+    char line[256];
+
+    harness_init(&h);
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
+        nevents = 0;
+        snprintf(line, sizeof line, T "%s ** a@example.com: Unrouteable address", words[i].word);
+        enum line_result r = feed(&h, line);
+        ck_assert_msg((r == LINE_EVENT) == words[i].is_id, "%s: result %d", words[i].word, r);
+        if (words[i].is_id)
+            ck_assert_str_eq(events[0].queue_id, words[i].word);
+    }
+    harness_done(&h);
+}
+END_TEST
+
 /*
  * one timestamp text is parsed and converted once (the parse_ctx's ts_memo): the lines of one
  * second share it; a fraction, a zone that log_timezone adds within the same second, the next
@@ -891,6 +924,7 @@ static Suite *exim_suite(void)
     tcase_add_test(tc, test_paniclog);
     tcase_add_test(tc, test_prefix);
     tcase_add_test(tc, test_timestamp_memo);
+    tcase_add_test(tc, test_message_ids);
     tcase_add_test(tc, test_sender_verify);
     tcase_add_test(tc, test_hostile);
     tcase_add_test(tc, test_sniff);
