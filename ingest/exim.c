@@ -211,8 +211,11 @@ static int is_digit(int c)
     return c >= '0' && c <= '9';
 }
 
-/* byte classes, one table lookup a byte: an id character (letter or digit), a field name's */
-enum { CL_ID = 1, CL_KEY = 2 };
+/*
+ * byte classes, one table lookup a byte: an id character (letter or digit), a field name's, and
+ * the bytes address_part acts on (all others it passes over)
+ */
+enum { CL_ID = 1, CL_KEY = 2, CL_ADDR = 4 };
 #define W (CL_ID | CL_KEY)
 /* clang-format off */
 static const unsigned char byte_class[256] = {
@@ -220,6 +223,8 @@ static const unsigned char byte_class[256] = {
     ['A'] = W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W,
     ['_'] = CL_KEY,
     ['a'] = W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W,
+    [' '] = CL_ADDR, ['"'] = CL_ADDR, [':'] = CL_ADDR, ['<'] = CL_ADDR, ['>'] = CL_ADDR,
+    ['\\'] = CL_ADDR,
 };
 /* clang-format on */
 #undef W
@@ -273,15 +278,27 @@ static size_t msgid_len(const char *p, size_t n)
 /* angle_close - index of the '>' closing "<...>" at p[i] (followed by ' ', ':', ',' or end) */
 static size_t angle_close(const char *p, size_t n, size_t i)
 {
-    for (size_t j = i + 1; j < n; j++)
-        if (p[j] == '>' && (j + 1 == n || p[j + 1] == ' ' || p[j + 1] == ':' || p[j + 1] == ','))
+    for (size_t j = i + 1; j < n; j++) {
+        const char *gt = memchr(p + j, '>', n - j);
+        if (gt == NULL)
+            return 0;
+        j = (size_t)(gt - p);
+        if (j + 1 == n || p[j + 1] == ' ' || p[j + 1] == ':' || p[j + 1] == ',')
             return j;
+    }
     return 0;
 }
 
 /* quote_close - index of the '"' closing a quoted value opened at p[i], 0 when unclosed */
 static size_t quote_close(const char *p, size_t n, size_t i)
 {
+    const char *q = i + 1 < n ? memchr(p + i + 1, '"', n - i - 1) : NULL;
+
+    if (q == NULL)
+        return 0;
+    /* the first quote closes unless a backslash comes before it (rare: walk then) */
+    if (memchr(p + i + 1, '\\', (size_t)(q - p) - i - 1) == NULL)
+        return (size_t)(q - p);
     for (size_t j = i + 1; j < n; j++) {
         if (p[j] == '\\')
             j++;
@@ -383,17 +400,25 @@ static size_t defer_key(struct exim_state *st, const char *host, const char *id,
 static char *copy_text(struct exim_state *st, const char *p, size_t n)
 {
     char *out = arena_alloc(&st->a, n);
-    size_t o = 0;
+    size_t o = 0, i = 0;
 
-    for (size_t i = 0; i < n; i++) {
+    while (i < n) {
+        /* the bytes up to the next backslash go as they are, in one copy */
+        const char *bs = memchr(p + i, '\\', n - i);
+        size_t run = (bs != NULL ? (size_t)(bs - p) : n) - i;
+        memcpy(out + o, p + i, run);
+        o += run;
+        i += run;
+        if (i == n)
+            break;
         /* "\n" (not "\r\n", which quotes protocol input) is an embedded newline */
-        if (p[i] == '\\' && i + 1 < n && p[i + 1] == 'n' &&
+        if (i + 1 < n && p[i + 1] == 'n' &&
             (i == 0 || p[i - 1] != 'r' || i < 2 || p[i - 2] != '\\')) {
             out[o++] = ' ';
-            i++;
-            continue;
+            i += 2;
+        } else {
+            out[o++] = p[i++];
         }
-        out[o++] = p[i];
     }
     while (o > 0 && out[o - 1] == ' ')
         o--;
@@ -947,6 +972,8 @@ static size_t address_part(const char *p, size_t n, size_t *rest)
     }
     for (i = start; i + 1 < n; i++) {
         char c = p[i];
+        if (!(byte_class[(unsigned char)c] & CL_ADDR))
+            continue; /* a byte none of the tests below would take */
         if (c == '\\') {
             i++;
         } else if (c == '"') {
@@ -2022,14 +2049,7 @@ static int parse_wrapper(const char *p, size_t n, struct ex_wrap *w)
     struct syslog_header h;
     size_t t;
 
-    memset(w, 0, sizeof *w);
-    if (n > 0 && (isalpha((unsigned char)p[0]) || p[0] == '<') &&
-        syslog_parse_header(p, n, &h) == 0) {
-        if (!is_exim_tag(h.tag, h.tag_len))
-            return -1;
-        wrap_from(w, &h);
-        return 1;
-    }
+    /* the digit test first: a plain Exim line starts with one, and no digit is alpha */
     if (n > 19 && is_digit((unsigned char)p[0])) {
         /* "2019-10-22 03:39:17 host exim[29786]: ..." (RFC 3339 or space-separated). An
            Exim line has no "tag[pid]:" or "a/b:" word: one bounded search rules most out */
@@ -2046,6 +2066,14 @@ static int parse_wrapper(const char *p, size_t n, struct ex_wrap *w)
         }
         return is_program_tag(&h) ? -1 : 0;
     }
+    if (n > 0 && (isalpha((unsigned char)p[0]) || p[0] == '<') &&
+        syslog_parse_header(p, n, &h) == 0) {
+        if (!is_exim_tag(h.tag, h.tag_len))
+            return -1;
+        wrap_from(w, &h);
+        return 1;
+    }
+    memset(w, 0, sizeof *w); /* wrap_from fills every field, tag_at some */
     if (tag_at(p, n, 0, w))
         return 1;
     t = tok_end(p, n, 0);

@@ -770,6 +770,36 @@ START_TEST(test_message_ids)
 END_TEST
 
 /*
+ * texts keep their bytes but for Exim's "\n" escape (an embedded newline: a space); "\r\n" quotes
+ * protocol input and stays; a quoted value ends at its first unescaped quote
+ */
+START_TEST(test_text_escapes)
+{
+    static const struct {
+        const char *line, *text;
+    } cases[] = {
+        {T ID "removed by a\\nb", "removed by a b"},
+        {T ID "removed by a\\r\\nb", "removed by a\\r\\nb"},
+        {T ID "removed by a\\\\nb", "removed by a\\ b"},
+        {T ID "removed by r\\nb\\n", "removed by r b"},
+        {T ID "removed by a\\", "removed by a\\"},
+        {T ID "removed by \\n\\n\\\\", "removed by   \\\\"},
+        {T ID "=> a@example.com R=r T=t H=h [192.0.2.1] C=\"250 a\\\"b\\\" c\" x", "a\\\"b\\\" c"},
+        {T ID "=> a@example.com R=r T=t H=h [192.0.2.1] C=\"250 ok\" \"x\"", "ok"},
+    };
+    struct harness h;
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        harness_init(&h);
+        ck_assert_int_eq(feed(&h, cases[i].line), LINE_EVENT);
+        ck_assert_msg(strcmp(events[0].text, cases[i].text) == 0, "case %zu: [%s], want [%s]", i,
+                      events[0].text, cases[i].text);
+        harness_done(&h);
+    }
+}
+END_TEST
+
+/*
  * one timestamp text is parsed and converted once (the parse_ctx's ts_memo): the lines of one
  * second share it; a fraction, a zone that log_timezone adds within the same second, the next
  * second and an impossible date are each read anew
@@ -925,6 +955,7 @@ static Suite *exim_suite(void)
     tcase_add_test(tc, test_prefix);
     tcase_add_test(tc, test_timestamp_memo);
     tcase_add_test(tc, test_message_ids);
+    tcase_add_test(tc, test_text_escapes);
     tcase_add_test(tc, test_sender_verify);
     tcase_add_test(tc, test_hostile);
     tcase_add_test(tc, test_sniff);
