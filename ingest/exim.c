@@ -109,7 +109,8 @@ enum ex_log {
     LOG_SYSLOG = 's',
 };
 
-/* what we know about one message, from its arrival */
+/* what we know about one message, from its arrival; its texts live in the same allocation
+ * (message_new), so that one free() forgets it */
 struct ex_message {
     char *sender; /* NULL until the arrival; "" for <> */
     int64_t size;
@@ -324,15 +325,7 @@ static size_t find_sep(const char *p, size_t n, size_t i)
 /* free_message, free_split - the tables' value destructors */
 static void free_message(void *p)
 {
-    struct ex_message *m = p;
-
-    free(m->sender);
-    free(m->client_name);
-    free(m->client_ip);
-    free(m->helo);
-    free(m->message_id);
-    free(m->parent);
-    free(m);
+    free(p); /* an ex_message and its texts are one block */
 }
 
 static void free_split(void *p)
@@ -358,22 +351,12 @@ static size_t make_key(struct exim_state *st, const char *a, const char *b, size
     return al + 1 + blen;
 }
 
-/* message_get - what the arrival of host's message id said; created when asked, else NULL */
-static struct ex_message *message_get(struct exim_state *st, const char *host, const char *id,
-                                      int create)
+/* message_get - what the arrival of host's message id said, or NULL */
+static struct ex_message *message_get(struct exim_state *st, const char *host, const char *id)
 {
     size_t k = make_key(st, host, id, strlen(id));
-    struct ex_message *m;
 
-    if (k == 0)
-        return NULL;
-    m = lru_get(st->messages, st->key, k);
-    if (m == NULL && create) {
-        m = xcalloc(1, sizeof *m);
-        m->size = -1;
-        lru_put(st->messages, st->key, k, m);
-    }
-    return m;
+    return k != 0 ? lru_get(st->messages, st->key, k) : NULL;
 }
 
 /* message_forget - the message left the queue: drop what its arrival said */
@@ -1062,6 +1045,39 @@ static void fill_from_message(const struct ex_message *m, struct event *ev)
 
 /* ------------------------------------------------------------------ arrivals */
 
+/* the texts of a message, in the order message_new takes them */
+enum { MT_SENDER, MT_CLIENT_NAME, MT_CLIENT_IP, MT_HELO, MT_MESSAGE_ID, MT_PARENT, MT_COUNT };
+
+/*
+ * message_new - a message of that size with copies of the texts t (a text with a NULL p stays
+ * NULL; each is cut at a NUL byte, as strndup would), all in one allocation
+ */
+static struct ex_message *message_new(int64_t size, const struct span t[MT_COUNT])
+{
+    size_t len[MT_COUNT], total = sizeof(struct ex_message);
+
+    for (int k = 0; k < MT_COUNT; k++) {
+        len[k] = t[k].p != NULL ? strnlen(t[k].p, t[k].n) : 0;
+        total += t[k].p != NULL ? len[k] + 1 : 0;
+    }
+    struct ex_message *m = xmalloc(total);
+    char **slot[MT_COUNT] = {&m->sender, &m->client_name, &m->client_ip,
+                             &m->helo,   &m->message_id,  &m->parent};
+    char *o = (char *)(m + 1);
+    m->size = size;
+    for (int k = 0; k < MT_COUNT; k++) {
+        if (t[k].p == NULL) {
+            *slot[k] = NULL;
+            continue;
+        }
+        memcpy(o, t[k].p, len[k]);
+        o[len[k]] = '\0';
+        *slot[k] = o;
+        o += len[k] + 1;
+    }
+    return m;
+}
+
 /* handle_arrival - "<= sender fields [for rcpts]" and fakereject "(= ..." */
 static enum line_result handle_arrival(struct exim_state *st, struct ex_line *xl, const char *p,
                                        size_t n, int fake)
@@ -1069,7 +1085,7 @@ static enum line_result handle_arrival(struct exim_state *st, struct ex_line *xl
     struct event *ev = &xl->ev;
     struct fields f;
     struct ex_message *m;
-    size_t se = tok_end(p, n, 0), i;
+    size_t se = tok_end(p, n, 0), i, k;
     const char *snd = p;
     size_t sn = se;
 
@@ -1080,31 +1096,21 @@ static enum line_result handle_arrival(struct exim_state *st, struct ex_line *xl
         sn -= 2;
     }
     i = scan_fields(p, n, se, &f);
-    m = message_get(st, xl->host, ev->queue_id, 1);
-    if (m == NULL)
+    k = make_key(st, xl->host, ev->queue_id, strlen(ev->queue_id));
+    if (k == 0)
         return LINE_INFO;
-    /* a new arrival: an id reused after a missed "Completed" starts afresh */
-    free(m->sender);
-    free(m->client_name);
-    free(m->client_ip);
-    free(m->helo);
-    free(m->message_id);
-    free(m->parent);
-    memset(m, 0, sizeof *m);
-    m->size = -1;
-    m->sender = xstrndup(snd, sn);
-    if (f.has[K_S])
-        m->size = span_size(f.v[K_S]);
-    if (f.host.name.n)
-        m->client_name = xstrndup(f.host.name.p, f.host.name.n);
-    if (f.host.helo.n)
-        m->helo = xstrndup(f.host.helo.p, f.host.helo.n);
-    if (f.host.ip.n)
-        m->client_ip = xstrndup(f.host.ip.p, f.host.ip.n);
-    if (f.has[K_ID])
-        m->message_id = xstrndup(f.v[K_ID].p, f.v[K_ID].n);
-    if (f.has[K_R])
-        m->parent = xstrndup(f.v[K_R].p, f.v[K_R].n);
+    /* a new arrival; an id reused after a missed "Completed" starts afresh (lru_put frees the
+       message it replaces and makes this one the newest, as a lookup would) */
+    struct span t[MT_COUNT] = {
+        [MT_SENDER] = {snd, sn},
+        [MT_CLIENT_NAME] = f.host.name.n ? f.host.name : (struct span){NULL, 0},
+        [MT_CLIENT_IP] = f.host.ip.n ? f.host.ip : (struct span){NULL, 0},
+        [MT_HELO] = f.host.helo.n ? f.host.helo : (struct span){NULL, 0},
+        [MT_MESSAGE_ID] = f.has[K_ID] ? f.v[K_ID] : (struct span){NULL, 0},
+        [MT_PARENT] = f.has[K_R] ? f.v[K_R] : (struct span){NULL, 0},
+    };
+    m = message_new(f.has[K_S] ? span_size(f.v[K_S]) : -1, t);
+    lru_put(st->messages, st->key, k, m);
     if (!fake)
         return LINE_INFO;
     /* the message was kept, the client was told it was refused */
@@ -1258,7 +1264,7 @@ static enum line_result handle_delivery(struct exim_state *st, struct parse_ctx 
     } else if (k != 0) { /* the recipient failed for good: its deferral is spent */
         lru_del(st->defers, st->key, k);
     }
-    m = message_get(st, xl->host, ev->queue_id, 0);
+    m = message_get(st, xl->host, ev->queue_id);
     fill_from_message(m, ev);
     return LINE_EVENT;
 }
@@ -1760,7 +1766,7 @@ static enum line_result handle_message_event(struct exim_state *st, struct ex_li
     ev->kind = removed ? EVENT_DISCARD : EVENT_EXPIRE;
     ev->direction = DIRECTION_OUTBOUND;
     ev->text = copy_text(st, p, n);
-    fill_from_message(message_get(st, xl->host, ev->queue_id, 0), ev);
+    fill_from_message(message_get(st, xl->host, ev->queue_id), ev);
     return LINE_EVENT;
 }
 
@@ -1908,8 +1914,7 @@ static enum line_result parse_entry(struct exim_state *st, struct parse_ctx *ctx
     }
     /* room for every copy this line can make: fields once, texts a few times, two reasons */
     arena_begin(&st->a, 10 * len + 4 * EX_MAX_REASON + hl + tag_len + 4096);
-    memset(&xl, 0, sizeof xl);
-    event_init(&xl.ev);
+    event_init(&xl.ev); /* the other fields of xl are all set below */
     if (ts_memo_utc(&ctx->ts_memo, px.ts_memo, &px.ct, &ctx->years, &ctx->tz, &xl.ev.ts_us) < 0) {
         ctx->why = "impossible date";
         return LINE_UNPARSED;
@@ -2502,20 +2507,20 @@ static void exim_load_state(void *state, const char *data, size_t len)
                 return;
         if (f[0] == NULL || fl[0] == 0)
             continue;
-        struct ex_message *m = xcalloc(1, sizeof *m);
         char sizebuf[32];
-        m->size = -1;
+        int64_t size = -1;
         if (f[2] != NULL && fl[2] < sizeof sizebuf) {
             memcpy(sizebuf, f[2], fl[2]);
             sizebuf[fl[2]] = '\0';
-            m->size = strtoll(sizebuf, NULL, 10);
+            size = strtoll(sizebuf, NULL, 10);
         }
-        char **slots[] = {&m->sender, NULL,           &m->client_name, &m->client_ip,
-                          &m->helo,   &m->message_id, &m->parent};
-        for (int i = 1; i < 8; i++)
-            if (slots[i - 1] != NULL && f[i] != NULL)
-                *slots[i - 1] = xstrndup(f[i], fl[i]);
-        lru_put(st->messages, f[0], fl[0], m);
+        /* saved as: key, sender, size, client name, client ip, helo, Message-ID, parent */
+        struct span t[MT_COUNT] = {
+            [MT_SENDER] = {f[1], fl[1]},     [MT_CLIENT_NAME] = {f[3], fl[3]},
+            [MT_CLIENT_IP] = {f[4], fl[4]},  [MT_HELO] = {f[5], fl[5]},
+            [MT_MESSAGE_ID] = {f[6], fl[6]}, [MT_PARENT] = {f[7], fl[7]},
+        };
+        lru_put(st->messages, f[0], fl[0], message_new(size, t));
     }
 }
 
