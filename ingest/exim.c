@@ -1775,7 +1775,7 @@ static enum line_result handle_message_event(struct exim_state *st, struct ex_li
 struct ex_prefix {
     struct civil_time ct;
     int has_ts;
-    int ts_memo; /* ct is the memo's (see ts_memo_utc) */
+    int ts_memo; /* ct is the memo's second, with the line's fraction (see parse_prefix) */
     long pid;
     const char *id;
     size_t id_len;
@@ -1784,37 +1784,62 @@ struct ex_prefix {
 };
 
 /*
- * ts_memo_hit - 1 when the timestamp at p[0..n) is the memo's text, and ts_parse_iso() would
- * read no more of the line than that text: a memo text without a zone followed by " +hhmm" or
- * " -hhmm" (log_timezone switched on within one second) is read anew
+ * second_hit - the length of the timestamp at p[0..n) when it is the memo's second
+ * "YYYY-MM-DD HH:MM:SS" with no zone, perhaps with a fraction of it (then in *usec and *prec,
+ * read as ts_parse_iso reads it); 0 when ts_parse_iso must read it: another second, or a zone
+ * after it (attached, or " +hhmm" / " -hhmm" from log_timezone)
  */
-static int ts_memo_hit(const struct ts_memo *m, const char *p, size_t n)
+static size_t second_hit(const struct ts_memo *m, const char *p, size_t n, int32_t *usec, int *prec)
 {
-    if (!ts_memo_match(m, p, n))
+    size_t i = 19;
+
+    if (m->len != 19 || n < 19 || memcmp(p, m->text, 19) != 0)
         return 0;
-    return m->ct.has_zone || m->len + 1 == n || (p[m->len + 1] != '+' && p[m->len + 1] != '-');
+    *usec = 0;
+    *prec = 0;
+    if (i + 1 < n && (p[i] == '.' || p[i] == ',') && is_digit((unsigned char)p[i + 1])) {
+        int32_t scale = 100000;
+        for (i++; i < n && is_digit((unsigned char)p[i]); i++) {
+            if (*prec < 6) {
+                *usec += (p[i] - '0') * scale;
+                scale /= 10;
+                (*prec)++;
+            }
+        }
+    }
+    if (i < n && (p[i] != ' ' || (i + 1 < n && (p[i + 1] == '+' || p[i + 1] == '-'))))
+        return 0;
+    return i;
 }
 
 /*
  * parse_prefix - "ts[.mmm][ zone][ [pid]][ id] rest" at p[0..n); 0, or -1 without a timestamp.
- * With memo (may be NULL), a timestamp text that is the memo's is not parsed again (px->ts_memo
- * says so), and a new one is kept there: the lines of one second share their text.
+ * With memo (may be NULL), a zone-less timestamp whose second is the memo's is not parsed again
+ * (px->ts_memo says so; px->ct has its own fraction), and a new zone-less second is kept there
+ * without its fraction: the lines of one second share it, with or without +millisec.
  */
 static int parse_prefix(const char *p, size_t n, struct ex_prefix *px, struct ts_memo *memo)
 {
     size_t i, l;
+    int32_t usec;
+    int prec;
 
     memset(px, 0, sizeof *px);
     px->pid = -1;
-    if (memo != NULL && ts_memo_hit(memo, p, n)) {
+    if (memo != NULL && (i = second_hit(memo, p, n, &usec, &prec)) > 0) {
         px->ct = memo->ct;
+        px->ct.usec = usec;
+        px->ct.prec = prec;
         px->ts_memo = 1;
-        i = memo->len;
     } else {
         if ((i = ts_parse_iso(p, n, 1, &px->ct)) == 0 || p[10] != ' ' || (i < n && p[i] != ' '))
             return -1;
-        if (memo != NULL)
-            px->ts_memo = ts_memo_keep(memo, p, i, &px->ct);
+        if (memo != NULL && !px->ct.has_zone) {
+            struct civil_time second = px->ct;
+            second.usec = 0;
+            second.prec = 0;
+            px->ts_memo = ts_memo_keep(memo, p, 19, &second);
+        }
     }
     px->has_ts = 1;
     i = skip_sp(p, n, i);
@@ -1915,10 +1940,15 @@ static enum line_result parse_entry(struct exim_state *st, struct parse_ctx *ctx
     /* room for every copy this line can make: fields once, texts a few times, two reasons */
     arena_begin(&st->a, 10 * len + 4 * EX_MAX_REASON + hl + tag_len + 4096);
     event_init(&xl.ev); /* the other fields of xl are all set below */
-    if (ts_memo_utc(&ctx->ts_memo, px.ts_memo, &px.ct, &ctx->years, &ctx->tz, &xl.ev.ts_us) < 0) {
+    /* a second of the memo is converted once; the line's fraction is added to it */
+    if (px.ts_memo ? ts_memo_utc(&ctx->ts_memo, 1, &ctx->ts_memo.ct, &ctx->years, &ctx->tz,
+                                 &xl.ev.ts_us) < 0
+                   : civil_to_utc_us(&px.ct, &ctx->years, &ctx->tz, &xl.ev.ts_us) < 0) {
         ctx->why = "impossible date";
         return LINE_UNPARSED;
     }
+    if (px.ts_memo)
+        xl.ev.ts_us += px.ct.usec;
     xl.ev.ts_prec = px.ct.prec;
     xl.ev.offset = offset;
     xl.ev.mta = "exim";
