@@ -14,7 +14,9 @@
  *	up to Exim 4.96, 23 characters from 4.97, both in one file after an upgrade) are each
  *	optional. The same text wrapped by syslog ("host exim[pid]: ...", with or without the
  *	syslog or the Exim timestamp) is read too, and entries that syslog split into "[n/m]"
- *	(cut for length) or "[n\m]" (cut at a newline) parts are put back together.
+ *	(cut for length) or "[n\m]" (cut at a newline) parts are put back together. A zone-less
+ *	second is parsed and converted once per file (the parse_ctx's ts_memo): the lines of one
+ *	second, with or without +millisec, only add their fraction to it.
  *
  *	Events:
  *	    <=  arrival: not an event; remembers sender, size, client, Message-ID and, for a
