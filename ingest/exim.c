@@ -14,7 +14,9 @@
  *	up to Exim 4.96, 23 characters from 4.97, both in one file after an upgrade) are each
  *	optional. The same text wrapped by syslog ("host exim[pid]: ...", with or without the
  *	syslog or the Exim timestamp) is read too, and entries that syslog split into "[n/m]"
- *	(cut for length) or "[n\m]" (cut at a newline) parts are put back together.
+ *	(cut for length) or "[n\m]" (cut at a newline) parts are put back together. A zone-less
+ *	second is parsed and converted once per file (the parse_ctx's ts_memo): the lines of one
+ *	second, with or without +millisec, only add their fraction to it.
  *
  *	Events:
  *	    <=  arrival: not an event; remembers sender, size, client, Message-ID and, for a
@@ -109,7 +111,8 @@ enum ex_log {
     LOG_SYSLOG = 's',
 };
 
-/* what we know about one message, from its arrival */
+/* what we know about one message, from its arrival; its texts live in the same allocation
+ * (message_new), so that one free() forgets it */
 struct ex_message {
     char *sender; /* NULL until the arrival; "" for <> */
     int64_t size;
@@ -196,12 +199,13 @@ static size_t skip_sp(const char *p, size_t n, size_t i)
     return i;
 }
 
-/* tok_end - the index of the space that ends the word at i (or n) */
+/* tok_end - the index of the space that ends the word at i (or n; i when i >= n) */
 static size_t tok_end(const char *p, size_t n, size_t i)
 {
-    while (i < n && p[i] != ' ')
-        i++;
-    return i;
+    /* memchr: the words it is asked for (field values, addresses) are long enough to gain */
+    const char *sp = i < n ? memchr(p + i, ' ', n - i) : NULL;
+
+    return sp != NULL ? (size_t)(sp - p) : i < n ? n : i;
 }
 
 /* ASCII classes without the locale tables: the hot path asks these per byte */
@@ -210,50 +214,94 @@ static int is_digit(int c)
     return c >= '0' && c <= '9';
 }
 
-static int is_alnum(int c)
-{
-    return is_digit(c) || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-}
+/*
+ * byte classes, one table lookup a byte: an id character (letter or digit), a field name's, and
+ * the bytes address_part acts on (all others it passes over)
+ */
+enum { CL_ID = 1, CL_KEY = 2, CL_ADDR = 4 };
+#define W (CL_ID | CL_KEY)
+/* clang-format off */
+static const unsigned char byte_class[256] = {
+    ['0'] = W, W, W, W, W, W, W, W, W, W,
+    ['A'] = W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W,
+    ['_'] = CL_KEY,
+    ['a'] = W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W,
+    [' '] = CL_ADDR, ['"'] = CL_ADDR, [':'] = CL_ADDR, ['<'] = CL_ADDR, ['>'] = CL_ADDR,
+    ['\\'] = CL_ADDR,
+};
+/* clang-format on */
+#undef W
 
+/* is_id_char - a character of an Exim message id (base 62: ASCII letters and digits) */
 static int is_id_char(int c)
 {
-    return is_alnum(c);
+    return byte_class[(unsigned char)c] & CL_ID;
 }
 
-/* msgid_len - length of an Exim message id at p (16 or 23 characters), 0 when none */
+/* is_key_char - a character of a field name ("H", "DKIM", "shadow_..."): letters, digits, '_' */
+static int is_key_char(int c)
+{
+    return byte_class[(unsigned char)c] & CL_KEY;
+}
+
+/* id_run - p[a..b) are all id characters */
+static int id_run(const char *p, size_t a, size_t b)
+{
+    for (; a < b; a++)
+        if (!is_id_char((unsigned char)p[a]))
+            return 0;
+    return 1;
+}
+
+/*
+ * msgid_len - length of an Exim message id at p (16 or 23 characters), 0 when none. The second
+ * dash tells the forms apart before any character is classed: "xxxxxx-xxxxxx-xx" has it at 13,
+ * "xxxxxx-xxxxxxxxxxx-xxxx" at 18 (and an id character at 13).
+ */
 static size_t msgid_len(const char *p, size_t n)
 {
-    static const size_t forms[2][3] = {{6, 6, 2}, {6, 11, 4}};
+    size_t total, dash;
 
-    for (int f = 0; f < 2; f++) {
-        size_t total = forms[f][0] + forms[f][1] + forms[f][2] + 2, i = 0;
-        if (n < total || (n > total && p[total] != ' '))
-            continue;
-        int ok = 1;
-        for (int part = 0; part < 3 && ok; part++) {
-            for (size_t k = 0; k < forms[f][part]; k++, i++)
-                ok &= is_id_char((unsigned char)p[i]);
-            if (part < 2)
-                ok &= p[i++] == '-';
-        }
-        if (ok)
-            return total;
+    if (n < 16 || p[6] != '-')
+        return 0;
+    if (p[13] == '-') {
+        total = 16;
+        dash = 13;
+    } else if (n >= 23 && p[18] == '-') {
+        total = 23;
+        dash = 18;
+    } else {
+        return 0;
     }
-    return 0;
+    if (n > total && p[total] != ' ')
+        return 0;
+    return id_run(p, 0, 6) && id_run(p, 7, dash) && id_run(p, dash + 1, total) ? total : 0;
 }
 
 /* angle_close - index of the '>' closing "<...>" at p[i] (followed by ' ', ':', ',' or end) */
 static size_t angle_close(const char *p, size_t n, size_t i)
 {
-    for (size_t j = i + 1; j < n; j++)
-        if (p[j] == '>' && (j + 1 == n || p[j + 1] == ' ' || p[j + 1] == ':' || p[j + 1] == ','))
+    for (size_t j = i + 1; j < n; j++) {
+        const char *gt = memchr(p + j, '>', n - j);
+        if (gt == NULL)
+            return 0;
+        j = (size_t)(gt - p);
+        if (j + 1 == n || p[j + 1] == ' ' || p[j + 1] == ':' || p[j + 1] == ',')
             return j;
+    }
     return 0;
 }
 
 /* quote_close - index of the '"' closing a quoted value opened at p[i], 0 when unclosed */
 static size_t quote_close(const char *p, size_t n, size_t i)
 {
+    const char *q = i + 1 < n ? memchr(p + i + 1, '"', n - i - 1) : NULL;
+
+    if (q == NULL)
+        return 0;
+    /* the first quote closes unless a backslash comes before it (rare: walk then) */
+    if (memchr(p + i + 1, '\\', (size_t)(q - p) - i - 1) == NULL)
+        return (size_t)(q - p);
     for (size_t j = i + 1; j < n; j++) {
         if (p[j] == '\\')
             j++;
@@ -279,15 +327,7 @@ static size_t find_sep(const char *p, size_t n, size_t i)
 /* free_message, free_split - the tables' value destructors */
 static void free_message(void *p)
 {
-    struct ex_message *m = p;
-
-    free(m->sender);
-    free(m->client_name);
-    free(m->client_ip);
-    free(m->helo);
-    free(m->message_id);
-    free(m->parent);
-    free(m);
+    free(p); /* an ex_message and its texts are one block */
 }
 
 static void free_split(void *p)
@@ -313,22 +353,12 @@ static size_t make_key(struct exim_state *st, const char *a, const char *b, size
     return al + 1 + blen;
 }
 
-/* message_get - what the arrival of host's message id said; created when asked, else NULL */
-static struct ex_message *message_get(struct exim_state *st, const char *host, const char *id,
-                                      int create)
+/* message_get - what the arrival of host's message id said, or NULL */
+static struct ex_message *message_get(struct exim_state *st, const char *host, const char *id)
 {
     size_t k = make_key(st, host, id, strlen(id));
-    struct ex_message *m;
 
-    if (k == 0)
-        return NULL;
-    m = lru_get(st->messages, st->key, k);
-    if (m == NULL && create) {
-        m = xcalloc(1, sizeof *m);
-        m->size = -1;
-        lru_put(st->messages, st->key, k, m);
-    }
-    return m;
+    return k != 0 ? lru_get(st->messages, st->key, k) : NULL;
 }
 
 /* message_forget - the message left the queue: drop what its arrival said */
@@ -355,17 +385,25 @@ static size_t defer_key(struct exim_state *st, const char *host, const char *id,
 static char *copy_text(struct exim_state *st, const char *p, size_t n)
 {
     char *out = arena_alloc(&st->a, n);
-    size_t o = 0;
+    size_t o = 0, i = 0;
 
-    for (size_t i = 0; i < n; i++) {
+    while (i < n) {
+        /* the bytes up to the next backslash go as they are, in one copy */
+        const char *bs = memchr(p + i, '\\', n - i);
+        size_t run = (bs != NULL ? (size_t)(bs - p) : n) - i;
+        memcpy(out + o, p + i, run);
+        o += run;
+        i += run;
+        if (i == n)
+            break;
         /* "\n" (not "\r\n", which quotes protocol input) is an embedded newline */
-        if (p[i] == '\\' && i + 1 < n && p[i + 1] == 'n' &&
+        if (i + 1 < n && p[i + 1] == 'n' &&
             (i == 0 || p[i - 1] != 'r' || i < 2 || p[i - 2] != '\\')) {
             out[o++] = ' ';
-            i++;
-            continue;
+            i += 2;
+        } else {
+            out[o++] = p[i++];
         }
-        out[o++] = p[i];
     }
     while (o > 0 && out[o - 1] == ' ')
         o--;
@@ -535,9 +573,30 @@ static const size_t field_len[K_COUNT] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 3, 5}
 static int field_key(const char *k, size_t n)
 {
     if (n == 1) {
-        static const char one[] = "HIUFAPSRTC";
-        const char *c = memchr(one, k[0], sizeof one - 1);
-        return c ? (int)(c - one) : -1;
+        switch (k[0]) {
+        case 'H':
+            return K_H;
+        case 'I':
+            return K_I;
+        case 'U':
+            return K_U;
+        case 'F':
+            return K_F;
+        case 'A':
+            return K_A;
+        case 'P':
+            return K_P;
+        case 'S':
+            return K_S;
+        case 'R':
+            return K_R;
+        case 'T':
+            return K_T;
+        case 'C':
+            return K_C;
+        default:
+            return -1;
+        }
     }
     for (int x = K_ID; x < K_COUNT; x++)
         if (field_len[x] == n && memcmp(field_names[x], k, n) == 0)
@@ -645,7 +704,7 @@ static size_t scan_fields(const char *p, size_t n, size_t i, struct fields *f)
             f->sep = 1;
             return skip_sp(p, n, i + 1);
         }
-        while (k < n && (is_alnum((unsigned char)p[k]) || p[k] == '_'))
+        while (k < n && is_key_char((unsigned char)p[k]))
             k++;
         if (k == i || k >= n || p[k] != '=') {
             j = tok_end(p, n, i);
@@ -898,6 +957,8 @@ static size_t address_part(const char *p, size_t n, size_t *rest)
     }
     for (i = start; i + 1 < n; i++) {
         char c = p[i];
+        if (!(byte_class[(unsigned char)c] & CL_ADDR))
+            continue; /* a byte none of the tests below would take */
         if (c == '\\') {
             i++;
         } else if (c == '"') {
@@ -986,6 +1047,39 @@ static void fill_from_message(const struct ex_message *m, struct event *ev)
 
 /* ------------------------------------------------------------------ arrivals */
 
+/* the texts of a message, in the order message_new takes them */
+enum { MT_SENDER, MT_CLIENT_NAME, MT_CLIENT_IP, MT_HELO, MT_MESSAGE_ID, MT_PARENT, MT_COUNT };
+
+/*
+ * message_new - a message of that size with copies of the texts t (a text with a NULL p stays
+ * NULL; each is cut at a NUL byte, as strndup would), all in one allocation
+ */
+static struct ex_message *message_new(int64_t size, const struct span t[MT_COUNT])
+{
+    size_t len[MT_COUNT], total = sizeof(struct ex_message);
+
+    for (int k = 0; k < MT_COUNT; k++) {
+        len[k] = t[k].p != NULL ? strnlen(t[k].p, t[k].n) : 0;
+        total += t[k].p != NULL ? len[k] + 1 : 0;
+    }
+    struct ex_message *m = xmalloc(total);
+    char **slot[MT_COUNT] = {&m->sender, &m->client_name, &m->client_ip,
+                             &m->helo,   &m->message_id,  &m->parent};
+    char *o = (char *)(m + 1);
+    m->size = size;
+    for (int k = 0; k < MT_COUNT; k++) {
+        if (t[k].p == NULL) {
+            *slot[k] = NULL;
+            continue;
+        }
+        memcpy(o, t[k].p, len[k]);
+        o[len[k]] = '\0';
+        *slot[k] = o;
+        o += len[k] + 1;
+    }
+    return m;
+}
+
 /* handle_arrival - "<= sender fields [for rcpts]" and fakereject "(= ..." */
 static enum line_result handle_arrival(struct exim_state *st, struct ex_line *xl, const char *p,
                                        size_t n, int fake)
@@ -993,7 +1087,7 @@ static enum line_result handle_arrival(struct exim_state *st, struct ex_line *xl
     struct event *ev = &xl->ev;
     struct fields f;
     struct ex_message *m;
-    size_t se = tok_end(p, n, 0), i;
+    size_t se = tok_end(p, n, 0), i, k;
     const char *snd = p;
     size_t sn = se;
 
@@ -1004,31 +1098,21 @@ static enum line_result handle_arrival(struct exim_state *st, struct ex_line *xl
         sn -= 2;
     }
     i = scan_fields(p, n, se, &f);
-    m = message_get(st, xl->host, ev->queue_id, 1);
-    if (m == NULL)
+    k = make_key(st, xl->host, ev->queue_id, strlen(ev->queue_id));
+    if (k == 0)
         return LINE_INFO;
-    /* a new arrival: an id reused after a missed "Completed" starts afresh */
-    free(m->sender);
-    free(m->client_name);
-    free(m->client_ip);
-    free(m->helo);
-    free(m->message_id);
-    free(m->parent);
-    memset(m, 0, sizeof *m);
-    m->size = -1;
-    m->sender = xstrndup(snd, sn);
-    if (f.has[K_S])
-        m->size = span_size(f.v[K_S]);
-    if (f.host.name.n)
-        m->client_name = xstrndup(f.host.name.p, f.host.name.n);
-    if (f.host.helo.n)
-        m->helo = xstrndup(f.host.helo.p, f.host.helo.n);
-    if (f.host.ip.n)
-        m->client_ip = xstrndup(f.host.ip.p, f.host.ip.n);
-    if (f.has[K_ID])
-        m->message_id = xstrndup(f.v[K_ID].p, f.v[K_ID].n);
-    if (f.has[K_R])
-        m->parent = xstrndup(f.v[K_R].p, f.v[K_R].n);
+    /* a new arrival; an id reused after a missed "Completed" starts afresh (lru_put frees the
+       message it replaces and makes this one the newest, as a lookup would) */
+    struct span t[MT_COUNT] = {
+        [MT_SENDER] = {snd, sn},
+        [MT_CLIENT_NAME] = f.host.name.n ? f.host.name : (struct span){NULL, 0},
+        [MT_CLIENT_IP] = f.host.ip.n ? f.host.ip : (struct span){NULL, 0},
+        [MT_HELO] = f.host.helo.n ? f.host.helo : (struct span){NULL, 0},
+        [MT_MESSAGE_ID] = f.has[K_ID] ? f.v[K_ID] : (struct span){NULL, 0},
+        [MT_PARENT] = f.has[K_R] ? f.v[K_R] : (struct span){NULL, 0},
+    };
+    m = message_new(f.has[K_S] ? span_size(f.v[K_S]) : -1, t);
+    lru_put(st->messages, st->key, k, m);
     if (!fake)
         return LINE_INFO;
     /* the message was kept, the client was told it was refused */
@@ -1182,7 +1266,7 @@ static enum line_result handle_delivery(struct exim_state *st, struct parse_ctx 
     } else if (k != 0) { /* the recipient failed for good: its deferral is spent */
         lru_del(st->defers, st->key, k);
     }
-    m = message_get(st, xl->host, ev->queue_id, 0);
+    m = message_get(st, xl->host, ev->queue_id);
     fill_from_message(m, ev);
     return LINE_EVENT;
 }
@@ -1684,7 +1768,7 @@ static enum line_result handle_message_event(struct exim_state *st, struct ex_li
     ev->kind = removed ? EVENT_DISCARD : EVENT_EXPIRE;
     ev->direction = DIRECTION_OUTBOUND;
     ev->text = copy_text(st, p, n);
-    fill_from_message(message_get(st, xl->host, ev->queue_id, 0), ev);
+    fill_from_message(message_get(st, xl->host, ev->queue_id), ev);
     return LINE_EVENT;
 }
 
@@ -1693,6 +1777,7 @@ static enum line_result handle_message_event(struct exim_state *st, struct ex_li
 struct ex_prefix {
     struct civil_time ct;
     int has_ts;
+    int ts_memo; /* ct is the memo's second, with the line's fraction (see parse_prefix) */
     long pid;
     const char *id;
     size_t id_len;
@@ -1700,15 +1785,64 @@ struct ex_prefix {
     size_t rest_len;
 };
 
-/* parse_prefix - "ts[.mmm][ zone][ [pid]][ id] rest" at p[0..n); 0, or -1 without a timestamp */
-static int parse_prefix(const char *p, size_t n, struct ex_prefix *px)
+/*
+ * second_hit - the length of the timestamp at p[0..n) when it is the memo's second
+ * "YYYY-MM-DD HH:MM:SS" with no zone, perhaps with a fraction of it (then in *usec and *prec,
+ * read as ts_parse_iso reads it); 0 when ts_parse_iso must read it: another second, or a zone
+ * after it (attached, or " +hhmm" / " -hhmm" from log_timezone)
+ */
+static size_t second_hit(const struct ts_memo *m, const char *p, size_t n, int32_t *usec, int *prec)
+{
+    size_t i = 19;
+
+    if (m->len != 19 || n < 19 || memcmp(p, m->text, 19) != 0)
+        return 0;
+    *usec = 0;
+    *prec = 0;
+    if (i + 1 < n && (p[i] == '.' || p[i] == ',') && is_digit((unsigned char)p[i + 1])) {
+        int32_t scale = 100000;
+        for (i++; i < n && is_digit((unsigned char)p[i]); i++) {
+            if (*prec < 6) {
+                *usec += (p[i] - '0') * scale;
+                scale /= 10;
+                (*prec)++;
+            }
+        }
+    }
+    if (i < n && (p[i] != ' ' || (i + 1 < n && (p[i + 1] == '+' || p[i + 1] == '-'))))
+        return 0;
+    return i;
+}
+
+/*
+ * parse_prefix - "ts[.mmm][ zone][ [pid]][ id] rest" at p[0..n); 0, or -1 without a timestamp.
+ * With memo (may be NULL), a zone-less timestamp whose second is the memo's is not parsed again
+ * (px->ts_memo says so; px->ct has its own fraction), and a new zone-less second is kept there
+ * without its fraction: the lines of one second share it, with or without +millisec.
+ */
+static int parse_prefix(const char *p, size_t n, struct ex_prefix *px, struct ts_memo *memo)
 {
     size_t i, l;
+    int32_t usec;
+    int prec;
 
     memset(px, 0, sizeof *px);
     px->pid = -1;
-    if ((i = ts_parse_iso(p, n, 1, &px->ct)) == 0 || p[10] != ' ' || (i < n && p[i] != ' '))
-        return -1;
+    if (memo != NULL && (i = second_hit(memo, p, n, &usec, &prec)) > 0) {
+        px->ct = memo->ct;
+        px->ct.usec = usec;
+        px->ct.prec = prec;
+        px->ts_memo = 1;
+    } else {
+        if ((i = ts_parse_iso(p, n, 1, &px->ct)) == 0 || p[10] != ' ' || (i < n && p[i] != ' '))
+            return -1;
+        if (memo != NULL && !px->ct.has_zone) {
+            struct civil_time second = px->ct;
+            second.usec = 0;
+            second.prec = 0;
+            px->ts_memo = ts_memo_keep(memo, p, 19, &second);
+        }
+    }
     px->has_ts = 1;
     i = skip_sp(p, n, i);
     if (i + 2 < n && p[i] == '[' && is_digit((unsigned char)p[i + 1])) {
@@ -1792,7 +1926,7 @@ static enum line_result parse_entry(struct exim_state *st, struct parse_ctx *ctx
     size_t n, hl = host != NULL ? host_len : ctx->default_host ? strlen(ctx->default_host) : 0;
     enum line_result r;
 
-    if (parse_prefix(text, len, &px) < 0) {
+    if (parse_prefix(text, len, &px, &ctx->ts_memo) < 0) {
         if (outer == NULL) {
             ctx->why = "no Exim timestamp";
             return LINE_UNPARSED;
@@ -1807,12 +1941,16 @@ static enum line_result parse_entry(struct exim_state *st, struct parse_ctx *ctx
     }
     /* room for every copy this line can make: fields once, texts a few times, two reasons */
     arena_begin(&st->a, 10 * len + 4 * EX_MAX_REASON + hl + tag_len + 4096);
-    memset(&xl, 0, sizeof xl);
-    event_init(&xl.ev);
-    if (civil_to_utc_us(&px.ct, &ctx->years, &ctx->tz, &xl.ev.ts_us) < 0) {
+    event_init(&xl.ev); /* the other fields of xl are all set below */
+    /* a second of the memo is converted once; the line's fraction is added to it */
+    if (px.ts_memo ? ts_memo_utc(&ctx->ts_memo, 1, &ctx->ts_memo.ct, &ctx->years, &ctx->tz,
+                                 &xl.ev.ts_us) < 0
+                   : civil_to_utc_us(&px.ct, &ctx->years, &ctx->tz, &xl.ev.ts_us) < 0) {
         ctx->why = "impossible date";
         return LINE_UNPARSED;
     }
+    if (px.ts_memo)
+        xl.ev.ts_us += px.ct.usec;
     xl.ev.ts_prec = px.ct.prec;
     xl.ev.offset = offset;
     xl.ev.mta = "exim";
@@ -1948,14 +2086,7 @@ static int parse_wrapper(const char *p, size_t n, struct ex_wrap *w)
     struct syslog_header h;
     size_t t;
 
-    memset(w, 0, sizeof *w);
-    if (n > 0 && (isalpha((unsigned char)p[0]) || p[0] == '<') &&
-        syslog_parse_header(p, n, &h) == 0) {
-        if (!is_exim_tag(h.tag, h.tag_len))
-            return -1;
-        wrap_from(w, &h);
-        return 1;
-    }
+    /* the digit test first: a plain Exim line starts with one, and no digit is alpha */
     if (n > 19 && is_digit((unsigned char)p[0])) {
         /* "2019-10-22 03:39:17 host exim[29786]: ..." (RFC 3339 or space-separated). An
            Exim line has no "tag[pid]:" or "a/b:" word: one bounded search rules most out */
@@ -1972,6 +2103,14 @@ static int parse_wrapper(const char *p, size_t n, struct ex_wrap *w)
         }
         return is_program_tag(&h) ? -1 : 0;
     }
+    if (n > 0 && (isalpha((unsigned char)p[0]) || p[0] == '<') &&
+        syslog_parse_header(p, n, &h) == 0) {
+        if (!is_exim_tag(h.tag, h.tag_len))
+            return -1;
+        wrap_from(w, &h);
+        return 1;
+    }
+    memset(w, 0, sizeof *w); /* wrap_from fills every field, tag_at some */
     if (tag_at(p, n, 0, w))
         return 1;
     t = tok_end(p, n, 0);
@@ -2106,7 +2245,7 @@ static int exim_sniff(const char *line, size_t len)
 
     if (parse_wrapper(line, len, &w) == 1)
         return 1;
-    if (len > 19 && is_digit((unsigned char)line[0]) && parse_prefix(line, len, &px) == 0) {
+    if (len > 19 && is_digit((unsigned char)line[0]) && parse_prefix(line, len, &px, NULL) == 0) {
         struct syslog_header h;
         /* "2024-01-05 10:00:00 host postfix/smtpd[1]: ..." is another program's syslog */
         return syslog_parse_header(line, len, &h) != 0 || px.id != NULL;
@@ -2400,20 +2539,20 @@ static void exim_load_state(void *state, const char *data, size_t len)
                 return;
         if (f[0] == NULL || fl[0] == 0)
             continue;
-        struct ex_message *m = xcalloc(1, sizeof *m);
         char sizebuf[32];
-        m->size = -1;
+        int64_t size = -1;
         if (f[2] != NULL && fl[2] < sizeof sizebuf) {
             memcpy(sizebuf, f[2], fl[2]);
             sizebuf[fl[2]] = '\0';
-            m->size = strtoll(sizebuf, NULL, 10);
+            size = strtoll(sizebuf, NULL, 10);
         }
-        char **slots[] = {&m->sender, NULL,           &m->client_name, &m->client_ip,
-                          &m->helo,   &m->message_id, &m->parent};
-        for (int i = 1; i < 8; i++)
-            if (slots[i - 1] != NULL && f[i] != NULL)
-                *slots[i - 1] = xstrndup(f[i], fl[i]);
-        lru_put(st->messages, f[0], fl[0], m);
+        /* saved as: key, sender, size, client name, client ip, helo, Message-ID, parent */
+        struct span t[MT_COUNT] = {
+            [MT_SENDER] = {f[1], fl[1]},     [MT_CLIENT_NAME] = {f[3], fl[3]},
+            [MT_CLIENT_IP] = {f[4], fl[4]},  [MT_HELO] = {f[5], fl[5]},
+            [MT_MESSAGE_ID] = {f[6], fl[6]}, [MT_PARENT] = {f[7], fl[7]},
+        };
+        lru_put(st->messages, f[0], fl[0], message_new(size, t));
     }
 }
 

@@ -736,6 +736,129 @@ START_TEST(test_prefix)
 }
 END_TEST
 
+/* a message id is 16 or 23 id characters (ASCII letters and digits) in three dash-separated
+ * runs, then a space: a wrong character in any run, or a dash out of place, is no id */
+START_TEST(test_message_ids)
+{
+    static const struct {
+        const char *word;
+        int is_id;
+    } words[] = {
+        {"1vAbCd-000Ef1-Gh", 1},         {"1vAbCd-0000000AbCd-0Gh1", 1},
+        {"zZ09aA-Zz09aA-9z", 1},         {"1vAb_d-000Ef1-Gh", 0},
+        {"1vAbCd-000E.1-Gh", 0},         {"1vAbCd-000Ef1-G\xe9", 0},
+        {"1vAbCd-000Ef1-G", 0},          {"1vAbCd-000Ef1-GhX", 0},
+        {"1vAbCd_000Ef1-Gh", 0},         {"1vAbCd-0000000AbCd-0G:1", 0},
+        {"1vAbCd-0000000AbC-d0Gh1", 0},  {"1vAbCd-000000-AbCd-0Gh", 0},
+        {"@vAbCd-0000000AbCd-0Gh1", 0},  {"1vAbCd-00000[0AbCd-0Gh1", 0},
+        {"1vAbCd-0000000AbCd-0Gh1X", 0},
+    };
+    struct harness h;
+    char line[256];
+
+    harness_init(&h);
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
+        nevents = 0;
+        snprintf(line, sizeof line, T "%s ** a@example.com: Unrouteable address", words[i].word);
+        enum line_result r = feed(&h, line);
+        ck_assert_msg((r == LINE_EVENT) == words[i].is_id, "%s: result %d", words[i].word, r);
+        if (words[i].is_id)
+            ck_assert_str_eq(events[0].queue_id, words[i].word);
+    }
+    harness_done(&h);
+}
+END_TEST
+
+/*
+ * texts keep their bytes but for Exim's "\n" escape (an embedded newline: a space); "\r\n" quotes
+ * protocol input and stays; a quoted value ends at its first unescaped quote
+ */
+START_TEST(test_text_escapes)
+{
+    static const struct {
+        const char *line, *text;
+    } cases[] = {
+        {T ID "removed by a\\nb", "removed by a b"},
+        {T ID "removed by a\\r\\nb", "removed by a\\r\\nb"},
+        {T ID "removed by a\\\\nb", "removed by a\\ b"},
+        {T ID "removed by r\\nb\\n", "removed by r b"},
+        {T ID "removed by a\\", "removed by a\\"},
+        {T ID "removed by \\n\\n\\\\", "removed by   \\\\"},
+        {T ID "=> a@example.com R=r T=t H=h [192.0.2.1] C=\"250 a\\\"b\\\" c\" x", "a\\\"b\\\" c"},
+        {T ID "=> a@example.com R=r T=t H=h [192.0.2.1] C=\"250 ok\" \"x\"", "ok"},
+    };
+    struct harness h;
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        harness_init(&h);
+        ck_assert_int_eq(feed(&h, cases[i].line), LINE_EVENT);
+        ck_assert_msg(strcmp(events[0].text, cases[i].text) == 0, "case %zu: [%s], want [%s]", i,
+                      events[0].text, cases[i].text);
+        harness_done(&h);
+    }
+}
+END_TEST
+
+/*
+ * one second is parsed and converted once (the parse_ctx's ts_memo): the lines of one second
+ * share it, each with its own fraction (+millisec); a zone (log_timezone, attached or after a
+ * space), the next second and an impossible date are each read anew
+ */
+START_TEST(test_timestamp_memo)
+{
+    static const struct {
+        const char *stamp, *want;
+    } cases[] = {
+        {"2026-01-02 10:00:00", "2026-01-02T10:00:00Z"},
+        {"2026-01-02 10:00:00", "2026-01-02T10:00:00Z"},
+        {"2026-01-02 10:00:00.250", "2026-01-02T10:00:00.250Z"},
+        {"2026-01-02 10:00:00.7", "2026-01-02T10:00:00.7Z"},
+        {"2026-01-02 10:00:00,123456789", "2026-01-02T10:00:00.123456Z"},
+        {"2026-01-02 10:00:00", "2026-01-02T10:00:00Z"},
+        {"2026-01-02 10:00:00 +0100", "2026-01-02T09:00:00Z"},
+        {"2026-01-02 10:00:00.5 -0230", "2026-01-02T12:30:00.5Z"},
+        {"2026-01-02 10:00:00.5+01:00", "2026-01-02T09:00:00.5Z"},
+        {"2026-01-02 10:00:00Z", "2026-01-02T10:00:00Z"},
+        {"2026-01-02 10:00:00.", "-"},
+        {"2026-01-02 10:00:00.5x", "-"},
+        {"2026-01-02 10:00:00", "2026-01-02T10:00:00Z"},
+        {"2026-01-02 10:00:01.001", "2026-01-02T10:00:01.001Z"},
+        {"2026-01-02 10:00:01", "2026-01-02T10:00:01Z"},
+        {"2026-01-02 10:00:00.250", "2026-01-02T10:00:00.250Z"},
+        {"2026-01-02 10:00:60", "2026-01-02T10:00:59Z"},
+        {"2026-01-02 10:00:60.5", "2026-01-02T10:00:59.5Z"},
+        {"2026-01-02 10:00:60 +0100", "2026-01-02T09:00:59Z"},
+        {"2026-01-02 10:00:60", "2026-01-02T10:00:59Z"},
+    };
+    struct harness h;
+    char line[256], buf[64];
+
+    harness_init(&h); /* TZ=UTC */
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        nevents = 0;
+        snprintf(line, sizeof line, "%s 1vAbCd-000Ef1-Gh ** a@example.com: Unrouteable address",
+                 cases[i].stamp);
+        enum line_result r = feed(&h, line);
+        if (strcmp(cases[i].want, "-") == 0) { /* not a timestamp Exim writes */
+            ck_assert_msg(r == LINE_UNPARSED, "line %zu: result %d", i, r);
+            continue;
+        }
+        ck_assert_msg(r == LINE_EVENT, "line %zu: result %d", i, r);
+        format_iso_utc(events[0].ts_us, events[0].ts_prec, buf, sizeof buf);
+        ck_assert_msg(strcmp(buf, cases[i].want) == 0, "line %zu: %s, want %s", i, buf,
+                      cases[i].want);
+    }
+    /* a line that is the memo's second and nothing more has no id and no event */
+    ck_assert_int_eq(feed(&h, "2026-01-02 10:00:60 "), LINE_INFO);
+    for (int k = 0; k < 2; k++) {
+        ck_assert_int_eq(feed(&h, "2026-02-30 10:00:00 1vAbCd-000Ef1-Gh ** a@example.com: x"),
+                         LINE_UNPARSED);
+        ck_assert_str_eq(h.ctx.why, "impossible date");
+    }
+    harness_done(&h);
+}
+END_TEST
+
 /* the sender verify reason is appended to the rejection that follows on the same connection */
 START_TEST(test_sender_verify)
 {
@@ -849,6 +972,9 @@ static Suite *exim_suite(void)
     tcase_add_test(tc, test_syslog);
     tcase_add_test(tc, test_paniclog);
     tcase_add_test(tc, test_prefix);
+    tcase_add_test(tc, test_timestamp_memo);
+    tcase_add_test(tc, test_message_ids);
+    tcase_add_test(tc, test_text_escapes);
     tcase_add_test(tc, test_sender_verify);
     tcase_add_test(tc, test_hostile);
     tcase_add_test(tc, test_sniff);
