@@ -7,8 +7,14 @@
  * data of a struct rx_scratch, one block shared by every pattern of a rule set, so that a match
  * allocates nothing. A scratch is not thread-safe: one per thread.
  *
+ * A pattern also gets a literal prefilter where its text allows: literals of which every match
+ * contains one. rx_match_subject skips PCRE2 when the subject (given once to the scratch by
+ * rx_scratch_subject, lower-cased there once for all patterns) holds none of them; its answer
+ * is rx_match's. Most reply texts match a handful of a rule set's hundreds of patterns.
+ *
  * Ownership: rx_free and rx_scratch_free release everything (NULL is a no-op). A pattern must
- * outlive no scratch it was sized for; rx_scratch_fit grows a scratch for a pattern.
+ * outlive no scratch it was sized for; rx_scratch_fit grows a scratch for a pattern. A scratch
+ * owns its copy of the subject and borrows the subject itself.
  */
 #ifndef REJECTLENS_MATCH_H
 #define REJECTLENS_MATCH_H
@@ -42,6 +48,24 @@ void rx_scratch_fit(struct rx_scratch *sc, const struct rx *rx);
  * no match by callers). The captures stay in sc until the next match.
  */
 int rx_match(const struct rx *rx, struct rx_scratch *sc, const char *s, size_t n);
+
+/*
+ * rx_scratch_subject - make s[0..n) the subject of rx_match_subject: sc keeps s (which must
+ * stay as it is while it is the subject) and a lower-cased copy for the literal prefilters
+ */
+void rx_scratch_subject(struct rx_scratch *sc, const char *s, size_t n);
+
+/*
+ * rx_match_subject - rx_match on the subject of sc, with the same answer; skips PCRE2 when
+ * the subject lacks every literal of rx's prefilter (a literal that every match contains)
+ */
+int rx_match_subject(const struct rx *rx, struct rx_scratch *sc);
+
+/*
+ * rx_literals - how many literals rx's prefilter has, 0 when it has none (PCRE2 decides
+ * alone); the first cap of them, lower-cased and owned by rx, into lits
+ */
+size_t rx_literals(const struct rx *rx, const char **lits, size_t cap);
 
 /* rx_limit_hits - how many matches were given up at the backtracking limit */
 unsigned long rx_limit_hits(const struct rx_scratch *sc);

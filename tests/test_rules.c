@@ -6,6 +6,7 @@
 #include "classify.h"
 #include "match.h"
 #include "rules.h"
+#include "rules_default.h"
 #include "testutil.h"
 
 #include <stdio.h>
@@ -380,6 +381,162 @@ START_TEST(test_match)
 }
 END_TEST
 
+/*
+ * the literal prefilter: the literals read from a pattern (one of them is in every match, in
+ * any case), "" when the pattern gets none and PCRE2 decides alone
+ */
+static const struct {
+    const char *pattern;
+    const char *lits; /* joined by | */
+} prefilters[] = {
+    {"blocked using (?<list>[\\w.-]+)", "blocked using "},
+    {"Relay access denied", "relay access denied"},
+    /* a quantified character is no part of a run: the longest run left is taken */
+    {"abc?de", "ab"},
+    {"Rate ?limit exceeded", "limit exceeded"},
+    {"a{2,}bc", "bc"},
+    {"x\\d+ab", "ab"},
+    /* alternation: one literal per branch, none when a branch requires nothing */
+    {"foo|bar", "foo|bar"},
+    {"foo|b?ar", "foo|ar"},
+    {"foo|", ""},
+    {"foo|\\d+", ""},
+    {"^(?:Failed|Pending)$|^(?:\\w+, )*(?:Fail|Defer)$", "failed|pending|fail|defer"},
+    /* groups: required unless a quantifier allows zero times */
+    {"(?:abcd)?xy", "xy"},
+    {"(?:abcd)*xy", "xy"},
+    {"(?:abcd){0,2}xy", "xy"},
+    {"(?:abcd)+xy", "abcd"},
+    {"(?:abcd){2}xy", "abcd"},
+    {"(?<list>zen|sbl)\\.spamhaus", ".spamhaus"},
+    {"(?<list>zen|sbl)\\.org", ".org"},
+    {"DKIM (?:signature )?(?:failed|invalid)", "failed|invalid"},
+    {"(?:a(?:bc|)d)", "a"},
+    /* lookarounds and assertions require nothing */
+    {"xy(?=abcdef)", "xy"},
+    {"(?<!abcdef)xy", "xy"},
+    {"(?!abcdef)", ""},
+    {"\\bS3150\\b", "s3150"},
+    /* escapes: punctuation is literal, \. included; class escapes end a run */
+    {"spamhaus\\.org/returnc/", "spamhaus.org/returnc/"},
+    {"\\[TSS?0[1-9]\\]", "[ts"},
+    {"a\\sbcd", "bcd"},
+    /* classes, including a ] first and a POSIX class */
+    {"[abc]defg", "defg"},
+    {"[]x]yz", "yz"},
+    {"[^]x]yz", "yz"},
+    {"[[:alpha:]]yz", "yz"},
+    {"[\\]ab]yz", "yz"},
+    /* case: the literals are lower-cased; (?-i) changes nothing here */
+    {"(?i)ABC(?-i)Defg", "defg"},
+    {"(?-i:ABCD)e", "abcd"},
+    /* a run longer than the limit is cut into runs */
+    {"abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz",
+     "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuv"},
+    /* syntax the parser does not know: no prefilter */
+    {"\\x41bcd", ""},
+    {"\\Qa.b\\E", ""},
+    {"(?x) a b c", ""},
+    {"(?s)abc", ""},
+    {"(*UTF)abc", ""},
+    {"(abc)\\1", ""},
+    {"(?|abc|abd)", ""},
+    {"(abc)(?(1)abc|abd)", ""},
+    {"(?#comment)abc", ""},
+    {"x{,3}abc", ""},
+    {"{abc}", ""},
+    {"caf\xc3\xa9", ""},
+    {"[\\Q]\\E]abc", ""},
+};
+
+START_TEST(test_prefilter)
+{
+    struct rx *rx;
+    struct diag d = {""};
+    const char *lits[32];
+    char joined[512];
+    size_t n, at = 0;
+
+    ck_assert_int_eq(rx_compile(prefilters[_i].pattern, &rx, &d), 0);
+    n = rx_literals(rx, lits, 32);
+    ck_assert_uint_le(n, 32);
+    joined[0] = '\0';
+    for (size_t i = 0; i < n; i++)
+        at += (size_t)snprintf(joined + at, sizeof joined - at, "%s%s", i ? "|" : "", lits[i]);
+    ck_assert_msg(strcmp(joined, prefilters[_i].lits) == 0, "%s: got \"%s\", want \"%s\"",
+                  prefilters[_i].pattern, joined, prefilters[_i].lits);
+    rx_free(rx);
+}
+END_TEST
+
+/* texts that a pattern matches although its literals are spelt otherwise or far apart */
+static const struct {
+    const char *pattern;
+    const char *text;
+    int match;
+    size_t len; /* 0: strlen(text) */
+} prefilter_texts[] = {
+    {"abc?de", "xxABDEyy", 1, 0},
+    {"abc?de", "xxABCDEyy", 1, 0},
+    {"abc?de", "xxABXDEyy", 0, 0},
+    {"foo|b?ar", "AR", 1, 0},
+    {"(?-i:ABCD)e", "ABCDE", 1, 0},
+    {"(?-i:ABCD)e", "abcde", 0, 0},
+    {"(?:abcd)+xy", "ABCDABCDXY", 1, 0},
+    {"Rate ?limit exceeded", "RATELIMIT EXCEEDED", 1, 0},
+    {"\\bS3150\\b", "(s3150)", 1, 0},
+    {"xy(?=abcdef)", "xyabcdef", 1, 0},
+    {"[]x]yz", "]YZ", 1, 0},
+    {"a", "", 0, 0},
+    {"ab", "a", 0, 0},
+    {"ab", "b a", 0, 0},
+    {"ab", "x\0ab", 1, 4},
+};
+
+/* rx_match_subject gives rx_match's answer: here, for the default rules on their examples */
+START_TEST(test_prefilter_subject)
+{
+    struct rx *rx;
+    struct rx_scratch *sc = rx_scratch_new();
+    struct diag d = {""};
+    struct ruleset *rs;
+    struct strbuf tmpl = STRBUF_INIT;
+
+    for (size_t i = 0; i < sizeof prefilter_texts / sizeof prefilter_texts[0]; i++) {
+        const char *t = prefilter_texts[i].text;
+        size_t n = prefilter_texts[i].len ? prefilter_texts[i].len : strlen(t);
+        ck_assert_int_eq(rx_compile(prefilter_texts[i].pattern, &rx, &d), 0);
+        rx_scratch_fit(sc, rx);
+        rx_scratch_subject(sc, t, n);
+        ck_assert_int_eq(rx_match(rx, sc, t, n), prefilter_texts[i].match);
+        ck_assert_msg(rx_match_subject(rx, sc) == prefilter_texts[i].match, "%s on %s",
+                      prefilter_texts[i].pattern, t);
+        rx_free(rx);
+    }
+    rx_scratch_free(sc);
+
+    ck_assert_int_eq(ruleset_load(rules_default, rules_default_count, &rs, &d), 0);
+    for (size_t i = 0; i < rs->nrules; i++)
+        for (size_t e = 0; e < rs->rules[i]->nexamples; e++) {
+            const struct example *x = &rs->rules[i]->examples[e];
+            struct prepared pr;
+            strbuf_reset(&tmpl);
+            classify_prepare(x->text, strlen(x->text), &pr, &tmpl, NULL);
+            const char *t = strbuf_str(&tmpl);
+            rx_scratch_subject(rs->scratch, t, tmpl.len);
+            for (size_t r = 0; r < rs->nrules; r++)
+                for (size_t p = 0; p < rs->rules[r]->npatterns; p++) {
+                    struct rx *prx = rs->rules[r]->rx[p];
+                    int want = rx_match(prx, rs->scratch, t, tmpl.len) == 1;
+                    ck_assert_msg((rx_match_subject(prx, rs->scratch) == 1) == want,
+                                  "pattern %s on %s", rs->rules[r]->patterns[p], t);
+                }
+        }
+    strbuf_free(&tmpl);
+    ruleset_free(rs);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("rules");
@@ -392,6 +549,8 @@ int main(void)
     tcase_add_test(tc, test_direction_advice);
     tcase_add_test(tc, test_layer_errors);
     tcase_add_test(tc, test_match);
+    tcase_add_loop_test(tc, test_prefilter, 0, sizeof prefilters / sizeof prefilters[0]);
+    tcase_add_test(tc, test_prefilter_subject);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }
