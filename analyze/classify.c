@@ -265,15 +265,19 @@ void classify(struct ruleset *rs, const struct classify_input *in, struct classi
 {
     memset(out, 0, sizeof *out);
     classify_evidence(in, &out->ev);
-    /* once per text: the lower-cased copy that every rule's literal prefilter reads */
+    /* once per text: the lower-cased copy that the literal prefilters read, and the rules
+     * that may match it (a rule left out has no pattern that can), tried in order */
     rx_scratch_subject(rs->scratch, in->text, in->len);
-    for (size_t i = 0; i < rs->nrules; i++) {
-        const struct rule *r = rs->rules[i];
-        if (rule_try(rs, r, in, &out->ev, &out->pattern)) {
-            out->rule = r;
-            out->category = r->category;
-            out->category_id = r->category->id;
-            return;
+    const uint64_t *cand = rx_filter_run(rs->filter, rs->scratch);
+    for (size_t w = 0; w * 64 < rs->nrules; w++) {
+        for (uint64_t bits = cand[w]; bits != 0; bits &= bits - 1) {
+            const struct rule *r = rs->rules[w * 64 + (size_t)__builtin_ctzll(bits)];
+            if (rule_try(rs, r, in, &out->ev, &out->pattern)) {
+                out->rule = r;
+                out->category = r->category;
+                out->category_id = r->category->id;
+                return;
+            }
         }
     }
     out->category_id = CATEGORY_UNCLASSIFIED;

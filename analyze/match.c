@@ -60,6 +60,22 @@ struct rx_scratch {
     size_t len, cap;
     uint64_t bytes[256 / 64];
     uint64_t bigrams[65536 / 64];
+    uint64_t *cand; /* the last rx_filter_run's answer */
+    size_t ncand;   /* words cand holds */
+};
+
+/* an anchor key: a pair of bytes a << 8 | b, or RX_KEY_BYTE + a single byte */
+#define RX_KEY_BYTE 65536u
+#define RX_KEYS     (65536u + 256u)
+
+struct rx_filter {
+    size_t nwords;    /* of each bit set: (nids + 63) / 64 */
+    uint64_t *always; /* ids to try whatever the subject */
+    uint32_t *keys;   /* the anchors */
+    uint64_t *masks;  /* nwords for each anchor: the ids it stands for */
+    size_t nanchors, capanchors;
+    uint32_t *counts; /* while building: how often each key was seen in rx_filter_learn */
+    int32_t *slot;    /* while building: key -> anchor index + 1, 0 for none */
 };
 
 /* ------------------------------------------------------------------ the literal prefilter */
@@ -478,6 +494,7 @@ void rx_scratch_free(struct rx_scratch *sc)
     pcre2_match_data_free(sc->md);
     pcre2_match_context_free(sc->mctx);
     free(sc->lower);
+    free(sc->cand);
     free(sc);
 }
 
@@ -567,6 +584,109 @@ int rx_match_subject(const struct rx *rx, struct rx_scratch *sc)
             return 0;
     }
     return rx_match(rx, sc, sc->subj, sc->len);
+}
+
+/* ------------------------------------------------------------------ the filter of a rule set */
+
+struct rx_filter *rx_filter_new(size_t nids)
+{
+    struct rx_filter *f = xcalloc(1, sizeof *f);
+
+    f->nwords = (nids + 63) / 64;
+    f->always = xcalloc(f->nwords ? f->nwords : 1, sizeof *f->always);
+    f->counts = xcalloc(RX_KEYS, sizeof *f->counts);
+    f->slot = xcalloc(RX_KEYS, sizeof *f->slot);
+    return f;
+}
+
+void rx_filter_free(struct rx_filter *f)
+{
+    if (f == NULL)
+        return;
+    free(f->always);
+    free(f->keys);
+    free(f->masks);
+    free(f->counts);
+    free(f->slot);
+    free(f);
+}
+
+void rx_filter_learn(struct rx_filter *f, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)lower((unsigned char)s[i]);
+        f->counts[RX_KEY_BYTE + c]++;
+        if (i + 1 < n)
+            f->counts[(unsigned)c << 8 | (unsigned char)lower((unsigned char)s[i + 1])]++;
+    }
+}
+
+/* anchor - the key of l seen least often in rx_filter_learn: a pair, or its only byte */
+static uint32_t anchor(const struct rx_filter *f, const struct rx_lit *l)
+{
+    const unsigned char *s = (const unsigned char *)l->s;
+    uint32_t best = RX_KEY_BYTE + s[0];
+
+    for (size_t i = 0; i + 1 < l->n; i++) {
+        uint32_t k = (uint32_t)s[i] << 8 | s[i + 1];
+        if (i == 0 || f->counts[k] < f->counts[best])
+            best = k;
+    }
+    return best;
+}
+
+void rx_filter_add(struct rx_filter *f, size_t id, const struct rx *rx)
+{
+    uint64_t bit = 1ull << (id % 64);
+
+    if (rx == NULL || rx->lits == NULL) {
+        f->always[id / 64] |= bit;
+        return;
+    }
+    for (size_t i = 0; i < rx->nlits; i++) {
+        uint32_t k = anchor(f, &rx->lits[i]);
+        if (f->slot[k] == 0) {
+            if (f->nanchors == f->capanchors) {
+                f->capanchors = f->capanchors ? 2 * f->capanchors : 64;
+                f->keys = xreallocarray(f->keys, f->capanchors, sizeof *f->keys);
+                f->masks = xreallocarray(f->masks, f->capanchors * f->nwords, sizeof *f->masks);
+            }
+            f->keys[f->nanchors] = k;
+            memset(f->masks + f->nanchors * f->nwords, 0, f->nwords * sizeof *f->masks);
+            f->slot[k] = (int32_t)++f->nanchors;
+        }
+        f->masks[(size_t)(f->slot[k] - 1) * f->nwords + id / 64] |= bit;
+    }
+}
+
+void rx_filter_done(struct rx_filter *f)
+{
+    free(f->counts);
+    free(f->slot);
+    f->counts = NULL;
+    f->slot = NULL;
+}
+
+const uint64_t *rx_filter_run(const struct rx_filter *f, struct rx_scratch *sc)
+{
+    size_t nw = f->nwords;
+
+    if (sc->ncand < nw) {
+        sc->cand = xreallocarray(sc->cand, nw, sizeof *sc->cand);
+        sc->ncand = nw;
+    }
+    memcpy(sc->cand, f->always, nw * sizeof *sc->cand);
+    for (size_t a = 0; a < f->nanchors; a++) {
+        uint32_t k = f->keys[a];
+        const uint64_t *set = k < RX_KEY_BYTE ? sc->bigrams : sc->bytes;
+        k &= RX_KEY_BYTE - 1;
+        if (set[k >> 6] >> (k & 63) & 1) {
+            const uint64_t *m = f->masks + a * nw;
+            for (size_t w = 0; w < nw; w++)
+                sc->cand[w] |= m[w];
+        }
+    }
+    return sc->cand;
 }
 
 unsigned long rx_limit_hits(const struct rx_scratch *sc)

@@ -20,11 +20,13 @@
 #define REJECTLENS_MATCH_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "diag.h"
 
 struct rx;
 struct rx_scratch;
+struct rx_filter;
 
 /*
  * rx_compile - compile pattern; on failure returns -1 with "offset N: PCRE2's message" in d
@@ -66,6 +68,30 @@ int rx_match_subject(const struct rx *rx, struct rx_scratch *sc);
  * alone); the first cap of them, lower-cased and owned by rx, into lits
  */
 size_t rx_literals(const struct rx *rx, const char **lits, size_t cap);
+
+/*
+ * A filter answers, for a subject, which of many ids (a rule set's rules, each with its
+ * patterns) may match it: an id all of whose patterns have a prefilter is left out when the
+ * subject lacks, for each literal, its anchor (a pair of bytes of it, the one seen least often
+ * in the texts given to rx_filter_learn). Build it in this order: rx_filter_new, any number of
+ * rx_filter_learn, rx_filter_add for every pattern of every id, rx_filter_done. It is read-only
+ * afterwards; the answer of rx_filter_run lives in the scratch. rx_filter_free(NULL) is a no-op.
+ */
+struct rx_filter *rx_filter_new(size_t nids);
+void rx_filter_free(struct rx_filter *f);
+/* rx_filter_learn - count the pairs of bytes of a typical text (say, the rules' examples) */
+void rx_filter_learn(struct rx_filter *f, const char *s, size_t n);
+/* rx_filter_add - id may match through rx; rx NULL (an id without patterns) or without a
+ * prefilter: id is a candidate for every subject */
+void rx_filter_add(struct rx_filter *f, size_t id, const struct rx *rx);
+/* rx_filter_done - the end of building: frees what only building needed */
+void rx_filter_done(struct rx_filter *f);
+/*
+ * rx_filter_run - the candidates for the subject of sc (after rx_scratch_subject): a bit set,
+ * id in bit id % 64 of word id / 64, valid until the next run on sc. An id not in it matches
+ * none of its patterns on that subject.
+ */
+const uint64_t *rx_filter_run(const struct rx_filter *f, struct rx_scratch *sc);
 
 /* rx_limit_hits - how many matches were given up at the backtracking limit */
 unsigned long rx_limit_hits(const struct rx_scratch *sc);

@@ -110,6 +110,7 @@ struct rule {
 };
 
 struct rx_scratch;
+struct rx_filter;
 
 struct ruleset {
     struct category **categories;
@@ -118,9 +119,10 @@ struct ruleset {
     size_t nrules;
     char **files;
     size_t nfiles;
-    char hash[17]; /* of every source's text and RULES_ENGINE_VERSION */
-    struct rx_scratch *scratch;
-    size_t npatterns, njit; /* patterns compiled, and how many of them run JIT-compiled */
+    char hash[17];              /* of every source's text and RULES_ENGINE_VERSION */
+    struct rx_scratch *scratch; /* the matching state of the one thread using the set */
+    struct rx_filter *filter;   /* which rules a text may concern (match.h), built once */
+    size_t npatterns, njit;     /* patterns compiled, and how many of them run JIT-compiled */
 };
 
 /* one input: text[0..len) named `name`; text NULL means "read the file at name" */

@@ -537,6 +537,48 @@ START_TEST(test_prefilter_subject)
 }
 END_TEST
 
+/*
+ * the filter of a rule set: a rule is left out when the anchor of each of its literals is
+ * missing. Without examples every pair is as rare as any other and the anchor is a literal's
+ * first pair: here "a0" to "g9", one a rule.
+ */
+START_TEST(test_filter)
+{
+    struct strbuf y = STRBUF_INIT;
+    struct ruleset *rs;
+    struct diag d = {""};
+    static const char text[] = "G5-RULE and a3-rule";
+    struct classify_input in = {text, sizeof text - 1, 550, NULL, 0, 0, 0, NULL};
+    struct classification c;
+    const uint64_t *cand;
+
+    strbuf_printf(&y, CAT "rules:\n");
+    for (int i = 0; i < 70; i++) /* more than one word of the bit set */
+        strbuf_printf(&y, "  - id: r%02d\n    category: c\n    pattern: '%c%c-rule\\b'\n", i,
+                      'a' + i / 10, '0' + i % 10);
+    strbuf_printf(&y, "  - id: by-code\n    category: c\n    code: 550\n"             /* 70 */
+                      "  - id: no-prefilter\n    category: c\n    pattern: '(?s)x'\n" /* 71 */
+                      "  - id: off\n    category: c\n    pattern: a3-rule\n"
+                      "    enabled: false\n"); /* 72 */
+    ck_assert_msg(ruleset_load_string("t.yaml", strbuf_str(&y), &rs, &d) == 0, "%s", d.msg);
+    ck_assert_uint_eq(rs->nrules, 73);
+    rx_scratch_subject(rs->scratch, text, sizeof text - 1);
+    cand = rx_filter_run(rs->filter, rs->scratch);
+    for (size_t i = 0; i < rs->nrules; i++) {
+        int want = i == 3 || i == 65 || i == 70 || i == 71;
+        ck_assert_msg((int)(cand[i / 64] >> (i % 64) & 1) == want, "rule %s", rs->rules[i]->id);
+    }
+    classify(rs, &in, &c);
+    ck_assert_str_eq(c.rule->id, "r03"); /* the first in order, not the first found */
+    in.text = "a30-rule";
+    in.len = 8;
+    classify(rs, &in, &c); /* r03's anchor is there, its pattern does not match */
+    ck_assert_str_eq(c.rule->id, "by-code");
+    ruleset_free(rs);
+    strbuf_free(&y);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("rules");
@@ -551,6 +593,7 @@ int main(void)
     tcase_add_test(tc, test_match);
     tcase_add_loop_test(tc, test_prefilter, 0, sizeof prefilters / sizeof prefilters[0]);
     tcase_add_test(tc, test_prefilter_subject);
+    tcase_add_test(tc, test_filter);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }
