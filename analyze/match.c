@@ -68,14 +68,19 @@ struct rx_scratch {
 #define RX_KEY_BYTE 65536u
 #define RX_KEYS     (65536u + 256u)
 
+/* anchors are numbered from 1 in a uint16_t; a literal past the last number has no anchor */
+#define RX_MAX_ANCHORS 65535u
+
 struct rx_filter {
     size_t nwords;    /* of each bit set: (nids + 63) / 64 */
     uint64_t *always; /* ids to try whatever the subject */
     uint32_t *keys;   /* the anchors */
     uint64_t *masks;  /* nwords for each anchor: the ids it stands for */
     size_t nanchors, capanchors;
+    uint16_t *pairs; /* pair of bytes -> its anchor's index + 1, 0 for none (RX_KEY_BYTE) */
+    uint16_t *bytes; /* the anchors that are single bytes, by index */
+    size_t nbytes;
     uint32_t *counts; /* while building: how often each key was seen in rx_filter_learn */
-    int32_t *slot;    /* while building: key -> anchor index + 1, 0 for none */
 };
 
 /* ------------------------------------------------------------------ the literal prefilter */
@@ -532,26 +537,31 @@ size_t rx_literals(const struct rx *rx, const char **lits, size_t cap)
 
 void rx_scratch_subject(struct rx_scratch *sc, const char *s, size_t n)
 {
-    const unsigned char *l = (const unsigned char *)sc->lower;
+    uint64_t *pairs = sc->bigrams, *bytes = sc->bytes;
+    unsigned char *l;
+    unsigned prev;
 
     /* the previous subject's pairs say which words of the bit set are not zero */
+    l = (unsigned char *)sc->lower;
     for (size_t i = 0; i + 1 < sc->len; i++)
-        sc->bigrams[((unsigned)l[i] << 8 | l[i + 1]) >> 6] = 0;
-    memset(sc->bytes, 0, sizeof sc->bytes);
+        pairs[((unsigned)l[i] << 8 | l[i + 1]) >> 6] = 0;
+    memset(bytes, 0, sizeof sc->bytes);
     if (n >= sc->cap) {
         sc->cap = n + 1;
         sc->lower = xrealloc(sc->lower, sc->cap);
     }
+    l = (unsigned char *)sc->lower;
     for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)lower((unsigned char)s[i]);
-        sc->lower[i] = (char)c;
-        sc->bytes[c >> 6] |= 1ull << (c & 63);
+        unsigned c = (unsigned char)lower((unsigned char)s[i]), b;
+        l[i] = (unsigned char)c;
+        bytes[c >> 6] |= 1ull << (c & 63);
         if (i > 0) {
-            unsigned b = (unsigned)(unsigned char)sc->lower[i - 1] << 8 | c;
-            sc->bigrams[b >> 6] |= 1ull << (b & 63);
+            b = prev << 8 | c;
+            pairs[b >> 6] |= 1ull << (b & 63);
         }
+        prev = c;
     }
-    sc->lower[n] = '\0';
+    l[n] = '\0';
     sc->subj = s;
     sc->len = n;
 }
@@ -594,8 +604,8 @@ struct rx_filter *rx_filter_new(size_t nids)
 
     f->nwords = (nids + 63) / 64;
     f->always = xcalloc(f->nwords ? f->nwords : 1, sizeof *f->always);
+    f->pairs = xcalloc(RX_KEY_BYTE, sizeof *f->pairs);
     f->counts = xcalloc(RX_KEYS, sizeof *f->counts);
-    f->slot = xcalloc(RX_KEYS, sizeof *f->slot);
     return f;
 }
 
@@ -606,8 +616,9 @@ void rx_filter_free(struct rx_filter *f)
     free(f->always);
     free(f->keys);
     free(f->masks);
+    free(f->pairs);
+    free(f->bytes);
     free(f->counts);
-    free(f->slot);
     free(f);
 }
 
@@ -635,58 +646,89 @@ static uint32_t anchor(const struct rx_filter *f, const struct rx_lit *l)
     return best;
 }
 
+/* anchor_index - the index of the anchor with key k, made when new; -1 when there is no room */
+static long anchor_index(struct rx_filter *f, uint32_t k)
+{
+    size_t a;
+
+    if (k < RX_KEY_BYTE && f->pairs[k] != 0)
+        return (long)f->pairs[k] - 1;
+    for (size_t b = 0; k >= RX_KEY_BYTE && b < f->nbytes; b++)
+        if (f->keys[f->bytes[b]] == k)
+            return (long)f->bytes[b];
+    if (f->nanchors == RX_MAX_ANCHORS)
+        return -1;
+    if (f->nanchors == f->capanchors) {
+        f->capanchors = f->capanchors ? 2 * f->capanchors : 64;
+        f->keys = xreallocarray(f->keys, f->capanchors, sizeof *f->keys);
+        f->masks = xreallocarray(f->masks, f->capanchors * f->nwords, sizeof *f->masks);
+    }
+    a = f->nanchors++;
+    f->keys[a] = k;
+    memset(f->masks + a * f->nwords, 0, f->nwords * sizeof *f->masks);
+    if (k < RX_KEY_BYTE) {
+        f->pairs[k] = (uint16_t)(a + 1);
+    } else {
+        f->bytes = xreallocarray(f->bytes, f->nbytes + 1, sizeof *f->bytes);
+        f->bytes[f->nbytes++] = (uint16_t)a;
+    }
+    return (long)a;
+}
+
 void rx_filter_add(struct rx_filter *f, size_t id, const struct rx *rx)
 {
     uint64_t bit = 1ull << (id % 64);
+    long a[RX_MAX_LITS];
 
     if (rx == NULL || rx->lits == NULL) {
         f->always[id / 64] |= bit;
         return;
     }
-    for (size_t i = 0; i < rx->nlits; i++) {
-        uint32_t k = anchor(f, &rx->lits[i]);
-        if (f->slot[k] == 0) {
-            if (f->nanchors == f->capanchors) {
-                f->capanchors = f->capanchors ? 2 * f->capanchors : 64;
-                f->keys = xreallocarray(f->keys, f->capanchors, sizeof *f->keys);
-                f->masks = xreallocarray(f->masks, f->capanchors * f->nwords, sizeof *f->masks);
-            }
-            f->keys[f->nanchors] = k;
-            memset(f->masks + f->nanchors * f->nwords, 0, f->nwords * sizeof *f->masks);
-            f->slot[k] = (int32_t)++f->nanchors;
+    for (size_t i = 0; i < rx->nlits; i++)
+        if ((a[i] = anchor_index(f, anchor(f, &rx->lits[i]))) < 0) {
+            f->always[id / 64] |= bit; /* out of anchors: no filter for this id */
+            return;
         }
-        f->masks[(size_t)(f->slot[k] - 1) * f->nwords + id / 64] |= bit;
-    }
+    for (size_t i = 0; i < rx->nlits; i++)
+        f->masks[(size_t)a[i] * f->nwords + id / 64] |= bit;
 }
 
 void rx_filter_done(struct rx_filter *f)
 {
     free(f->counts);
-    free(f->slot);
     f->counts = NULL;
-    f->slot = NULL;
 }
 
 const uint64_t *rx_filter_run(const struct rx_filter *f, struct rx_scratch *sc)
 {
-    size_t nw = f->nwords;
+    const unsigned char *l = (const unsigned char *)sc->lower;
+    size_t nw = f->nwords, n = sc->len;
+    uint64_t *cand;
 
     if (sc->ncand < nw) {
         sc->cand = xreallocarray(sc->cand, nw, sizeof *sc->cand);
         sc->ncand = nw;
     }
-    memcpy(sc->cand, f->always, nw * sizeof *sc->cand);
-    for (size_t a = 0; a < f->nanchors; a++) {
-        uint32_t k = f->keys[a];
-        const uint64_t *set = k < RX_KEY_BYTE ? sc->bigrams : sc->bytes;
-        k &= RX_KEY_BYTE - 1;
-        if (set[k >> 6] >> (k & 63) & 1) {
-            const uint64_t *m = f->masks + a * nw;
+    cand = sc->cand;
+    memcpy(cand, f->always, nw * sizeof *cand);
+    /* each pair of the subject: most are no anchor */
+    for (size_t i = 0; i + 1 < n; i++) {
+        unsigned a = f->pairs[(unsigned)l[i] << 8 | l[i + 1]];
+        if (a != 0) {
+            const uint64_t *m = f->masks + (size_t)(a - 1) * nw;
             for (size_t w = 0; w < nw; w++)
-                sc->cand[w] |= m[w];
+                cand[w] |= m[w];
         }
     }
-    return sc->cand;
+    for (size_t b = 0; b < f->nbytes; b++) {
+        unsigned c = f->keys[f->bytes[b]] - RX_KEY_BYTE;
+        if (sc->bytes[c >> 6] >> (c & 63) & 1) {
+            const uint64_t *m = f->masks + (size_t)f->bytes[b] * nw;
+            for (size_t w = 0; w < nw; w++)
+                cand[w] |= m[w];
+        }
+    }
+    return cand;
 }
 
 unsigned long rx_limit_hits(const struct rx_scratch *sc)
