@@ -64,10 +64,14 @@ struct rx_scratch {
     size_t ncand;   /* words cand holds */
 };
 
-/* an anchor key: a pair of bytes a << 8 | b, or RX_KEY_BYTE + a single byte */
-#define RX_KEY_BYTE 65536u
-#define RX_KEYS     (65536u + 256u)
-
+/*
+ * an anchor key: a hash of three bytes (RX_KEY_TRI, 16 bits: texts whose triples collide are
+ * only tried in vain), a pair of bytes a << 8 | b (RX_KEY_PAIR), or a single byte (RX_KEY_BYTE)
+ */
+#define RX_KEY_TRI  0u
+#define RX_KEY_PAIR 65536u
+#define RX_KEY_BYTE (2u * 65536u)
+#define RX_KEYS     (2u * 65536u + 256u)
 /* anchors are numbered from 1 in a uint16_t; a literal past the last number has no anchor */
 #define RX_MAX_ANCHORS 65535u
 
@@ -77,9 +81,9 @@ struct rx_filter {
     uint32_t *keys;   /* the anchors */
     uint64_t *masks;  /* nwords for each anchor: the ids it stands for */
     size_t nanchors, capanchors;
-    uint16_t *pairs; /* pair of bytes -> its anchor's index + 1, 0 for none (RX_KEY_BYTE) */
-    uint16_t *bytes; /* the anchors that are single bytes, by index */
-    size_t nbytes;
+    uint16_t *tri;    /* hash of three bytes -> its anchor's index + 1, 0 for none */
+    uint16_t *short_; /* the anchors of literals of one or two bytes, by index */
+    size_t nshort;
     uint32_t *counts; /* while building: how often each key was seen in rx_filter_learn */
 };
 
@@ -598,13 +602,19 @@ int rx_match_subject(const struct rx *rx, struct rx_scratch *sc)
 
 /* ------------------------------------------------------------------ the filter of a rule set */
 
+/* tri - the key of the three bytes at p (lower-cased) */
+static uint32_t tri(const unsigned char *p)
+{
+    return ((uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2]) * 2654435761u >> 16;
+}
+
 struct rx_filter *rx_filter_new(size_t nids)
 {
     struct rx_filter *f = xcalloc(1, sizeof *f);
 
     f->nwords = (nids + 63) / 64;
     f->always = xcalloc(f->nwords ? f->nwords : 1, sizeof *f->always);
-    f->pairs = xcalloc(RX_KEY_BYTE, sizeof *f->pairs);
+    f->tri = xcalloc(65536, sizeof *f->tri);
     f->counts = xcalloc(RX_KEYS, sizeof *f->counts);
     return f;
 }
@@ -616,31 +626,42 @@ void rx_filter_free(struct rx_filter *f)
     free(f->always);
     free(f->keys);
     free(f->masks);
-    free(f->pairs);
-    free(f->bytes);
+    free(f->tri);
+    free(f->short_);
     free(f->counts);
     free(f);
 }
 
 void rx_filter_learn(struct rx_filter *f, const char *s, size_t n)
 {
+    unsigned char w[3];
+
     for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)lower((unsigned char)s[i]);
-        f->counts[RX_KEY_BYTE + c]++;
-        if (i + 1 < n)
-            f->counts[(unsigned)c << 8 | (unsigned char)lower((unsigned char)s[i + 1])]++;
+        w[0] = w[1];
+        w[1] = w[2];
+        w[2] = (unsigned char)lower((unsigned char)s[i]);
+        f->counts[RX_KEY_BYTE + w[2]]++;
+        if (i >= 1)
+            f->counts[RX_KEY_PAIR + ((unsigned)w[1] << 8 | w[2])]++;
+        if (i >= 2)
+            f->counts[RX_KEY_TRI + tri(w)]++;
     }
 }
 
-/* anchor - the key of l seen least often in rx_filter_learn: a pair, or its only byte */
+/* anchor - the key of l seen least often in rx_filter_learn: three bytes, or all l has */
 static uint32_t anchor(const struct rx_filter *f, const struct rx_lit *l)
 {
     const unsigned char *s = (const unsigned char *)l->s;
-    uint32_t best = RX_KEY_BYTE + s[0];
+    uint32_t best;
 
-    for (size_t i = 0; i + 1 < l->n; i++) {
-        uint32_t k = (uint32_t)s[i] << 8 | s[i + 1];
-        if (i == 0 || f->counts[k] < f->counts[best])
+    if (l->n == 1)
+        return RX_KEY_BYTE + s[0];
+    if (l->n == 2)
+        return RX_KEY_PAIR + ((unsigned)s[0] << 8 | s[1]);
+    best = RX_KEY_TRI + tri(s);
+    for (size_t i = 1; i + 2 < l->n; i++) {
+        uint32_t k = RX_KEY_TRI + tri(s + i);
+        if (f->counts[k] < f->counts[best])
             best = k;
     }
     return best;
@@ -651,11 +672,11 @@ static long anchor_index(struct rx_filter *f, uint32_t k)
 {
     size_t a;
 
-    if (k < RX_KEY_BYTE && f->pairs[k] != 0)
-        return (long)f->pairs[k] - 1;
-    for (size_t b = 0; k >= RX_KEY_BYTE && b < f->nbytes; b++)
-        if (f->keys[f->bytes[b]] == k)
-            return (long)f->bytes[b];
+    if (k < RX_KEY_PAIR && f->tri[k] != 0)
+        return (long)f->tri[k] - 1;
+    for (size_t b = 0; k >= RX_KEY_PAIR && b < f->nshort; b++)
+        if (f->keys[f->short_[b]] == k)
+            return (long)f->short_[b];
     if (f->nanchors == RX_MAX_ANCHORS)
         return -1;
     if (f->nanchors == f->capanchors) {
@@ -666,11 +687,11 @@ static long anchor_index(struct rx_filter *f, uint32_t k)
     a = f->nanchors++;
     f->keys[a] = k;
     memset(f->masks + a * f->nwords, 0, f->nwords * sizeof *f->masks);
-    if (k < RX_KEY_BYTE) {
-        f->pairs[k] = (uint16_t)(a + 1);
+    if (k < RX_KEY_PAIR) {
+        f->tri[k] = (uint16_t)(a + 1);
     } else {
-        f->bytes = xreallocarray(f->bytes, f->nbytes + 1, sizeof *f->bytes);
-        f->bytes[f->nbytes++] = (uint16_t)a;
+        f->short_ = xreallocarray(f->short_, f->nshort + 1, sizeof *f->short_);
+        f->short_[f->nshort++] = (uint16_t)a;
     }
     return (long)a;
 }
@@ -711,19 +732,21 @@ const uint64_t *rx_filter_run(const struct rx_filter *f, struct rx_scratch *sc)
     }
     cand = sc->cand;
     memcpy(cand, f->always, nw * sizeof *cand);
-    /* each pair of the subject: most are no anchor */
-    for (size_t i = 0; i + 1 < n; i++) {
-        unsigned a = f->pairs[(unsigned)l[i] << 8 | l[i + 1]];
+    /* each triple of the subject: most are no anchor */
+    for (size_t i = 0; i + 2 < n; i++) {
+        unsigned a = f->tri[tri(l + i)];
         if (a != 0) {
             const uint64_t *m = f->masks + (size_t)(a - 1) * nw;
             for (size_t w = 0; w < nw; w++)
                 cand[w] |= m[w];
         }
     }
-    for (size_t b = 0; b < f->nbytes; b++) {
-        unsigned c = f->keys[f->bytes[b]] - RX_KEY_BYTE;
-        if (sc->bytes[c >> 6] >> (c & 63) & 1) {
-            const uint64_t *m = f->masks + (size_t)f->bytes[b] * nw;
+    for (size_t b = 0; b < f->nshort; b++) {
+        uint32_t k = f->keys[f->short_[b]];
+        const uint64_t *set = k >= RX_KEY_BYTE ? sc->bytes : sc->bigrams;
+        k -= k >= RX_KEY_BYTE ? RX_KEY_BYTE : RX_KEY_PAIR;
+        if (set[k >> 6] >> (k & 63) & 1) {
+            const uint64_t *m = f->masks + (size_t)f->short_[b] * nw;
             for (size_t w = 0; w < nw; w++)
                 cand[w] |= m[w];
         }

@@ -72,14 +72,16 @@ size_t rx_literals(const struct rx *rx, const char **lits, size_t cap);
 /*
  * A filter answers, for a subject, which of many ids (a rule set's rules, each with its
  * patterns) may match it: an id all of whose patterns have a prefilter is left out when the
- * subject lacks, for each literal, its anchor (a pair of bytes of it, the one seen least often
- * in the texts given to rx_filter_learn). Build it in this order: rx_filter_new, any number of
+ * subject lacks, for each literal, its anchor: three adjacent bytes of it, those seen least
+ * often in the texts given to rx_filter_learn (all of a literal of one or two bytes). Triples
+ * are looked up by a 16-bit hash: a collision only makes a rule tried in vain. A filter holds
+ * a 128 KiB table and a bit set per anchor. Build it in this order: rx_filter_new, any number of
  * rx_filter_learn, rx_filter_add for every pattern of every id, rx_filter_done. It is read-only
  * afterwards; the answer of rx_filter_run lives in the scratch. rx_filter_free(NULL) is a no-op.
  */
 struct rx_filter *rx_filter_new(size_t nids);
 void rx_filter_free(struct rx_filter *f);
-/* rx_filter_learn - count the pairs of bytes of a typical text (say, the rules' examples) */
+/* rx_filter_learn - count the bytes, pairs and triples of a typical text (the rules' examples) */
 void rx_filter_learn(struct rx_filter *f, const char *s, size_t n);
 /* rx_filter_add - id may match through rx; rx NULL (an id without patterns) or without a
  * prefilter: id is a candidate for every subject */

@@ -784,7 +784,7 @@ static int load_tree(struct loader *L, struct ynode *root)
     return 0;
 }
 
-/* build_filter - the rules' filter: the examples tell which pairs of bytes are common */
+/* build_filter - the rules' filter: the examples tell which triples of bytes are common */
 static void build_filter(struct ruleset *rs)
 {
     rs->filter = rx_filter_new(rs->nrules);

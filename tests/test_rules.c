@@ -539,8 +539,9 @@ END_TEST
 
 /*
  * the filter of a rule set: a rule is left out when the anchor of each of its literals is
- * missing. Without examples every pair is as rare as any other and the anchor is a literal's
- * first pair: here "a0" to "g9", one a rule.
+ * missing. Without examples every triple is as rare as any other and the anchor is a literal's
+ * first three bytes: here "a0-" to "g9-", one a rule (and their hashes happen not to collide
+ * with the text's other triples).
  */
 START_TEST(test_filter)
 {
