@@ -70,6 +70,9 @@ static int text_status(const char *t, size_t n, char out[16], int *code)
 {
     for (size_t i = 0; i + 5 <= n; i++) {
         size_t m;
+        /* status_at's own first test, made here first: most bytes start no status */
+        if ((t[i] != '2' && t[i] != '4' && t[i] != '5') || t[i + 1] != '.')
+            continue;
         if (i > 0 && (isalnum((unsigned char)t[i - 1]) || t[i - 1] == '.'))
             continue;
         if ((m = status_at(t + i, n - i)) > 0 && m < 16) {

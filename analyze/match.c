@@ -542,11 +542,10 @@ size_t rx_literals(const struct rx *rx, const char **lits, size_t cap)
 void rx_scratch_subject(struct rx_scratch *sc, const char *s, size_t n)
 {
     uint64_t *pairs = sc->bigrams, *bytes = sc->bytes;
-    unsigned char *l;
+    unsigned char *l = (unsigned char *)sc->lower;
     unsigned prev;
 
     /* the previous subject's pairs say which words of the bit set are not zero */
-    l = (unsigned char *)sc->lower;
     for (size_t i = 0; i + 1 < sc->len; i++)
         pairs[((unsigned)l[i] << 8 | l[i + 1]) >> 6] = 0;
     memset(bytes, 0, sizeof sc->bytes);
@@ -555,19 +554,21 @@ void rx_scratch_subject(struct rx_scratch *sc, const char *s, size_t n)
         sc->lower = xrealloc(sc->lower, sc->cap);
     }
     l = (unsigned char *)sc->lower;
-    for (size_t i = 0; i < n; i++) {
-        unsigned c = (unsigned char)lower((unsigned char)s[i]), b;
-        l[i] = (unsigned char)c;
-        bytes[c >> 6] |= 1ull << (c & 63);
-        if (i > 0) {
-            b = prev << 8 | c;
-            pairs[b >> 6] |= 1ull << (b & 63);
-        }
-        prev = c;
-    }
-    l[n] = '\0';
     sc->subj = s;
     sc->len = n;
+    l[n] = '\0';
+    if (n == 0)
+        return;
+    prev = (unsigned char)lower((unsigned char)s[0]);
+    l[0] = (unsigned char)prev;
+    bytes[prev >> 6] |= 1ull << (prev & 63);
+    for (size_t i = 1; i < n; i++) {
+        unsigned c = (unsigned char)lower((unsigned char)s[i]), b = prev << 8 | c;
+        l[i] = (unsigned char)c;
+        bytes[c >> 6] |= 1ull << (c & 63);
+        pairs[b >> 6] |= 1ull << (b & 63);
+        prev = c;
+    }
 }
 
 /* lit_present - 1 when the subject of sc holds l (in any case) */
