@@ -538,6 +538,48 @@ START_TEST(test_prefilter_subject)
 END_TEST
 
 /*
+ * rx_match_subject against rx_match on patterns built at random from the syntax the
+ * prefilter's parser reads (and some it refuses), on texts built from their literals
+ */
+START_TEST(test_prefilter_random)
+{
+    static const char *const pieces[] = {
+        "a",    "b",     "ab",  "abc",   "A",    "(?:",  "(",    "(?<n>", ")",   ")",    "|",
+        "?",    "*",     "+",   "+?",    "[ab]", "[^a]", "[]a]", "\\.",   ".",   "(?=",  "(?!",
+        "(?<=", "(?<!",  "{2}", "{0,1}", "{1,}", "^",    "$",    "\\b",   "\\d", "(?i)", "(?-i)",
+        "(?i:", "(?-i:", " ",   "\\(",   "x",    "\\K",  "(?>",  "\\x41"};
+    static const char *const words[] = {"a", "b", "ab", "abc", "AB", "x", ".", " ", "(", "A"};
+    struct rx_scratch *sc = rx_scratch_new();
+    struct diag d = {""};
+    unsigned long state = 20261130, matched = 0;
+
+#define RAND(n) ((state = state * 6364136223846793005ul + 1442695040888963407ul) >> 33) % (n)
+    for (int it = 0; it < 20000; it++) {
+        char pat[128] = "", text[64] = "";
+        struct rx *rx;
+        for (int k = (int)RAND(8) + 1; k > 0; k--)
+            strcat(pat, pieces[RAND(sizeof pieces / sizeof pieces[0])]);
+        if (rx_compile(pat, &rx, &d) < 0)
+            continue;
+        rx_scratch_fit(sc, rx);
+        for (int t = 0; t < 10; t++) {
+            text[0] = '\0';
+            for (int k = (int)RAND(6); k > 0; k--)
+                strcat(text, words[RAND(sizeof words / sizeof words[0])]);
+            rx_scratch_subject(sc, text, strlen(text));
+            int want = rx_match(rx, sc, text, strlen(text)) == 1;
+            matched += (unsigned long)want;
+            ck_assert_msg((rx_match_subject(rx, sc) == 1) == want, "/%s/ on '%s'", pat, text);
+        }
+        rx_free(rx);
+    }
+#undef RAND
+    ck_assert_uint_gt(matched, 10000); /* the texts do match: the test tests something */
+    rx_scratch_free(sc);
+}
+END_TEST
+
+/*
  * the filter of a rule set: a rule is left out when the anchor of each of its literals is
  * missing. Without examples every triple is as rare as any other and the anchor is a literal's
  * first three bytes: here "a0-" to "g9-", one a rule (and their hashes happen not to collide
@@ -594,6 +636,7 @@ int main(void)
     tcase_add_test(tc, test_match);
     tcase_add_loop_test(tc, test_prefilter, 0, sizeof prefilters / sizeof prefilters[0]);
     tcase_add_test(tc, test_prefilter_subject);
+    tcase_add_test(tc, test_prefilter_random);
     tcase_add_test(tc, test_filter);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
