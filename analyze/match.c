@@ -727,9 +727,9 @@ const uint64_t *rx_filter_run(const struct rx_filter *f, struct rx_scratch *sc)
     size_t nw = f->nwords, n = sc->len;
     uint64_t *cand;
 
-    if (sc->ncand < nw) {
-        sc->cand = xreallocarray(sc->cand, nw, sizeof *sc->cand);
-        sc->ncand = nw;
+    if (sc->cand == NULL || sc->ncand < nw) { /* a word at least: no rules, no NULL */
+        sc->ncand = nw ? nw : 1;
+        sc->cand = xreallocarray(sc->cand, sc->ncand, sizeof *sc->cand);
     }
     cand = sc->cand;
     memcpy(cand, f->always, nw * sizeof *cand);

@@ -12,8 +12,12 @@
  * does not compile, a rule naming a category nobody defines) returns -1 with one line
  * "file:line: what" in d and no rule set.
  *
- * The structures are read-only for everyone but rules.c. Ownership: ruleset_free releases the
- * set and everything in it (NULL is a no-op); pointers into it die with it.
+ * The structures are read-only for everyone but rules.c, but for the scratch: the matching
+ * state (PCRE2's match data, the lower-cased text and bit sets the prefilters read, the filter's
+ * answer), written by every classification, so that a rule set serves one thread at a time.
+ * The filter (which rules a text may concern) is built once when loading ends. Ownership:
+ * ruleset_free releases the set and everything in it (NULL is a no-op); pointers into it die
+ * with it.
  */
 #ifndef REJECTLENS_RULES_H
 #define REJECTLENS_RULES_H

@@ -619,6 +619,13 @@ START_TEST(test_filter)
     ck_assert_str_eq(c.rule->id, "by-code");
     ruleset_free(rs);
     strbuf_free(&y);
+
+    /* no rules at all: nothing to try, unclassified */
+    ck_assert_msg(ruleset_load_string("t.yaml", CAT, &rs, &d) == 0, "%s", d.msg);
+    classify(rs, &in, &c);
+    ck_assert_ptr_null(c.rule);
+    ck_assert_str_eq(c.category_id, CATEGORY_UNCLASSIFIED);
+    ruleset_free(rs);
 }
 END_TEST
 
