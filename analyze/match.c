@@ -8,9 +8,9 @@
  *	so that a hostile reply text costs a bounded amount of time.
  *
  *	The literal prefilter of a pattern is read from its text when it is compiled (see
- *	"the literal prefilter" below). A subject is lower-cased once into the scratch, with a bit
- *	set of its bytes and one of its pairs of adjacent bytes: a literal is looked for only when
- *	all its pairs are there, so that most patterns cost a few bit tests a text.
+ *	"the literal prefilter" below). A subject is lower-cased once into the scratch, with a
+ *	(hashed) bit set of its pairs of adjacent bytes: a literal is looked for only when all
+ *	its pairs may be there, so that most patterns cost a few bit tests a text.
  *
  * DIAGNOSTICS
  *	A compile error names the byte offset in the pattern and PCRE2's own words. A JIT
@@ -35,6 +35,9 @@
 #define RX_MAX_LIT   48
 #define RX_MAX_DEPTH 32 /* groups within groups the parser follows (~2 KB of stack each) */
 
+/* the bit set of the pairs of bytes of a subject: small, so that clearing it is cheap */
+#define RX_PAIR_BITS 4096u
+
 struct rx_lit {
     char s[RX_MAX_LIT + 1]; /* lower-cased ASCII, NUL-terminated */
     size_t n;
@@ -53,13 +56,13 @@ struct rx_scratch {
     uint32_t pairs; /* ovector pairs md holds */
     pcre2_match_context *mctx;
     unsigned long limit_hits;
-    /* the subject of rx_match_subject: the text, its lower-cased copy, the bytes and the
-     * pairs of adjacent bytes of the copy (bit sets, cleared again by the next subject) */
+    /* the subject of rx_match_subject: the text, its lower-cased copy, and the pairs of
+     * adjacent bytes of the copy (bit pair_bit(a, b): a set, where a pair not in the copy may
+     * collide with one that is) */
     const char *subj;
     char *lower;
     size_t len, cap;
-    uint64_t bytes[256 / 64];
-    uint64_t bigrams[65536 / 64];
+    uint64_t pairset[RX_PAIR_BITS / 64];
     uint64_t *cand; /* the last rx_filter_run's answer */
     size_t ncand;   /* words cand holds */
 };
@@ -120,7 +123,13 @@ static void alternation(struct lparse *lp, struct litset *set);
 
 static char lower(unsigned char c)
 {
-    return (char)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+    return (char)(c + (((unsigned)c - 'A' < 26u) << 5));
+}
+
+/* pair_bit - the bit of the pair of (lower-cased) bytes a, b in a subject's pair set */
+static unsigned pair_bit(unsigned a, unsigned b)
+{
+    return (a << 8 | b) * 2654435761u >> 20; /* the top 12 bits: RX_PAIR_BITS */
 }
 
 static size_t shortest(const struct litset *s)
@@ -541,14 +550,11 @@ size_t rx_literals(const struct rx *rx, const char **lits, size_t cap)
 
 void rx_scratch_subject(struct rx_scratch *sc, const char *s, size_t n)
 {
-    uint64_t *pairs = sc->bigrams, *bytes = sc->bytes;
-    unsigned char *l = (unsigned char *)sc->lower;
+    uint64_t *pairs = sc->pairset;
+    unsigned char *l;
     unsigned prev;
 
-    /* the previous subject's pairs say which words of the bit set are not zero */
-    for (size_t i = 0; i + 1 < sc->len; i++)
-        pairs[((unsigned)l[i] << 8 | l[i + 1]) >> 6] = 0;
-    memset(bytes, 0, sizeof sc->bytes);
+    memset(pairs, 0, sizeof sc->pairset);
     if (n >= sc->cap) {
         sc->cap = n + 1;
         sc->lower = xrealloc(sc->lower, sc->cap);
@@ -559,16 +565,21 @@ void rx_scratch_subject(struct rx_scratch *sc, const char *s, size_t n)
     l[n] = '\0';
     if (n == 0)
         return;
-    prev = (unsigned char)lower((unsigned char)s[0]);
-    l[0] = (unsigned char)prev;
-    bytes[prev >> 6] |= 1ull << (prev & 63);
+    l[0] = (unsigned char)(prev = (unsigned char)lower((unsigned char)s[0]));
     for (size_t i = 1; i < n; i++) {
-        unsigned c = (unsigned char)lower((unsigned char)s[i]), b = prev << 8 | c;
+        unsigned c = (unsigned char)lower((unsigned char)s[i]), b = pair_bit(prev, c);
         l[i] = (unsigned char)c;
-        bytes[c >> 6] |= 1ull << (c & 63);
         pairs[b >> 6] |= 1ull << (b & 63);
         prev = c;
     }
+}
+
+/* has_pair - 1 when the subject of sc may hold the pair a, b (0: it surely does not) */
+static int has_pair(const struct rx_scratch *sc, unsigned a, unsigned b)
+{
+    unsigned k = pair_bit(a, b);
+
+    return (int)(sc->pairset[k >> 6] >> (k & 63) & 1);
 }
 
 /* lit_present - 1 when the subject of sc holds l (in any case) */
@@ -579,12 +590,10 @@ static int lit_present(const struct rx_scratch *sc, const struct rx_lit *l)
     if (l->n > sc->len)
         return 0;
     if (l->n == 1)
-        return (int)(sc->bytes[s[0] >> 6] >> (s[0] & 63) & 1);
-    for (size_t i = 0; i + 1 < l->n; i++) {
-        unsigned b = (unsigned)s[i] << 8 | s[i + 1];
-        if (!(sc->bigrams[b >> 6] >> (b & 63) & 1))
+        return memchr(sc->lower, s[0], sc->len) != NULL;
+    for (size_t i = 0; i + 1 < l->n; i++)
+        if (!has_pair(sc, s[i], s[i + 1]))
             return 0;
-    }
     return scan_find(sc->lower, sc->len, l->s) != NULL;
 }
 
@@ -744,9 +753,8 @@ const uint64_t *rx_filter_run(const struct rx_filter *f, struct rx_scratch *sc)
     }
     for (size_t b = 0; b < f->nshort; b++) {
         uint32_t k = f->keys[f->short_[b]];
-        const uint64_t *set = k >= RX_KEY_BYTE ? sc->bytes : sc->bigrams;
-        k -= k >= RX_KEY_BYTE ? RX_KEY_BYTE : RX_KEY_PAIR;
-        if (set[k >> 6] >> (k & 63) & 1) {
+        if (k >= RX_KEY_BYTE ? memchr(sc->lower, (int)(k - RX_KEY_BYTE), n) != NULL
+                             : has_pair(sc, (k - RX_KEY_PAIR) >> 8, (k - RX_KEY_PAIR) & 255)) {
             const uint64_t *m = f->masks + (size_t)f->short_[b] * nw;
             for (size_t w = 0; w < nw; w++)
                 cand[w] |= m[w];
