@@ -101,8 +101,8 @@ struct rx_filter {
  *
  * A sequence requires its best item: a run of literal characters (a character with a
  * quantifier is no part of a run and ends it), or the set of a group that must occur (without
- * a quantifier, or with `+` or {n,} where n > 0). An alternation requires the union of its
- * branches' sets, and nothing when one branch requires nothing. Classes, `.`, escapes such as
+ * a quantifier, or with `+`, {n}, {n,} or {n,m} where n > 0). An alternation requires the union of
+ * its branches' sets, and nothing when one branch requires nothing. Classes, `.`, escapes such as
  * \d or \b, `^`, `$` and lookarounds require nothing and end a run.
  */
 struct litset {
@@ -121,6 +121,10 @@ enum atom { ATOM_LIT, ATOM_OTHER, ATOM_ZERO, ATOM_GROUP };
 
 static void alternation(struct lparse *lp, struct litset *set);
 
+/*
+ * lower - ASCII lower case: all the case folding of PCRE2_CASELESS in byte mode with PCRE2's
+ * built-in tables (no UTF, no UCP, no pcre2_maketables); literals never hold other bytes
+ */
 static char lower(unsigned char c)
 {
     return (char)(c + (((unsigned)c - 'A' < 26u) << 5));
@@ -129,7 +133,7 @@ static char lower(unsigned char c)
 /* pair_bit - the bit of the pair of (lower-cased) bytes a, b in a subject's pair set */
 static unsigned pair_bit(unsigned a, unsigned b)
 {
-    return (a << 8 | b) * 2654435761u >> 20; /* the top 12 bits: RX_PAIR_BITS */
+    return (uint32_t)((a << 8 | b) * 2654435761u) >> 20; /* the top 12 of 32 bits */
 }
 
 static size_t shortest(const struct litset *s)
