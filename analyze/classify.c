@@ -5,7 +5,8 @@
  *	First the evidence: the code, status and stage the log gave, or else what the text
  *	says. A generic X.0.0 status from the log loses to a specific status of the same class
  *	in the text (Postfix writes dsn=5.0.0 for "550 5.7.1 ..." from some servers). Then the
- *	rules in order: conditions first (cheap integer tests), patterns last.
+ *	rules in order: conditions first (cheap integer tests), patterns last, each behind its
+ *	literal prefilter (match.h), the text lower-cased once for all of them.
  */
 #include "classify.h"
 #include "match.h"
@@ -69,6 +70,9 @@ static int text_status(const char *t, size_t n, char out[16], int *code)
 {
     for (size_t i = 0; i + 5 <= n; i++) {
         size_t m;
+        /* status_at's own first test, made here first: most bytes start no status */
+        if ((t[i] != '2' && t[i] != '4' && t[i] != '5') || t[i + 1] != '.')
+            continue;
         if (i > 0 && (isalnum((unsigned char)t[i - 1]) || t[i - 1] == '.'))
             continue;
         if ((m = status_at(t + i, n - i)) > 0 && m < 16) {
@@ -207,8 +211,9 @@ static int status_matches(const struct status_cond *sc, const struct evidence *e
     return sc->lo < 0 || (ev->det >= sc->lo && ev->det <= sc->hi);
 }
 
-int rule_matches(struct ruleset *rs, const struct rule *r, const struct classify_input *in,
-                 const struct evidence *ev, size_t *pattern)
+/* rule_try - rule_matches on the subject already given to rs->scratch (in->text) */
+static int rule_try(struct ruleset *rs, const struct rule *r, const struct classify_input *in,
+                    const struct evidence *ev, size_t *pattern)
 {
     size_t i;
 
@@ -244,7 +249,7 @@ int rule_matches(struct ruleset *rs, const struct rule *r, const struct classify
         return 1;
     }
     for (i = 0; i < r->npatterns; i++) {
-        if (rx_match(r->rx[i], rs->scratch, in->text, in->len) == 1) {
+        if (rx_match_subject(r->rx[i], rs->scratch) == 1) {
             *pattern = i;
             return 1;
         }
@@ -252,17 +257,30 @@ int rule_matches(struct ruleset *rs, const struct rule *r, const struct classify
     return 0;
 }
 
+int rule_matches(struct ruleset *rs, const struct rule *r, const struct classify_input *in,
+                 const struct evidence *ev, size_t *pattern)
+{
+    rx_scratch_subject(rs->scratch, in->text, in->len);
+    return rule_try(rs, r, in, ev, pattern);
+}
+
 void classify(struct ruleset *rs, const struct classify_input *in, struct classification *out)
 {
     memset(out, 0, sizeof *out);
     classify_evidence(in, &out->ev);
-    for (size_t i = 0; i < rs->nrules; i++) {
-        const struct rule *r = rs->rules[i];
-        if (rule_matches(rs, r, in, &out->ev, &out->pattern)) {
-            out->rule = r;
-            out->category = r->category;
-            out->category_id = r->category->id;
-            return;
+    /* once per text: the lower-cased copy that the literal prefilters read, and the rules
+     * that may match it (a rule left out has no pattern that can), tried in order */
+    rx_scratch_subject(rs->scratch, in->text, in->len);
+    const uint64_t *cand = rx_filter_run(rs->filter, rs->scratch);
+    for (size_t w = 0; w * 64 < rs->nrules; w++) {
+        for (uint64_t bits = cand[w]; bits != 0; bits &= bits - 1) {
+            const struct rule *r = rs->rules[w * 64 + (size_t)__builtin_ctzll(bits)];
+            if (rule_try(rs, r, in, &out->ev, &out->pattern)) {
+                out->rule = r;
+                out->category = r->category;
+                out->category_id = r->category->id;
+                return;
+            }
         }
     }
     out->category_id = CATEGORY_UNCLASSIFIED;

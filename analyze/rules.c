@@ -784,7 +784,27 @@ static int load_tree(struct loader *L, struct ynode *root)
     return 0;
 }
 
-/* finish - resolve categories, check every rule can match, size the scratch, hash */
+/* build_filter - the rules' filter: the examples tell which triples of bytes are common */
+static void build_filter(struct ruleset *rs)
+{
+    rs->filter = rx_filter_new(rs->nrules);
+    for (size_t i = 0; i < rs->nrules; i++)
+        for (size_t e = 0; e < rs->rules[i]->nexamples; e++)
+            rx_filter_learn(rs->filter, rs->rules[i]->examples[e].text,
+                            strlen(rs->rules[i]->examples[e].text));
+    for (size_t i = 0; i < rs->nrules; i++) {
+        const struct rule *r = rs->rules[i];
+        if (!r->enabled)
+            continue; /* never matches */
+        if (r->npatterns == 0)
+            rx_filter_add(rs->filter, i, NULL);
+        for (size_t p = 0; p < r->npatterns; p++)
+            rx_filter_add(rs->filter, i, r->rx[p]);
+    }
+    rx_filter_done(rs->filter);
+}
+
+/* finish - resolve categories, check every rule can match, size the scratch, filter, hash */
 static int finish(struct loader *L, const uint64_t *hashes, size_t nhashes)
 {
     struct ruleset *rs = L->rs;
@@ -809,6 +829,7 @@ static int finish(struct loader *L, const uint64_t *hashes, size_t nhashes)
             rs->njit += (size_t)rx_jit(r->rx[p]);
         }
     }
+    build_filter(rs);
     for (size_t i = 0; i < nhashes; i++)
         strbuf_printf(&sb, "%016llx.", (unsigned long long)hashes[i]);
     strbuf_printf(&sb, "engine %d", RULES_ENGINE_VERSION);
@@ -886,6 +907,7 @@ void ruleset_free(struct ruleset *rs)
     free(rs->rules);
     strings_free(rs->files, rs->nfiles);
     rx_scratch_free(rs->scratch);
+    rx_filter_free(rs->filter);
     free(rs);
 }
 

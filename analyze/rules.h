@@ -12,8 +12,12 @@
  * does not compile, a rule naming a category nobody defines) returns -1 with one line
  * "file:line: what" in d and no rule set.
  *
- * The structures are read-only for everyone but rules.c. Ownership: ruleset_free releases the
- * set and everything in it (NULL is a no-op); pointers into it die with it.
+ * The structures are read-only for everyone but rules.c, but for the scratch: the matching
+ * state (PCRE2's match data, the lower-cased text and bit sets the prefilters read, the filter's
+ * answer), written by every classification, so that a rule set serves one thread at a time.
+ * The filter (which rules a text may concern) is built once when loading ends. Ownership:
+ * ruleset_free releases the set and everything in it (NULL is a no-op); pointers into it die
+ * with it.
  */
 #ifndef REJECTLENS_RULES_H
 #define REJECTLENS_RULES_H
@@ -110,6 +114,7 @@ struct rule {
 };
 
 struct rx_scratch;
+struct rx_filter;
 
 struct ruleset {
     struct category **categories;
@@ -118,9 +123,10 @@ struct ruleset {
     size_t nrules;
     char **files;
     size_t nfiles;
-    char hash[17]; /* of every source's text and RULES_ENGINE_VERSION */
-    struct rx_scratch *scratch;
-    size_t npatterns, njit; /* patterns compiled, and how many of them run JIT-compiled */
+    char hash[17];              /* of every source's text and RULES_ENGINE_VERSION */
+    struct rx_scratch *scratch; /* the matching state of the one thread using the set */
+    struct rx_filter *filter;   /* which rules a text may concern (match.h), built once */
+    size_t npatterns, njit;     /* patterns compiled, and how many of them run JIT-compiled */
 };
 
 /* one input: text[0..len) named `name`; text NULL means "read the file at name" */

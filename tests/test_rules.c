@@ -6,6 +6,7 @@
 #include "classify.h"
 #include "match.h"
 #include "rules.h"
+#include "rules_default.h"
 #include "testutil.h"
 
 #include <stdio.h>
@@ -380,6 +381,254 @@ START_TEST(test_match)
 }
 END_TEST
 
+/*
+ * the literal prefilter: the literals read from a pattern (one of them is in every match, in
+ * any case), "" when the pattern gets none and PCRE2 decides alone
+ */
+static const struct {
+    const char *pattern;
+    const char *lits; /* joined by | */
+} prefilters[] = {
+    {"blocked using (?<list>[\\w.-]+)", "blocked using "},
+    {"Relay access denied", "relay access denied"},
+    /* a quantified character is no part of a run: the longest run left is taken */
+    {"abc?de", "ab"},
+    {"Rate ?limit exceeded", "limit exceeded"},
+    {"a{2,}bc", "bc"},
+    {"x\\d+ab", "ab"},
+    /* alternation: one literal per branch, none when a branch requires nothing */
+    {"foo|bar", "foo|bar"},
+    {"foo|b?ar", "foo|ar"},
+    {"foo|", ""},
+    {"foo|\\d+", ""},
+    {"^(?:Failed|Pending)$|^(?:\\w+, )*(?:Fail|Defer)$", "failed|pending|fail|defer"},
+    /* groups: required unless a quantifier allows zero times */
+    {"(?:abcd)?xy", "xy"},
+    {"(?:abcd)*xy", "xy"},
+    {"(?:abcd){0,2}xy", "xy"},
+    {"(?:abcd)+xy", "abcd"},
+    {"(?:abcd){2}xy", "abcd"},
+    {"(?<list>zen|sbl)\\.spamhaus", ".spamhaus"},
+    {"(?<list>zen|sbl)\\.org", ".org"},
+    {"DKIM (?:signature )?(?:failed|invalid)", "failed|invalid"},
+    {"(?:a(?:bc|)d)", "a"},
+    /* lookarounds and assertions require nothing */
+    {"xy(?=abcdef)", "xy"},
+    {"(?<!abcdef)xy", "xy"},
+    {"(?!abcdef)", ""},
+    {"\\bS3150\\b", "s3150"},
+    /* escapes: punctuation is literal, \. included; class escapes end a run */
+    {"spamhaus\\.org/returnc/", "spamhaus.org/returnc/"},
+    {"\\[TSS?0[1-9]\\]", "[ts"},
+    {"a\\sbcd", "bcd"},
+    /* classes, including a ] first and a POSIX class */
+    {"[abc]defg", "defg"},
+    {"[]x]yz", "yz"},
+    {"[^]x]yz", "yz"},
+    {"[[:alpha:]]yz", "yz"},
+    {"[\\]ab]yz", "yz"},
+    /* case: the literals are lower-cased; (?-i) changes nothing here */
+    {"(?i)ABC(?-i)Defg", "defg"},
+    {"(?-i:ABCD)e", "abcd"},
+    /* a run longer than the limit is cut into runs */
+    {"abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz",
+     "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuv"},
+    /* syntax the parser does not know: no prefilter */
+    {"\\x41bcd", ""},
+    {"\\Qa.b\\E", ""},
+    {"(?x) a b c", ""},
+    {"(?s)abc", ""},
+    {"(*UTF)abc", ""},
+    {"(abc)\\1", ""},
+    {"(?|abc|abd)", ""},
+    {"(abc)(?(1)abc|abd)", ""},
+    {"(?#comment)abc", ""},
+    {"x{,3}abc", ""},
+    {"{abc}", ""},
+    {"caf\xc3\xa9", ""},
+    {"[\\Q]\\E]abc", ""},
+};
+
+START_TEST(test_prefilter)
+{
+    struct rx *rx;
+    struct diag d = {""};
+    const char *lits[32];
+    char joined[512];
+    size_t n, at = 0;
+
+    ck_assert_int_eq(rx_compile(prefilters[_i].pattern, &rx, &d), 0);
+    n = rx_literals(rx, lits, 32);
+    ck_assert_uint_le(n, 32);
+    joined[0] = '\0';
+    for (size_t i = 0; i < n; i++)
+        at += (size_t)snprintf(joined + at, sizeof joined - at, "%s%s", i ? "|" : "", lits[i]);
+    ck_assert_msg(strcmp(joined, prefilters[_i].lits) == 0, "%s: got \"%s\", want \"%s\"",
+                  prefilters[_i].pattern, joined, prefilters[_i].lits);
+    rx_free(rx);
+}
+END_TEST
+
+/* texts that a pattern matches although its literals are spelt otherwise or far apart */
+static const struct {
+    const char *pattern;
+    const char *text;
+    int match;
+    size_t len; /* 0: strlen(text) */
+} prefilter_texts[] = {
+    {"abc?de", "xxABDEyy", 1, 0},
+    {"abc?de", "xxABCDEyy", 1, 0},
+    {"abc?de", "xxABXDEyy", 0, 0},
+    {"foo|b?ar", "AR", 1, 0},
+    {"(?-i:ABCD)e", "ABCDE", 1, 0},
+    {"(?-i:ABCD)e", "abcde", 0, 0},
+    {"(?:abcd)+xy", "ABCDABCDXY", 1, 0},
+    {"Rate ?limit exceeded", "RATELIMIT EXCEEDED", 1, 0},
+    {"\\bS3150\\b", "(s3150)", 1, 0},
+    {"xy(?=abcdef)", "xyabcdef", 1, 0},
+    {"[]x]yz", "]YZ", 1, 0},
+    {"a", "", 0, 0},
+    {"ab", "a", 0, 0},
+    {"ab", "b a", 0, 0},
+    {"ab", "x\0ab", 1, 4},
+};
+
+/* rx_match_subject gives rx_match's answer: here, for the default rules on their examples */
+START_TEST(test_prefilter_subject)
+{
+    struct rx *rx;
+    struct rx_scratch *sc = rx_scratch_new();
+    struct diag d = {""};
+    struct ruleset *rs;
+    struct strbuf tmpl = STRBUF_INIT;
+
+    for (size_t i = 0; i < sizeof prefilter_texts / sizeof prefilter_texts[0]; i++) {
+        const char *t = prefilter_texts[i].text;
+        size_t n = prefilter_texts[i].len ? prefilter_texts[i].len : strlen(t);
+        ck_assert_int_eq(rx_compile(prefilter_texts[i].pattern, &rx, &d), 0);
+        rx_scratch_fit(sc, rx);
+        rx_scratch_subject(sc, t, n);
+        ck_assert_int_eq(rx_match(rx, sc, t, n), prefilter_texts[i].match);
+        ck_assert_msg(rx_match_subject(rx, sc) == prefilter_texts[i].match, "%s on %s",
+                      prefilter_texts[i].pattern, t);
+        rx_free(rx);
+    }
+    rx_scratch_free(sc);
+
+    ck_assert_int_eq(ruleset_load(rules_default, rules_default_count, &rs, &d), 0);
+    for (size_t i = 0; i < rs->nrules; i++)
+        for (size_t e = 0; e < rs->rules[i]->nexamples; e++) {
+            const struct example *x = &rs->rules[i]->examples[e];
+            struct prepared pr;
+            strbuf_reset(&tmpl);
+            classify_prepare(x->text, strlen(x->text), &pr, &tmpl, NULL);
+            const char *t = strbuf_str(&tmpl);
+            rx_scratch_subject(rs->scratch, t, tmpl.len);
+            for (size_t r = 0; r < rs->nrules; r++)
+                for (size_t p = 0; p < rs->rules[r]->npatterns; p++) {
+                    struct rx *prx = rs->rules[r]->rx[p];
+                    int want = rx_match(prx, rs->scratch, t, tmpl.len) == 1;
+                    ck_assert_msg((rx_match_subject(prx, rs->scratch) == 1) == want,
+                                  "pattern %s on %s", rs->rules[r]->patterns[p], t);
+                }
+        }
+    strbuf_free(&tmpl);
+    ruleset_free(rs);
+}
+END_TEST
+
+/*
+ * rx_match_subject against rx_match on patterns built at random from the syntax the
+ * prefilter's parser reads (and some it refuses), on texts built from their literals
+ */
+START_TEST(test_prefilter_random)
+{
+    static const char *const pieces[] = {
+        "a",    "b",     "ab",  "abc",   "A",    "(?:",  "(",    "(?<n>", ")",   ")",    "|",
+        "?",    "*",     "+",   "+?",    "[ab]", "[^a]", "[]a]", "\\.",   ".",   "(?=",  "(?!",
+        "(?<=", "(?<!",  "{2}", "{0,1}", "{1,}", "^",    "$",    "\\b",   "\\d", "(?i)", "(?-i)",
+        "(?i:", "(?-i:", " ",   "\\(",   "x",    "\\K",  "(?>",  "\\x41"};
+    static const char *const words[] = {"a", "b", "ab", "abc", "AB", "x", ".", " ", "(", "A"};
+    struct rx_scratch *sc = rx_scratch_new();
+    struct diag d = {""};
+    unsigned long state = 20261130, matched = 0;
+
+#define RAND(n) ((state = state * 6364136223846793005ul + 1442695040888963407ul) >> 33) % (n)
+    for (int it = 0; it < 20000; it++) {
+        char pat[128] = "", text[64] = "";
+        struct rx *rx;
+        for (int k = (int)RAND(8) + 1; k > 0; k--)
+            strcat(pat, pieces[RAND(sizeof pieces / sizeof pieces[0])]);
+        if (rx_compile(pat, &rx, &d) < 0)
+            continue;
+        rx_scratch_fit(sc, rx);
+        for (int t = 0; t < 10; t++) {
+            text[0] = '\0';
+            for (int k = (int)RAND(6); k > 0; k--)
+                strcat(text, words[RAND(sizeof words / sizeof words[0])]);
+            rx_scratch_subject(sc, text, strlen(text));
+            int want = rx_match(rx, sc, text, strlen(text)) == 1;
+            matched += (unsigned long)want;
+            ck_assert_msg((rx_match_subject(rx, sc) == 1) == want, "/%s/ on '%s'", pat, text);
+        }
+        rx_free(rx);
+    }
+#undef RAND
+    ck_assert_uint_gt(matched, 10000); /* the texts do match: the test tests something */
+    rx_scratch_free(sc);
+}
+END_TEST
+
+/*
+ * the filter of a rule set: a rule is left out when the anchor of each of its literals is
+ * missing. Without examples every triple is as rare as any other and the anchor is a literal's
+ * first three bytes: here "a0-" to "g9-", one a rule (and their hashes happen not to collide
+ * with the text's other triples).
+ */
+START_TEST(test_filter)
+{
+    struct strbuf y = STRBUF_INIT;
+    struct ruleset *rs;
+    struct diag d = {""};
+    static const char text[] = "G5-RULE and a3-rule";
+    struct classify_input in = {text, sizeof text - 1, 550, NULL, 0, 0, 0, NULL};
+    struct classification c;
+    const uint64_t *cand;
+
+    strbuf_printf(&y, CAT "rules:\n");
+    for (int i = 0; i < 70; i++) /* more than one word of the bit set */
+        strbuf_printf(&y, "  - id: r%02d\n    category: c\n    pattern: '%c%c-rule\\b'\n", i,
+                      'a' + i / 10, '0' + i % 10);
+    strbuf_printf(&y, "  - id: by-code\n    category: c\n    code: 550\n"             /* 70 */
+                      "  - id: no-prefilter\n    category: c\n    pattern: '(?s)x'\n" /* 71 */
+                      "  - id: off\n    category: c\n    pattern: a3-rule\n"
+                      "    enabled: false\n"); /* 72 */
+    ck_assert_msg(ruleset_load_string("t.yaml", strbuf_str(&y), &rs, &d) == 0, "%s", d.msg);
+    ck_assert_uint_eq(rs->nrules, 73);
+    rx_scratch_subject(rs->scratch, text, sizeof text - 1);
+    cand = rx_filter_run(rs->filter, rs->scratch);
+    for (size_t i = 0; i < rs->nrules; i++) {
+        int want = i == 3 || i == 65 || i == 70 || i == 71;
+        ck_assert_msg((int)(cand[i / 64] >> (i % 64) & 1) == want, "rule %s", rs->rules[i]->id);
+    }
+    classify(rs, &in, &c);
+    ck_assert_str_eq(c.rule->id, "r03"); /* the first in order, not the first found */
+    in.text = "a30-rule";
+    in.len = 8;
+    classify(rs, &in, &c); /* r03's anchor is there, its pattern does not match */
+    ck_assert_str_eq(c.rule->id, "by-code");
+    ruleset_free(rs);
+    strbuf_free(&y);
+
+    /* no rules at all: nothing to try, unclassified */
+    ck_assert_msg(ruleset_load_string("t.yaml", CAT, &rs, &d) == 0, "%s", d.msg);
+    classify(rs, &in, &c);
+    ck_assert_ptr_null(c.rule);
+    ck_assert_str_eq(c.category_id, CATEGORY_UNCLASSIFIED);
+    ruleset_free(rs);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("rules");
@@ -392,6 +641,10 @@ int main(void)
     tcase_add_test(tc, test_direction_advice);
     tcase_add_test(tc, test_layer_errors);
     tcase_add_test(tc, test_match);
+    tcase_add_loop_test(tc, test_prefilter, 0, sizeof prefilters / sizeof prefilters[0]);
+    tcase_add_test(tc, test_prefilter_subject);
+    tcase_add_test(tc, test_prefilter_random);
+    tcase_add_test(tc, test_filter);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }
