@@ -648,7 +648,7 @@ void rx_filter_free(struct rx_filter *f)
 
 void rx_filter_learn(struct rx_filter *f, const char *s, size_t n)
 {
-    unsigned char w[3];
+    unsigned char w[3] = {0, 0, 0}; /* the first two are shifted in before they are read */
 
     for (size_t i = 0; i < n; i++) {
         w[0] = w[1];
