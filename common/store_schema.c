@@ -611,6 +611,16 @@ static int migrate_pg_to_3(struct store *s, struct diag *d)
     return rc;
 }
 
+/* the PostgreSQL halves of the migrations after version 3 (migrate_pg_to_3 is all of 1 to 3) */
+static int (*const migrations_pg[])(struct store *, struct diag *) = {
+    migrate_pg_to_4,
+    migrate_pg_to_5,
+    migrate_pg_to_6,
+    migrate_pg_to_7,
+};
+_Static_assert(3 + sizeof migrations_pg / sizeof migrations_pg[0] == STORE_SCHEMA_VERSION,
+               "one PostgreSQL migration per schema version after 3");
+
 /*
  * migrate_pg - the PostgreSQL migrations, under an advisory lock that makes every other
  * process that opens the database at the same moment wait, then find the work done
@@ -635,37 +645,12 @@ static int migrate_pg(struct store *s, int from_version, struct diag *d)
         from_version = 3;
     }
     /* the PostgreSQL halves of later migrations, one step per version */
-    if (from_version < 4) {
-        if (migrate_pg_to_4(s, d) < 0) {
+    for (; from_version < STORE_SCHEMA_VERSION; from_version++) {
+        if (migrations_pg[from_version - 3](s, d) < 0) {
             store_rollback(s);
-            diag_prefix(d, "migrating the schema to version 4");
+            diag_prefix(d, "migrating the schema to version %d", from_version + 1);
             return -1;
         }
-        from_version = 4;
-    }
-    if (from_version < 5) {
-        if (migrate_pg_to_5(s, d) < 0) {
-            store_rollback(s);
-            diag_prefix(d, "migrating the schema to version 5");
-            return -1;
-        }
-        from_version = 5;
-    }
-    if (from_version < 6) {
-        if (migrate_pg_to_6(s, d) < 0) {
-            store_rollback(s);
-            diag_prefix(d, "migrating the schema to version 6");
-            return -1;
-        }
-        from_version = 6;
-    }
-    if (from_version < 7) {
-        if (migrate_pg_to_7(s, d) < 0) {
-            store_rollback(s);
-            diag_prefix(d, "migrating the schema to version 7");
-            return -1;
-        }
-        from_version = 7;
     }
     snprintf(sql, sizeof sql,
              "UPDATE rejectlens_meta SET value = '%d' WHERE key = "

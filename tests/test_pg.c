@@ -127,6 +127,38 @@ START_TEST(test_schema_same)
 }
 END_TEST
 
+/* a database of schema 6 (events_queue_id on the queue id alone) is migrated to 7 in place */
+START_TEST(test_migrate_from_6)
+{
+    char db[600], cmd[1200], *out = NULL;
+
+    new_db("migrate", db, sizeof db);
+    ingest_samples(db);
+    sh(1,
+       "psql -X -q '%s' -c 'DROP INDEX events_queue_id' -c 'CREATE INDEX events_queue_id ON "
+       "events(queue_id) WHERE queue_id IS NOT NULL' -c \"UPDATE rejectlens_meta SET value = "
+       "'6' WHERE key = 'schema_version'\"",
+       db);
+    ck_assert_int_eq(psql_int(db, "SELECT count(*) FROM pg_indexes WHERE indexname = "
+                                  "'events_queue_id' AND indexdef LIKE '%86400000000%'"),
+                     0);
+    sh(1, "'%s' db migrate --db '%s'", REJECTLENS_BIN, db);
+    ck_assert_int_eq(psql_int(db, "SELECT value::int FROM rejectlens_meta WHERE key = "
+                                  "'schema_version'"),
+                     STORE_SCHEMA_VERSION);
+    ck_assert_int_eq(psql_int(db, "SELECT count(*) FROM pg_indexes WHERE indexname = "
+                                  "'events_queue_id' AND indexdef LIKE "
+                                  "'%86400000000%queue_id%WHERE (queue_id IS NOT NULL)%'"),
+                     1);
+    snprintf(cmd, sizeof cmd,
+             "'%s' trace --db '%s' --since 2000-01-01 --by queue-id D9D0A6FBAB5 --format tsv",
+             REJECTLENS_BIN, db);
+    ck_assert_int_eq(tu_run(cmd, &out, NULL), 0);
+    ck_assert_ptr_nonnull(strstr(out, "\tD9D0A6FBAB5\t"));
+    free(out);
+}
+END_TEST
+
 START_TEST(test_reports_same)
 {
     static const char *const formats[] = {"text", "csv", "json", "html"};
@@ -378,6 +410,7 @@ static Suite *suite(void)
 
     tcase_set_timeout(tc, 900);
     tcase_add_test(tc, test_schema_same);
+    tcase_add_test(tc, test_migrate_from_6);
     tcase_add_test(tc, test_reports_same);
     tcase_add_test(tc, test_concurrent_ingest);
     tcase_add_test(tc, test_prune_drops_months);
