@@ -954,6 +954,34 @@ START_TEST(test_run_sends_reports)
 }
 END_TEST
 
+/* the whole schema, and the indexes alone (names and text) */
+#define SCHEMA_SQL "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name"
+#define ROWS_SQL   "'SELECT * FROM events ORDER BY id; SELECT * FROM reply_texts ORDER BY id'"
+#define INDEX_SQL  "SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name"
+
+/*
+ * copy_as_schema_2 - a copy of db as version 2 left it: without what versions 3 to 7 added,
+ * and with the two indexes that versions 6 and 7 wrote anew as they were before
+ */
+static void copy_as_schema_2(const char *db, const char *copy)
+{
+    sh("cp '%s' '%s' && sqlite3 '%s' "
+       "'DROP TABLE rollup_days; DROP TABLE rollup_kinds; DROP TABLE rollup_groups; "
+       "DROP TABLE rollup_failures; DROP TABLE rollup_values; "
+       "DROP VIEW v_rejections; DROP VIEW v_daily; "
+       "DROP INDEX events_recipient; DROP INDEX events_sender; "
+       "DROP INDEX events_orig_recipient; DROP INDEX events_parent; "
+       "DROP TABLE report_runs; DROP INDEX sources_file; "
+       "ALTER TABLE sources DROP COLUMN at_end; ALTER TABLE sources DROP COLUMN compression; "
+       "ALTER TABLE sources DROP COLUMN mtime_ns; ALTER TABLE sources DROP COLUMN file_size; "
+       "DROP INDEX events_failures; DROP INDEX events_queue_id; "
+       "CREATE INDEX events_failures ON events(ts, reply_text_id, kind, reply_code, status, "
+       "direction, mta, host, recipient, sender, client_ip, client_name, helo, relay) "
+       "WHERE kind IN (1, 3, 4, 5); CREATE INDEX events_queue_id ON events(queue_id); "
+       "PRAGMA user_version = 2'",
+       db, copy, copy);
+}
+
 /* sources, prune, db check, db migrate */
 START_TEST(test_admin_commands)
 {
@@ -1010,21 +1038,7 @@ START_TEST(test_admin_commands)
     ck_assert_ptr_nonnull(strstr(err, "--older-than: 'soon' is neither an age"));
     free(err);
     /* an older schema: db check says to migrate, read-only commands refuse, migrate does it */
-    sh("cp '%s' '%s' && sqlite3 '%s' "
-       "'DROP TABLE rollup_days; DROP TABLE rollup_kinds; DROP TABLE rollup_groups; "
-       "DROP TABLE rollup_failures; DROP TABLE rollup_values; "
-       "DROP VIEW v_rejections; DROP VIEW v_daily; "
-       "DROP INDEX events_recipient; DROP INDEX events_sender; "
-       "DROP INDEX events_orig_recipient; DROP INDEX events_parent; "
-       "DROP TABLE report_runs; DROP INDEX sources_file; "
-       "ALTER TABLE sources DROP COLUMN at_end; ALTER TABLE sources DROP COLUMN compression; "
-       "ALTER TABLE sources DROP COLUMN mtime_ns; ALTER TABLE sources DROP COLUMN file_size; "
-       "DROP INDEX events_failures; DROP INDEX events_queue_id; "
-       "CREATE INDEX events_failures ON events(ts, reply_text_id, kind, reply_code, status, "
-       "direction, mta, host, recipient, sender, client_ip, client_name, helo, relay) "
-       "WHERE kind IN (1, 3, 4, 5); CREATE INDEX events_queue_id ON events(queue_id); "
-       "PRAGMA user_version = 2'",
-       db, P("old.db"), P("old.db"));
+    copy_as_schema_2(db, P("old.db"));
     ck_assert_int_eq(run(&out, NULL, BIN " db check --db '%s'", P("old.db")), 1);
     snprintf(version, sizeof version, "schema version     2 (this rejectlens: %d); run",
              STORE_SCHEMA_VERSION);
@@ -1053,6 +1067,69 @@ START_TEST(test_admin_commands)
     ck_assert_msg(rc == 1 || rc == 2, "exit %d", rc);
     free(out);
     free(err);
+}
+END_TEST
+
+/*
+ * a migration that runs out of room part of the way (a full disk, as a file size limit): one
+ * line naming the file, exit 2, and the database as it was, at version 2, the steps done before
+ * the failure rolled back with it. The next migration, with room, ends as one would.
+ */
+START_TEST(test_migrate_full_disk)
+{
+    const char *db, *old, *t;
+    char *before, *after, *err, *want;
+    int halfway = 0;
+
+    fresh_dir("migfull");
+    db = P("rl.db");
+    old = P("old.db");
+    t = P("t.db");
+    tu_postfix_log(P("all.log"), 25000, 300);
+    free(ingest_ok("--db '%s' '%s'", db, P("all.log")));
+    copy_as_schema_2(db, old);
+    ck_assert_int_eq(run(&before, NULL, "sqlite3 '%s' \"" SCHEMA_SQL "\"", old), 0);
+    /* in blocks of 512 bytes (dash) or 1024 (bash): from before the first step to the commit */
+    for (int limit = 40; limit <= 1600; limit *= 2) {
+        sh("rm -f '%s'* && cp '%s' '%s'", t, old, t);
+        int rc = run(NULL, &err, "ulimit -f %d && exec " BIN " db migrate --db '%s'", limit, t);
+        if (rc == 0) {
+            free(err);
+            break;
+        }
+        ck_assert_msg(rc == 2, "limit %d: exit %d: %s", limit, rc, err);
+        ck_assert_msg(strstr(err, "t.db: disk full") != NULL ||
+                          strstr(err, "t.db: file size limit reached") != NULL,
+                      "limit %d: %s", limit, err);
+        ck_assert_ptr_null(strchr(strchr(err, '\n') + 1, '\n'));
+        /* failed after a step of the transaction had been done: "to version 4" or later */
+        int v;
+        const char *m = strstr(err, "migrating the schema to version ");
+        if (m != NULL && sscanf(m + 32, "%d", &v) == 1 && v > 3)
+            halfway++;
+        free(err);
+        ck_assert_int_eq(tu_sql_int(t, "PRAGMA user_version"), 2);
+        ck_assert_int_eq(run(&after, NULL, "sqlite3 '%s' \"" SCHEMA_SQL "\"", t), 0);
+        ck_assert_msg(strcmp(before, after) == 0, "limit %d: the schema changed", limit);
+        free(after);
+        db_intact(t, events(db));
+    }
+    ck_assert_msg(halfway > 0, "no limit failed the migration part of the way");
+    /* with room */
+    ck_assert_int_eq(run(NULL, NULL, BIN " db migrate --db '%s'", old), 0);
+    ck_assert_int_eq(tu_sql_int(old, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+    db_intact(old, events(db));
+    ck_assert_int_eq(run(&want, NULL, "sqlite3 '%s' \"" INDEX_SQL "\"", db), 0);
+    ck_assert_int_eq(run(&after, NULL, "sqlite3 '%s' \"" INDEX_SQL "\"", old), 0);
+    ck_assert_str_eq(after, want);
+    free(want);
+    free(after);
+    ck_assert_int_eq(run(&want, NULL, "sqlite3 '%s' " ROWS_SQL, db), 0);
+    ck_assert_int_eq(run(&after, NULL, "sqlite3 '%s' " ROWS_SQL, old), 0);
+    ck_assert_msg(strcmp(after, want) == 0, "the events differ after the migration");
+    free(want);
+    free(after);
+    free(before);
 }
 END_TEST
 
@@ -1107,6 +1184,7 @@ int main(void)
     tcase_add_test(tc, test_run_command);
     tcase_add_test(tc, test_run_sends_reports);
     tcase_add_test(tc, test_admin_commands);
+    tcase_add_test(tc, test_migrate_full_disk);
     tcase_add_test(tc, test_progress);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
