@@ -2076,6 +2076,65 @@ static int is_program_tag(const struct syslog_header *h)
     return h->pid >= 0 || memchr(h->tag, '/', h->tag_len) != NULL;
 }
 
+/* the bytes of a syslog tag or host name as syslog_parse_header reads them (syslog.c's own
+ * table): above the space, not DEL, '[' or ':' */
+static const unsigned char tag_byte[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 00 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 10 */
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 20 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, /* 30: ':' */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 40 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, /* 50: '[' */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 60 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, /* 70: DEL */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 80 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 90 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* a0 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* b0 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* c0 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* d0 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* e0 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* f0 */
+};
+
+/* tag_run - the index of the first byte at or after i that is not a tag byte (or n) */
+static size_t tag_run(const char *p, size_t n, size_t i)
+{
+    const unsigned char *u = (const unsigned char *)p;
+
+    /* four bytes a test: the words it runs over are message ids, 16 or 23 bytes */
+    while (i + 4 <= n &&
+           (tag_byte[u[i]] & tag_byte[u[i + 1]] & tag_byte[u[i + 2]] & tag_byte[u[i + 3]]))
+        i += 4;
+    while (i < n && tag_byte[u[i]])
+        i++;
+    return i;
+}
+
+/*
+ * syslog_shaped - whether p[0..n) (n > 19) has the shape syslog_parse_header needs after an ISO
+ * timestamp: the first space from byte 19 on, then "[host ]tag[" or "[host ]tag:". Every line
+ * that header parser takes has it (it is a necessary condition, not a sufficient one); a plain
+ * Exim line ("id => ...", "H=... rejected ...") fails it on its first words, without the
+ * search for ": " through the whole line that the test after it makes.
+ */
+static int syslog_shaped(const char *p, size_t n)
+{
+    size_t i = 19, t;
+
+    while (i < n && p[i] != ' ') /* the fraction and zone of the timestamp have no space */
+        i++;
+    if (i >= n)
+        return 0;
+    i = skip_sp(p, n, i);
+    t = tag_run(p, n, i);
+    if (t > i && t < n && p[t] == ' ') { /* that was the host */
+        i = skip_sp(p, n, t);
+        t = tag_run(p, n, i);
+    }
+    return t > i && t < n && (p[t] == '[' || p[t] == ':');
+}
+
 /*
  * parse_wrapper - a syslog wrapper around an Exim line: "<syslog header> exim[pid]: msg", or
  * without a syslog timestamp "host exim[pid]: msg" / "exim[pid]: msg". 1 when wrapped, -1
@@ -2088,10 +2147,14 @@ static int parse_wrapper(const char *p, size_t n, struct ex_wrap *w)
 
     /* the digit test first: a plain Exim line starts with one, and no digit is alpha */
     if (n > 19 && is_digit((unsigned char)p[0])) {
-        /* "2019-10-22 03:39:17 host exim[29786]: ..." (RFC 3339 or space-separated). An
-           Exim line has no "tag[pid]:" or "a/b:" word: one bounded search rules most out */
+        /* "2019-10-22 03:39:17 host exim[29786]: ..." (RFC 3339 or space-separated). A plain
+           Exim line fails the shape test on its first two words; a wrapper also has a ": " in
+           its first 160 bytes after "]" (a pid) or a '/' word, or " exim" among them */
         size_t lim = n < 160 ? n : 160;
-        const char *c = scan_find(p, lim, ": ");
+        const char *c;
+        if (!syslog_shaped(p, n))
+            return 0;
+        c = scan_find(p, lim, ": ");
         if (c == NULL || (c[-1] != ']' && scan_find(p, (size_t)(c - p), "/") == NULL &&
                           scan_find(p, lim, " exim") == NULL))
             return 0;

@@ -690,6 +690,60 @@ START_TEST(test_syslog)
 }
 END_TEST
 
+/*
+ * a syslog header with an ISO timestamp is looked for only in lines of its shape (a cheap test
+ * before the header parser): every shape that parser takes is still unwrapped, whatever the
+ * lengths of host and tag, the fraction and zone of the timestamp, the spaces between words
+ */
+START_TEST(test_syslog_iso_shapes)
+{
+    static const char *const stamps[] = {"2026-01-02 10:00:07", "2026-01-02T10:00:07",
+                                         "2026-01-02T10:00:07.123456+01:00",
+                                         "2026-01-02 10:00:07Z"};
+    static const char *const hosts[] = {
+        "", "m", "mx", "mx2", "mx23", "mx234", "mail.example.net", "h\xc3\xa9"};
+    /* the tag's '[' and ':' at every offset modulo 4, the step of the test for tag bytes */
+    static const char *const tags[] = {
+        "exim[12]:", "exim4[77]:", "exim-b[12]:", "exim4xy[99]:", "exim[9]:",
+        "exim:",     "exim4:",     "exim4[1]:",   "exim[12345]:"};
+    static const char *const gaps[] = {" ", "  "};
+    struct harness h;
+    char line[512];
+
+    for (size_t s = 0; s < sizeof stamps / sizeof stamps[0]; s++)
+        for (size_t o = 0; o < sizeof hosts / sizeof hosts[0]; o++)
+            for (size_t t = 0; t < sizeof tags / sizeof tags[0]; t++)
+                for (size_t g = 0; g < sizeof gaps / sizeof gaps[0]; g++) {
+                    harness_init(&h);
+                    snprintf(line, sizeof line,
+                             "%s%s%s%s%s 2026-01-02 10:00:00 H=[192.0.2.1] F=<a@example.com> "
+                             "rejected RCPT <b@example.com>: relay not permitted",
+                             stamps[s], gaps[g], hosts[o], hosts[o][0] ? gaps[g] : "", tags[t]);
+                    ck_assert_msg(feed(&h, line) == LINE_EVENT, "not unwrapped: %s", line);
+                    ck_assert_str_eq(events[0].host, hosts[o][0] ? hosts[o] : "mx1");
+                    ck_assert_int_eq(events[0].ts_us % (60 * US_PER_SEC), 0); /* Exim's time */
+                    harness_done(&h);
+                }
+    /* another program's line, with or without a host; and plain Exim lines that are not */
+    static const struct {
+        const char *line;
+        enum line_result want;
+    } others[] = {
+        {"2026-01-02 10:00:07 postfix/smtpd[1]: connect from x[192.0.2.1]", LINE_FOREIGN},
+        {"2026-01-02T10:00:07+01:00 mx2 dovecot[9]: imap-login: Login", LINE_FOREIGN},
+        {"2026-01-02 10:00:07 mx2 postfix/qmgr: 4F2: removed", LINE_FOREIGN},
+        {"2026-01-02 10:00:00 [123] H=[192.0.2.1] F=<a@b> rejected RCPT <c@d>: x", LINE_EVENT},
+        {"2026-01-02 10:00:00 1vAbCd-000Ef1-Gh ** a@example.com: Unrouteable", LINE_EVENT},
+        {"2026-01-02 10:00:00 H=x [192.0.2.1]:25 F=<a@b> rejected RCPT <c@d>: x", LINE_EVENT},
+    };
+    for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
+        harness_init(&h);
+        ck_assert_msg(feed(&h, others[i].line) == others[i].want, "%s", others[i].line);
+        harness_done(&h);
+    }
+}
+END_TEST
+
 /* a paniclog: every entry is reported, none becomes an event */
 START_TEST(test_paniclog)
 {
@@ -970,6 +1024,7 @@ static Suite *exim_suite(void)
     tcase_add_test(tc, test_rejectlog_dedup);
     tcase_add_test(tc, test_source_name_reused_address);
     tcase_add_test(tc, test_syslog);
+    tcase_add_test(tc, test_syslog_iso_shapes);
     tcase_add_test(tc, test_paniclog);
     tcase_add_test(tc, test_prefix);
     tcase_add_test(tc, test_timestamp_memo);
