@@ -15,8 +15,9 @@
  *	optional. The same text wrapped by syslog ("host exim[pid]: ...", with or without the
  *	syslog or the Exim timestamp) is read too, and entries that syslog split into "[n/m]"
  *	(cut for length) or "[n\m]" (cut at a newline) parts are put back together. A zone-less
- *	second is parsed and converted once per file (the parse_ctx's ts_memo): the lines of one
- *	second, with or without +millisec, only add their fraction to it.
+ *	timestamp is parsed and converted in full once an hour of log (the parse_ctx's ts_memo):
+ *	the lines of one second, with or without +millisec, only add their fraction to it, and
+ *	another second of the hour only reads its minutes and seconds.
  *
  *	Events:
  *	    <=  arrival: not an event; remembers sender, size, client, Message-ID and, for a
@@ -1785,53 +1786,77 @@ struct ex_prefix {
     size_t rest_len;
 };
 
+/* two_digits - the number the two decimal digits at p make, -1 when either is not a digit */
+static int two_digits(const char *p)
+{
+    if (!is_digit((unsigned char)p[0]) || !is_digit((unsigned char)p[1]))
+        return -1;
+    return (p[0] - '0') * 10 + (p[1] - '0');
+}
+
 /*
- * second_hit - the length of the timestamp at p[0..n) when it is the memo's second
- * "YYYY-MM-DD HH:MM:SS" with no zone, perhaps with a fraction of it (then in *usec and *prec,
- * read as ts_parse_iso reads it); 0 when ts_parse_iso must read it: another second, or a zone
- * after it (attached, or " +hhmm" / " -hhmm" from log_timezone)
+ * memo_hit - the length of the timestamp at p[0..n) when it is a zone-less "YYYY-MM-DD
+ * HH:MM:SS" of the memo's hour, perhaps with a fraction; *ct is then the time as ts_parse_iso
+ * reads it (the date and hour are the memo's). 0 when ts_parse_iso must read it: another hour,
+ * a zone after it (attached, or " +hhmm" / " -hhmm" from log_timezone), no clock there.
+ *
+ * Another second of the memo's hour becomes the memo's without a conversion: its UTC time is
+ * the memo's moved by the difference of the two. That is civil_to_utc_us's answer to the
+ * second because it takes the local offset of the whole hour (its tz_cache key), the same for
+ * both; a memo never converted (an impossible date) stays so, and is converted as before.
  */
-static size_t second_hit(const struct ts_memo *m, const char *p, size_t n, int32_t *usec, int *prec)
+static size_t memo_hit(struct ts_memo *m, const char *p, size_t n, struct civil_time *ct)
 {
     size_t i = 19;
+    int min, sec;
 
-    if (m->len != 19 || n < 19 || memcmp(p, m->text, 19) != 0)
+    if (m->len != 19 || n < 19 || memcmp(p, m->text, 14) != 0 || p[16] != ':' ||
+        (min = two_digits(p + 14)) < 0 || min > 59 || (sec = two_digits(p + 17)) < 0 || sec > 60)
         return 0;
-    *usec = 0;
-    *prec = 0;
+    *ct = m->ct;
+    ct->min = min;
+    ct->sec = sec;
+    ct->usec = 0;
+    ct->prec = 0;
     if (i + 1 < n && (p[i] == '.' || p[i] == ',') && is_digit((unsigned char)p[i + 1])) {
         int32_t scale = 100000;
         for (i++; i < n && is_digit((unsigned char)p[i]); i++) {
-            if (*prec < 6) {
-                *usec += (p[i] - '0') * scale;
+            if (ct->prec < 6) {
+                ct->usec += (p[i] - '0') * scale;
                 scale /= 10;
-                (*prec)++;
+                ct->prec++;
             }
         }
     }
     if (i < n && (p[i] != ' ' || (i + 1 < n && (p[i + 1] == '+' || p[i + 1] == '-'))))
         return 0;
+    if (min != m->ct.min || sec != m->ct.sec) {
+        /* a leap second counts as :59, as civil_to_utc_us counts it */
+        int64_t was = m->ct.min * 60 + (m->ct.sec > 59 ? 59 : m->ct.sec);
+        int64_t now = min * 60 + (sec > 59 ? 59 : sec);
+        if (m->have_us)
+            m->us += (now - was) * US_PER_SEC;
+        memcpy(m->text + 14, p + 14, 5);
+        m->ct.min = min;
+        m->ct.sec = sec;
+    }
     return i;
 }
 
 /*
  * parse_prefix - "ts[.mmm][ zone][ [pid]][ id] rest" at p[0..n); 0, or -1 without a timestamp.
- * With memo (may be NULL), a zone-less timestamp whose second is the memo's is not parsed again
- * (px->ts_memo says so; px->ct has its own fraction), and a new zone-less second is kept there
- * without its fraction: the lines of one second share it, with or without +millisec.
+ * With memo (may be NULL), a zone-less timestamp of the memo's hour is not parsed again
+ * (px->ts_memo says so; px->ct has its own fraction), and its second is kept there, as is a
+ * zone-less second of another hour, without its fraction: the lines of one second share it,
+ * with or without +millisec, and the seconds of one hour share its conversion (memo_hit).
  */
 static int parse_prefix(const char *p, size_t n, struct ex_prefix *px, struct ts_memo *memo)
 {
     size_t i, l;
-    int32_t usec;
-    int prec;
 
     memset(px, 0, sizeof *px);
     px->pid = -1;
-    if (memo != NULL && (i = second_hit(memo, p, n, &usec, &prec)) > 0) {
-        px->ct = memo->ct;
-        px->ct.usec = usec;
-        px->ct.prec = prec;
+    if (memo != NULL && (i = memo_hit(memo, p, n, &px->ct)) > 0) {
         px->ts_memo = 1;
     } else {
         if ((i = ts_parse_iso(p, n, 1, &px->ct)) == 0 || p[10] != ' ' || (i < n && p[i] != ' '))

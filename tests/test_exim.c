@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 extern const struct parser_ops exim_parser;
 
@@ -913,6 +914,72 @@ START_TEST(test_timestamp_memo)
 }
 END_TEST
 
+/* fresh_time - the time of line's event as a new parser (so one without a memo) reads it */
+static void fresh_time(const char *line, long long *us, int *prec)
+{
+    struct harness h;
+
+    harness_init(&h);
+    ck_assert_msg(feed(&h, line) == LINE_EVENT, "%s: %s", line, h.ctx.why ? h.ctx.why : "-");
+    *us = events[0].ts_us;
+    *prec = events[0].ts_prec;
+    harness_done(&h);
+}
+
+/*
+ * the other seconds of the memo's hour are not converted again: the memo's time moves by the
+ * difference. Each line's time must be the one a parser without a memo gives, in zones whose
+ * offset changes (by an hour, by half an hour, at hours that repeat or never happen), when
+ * the log goes back in time, for leap seconds, fractions and malformed clocks.
+ */
+START_TEST(test_timestamp_hour)
+{
+    static const char *const zones[] = {"UTC", "America/New_York", "Asia/Kolkata",
+                                        "Australia/Lord_Howe", "Europe/Berlin"};
+    static const char *const days[] = {"2026-03-08", "2026-11-01", "2026-10-04", "2026-04-05",
+                                       "2026-03-29", "2026-10-25", "2024-02-29"};
+    static const char *const clocks[] = {
+        "00:00:00",       "00:00:01",     "00:59:59",  "00:59:60", "00:30:00",     "01:00:00",
+        "01:00:00.5",     "01:00:01,250", "01:29:59",  "01:30:00", "01:59:59.999", "01:59:60",
+        "01:00:00",       "01:59:58",     "02:00:00",  "02:29:59", "02:30:00",     "02:59:59",
+        "02:00:00",       "03:00:00",     "03:00:07",  "02:59:59", "03:01:00",     "03:00:60",
+        "03:05:07",       "03:05:07.1",   "03:60:00",  "03:05:61", "03:5:07",      "03:05:0x",
+        "03:05:07 +0100", "03:05:08",     "03:05:08Z", "03:05:09", "23:59:59",     "23:00:00"};
+    struct harness h;
+    char line[256];
+
+    for (size_t z = 0; z < sizeof zones / sizeof zones[0]; z++) {
+        setenv("TZ", zones[z], 1);
+        tzset();
+        for (size_t d = 0; d < sizeof days / sizeof days[0]; d++) {
+            harness_init(&h);
+            for (size_t c = 0; c < sizeof clocks / sizeof clocks[0]; c++) {
+                snprintf(line, sizeof line, "%s %s 1vAbCd-000Ef1-Gh ** a@example.com: x", days[d],
+                         clocks[c]);
+                nevents = 0;
+                enum line_result r = feed(&h, line);
+                if (r != LINE_EVENT) { /* not a clock: neither parser takes it */
+                    struct harness f;
+                    harness_init(&f);
+                    ck_assert_int_eq(feed(&f, line), r);
+                    harness_done(&f);
+                    continue;
+                }
+                long long us = events[0].ts_us, want_us;
+                int prec = events[0].ts_prec, want_prec;
+                fresh_time(line, &want_us, &want_prec);
+                ck_assert_msg(us == want_us, "%s in %s: %lld, want %lld", line, zones[z], us,
+                              want_us);
+                ck_assert_int_eq(prec, want_prec);
+            }
+            harness_done(&h);
+        }
+    }
+    setenv("TZ", "UTC", 1);
+    tzset();
+}
+END_TEST
+
 /* the sender verify reason is appended to the rejection that follows on the same connection */
 START_TEST(test_sender_verify)
 {
@@ -1028,6 +1095,7 @@ static Suite *exim_suite(void)
     tcase_add_test(tc, test_paniclog);
     tcase_add_test(tc, test_prefix);
     tcase_add_test(tc, test_timestamp_memo);
+    tcase_add_test(tc, test_timestamp_hour);
     tcase_add_test(tc, test_message_ids);
     tcase_add_test(tc, test_text_escapes);
     tcase_add_test(tc, test_sender_verify);
