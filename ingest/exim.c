@@ -939,6 +939,25 @@ static void apply_outcome(struct exim_state *st, const char *p, size_t n, struct
 
 /* ----------------------------------------------------------- the address part */
 
+/* is_field_letter - the tag of a field that ends an address: F P Q R T H S, and NUL (which
+ * strchr("FPQRTHS", c) found too, as its terminator) */
+static int is_field_letter(char c)
+{
+    switch (c) {
+    case 'F':
+    case 'P':
+    case 'Q':
+    case 'R':
+    case 'T':
+    case 'H':
+    case 'S':
+    case '\0':
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 /*
  * address_part - the end of "addr [(parents)] [<top>]" after a delivery flag at p[0..n):
  * the first field tag (" F=", " P=<", " Q=", " R=", " T=", " H=", " S="), or " defer (" /
@@ -948,6 +967,7 @@ static void apply_outcome(struct exim_state *st, const char *p, size_t n, struct
  */
 static size_t address_part(const char *p, size_t n, size_t *rest)
 {
+    const unsigned char *u = (const unsigned char *)p;
     size_t end = n, start = 0, i;
     int angle = 0, quote = 0;
 
@@ -957,9 +977,15 @@ static size_t address_part(const char *p, size_t n, size_t *rest)
             start = (size_t)(c - p) + 1;
     }
     for (i = start; i + 1 < n; i++) {
+        /* the bytes none of the tests below would take, four a step (an address is long),
+           while the byte after the four is still one the loop looks at (before n - 1) */
+        while (i + 5 < n && !((byte_class[u[i]] | byte_class[u[i + 1]] | byte_class[u[i + 2]] |
+                               byte_class[u[i + 3]]) &
+                              CL_ADDR))
+            i += 4;
         char c = p[i];
         if (!(byte_class[(unsigned char)c] & CL_ADDR))
-            continue; /* a byte none of the tests below would take */
+            continue;
         if (c == '\\') {
             i++;
         } else if (c == '"') {
@@ -975,7 +1001,7 @@ static size_t address_part(const char *p, size_t n, size_t *rest)
             break;
         } else if (c == ' ') {
             /* the fields start with a space: " R=", " T=", ... or " defer (" */
-            if (i + 3 < n && p[i + 2] == '=' && strchr("FPQRTHS", p[i + 1]) != NULL &&
+            if (i + 3 < n && p[i + 2] == '=' && is_field_letter(p[i + 1]) &&
                 (p[i + 1] != 'P' || p[i + 3] == '<')) {
                 end = i;
                 break;

@@ -102,6 +102,25 @@ static enum line_result feed(struct harness *h, const char *line)
     return exim_parser.parse_line(h->state, &h->ctx, &ln);
 }
 
+/* feed_exact - feed, from a buffer of exactly the line's length (a read past it is an error
+ * under AddressSanitizer) */
+static enum line_result feed_exact(struct harness *h, const char *line)
+{
+    size_t n = strlen(line);
+    char *cut = malloc(n ? n : 1);
+    struct log_line ln;
+    enum line_result r;
+
+    memcpy(cut, line, n);
+    memset(&ln, 0, sizeof ln);
+    ln.text = cut;
+    ln.len = n;
+    h->ctx.why = NULL;
+    r = exim_parser.parse_line(h->state, &h->ctx, &ln);
+    free(cut);
+    return r;
+}
+
 static void harness_done(struct harness *h)
 {
     exim_parser.destroy(h->state);
@@ -855,6 +874,62 @@ START_TEST(test_text_escapes)
 END_TEST
 
 /*
+ * where the address of a delivery line ends: at the first field (" R=", " P=<", ...), at ": "
+ * outside quotes and angle brackets, or at the line's end. Each shape comes with 0 to 7 bytes
+ * more in front of it, so that every byte that decides sits at every offset of the four-byte
+ * steps that pass over the others, and as the line's last bytes.
+ */
+START_TEST(test_address_end)
+{
+    static const struct {
+        const char *rest;             /* after "<flag> %s" and the padding */
+        const char *recipient, *orig; /* with the padding in front; orig "" for none */
+    } cases[] = {
+        {"a@example.com R=r T=t H=h [192.0.2.1] C=\"250 OK\"", "a@example.com", ""},
+        {"\"a b: c\"@example.com R=r T=t", "\"a b: c\"@example.com", ""},
+        {"\"a b R=c\"@example.com R=r T=t", "\"a b R=c\"@example.com", ""},
+        {"a@example.com <b: c@example.net> R=r T=t", "a@example.com", "b: c@example.net"},
+        {"a\\\"b@example.com R=r T=t", "a\\\"b@example.com", ""},
+        {"a\\\\\"b R=c\"@example.com R=r T=t", "a\\\\\"b R=c\"@example.com", ""},
+        {"a@example.com P=x T=t", "a@example.com P=x", ""},
+        {"a@example.com P=<s@example.org> T=t", "a@example.com", ""},
+        {"a@example.com", "a@example.com", ""},
+        {"a@example.com  ", "a@example.com", ""},
+        {"a@example.com:", "a@example.com", ""},
+        {"a@example.com: x", "a@example.com", ""},
+        {"a@example.com (b@example.com) <c@example.com> F=<s@example.org> R=r", "a@example.com",
+         "c@example.com"},
+    };
+    static const char *const pads[] = {"", "x", "xx", "xxx", "xxxx", "xxxxx", "xxxxxx", "xxxxxxx"};
+    struct harness h;
+    char line[512], want[256], wantorig[256];
+
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++)
+        for (size_t d = 0; d < sizeof pads / sizeof pads[0]; d++)
+            for (int bounce = 0; bounce < 2; bounce++) {
+                harness_init(&h);
+                snprintf(line, sizeof line, T ID "%s %s%s", bounce ? "**" : "=>", pads[d],
+                         cases[c].rest);
+                snprintf(want, sizeof want, "%s%s", pads[d], cases[c].recipient);
+                snprintf(wantorig, sizeof wantorig, "%s", cases[c].orig);
+                ck_assert_msg(feed_exact(&h, line) == LINE_EVENT, "%s", line);
+                ck_assert_msg(strcmp(events[0].recipient, want) == 0, "%s: [%s], want [%s]", line,
+                              events[0].recipient, want);
+                ck_assert_msg(strcmp(events[0].orig, wantorig) == 0, "%s: orig [%s], want [%s]",
+                              line, events[0].orig, wantorig);
+                harness_done(&h);
+            }
+    /* a NUL byte after a space ends the address as a field tag does */
+    static const char nul[] = T ID "=> a@example.com \0=x R=r T=t";
+    struct log_line ln = {.text = nul, .len = sizeof nul - 1};
+    harness_init(&h);
+    ck_assert_int_eq(exim_parser.parse_line(h.state, &h.ctx, &ln), LINE_EVENT);
+    ck_assert_str_eq(events[0].recipient, "a@example.com");
+    harness_done(&h);
+}
+END_TEST
+
+/*
  * one second is parsed and converted once (the parse_ctx's ts_memo): the lines of one second
  * share it, each with its own fraction (+millisec); a zone (log_timezone, attached or after a
  * space), the next second and an impossible date are each read anew
@@ -1098,6 +1173,7 @@ static Suite *exim_suite(void)
     tcase_add_test(tc, test_timestamp_hour);
     tcase_add_test(tc, test_message_ids);
     tcase_add_test(tc, test_text_escapes);
+    tcase_add_test(tc, test_address_end);
     tcase_add_test(tc, test_sender_verify);
     tcase_add_test(tc, test_hostile);
     tcase_add_test(tc, test_sniff);
