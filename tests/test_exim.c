@@ -843,6 +843,83 @@ START_TEST(test_message_ids)
 }
 END_TEST
 
+/* every character of either id form is classed: a wrong one anywhere is no id */
+START_TEST(test_message_id_positions)
+{
+    static const char *const ids[] = {"1vAbCd-000Ef1-Gh", "1vAbCd-0000000AbCd-0Gh1"};
+    static const char bad[] = {'_', '.', '-', ' ', ':', '\xe9', '\x7f'};
+    struct harness h;
+    char word[32], line[256];
+
+    harness_init(&h);
+    for (size_t f = 0; f < 2; f++)
+        for (size_t k = 0; k < strlen(ids[f]); k++)
+            for (size_t b = 0; b < sizeof bad; b++) {
+                if (ids[f][k] == '-' && bad[b] == '-')
+                    continue;
+                snprintf(word, sizeof word, "%s", ids[f]);
+                word[k] = bad[b];
+                snprintf(line, sizeof line, T "%s ** a@example.com: Unrouteable address", word);
+                nevents = 0;
+                enum line_result r = feed_exact(&h, line);
+                ck_assert_msg(r != LINE_EVENT || strcmp(events[0].queue_id, ids[f]) != 0,
+                              "%s taken for an id", word);
+                ck_assert_msg(r == LINE_INFO || r == LINE_EVENT, "%s: result %d", word, r);
+                if (r == LINE_EVENT) /* a cut id can leave a shorter word that is one */
+                    ck_assert_int_ne((int)strlen(events[0].queue_id), (int)strlen(ids[f]));
+            }
+    harness_done(&h);
+}
+END_TEST
+
+/*
+ * the fields of a line: the first of a key wins; a quoted or bracketed value hides what looks
+ * like a field in it; a key at the end of the line has an empty value; a NUL byte cuts a
+ * remembered value (as strndup would), other bytes are kept as they are
+ */
+START_TEST(test_fields)
+{
+    static const struct {
+        const char *arrival;
+        long long size;
+        const char *message_id, *parent;
+    } cases[] = {
+        {"<= s@example.com H=(a) [192.0.2.1] S=12 S=34 id=first id=second "
+         "R=1vAbCd-000Ef1-Gh R=x",
+         12, "first", "1vAbCd-000Ef1-Gh"},
+        {"<= s@example.com T=\"a \\\" S=99 id=x\" S=5 id=y", 5, "y", ""},
+        {"<= s@example.com DN=<C=US S=7 id=z> S=6 id=w", 6, "w", ""},
+        {"<= s@example.com S=8 id=", 8, "", ""},
+        {"<= s@example.com id=v S=", -1, "v", ""},
+        {"<= s@example.com S=1 for r@example.net S=2", 1, "", ""},
+        {"<= s@example.com P=esmtp S=3 K PRDR id=\xc3\xa9t\xe9", 3, "\xc3\xa9t\xe9", ""},
+        {"<= s@example.com S=sss id=u", -1, "u", ""},
+    };
+    struct harness h;
+    char line[512];
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        harness_init(&h);
+        snprintf(line, sizeof line, T ID "%s", cases[i].arrival);
+        ck_assert_int_eq(feed_exact(&h, line), LINE_INFO);
+        ck_assert_int_eq(feed(&h, T ID "** r@example.net: Unrouteable address"), LINE_EVENT);
+        ck_assert_msg(events[0].size == cases[i].size, "case %zu: size %lld", i, events[0].size);
+        ck_assert_str_eq(events[0].message_id, cases[i].message_id);
+        ck_assert_str_eq(events[0].parent, cases[i].parent);
+        harness_done(&h);
+    }
+    /* a NUL byte inside a value */
+    static const char nul[] = T ID "<= s@example.com S=9 id=a\0b";
+    struct log_line ln = {.text = nul, .len = sizeof nul - 1};
+    harness_init(&h);
+    ck_assert_int_eq(exim_parser.parse_line(h.state, &h.ctx, &ln), LINE_INFO);
+    ck_assert_int_eq(feed(&h, T ID "** r@example.net: Unrouteable address"), LINE_EVENT);
+    ck_assert_str_eq(events[0].message_id, "a");
+    ck_assert_int_eq(events[0].size, 9);
+    harness_done(&h);
+}
+END_TEST
+
 /*
  * texts keep their bytes but for Exim's "\n" escape (an embedded newline: a space); "\r\n" quotes
  * protocol input and stays; a quoted value ends at its first unescaped quote
@@ -1172,6 +1249,8 @@ static Suite *exim_suite(void)
     tcase_add_test(tc, test_timestamp_memo);
     tcase_add_test(tc, test_timestamp_hour);
     tcase_add_test(tc, test_message_ids);
+    tcase_add_test(tc, test_message_id_positions);
+    tcase_add_test(tc, test_fields);
     tcase_add_test(tc, test_text_escapes);
     tcase_add_test(tc, test_address_end);
     tcase_add_test(tc, test_sender_verify);
