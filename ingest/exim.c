@@ -2170,14 +2170,17 @@ static size_t tag_run(const char *p, size_t n, size_t i)
  */
 static int syslog_shaped(const char *p, size_t n)
 {
-    size_t i = 19, t;
+    size_t i = 19, t, l;
 
     while (i < n && p[i] != ' ') /* the fraction and zone of the timestamp have no space */
         i++;
     if (i >= n)
         return 0;
     i = skip_sp(p, n, i);
-    t = tag_run(p, n, i);
+    /* a message id (its characters are tag bytes, a space or the end follows it) is classed
+       faster as one than byte by byte */
+    l = msgid_len(p + i, n - i);
+    t = l > 0 ? i + l : tag_run(p, n, i);
     if (t > i && t < n && p[t] == ' ') { /* that was the host */
         i = skip_sp(p, n, t);
         t = tag_run(p, n, i);

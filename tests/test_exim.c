@@ -720,8 +720,16 @@ START_TEST(test_syslog_iso_shapes)
     static const char *const stamps[] = {"2026-01-02 10:00:07", "2026-01-02T10:00:07",
                                          "2026-01-02T10:00:07.123456+01:00",
                                          "2026-01-02 10:00:07Z"};
-    static const char *const hosts[] = {
-        "", "m", "mx", "mx2", "mx23", "mx234", "mail.example.net", "h\xc3\xa9"};
+    static const char *const hosts[] = {"",
+                                        "m",
+                                        "mx",
+                                        "mx2",
+                                        "mx23",
+                                        "mx234",
+                                        "mail.example.net",
+                                        "h\xc3\xa9",
+                                        "1vAbCd-000Ef1-Gh",
+                                        "1vAbCd-0000000AbCd-0Gh1"};
     /* the tag's '[' and ':' at every offset modulo 4, the step of the test for tag bytes */
     static const char *const tags[] = {
         "exim[12]:", "exim4[77]:", "exim-b[12]:", "exim4xy[99]:", "exim[9]:",
