@@ -15,8 +15,9 @@
  *	optional. The same text wrapped by syslog ("host exim[pid]: ...", with or without the
  *	syslog or the Exim timestamp) is read too, and entries that syslog split into "[n/m]"
  *	(cut for length) or "[n\m]" (cut at a newline) parts are put back together. A zone-less
- *	second is parsed and converted once per file (the parse_ctx's ts_memo): the lines of one
- *	second, with or without +millisec, only add their fraction to it.
+ *	timestamp is parsed and converted in full once an hour of log (the parse_ctx's ts_memo):
+ *	the lines of one second, with or without +millisec, only add their fraction to it, and
+ *	another second of the hour only reads its minutes and seconds.
  *
  *	Events:
  *	    <=  arrival: not an event; remembers sender, size, client, Message-ID and, for a
@@ -215,8 +216,8 @@ static int is_digit(int c)
 }
 
 /*
- * byte classes, one table lookup a byte: an id character (letter or digit), a field name's, and
- * the bytes address_part acts on (all others it passes over)
+ * byte classes, one table lookup a byte: a message id's character (base 62: ASCII letters and
+ * digits), a field name's, and the bytes address_part acts on (all others it passes over)
  */
 enum { CL_ID = 1, CL_KEY = 2, CL_ADDR = 4 };
 #define W (CL_ID | CL_KEY)
@@ -232,50 +233,40 @@ static const unsigned char byte_class[256] = {
 /* clang-format on */
 #undef W
 
-/* is_id_char - a character of an Exim message id (base 62: ASCII letters and digits) */
-static int is_id_char(int c)
-{
-    return byte_class[(unsigned char)c] & CL_ID;
-}
-
 /* is_key_char - a character of a field name ("H", "DKIM", "shadow_..."): letters, digits, '_' */
 static int is_key_char(int c)
 {
     return byte_class[(unsigned char)c] & CL_KEY;
 }
 
-/* id_run - p[a..b) are all id characters */
-static int id_run(const char *p, size_t a, size_t b)
-{
-    for (; a < b; a++)
-        if (!is_id_char((unsigned char)p[a]))
-            return 0;
-    return 1;
-}
-
 /*
  * msgid_len - length of an Exim message id at p (16 or 23 characters), 0 when none. The second
  * dash tells the forms apart before any character is classed: "xxxxxx-xxxxxx-xx" has it at 13,
- * "xxxxxx-xxxxxxxxxxx-xxxx" at 18 (and an id character at 13).
+ * "xxxxxx-xxxxxxxxxxx-xxxx" at 18 (and an id character at 13). The classes of the 14 or 21 id
+ * characters are and-ed in one expression, without a branch a character: every line with a
+ * message starts with its id.
  */
 static size_t msgid_len(const char *p, size_t n)
 {
-    size_t total, dash;
+    const unsigned char *u = (const unsigned char *)p;
+    unsigned c;
 
     if (n < 16 || p[6] != '-')
         return 0;
+#define B(k) byte_class[u[k]]
     if (p[13] == '-') {
-        total = 16;
-        dash = 13;
-    } else if (n >= 23 && p[18] == '-') {
-        total = 23;
-        dash = 18;
-    } else {
-        return 0;
+        if (n > 16 && p[16] != ' ')
+            return 0;
+        c = B(0) & B(1) & B(2) & B(3) & B(4) & B(5) & B(7) & B(8) & B(9) & B(10) & B(11) & B(12) &
+            B(14) & B(15);
+        return c & CL_ID ? 16 : 0;
     }
-    if (n > total && p[total] != ' ')
+    if (n < 23 || p[18] != '-' || (n > 23 && p[23] != ' '))
         return 0;
-    return id_run(p, 0, 6) && id_run(p, 7, dash) && id_run(p, dash + 1, total) ? total : 0;
+    c = B(0) & B(1) & B(2) & B(3) & B(4) & B(5) & B(7) & B(8) & B(9) & B(10) & B(11) & B(12) &
+        B(13) & B(14) & B(15) & B(16) & B(17) & B(19) & B(20) & B(21) & B(22);
+#undef B
+    return c & CL_ID ? 23 : 0;
 }
 
 /* angle_close - index of the '>' closing "<...>" at p[i] (followed by ' ', ':', ',' or end) */
@@ -605,11 +596,17 @@ static int field_key(const char *k, size_t n)
 }
 
 struct fields {
-    struct span v[K_COUNT];
-    int has[K_COUNT];
+    struct span v[K_COUNT]; /* v[k] is set only with bit k of has: left unset, not cleared */
+    unsigned has;
     struct hostspec host; /* of H= */
     int sep;              /* the fields ended with a ": " separator */
 };
+
+/* has_field - the line gave field k */
+static int has_field(const struct fields *f, int k)
+{
+    return (f->has >> k) & 1;
+}
 
 /*
  * read_hostspec - "name (helo) [ip]:port" (each part optional, ip last) at p[i..n); returns
@@ -697,7 +694,9 @@ static int is_flag(const char *p, size_t n)
  */
 static size_t scan_fields(const char *p, size_t n, size_t i, struct fields *f)
 {
-    memset(f, 0, sizeof *f);
+    f->has = 0;
+    f->sep = 0;
+    memset(&f->host, 0, sizeof f->host);
     for (i = skip_sp(p, n, i); i < n; i = skip_sp(p, n, i)) {
         size_t k = i, v, j, vlen;
         if (p[i] == ':' && (i + 1 == n || p[i + 1] == ' ')) {
@@ -751,8 +750,8 @@ static size_t scan_fields(const char *p, size_t n, size_t i, struct fields *f)
             f->sep = 1;
             j++;
         }
-        if (key >= 0 && !f->has[key]) {
-            f->has[key] = 1;
+        if (key >= 0 && !has_field(f, key)) {
+            f->has |= 1u << key;
             f->v[key].p = p + v;
             f->v[key].n = vlen;
         }
@@ -823,7 +822,7 @@ static const char *relay_of(struct exim_state *st, const struct hostspec *h)
 /* apply_sender - F=<...> or F=bare: "" for <> */
 static void apply_sender(struct exim_state *st, const struct fields *f, struct event *ev)
 {
-    if (f->has[K_F])
+    if (has_field(f, K_F))
         ev->sender = span_copy(st, f->v[K_F]);
 }
 
@@ -938,6 +937,25 @@ static void apply_outcome(struct exim_state *st, const char *p, size_t n, struct
 
 /* ----------------------------------------------------------- the address part */
 
+/* is_field_letter - the tag of a field that ends an address: F P Q R T H S, and NUL (which
+ * strchr("FPQRTHS", c) found too, as its terminator) */
+static int is_field_letter(char c)
+{
+    switch (c) {
+    case 'F':
+    case 'P':
+    case 'Q':
+    case 'R':
+    case 'T':
+    case 'H':
+    case 'S':
+    case '\0':
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 /*
  * address_part - the end of "addr [(parents)] [<top>]" after a delivery flag at p[0..n):
  * the first field tag (" F=", " P=<", " Q=", " R=", " T=", " H=", " S="), or " defer (" /
@@ -947,6 +965,7 @@ static void apply_outcome(struct exim_state *st, const char *p, size_t n, struct
  */
 static size_t address_part(const char *p, size_t n, size_t *rest)
 {
+    const unsigned char *u = (const unsigned char *)p;
     size_t end = n, start = 0, i;
     int angle = 0, quote = 0;
 
@@ -956,9 +975,15 @@ static size_t address_part(const char *p, size_t n, size_t *rest)
             start = (size_t)(c - p) + 1;
     }
     for (i = start; i + 1 < n; i++) {
+        /* the bytes none of the tests below would take, four a step (an address is long),
+           while the byte after the four is still one the loop looks at (before n - 1) */
+        while (i + 5 < n && !((byte_class[u[i]] | byte_class[u[i + 1]] | byte_class[u[i + 2]] |
+                               byte_class[u[i + 3]]) &
+                              CL_ADDR))
+            i += 4;
         char c = p[i];
         if (!(byte_class[(unsigned char)c] & CL_ADDR))
-            continue; /* a byte none of the tests below would take */
+            continue;
         if (c == '\\') {
             i++;
         } else if (c == '"') {
@@ -974,7 +999,7 @@ static size_t address_part(const char *p, size_t n, size_t *rest)
             break;
         } else if (c == ' ') {
             /* the fields start with a space: " R=", " T=", ... or " defer (" */
-            if (i + 3 < n && p[i + 2] == '=' && strchr("FPQRTHS", p[i + 1]) != NULL &&
+            if (i + 3 < n && p[i + 2] == '=' && is_field_letter(p[i + 1]) &&
                 (p[i + 1] != 'P' || p[i + 3] == '<')) {
                 end = i;
                 break;
@@ -1108,10 +1133,10 @@ static enum line_result handle_arrival(struct exim_state *st, struct ex_line *xl
         [MT_CLIENT_NAME] = f.host.name.n ? f.host.name : (struct span){NULL, 0},
         [MT_CLIENT_IP] = f.host.ip.n ? f.host.ip : (struct span){NULL, 0},
         [MT_HELO] = f.host.helo.n ? f.host.helo : (struct span){NULL, 0},
-        [MT_MESSAGE_ID] = f.has[K_ID] ? f.v[K_ID] : (struct span){NULL, 0},
-        [MT_PARENT] = f.has[K_R] ? f.v[K_R] : (struct span){NULL, 0},
+        [MT_MESSAGE_ID] = has_field(&f, K_ID) ? f.v[K_ID] : (struct span){NULL, 0},
+        [MT_PARENT] = has_field(&f, K_R) ? f.v[K_R] : (struct span){NULL, 0},
     };
-    m = message_new(f.has[K_S] ? span_size(f.v[K_S]) : -1, t);
+    m = message_new(has_field(&f, K_S) ? span_size(f.v[K_S]) : -1, t);
     lru_put(st->messages, st->key, k, m);
     if (!fake)
         return LINE_INFO;
@@ -1161,11 +1186,11 @@ static enum line_result handle_delivery(struct exim_state *st, struct parse_ctx 
     split_address(st, p, ae, ev);
     i = scan_fields(p, n, rest, &f);
     apply_sender(st, &f, ev);
-    if (ev->sender == NULL && f.has[K_P] && f.v[K_P].p > p && f.v[K_P].p[-1] == '<')
+    if (ev->sender == NULL && has_field(&f, K_P) && f.v[K_P].p > p && f.v[K_P].p[-1] == '<')
         ev->sender = span_copy(st, f.v[K_P]); /* the return path */
     if (f.host.ip.n > 0 || f.host.name.n > 0)
         ev->relay = relay_of(st, &f.host);
-    if (f.has[K_S])
+    if (has_field(&f, K_S))
         ev->size = span_size(f.v[K_S]);
 
     if (flag == '>' || flag == '-' || flag == 'c' || flag == 'N') {
@@ -1181,7 +1206,7 @@ static enum line_result handle_delivery(struct exim_state *st, struct parse_ctx 
             ev->recipient = NULL;
             ev->text = copy_text(st, p + i, n - i);
         }
-        if (f.has[K_C])
+        if (has_field(&f, K_C))
             apply_reply(st, f.v[K_C].p, f.v[K_C].n, ev);
     } else if (flag == '=') {
         /* "defer (errno)[: strerror][ H=host [ip][:port]][: message]"; the strerror is
@@ -1586,8 +1611,9 @@ static enum line_result handle_other(struct exim_state *st, struct ex_line *xl, 
 
     /* the client's identity, shared by the lines of one connection: H= and U= */
     for (int k = 0; k < 2; k++) {
-        const struct span *v = &f.v[k == 0 ? K_H : K_U];
-        if (v->p != NULL && ident_len + v->n + 1 < sizeof ident) {
+        int key = k == 0 ? K_H : K_U;
+        const struct span *v = &f.v[key];
+        if (has_field(&f, key) && ident_len + v->n + 1 < sizeof ident) {
             memcpy(ident + ident_len, v->p, v->n);
             ident_len += v->n;
             ident[ident_len++] = '\0';
@@ -1596,7 +1622,7 @@ static enum line_result handle_other(struct exim_state *st, struct ex_line *xl, 
     /* the identity fields of an inbound line */
     apply_client(st, &f.host, ev);
     apply_sender(st, &f, ev);
-    if (f.has[K_S])
+    if (has_field(&f, K_S))
         ev->size = span_size(f.v[K_S]);
 
     if (f.sep) /* "H=host [ip]: SMTP error ...", a remote's answer on one attempt */
@@ -1605,7 +1631,7 @@ static enum line_result handle_other(struct exim_state *st, struct ex_line *xl, 
         (rn == 8 && memcmp(r, "rejected", 8) == 0)) {
         parse_rejected(st, xl, p, n, i, NULL, 0);
         verify_enrich(st, xl, ident, ident_len);
-        if (f.has[K_SPF] && ev->text != NULL && strchr(ev->text, ':') == NULL) {
+        if (has_field(&f, K_SPF) && ev->text != NULL && strchr(ev->text, ':') == NULL) {
             /* "F=<a> SPF=fail rejected RCPT <b>": the SPF verdict is the only reason given */
             char *t = arena_alloc(&st->a, strlen(ev->text) + 6 + f.v[K_SPF].n);
             sprintf(t, "%s: SPF=%.*s", ev->text, (int)f.v[K_SPF].n, f.v[K_SPF].p);
@@ -1785,53 +1811,77 @@ struct ex_prefix {
     size_t rest_len;
 };
 
+/* two_digits - the number the two decimal digits at p make, -1 when either is not a digit */
+static int two_digits(const char *p)
+{
+    if (!is_digit((unsigned char)p[0]) || !is_digit((unsigned char)p[1]))
+        return -1;
+    return (p[0] - '0') * 10 + (p[1] - '0');
+}
+
 /*
- * second_hit - the length of the timestamp at p[0..n) when it is the memo's second
- * "YYYY-MM-DD HH:MM:SS" with no zone, perhaps with a fraction of it (then in *usec and *prec,
- * read as ts_parse_iso reads it); 0 when ts_parse_iso must read it: another second, or a zone
- * after it (attached, or " +hhmm" / " -hhmm" from log_timezone)
+ * memo_hit - the length of the timestamp at p[0..n) when it is a zone-less "YYYY-MM-DD
+ * HH:MM:SS" of the memo's hour, perhaps with a fraction; *ct is then the time as ts_parse_iso
+ * reads it (the date and hour are the memo's). 0 when ts_parse_iso must read it: another hour,
+ * a zone after it (attached, or " +hhmm" / " -hhmm" from log_timezone), no clock there.
+ *
+ * Another second of the memo's hour becomes the memo's without a conversion: its UTC time is
+ * the memo's moved by the difference of the two. That is civil_to_utc_us's answer to the
+ * second because it takes the local offset of the whole hour (its tz_cache key), the same for
+ * both; a memo never converted (an impossible date) stays so, and is converted as before.
  */
-static size_t second_hit(const struct ts_memo *m, const char *p, size_t n, int32_t *usec, int *prec)
+static size_t memo_hit(struct ts_memo *m, const char *p, size_t n, struct civil_time *ct)
 {
     size_t i = 19;
+    int min, sec;
 
-    if (m->len != 19 || n < 19 || memcmp(p, m->text, 19) != 0)
+    if (m->len != 19 || n < 19 || memcmp(p, m->text, 14) != 0 || p[16] != ':' ||
+        (min = two_digits(p + 14)) < 0 || min > 59 || (sec = two_digits(p + 17)) < 0 || sec > 60)
         return 0;
-    *usec = 0;
-    *prec = 0;
+    *ct = m->ct;
+    ct->min = min;
+    ct->sec = sec;
+    ct->usec = 0;
+    ct->prec = 0;
     if (i + 1 < n && (p[i] == '.' || p[i] == ',') && is_digit((unsigned char)p[i + 1])) {
         int32_t scale = 100000;
         for (i++; i < n && is_digit((unsigned char)p[i]); i++) {
-            if (*prec < 6) {
-                *usec += (p[i] - '0') * scale;
+            if (ct->prec < 6) {
+                ct->usec += (p[i] - '0') * scale;
                 scale /= 10;
-                (*prec)++;
+                ct->prec++;
             }
         }
     }
     if (i < n && (p[i] != ' ' || (i + 1 < n && (p[i + 1] == '+' || p[i + 1] == '-'))))
         return 0;
+    if (min != m->ct.min || sec != m->ct.sec) {
+        /* a leap second counts as :59, as civil_to_utc_us counts it */
+        int64_t was = m->ct.min * 60 + (m->ct.sec > 59 ? 59 : m->ct.sec);
+        int64_t now = min * 60 + (sec > 59 ? 59 : sec);
+        if (m->have_us)
+            m->us += (now - was) * US_PER_SEC;
+        memcpy(m->text + 14, p + 14, 5);
+        m->ct.min = min;
+        m->ct.sec = sec;
+    }
     return i;
 }
 
 /*
  * parse_prefix - "ts[.mmm][ zone][ [pid]][ id] rest" at p[0..n); 0, or -1 without a timestamp.
- * With memo (may be NULL), a zone-less timestamp whose second is the memo's is not parsed again
- * (px->ts_memo says so; px->ct has its own fraction), and a new zone-less second is kept there
- * without its fraction: the lines of one second share it, with or without +millisec.
+ * With memo (may be NULL), a zone-less timestamp of the memo's hour is not parsed again
+ * (px->ts_memo says so; px->ct has its own fraction), and its second is kept there, as is a
+ * zone-less second of another hour, without its fraction: the lines of one second share it,
+ * with or without +millisec, and the seconds of one hour share its conversion (memo_hit).
  */
 static int parse_prefix(const char *p, size_t n, struct ex_prefix *px, struct ts_memo *memo)
 {
     size_t i, l;
-    int32_t usec;
-    int prec;
 
     memset(px, 0, sizeof *px);
     px->pid = -1;
-    if (memo != NULL && (i = second_hit(memo, p, n, &usec, &prec)) > 0) {
-        px->ct = memo->ct;
-        px->ct.usec = usec;
-        px->ct.prec = prec;
+    if (memo != NULL && (i = memo_hit(memo, p, n, &px->ct)) > 0) {
         px->ts_memo = 1;
     } else {
         if ((i = ts_parse_iso(p, n, 1, &px->ct)) == 0 || p[10] != ' ' || (i < n && p[i] != ' '))
@@ -2076,6 +2126,68 @@ static int is_program_tag(const struct syslog_header *h)
     return h->pid >= 0 || memchr(h->tag, '/', h->tag_len) != NULL;
 }
 
+/* the bytes of a syslog tag or host name as syslog_parse_header reads them (syslog.c's own
+ * table): above the space, not DEL, '[' or ':' */
+static const unsigned char tag_byte[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 00 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 10 */
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 20 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, /* 30: ':' */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 40 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, /* 50: '[' */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 60 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, /* 70: DEL */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 80 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 90 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* a0 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* b0 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* c0 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* d0 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* e0 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* f0 */
+};
+
+/* tag_run - the index of the first byte at or after i that is not a tag byte (or n) */
+static size_t tag_run(const char *p, size_t n, size_t i)
+{
+    const unsigned char *u = (const unsigned char *)p;
+
+    /* four bytes a test: the words it runs over are message ids, 16 or 23 bytes */
+    while (i + 4 <= n &&
+           (tag_byte[u[i]] & tag_byte[u[i + 1]] & tag_byte[u[i + 2]] & tag_byte[u[i + 3]]))
+        i += 4;
+    while (i < n && tag_byte[u[i]])
+        i++;
+    return i;
+}
+
+/*
+ * syslog_shaped - whether p[0..n) (n > 19) has the shape syslog_parse_header needs after an ISO
+ * timestamp: the first space from byte 19 on, then "[host ]tag[" or "[host ]tag:". Every line
+ * that header parser takes has it (it is a necessary condition, not a sufficient one); a plain
+ * Exim line ("id => ...", "H=... rejected ...") fails it on its first words, without the
+ * search for ": " through the whole line that the test after it makes.
+ */
+static int syslog_shaped(const char *p, size_t n)
+{
+    size_t i = 19, t, l;
+
+    while (i < n && p[i] != ' ') /* the fraction and zone of the timestamp have no space */
+        i++;
+    if (i >= n)
+        return 0;
+    i = skip_sp(p, n, i);
+    /* a message id (its characters are tag bytes, a space or the end follows it) is classed
+       faster as one than byte by byte */
+    l = msgid_len(p + i, n - i);
+    t = l > 0 ? i + l : tag_run(p, n, i);
+    if (t > i && t < n && p[t] == ' ') { /* that was the host */
+        i = skip_sp(p, n, t);
+        t = tag_run(p, n, i);
+    }
+    return t > i && t < n && (p[t] == '[' || p[t] == ':');
+}
+
 /*
  * parse_wrapper - a syslog wrapper around an Exim line: "<syslog header> exim[pid]: msg", or
  * without a syslog timestamp "host exim[pid]: msg" / "exim[pid]: msg". 1 when wrapped, -1
@@ -2088,10 +2200,14 @@ static int parse_wrapper(const char *p, size_t n, struct ex_wrap *w)
 
     /* the digit test first: a plain Exim line starts with one, and no digit is alpha */
     if (n > 19 && is_digit((unsigned char)p[0])) {
-        /* "2019-10-22 03:39:17 host exim[29786]: ..." (RFC 3339 or space-separated). An
-           Exim line has no "tag[pid]:" or "a/b:" word: one bounded search rules most out */
+        /* "2019-10-22 03:39:17 host exim[29786]: ..." (RFC 3339 or space-separated). A plain
+           Exim line fails the shape test on its first two words; a wrapper also has a ": " in
+           its first 160 bytes after "]" (a pid) or a '/' word, or " exim" among them */
         size_t lim = n < 160 ? n : 160;
-        const char *c = scan_find(p, lim, ": ");
+        const char *c;
+        if (!syslog_shaped(p, n))
+            return 0;
+        c = scan_find(p, lim, ": ");
         if (c == NULL || (c[-1] != ']' && scan_find(p, (size_t)(c - p), "/") == NULL &&
                           scan_find(p, lim, " exim") == NULL))
             return 0;

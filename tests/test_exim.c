@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 extern const struct parser_ops exim_parser;
 
@@ -99,6 +100,25 @@ static enum line_result feed(struct harness *h, const char *line)
     ln.len = strlen(line);
     h->ctx.why = NULL;
     return exim_parser.parse_line(h->state, &h->ctx, &ln);
+}
+
+/* feed_exact - feed, from a buffer of exactly the line's length (a read past it is an error
+ * under AddressSanitizer) */
+static enum line_result feed_exact(struct harness *h, const char *line)
+{
+    size_t n = strlen(line);
+    char *cut = malloc(n ? n : 1);
+    struct log_line ln;
+    enum line_result r;
+
+    memcpy(cut, line, n);
+    memset(&ln, 0, sizeof ln);
+    ln.text = cut;
+    ln.len = n;
+    h->ctx.why = NULL;
+    r = exim_parser.parse_line(h->state, &h->ctx, &ln);
+    free(cut);
+    return r;
 }
 
 static void harness_done(struct harness *h)
@@ -690,6 +710,68 @@ START_TEST(test_syslog)
 }
 END_TEST
 
+/*
+ * a syslog header with an ISO timestamp is looked for only in lines of its shape (a cheap test
+ * before the header parser): every shape that parser takes is still unwrapped, whatever the
+ * lengths of host and tag, the fraction and zone of the timestamp, the spaces between words
+ */
+START_TEST(test_syslog_iso_shapes)
+{
+    static const char *const stamps[] = {"2026-01-02 10:00:07", "2026-01-02T10:00:07",
+                                         "2026-01-02T10:00:07.123456+01:00",
+                                         "2026-01-02 10:00:07Z"};
+    static const char *const hosts[] = {"",
+                                        "m",
+                                        "mx",
+                                        "mx2",
+                                        "mx23",
+                                        "mx234",
+                                        "mail.example.net",
+                                        "h\xc3\xa9",
+                                        "1vAbCd-000Ef1-Gh",
+                                        "1vAbCd-0000000AbCd-0Gh1"};
+    /* the tag's '[' and ':' at every offset modulo 4, the step of the test for tag bytes */
+    static const char *const tags[] = {
+        "exim[12]:", "exim4[77]:", "exim-b[12]:", "exim4xy[99]:", "exim[9]:",
+        "exim:",     "exim4:",     "exim4[1]:",   "exim[12345]:"};
+    static const char *const gaps[] = {" ", "  "};
+    struct harness h;
+    char line[512];
+
+    for (size_t s = 0; s < sizeof stamps / sizeof stamps[0]; s++)
+        for (size_t o = 0; o < sizeof hosts / sizeof hosts[0]; o++)
+            for (size_t t = 0; t < sizeof tags / sizeof tags[0]; t++)
+                for (size_t g = 0; g < sizeof gaps / sizeof gaps[0]; g++) {
+                    harness_init(&h);
+                    snprintf(line, sizeof line,
+                             "%s%s%s%s%s 2026-01-02 10:00:00 H=[192.0.2.1] F=<a@example.com> "
+                             "rejected RCPT <b@example.com>: relay not permitted",
+                             stamps[s], gaps[g], hosts[o], hosts[o][0] ? gaps[g] : "", tags[t]);
+                    ck_assert_msg(feed(&h, line) == LINE_EVENT, "not unwrapped: %s", line);
+                    ck_assert_str_eq(events[0].host, hosts[o][0] ? hosts[o] : "mx1");
+                    ck_assert_int_eq(events[0].ts_us % (60 * US_PER_SEC), 0); /* Exim's time */
+                    harness_done(&h);
+                }
+    /* another program's line, with or without a host; and plain Exim lines that are not */
+    static const struct {
+        const char *line;
+        enum line_result want;
+    } others[] = {
+        {"2026-01-02 10:00:07 postfix/smtpd[1]: connect from x[192.0.2.1]", LINE_FOREIGN},
+        {"2026-01-02T10:00:07+01:00 mx2 dovecot[9]: imap-login: Login", LINE_FOREIGN},
+        {"2026-01-02 10:00:07 mx2 postfix/qmgr: 4F2: removed", LINE_FOREIGN},
+        {"2026-01-02 10:00:00 [123] H=[192.0.2.1] F=<a@b> rejected RCPT <c@d>: x", LINE_EVENT},
+        {"2026-01-02 10:00:00 1vAbCd-000Ef1-Gh ** a@example.com: Unrouteable", LINE_EVENT},
+        {"2026-01-02 10:00:00 H=x [192.0.2.1]:25 F=<a@b> rejected RCPT <c@d>: x", LINE_EVENT},
+    };
+    for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
+        harness_init(&h);
+        ck_assert_msg(feed(&h, others[i].line) == others[i].want, "%s", others[i].line);
+        harness_done(&h);
+    }
+}
+END_TEST
+
 /* a paniclog: every entry is reported, none becomes an event */
 START_TEST(test_paniclog)
 {
@@ -769,6 +851,83 @@ START_TEST(test_message_ids)
 }
 END_TEST
 
+/* every character of either id form is classed: a wrong one anywhere is no id */
+START_TEST(test_message_id_positions)
+{
+    static const char *const ids[] = {"1vAbCd-000Ef1-Gh", "1vAbCd-0000000AbCd-0Gh1"};
+    static const char bad[] = {'_', '.', '-', ' ', ':', '\xe9', '\x7f'};
+    struct harness h;
+    char word[32], line[256];
+
+    harness_init(&h);
+    for (size_t f = 0; f < 2; f++)
+        for (size_t k = 0; k < strlen(ids[f]); k++)
+            for (size_t b = 0; b < sizeof bad; b++) {
+                if (ids[f][k] == '-' && bad[b] == '-')
+                    continue;
+                snprintf(word, sizeof word, "%s", ids[f]);
+                word[k] = bad[b];
+                snprintf(line, sizeof line, T "%s ** a@example.com: Unrouteable address", word);
+                nevents = 0;
+                enum line_result r = feed_exact(&h, line);
+                ck_assert_msg(r != LINE_EVENT || strcmp(events[0].queue_id, ids[f]) != 0,
+                              "%s taken for an id", word);
+                ck_assert_msg(r == LINE_INFO || r == LINE_EVENT, "%s: result %d", word, r);
+                if (r == LINE_EVENT) /* a cut id can leave a shorter word that is one */
+                    ck_assert_int_ne((int)strlen(events[0].queue_id), (int)strlen(ids[f]));
+            }
+    harness_done(&h);
+}
+END_TEST
+
+/*
+ * the fields of a line: the first of a key wins; a quoted or bracketed value hides what looks
+ * like a field in it; a key at the end of the line has an empty value; a NUL byte cuts a
+ * remembered value (as strndup would), other bytes are kept as they are
+ */
+START_TEST(test_fields)
+{
+    static const struct {
+        const char *arrival;
+        long long size;
+        const char *message_id, *parent;
+    } cases[] = {
+        {"<= s@example.com H=(a) [192.0.2.1] S=12 S=34 id=first id=second "
+         "R=1vAbCd-000Ef1-Gh R=x",
+         12, "first", "1vAbCd-000Ef1-Gh"},
+        {"<= s@example.com T=\"a \\\" S=99 id=x\" S=5 id=y", 5, "y", ""},
+        {"<= s@example.com DN=<C=US S=7 id=z> S=6 id=w", 6, "w", ""},
+        {"<= s@example.com S=8 id=", 8, "", ""},
+        {"<= s@example.com id=v S=", -1, "v", ""},
+        {"<= s@example.com S=1 for r@example.net S=2", 1, "", ""},
+        {"<= s@example.com P=esmtp S=3 K PRDR id=\xc3\xa9t\xe9", 3, "\xc3\xa9t\xe9", ""},
+        {"<= s@example.com S=sss id=u", -1, "u", ""},
+    };
+    struct harness h;
+    char line[512];
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        harness_init(&h);
+        snprintf(line, sizeof line, T ID "%s", cases[i].arrival);
+        ck_assert_int_eq(feed_exact(&h, line), LINE_INFO);
+        ck_assert_int_eq(feed(&h, T ID "** r@example.net: Unrouteable address"), LINE_EVENT);
+        ck_assert_msg(events[0].size == cases[i].size, "case %zu: size %lld", i, events[0].size);
+        ck_assert_str_eq(events[0].message_id, cases[i].message_id);
+        ck_assert_str_eq(events[0].parent, cases[i].parent);
+        harness_done(&h);
+    }
+    /* a NUL byte inside a value */
+    static const char nul[] = T ID "<= s@example.com S=9 id=a\0b";
+    struct log_line ln = {.text = nul, .len = sizeof nul - 1};
+    harness_init(&h);
+    ck_assert_int_eq(exim_parser.parse_line(h.state, &h.ctx, &ln), LINE_INFO);
+    ck_assert_int_eq(feed(&h, T ID "** r@example.net: Unrouteable address"), LINE_EVENT);
+    ck_assert_str_eq(events[0].message_id, "a");
+    ck_assert_int_eq(events[0].size, 9);
+    harness_done(&h);
+}
+END_TEST
+
 /*
  * texts keep their bytes but for Exim's "\n" escape (an embedded newline: a space); "\r\n" quotes
  * protocol input and stays; a quoted value ends at its first unescaped quote
@@ -796,6 +955,62 @@ START_TEST(test_text_escapes)
                       events[0].text, cases[i].text);
         harness_done(&h);
     }
+}
+END_TEST
+
+/*
+ * where the address of a delivery line ends: at the first field (" R=", " P=<", ...), at ": "
+ * outside quotes and angle brackets, or at the line's end. Each shape comes with 0 to 7 bytes
+ * more in front of it, so that every byte that decides sits at every offset of the four-byte
+ * steps that pass over the others, and as the line's last bytes.
+ */
+START_TEST(test_address_end)
+{
+    static const struct {
+        const char *rest;             /* after "<flag> %s" and the padding */
+        const char *recipient, *orig; /* with the padding in front; orig "" for none */
+    } cases[] = {
+        {"a@example.com R=r T=t H=h [192.0.2.1] C=\"250 OK\"", "a@example.com", ""},
+        {"\"a b: c\"@example.com R=r T=t", "\"a b: c\"@example.com", ""},
+        {"\"a b R=c\"@example.com R=r T=t", "\"a b R=c\"@example.com", ""},
+        {"a@example.com <b: c@example.net> R=r T=t", "a@example.com", "b: c@example.net"},
+        {"a\\\"b@example.com R=r T=t", "a\\\"b@example.com", ""},
+        {"a\\\\\"b R=c\"@example.com R=r T=t", "a\\\\\"b R=c\"@example.com", ""},
+        {"a@example.com P=x T=t", "a@example.com P=x", ""},
+        {"a@example.com P=<s@example.org> T=t", "a@example.com", ""},
+        {"a@example.com", "a@example.com", ""},
+        {"a@example.com  ", "a@example.com", ""},
+        {"a@example.com:", "a@example.com", ""},
+        {"a@example.com: x", "a@example.com", ""},
+        {"a@example.com (b@example.com) <c@example.com> F=<s@example.org> R=r", "a@example.com",
+         "c@example.com"},
+    };
+    static const char *const pads[] = {"", "x", "xx", "xxx", "xxxx", "xxxxx", "xxxxxx", "xxxxxxx"};
+    struct harness h;
+    char line[512], want[256], wantorig[256];
+
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++)
+        for (size_t d = 0; d < sizeof pads / sizeof pads[0]; d++)
+            for (int bounce = 0; bounce < 2; bounce++) {
+                harness_init(&h);
+                snprintf(line, sizeof line, T ID "%s %s%s", bounce ? "**" : "=>", pads[d],
+                         cases[c].rest);
+                snprintf(want, sizeof want, "%s%s", pads[d], cases[c].recipient);
+                snprintf(wantorig, sizeof wantorig, "%s", cases[c].orig);
+                ck_assert_msg(feed_exact(&h, line) == LINE_EVENT, "%s", line);
+                ck_assert_msg(strcmp(events[0].recipient, want) == 0, "%s: [%s], want [%s]", line,
+                              events[0].recipient, want);
+                ck_assert_msg(strcmp(events[0].orig, wantorig) == 0, "%s: orig [%s], want [%s]",
+                              line, events[0].orig, wantorig);
+                harness_done(&h);
+            }
+    /* a NUL byte after a space ends the address as a field tag does */
+    static const char nul[] = T ID "=> a@example.com \0=x R=r T=t";
+    struct log_line ln = {.text = nul, .len = sizeof nul - 1};
+    harness_init(&h);
+    ck_assert_int_eq(exim_parser.parse_line(h.state, &h.ctx, &ln), LINE_EVENT);
+    ck_assert_str_eq(events[0].recipient, "a@example.com");
+    harness_done(&h);
 }
 END_TEST
 
@@ -856,6 +1071,72 @@ START_TEST(test_timestamp_memo)
         ck_assert_str_eq(h.ctx.why, "impossible date");
     }
     harness_done(&h);
+}
+END_TEST
+
+/* fresh_time - the time of line's event as a new parser (so one without a memo) reads it */
+static void fresh_time(const char *line, long long *us, int *prec)
+{
+    struct harness h;
+
+    harness_init(&h);
+    ck_assert_msg(feed(&h, line) == LINE_EVENT, "%s: %s", line, h.ctx.why ? h.ctx.why : "-");
+    *us = events[0].ts_us;
+    *prec = events[0].ts_prec;
+    harness_done(&h);
+}
+
+/*
+ * the other seconds of the memo's hour are not converted again: the memo's time moves by the
+ * difference. Each line's time must be the one a parser without a memo gives, in zones whose
+ * offset changes (by an hour, by half an hour, at hours that repeat or never happen), when
+ * the log goes back in time, for leap seconds, fractions and malformed clocks.
+ */
+START_TEST(test_timestamp_hour)
+{
+    static const char *const zones[] = {"UTC", "America/New_York", "Asia/Kolkata",
+                                        "Australia/Lord_Howe", "Europe/Berlin"};
+    static const char *const days[] = {"2026-03-08", "2026-11-01", "2026-10-04", "2026-04-05",
+                                       "2026-03-29", "2026-10-25", "2024-02-29"};
+    static const char *const clocks[] = {
+        "00:00:00",       "00:00:01",     "00:59:59",  "00:59:60", "00:30:00",     "01:00:00",
+        "01:00:00.5",     "01:00:01,250", "01:29:59",  "01:30:00", "01:59:59.999", "01:59:60",
+        "01:00:00",       "01:59:58",     "02:00:00",  "02:29:59", "02:30:00",     "02:59:59",
+        "02:00:00",       "03:00:00",     "03:00:07",  "02:59:59", "03:01:00",     "03:00:60",
+        "03:05:07",       "03:05:07.1",   "03:60:00",  "03:05:61", "03:5:07",      "03:05:0x",
+        "03:05:07 +0100", "03:05:08",     "03:05:08Z", "03:05:09", "23:59:59",     "23:00:00"};
+    struct harness h;
+    char line[256];
+
+    for (size_t z = 0; z < sizeof zones / sizeof zones[0]; z++) {
+        setenv("TZ", zones[z], 1);
+        tzset();
+        for (size_t d = 0; d < sizeof days / sizeof days[0]; d++) {
+            harness_init(&h);
+            for (size_t c = 0; c < sizeof clocks / sizeof clocks[0]; c++) {
+                snprintf(line, sizeof line, "%s %s 1vAbCd-000Ef1-Gh ** a@example.com: x", days[d],
+                         clocks[c]);
+                nevents = 0;
+                enum line_result r = feed(&h, line);
+                if (r != LINE_EVENT) { /* not a clock: neither parser takes it */
+                    struct harness f;
+                    harness_init(&f);
+                    ck_assert_int_eq(feed(&f, line), r);
+                    harness_done(&f);
+                    continue;
+                }
+                long long us = events[0].ts_us, want_us;
+                int prec = events[0].ts_prec, want_prec;
+                fresh_time(line, &want_us, &want_prec);
+                ck_assert_msg(us == want_us, "%s in %s: %lld, want %lld", line, zones[z], us,
+                              want_us);
+                ck_assert_int_eq(prec, want_prec);
+            }
+            harness_done(&h);
+        }
+    }
+    setenv("TZ", "UTC", 1);
+    tzset();
 }
 END_TEST
 
@@ -970,11 +1251,16 @@ static Suite *exim_suite(void)
     tcase_add_test(tc, test_rejectlog_dedup);
     tcase_add_test(tc, test_source_name_reused_address);
     tcase_add_test(tc, test_syslog);
+    tcase_add_test(tc, test_syslog_iso_shapes);
     tcase_add_test(tc, test_paniclog);
     tcase_add_test(tc, test_prefix);
     tcase_add_test(tc, test_timestamp_memo);
+    tcase_add_test(tc, test_timestamp_hour);
     tcase_add_test(tc, test_message_ids);
+    tcase_add_test(tc, test_message_id_positions);
+    tcase_add_test(tc, test_fields);
     tcase_add_test(tc, test_text_escapes);
+    tcase_add_test(tc, test_address_end);
     tcase_add_test(tc, test_sender_verify);
     tcase_add_test(tc, test_hostile);
     tcase_add_test(tc, test_sniff);
