@@ -595,6 +595,8 @@ static int field_key(const char *k, size_t n)
     return -1;
 }
 
+_Static_assert(K_COUNT <= 32, "struct fields keeps the keys it saw as bits of an unsigned");
+
 struct fields {
     struct span v[K_COUNT]; /* v[k] is set only with bit k of has: left unset, not cleared */
     unsigned has;
