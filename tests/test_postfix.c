@@ -681,6 +681,129 @@ START_TEST(test_sniff)
 }
 END_TEST
 
+/* ------------------------------------------------------------ the syslog header */
+
+/* the bytes of a host or tag, one at a time: the model the header reader must agree with */
+static int ref_tag_byte(unsigned char c)
+{
+    return c > ' ' && c != ':' && c != '[' && c != 0x7f;
+}
+
+static size_t ref_span(const char *s, size_t n)
+{
+    size_t i = 0;
+
+    while (i < n && ref_tag_byte((unsigned char)s[i]))
+        i++;
+    return i;
+}
+
+struct ref_header {
+    long host; /* offset, -1 when none */
+    size_t host_len, tag, tag_len, msg;
+};
+
+/* ref_header - syslog_parse_header's reading of what follows the timestamp, byte by byte */
+static int ref_header(const char *s, size_t n, size_t i, struct ref_header *r)
+{
+    size_t t;
+
+    if (i >= n || s[i] != ' ')
+        return -1;
+    while (i < n && s[i] == ' ')
+        i++;
+    t = ref_span(s + i, n - i);
+    r->host = -1;
+    r->host_len = 0;
+    if (t > 0 && i + t < n && s[i + t] == ' ') {
+        r->host = (long)i;
+        r->host_len = t;
+        i += t;
+        while (i < n && s[i] == ' ')
+            i++;
+        t = ref_span(s + i, n - i);
+    }
+    if (t == 0 || i + t >= n)
+        return -1;
+    r->tag = i;
+    r->tag_len = t;
+    i += t;
+    if (s[i] == '[') {
+        size_t d = ++i;
+        while (i < n && s[i] >= '0' && s[i] <= '9' && i - d < 10)
+            i++;
+        if (i == d || i >= n || s[i] != ']')
+            return -1;
+        i++;
+    }
+    if (i >= n || s[i] != ':')
+        return -1;
+    i++;
+    if (i < n && s[i] == ' ')
+        i++;
+    r->msg = i;
+    return 0;
+}
+
+/* check_header - syslog_parse_header on exactly line[0..n) agrees with ref_header */
+static void check_header(const char *line, size_t n, int layout, size_t len, int b, size_t j)
+{
+    char *copy = malloc(n ? n : 1); /* exactly n bytes: a read past the line is an ASan error */
+    struct syslog_header h;
+    struct ref_header r;
+    int got, want;
+
+    memcpy(copy, line, n);
+    want = ref_header(copy, n, 15, &r);
+    got = syslog_parse_header(copy, n, &h);
+    /* one check a case would be half a million through Check's pipe: only a failure reports */
+    if (got != want || (want == 0 && ((h.host == NULL ? r.host >= 0 : h.host - copy != r.host) ||
+                                      h.host_len != r.host_len || h.tag - copy != (long)r.tag ||
+                                      h.tag_len != r.tag_len || h.msg - copy != (long)r.msg)))
+        ck_abort_msg("layout %d, length %zu, byte %d at %zu, %zu bytes: %d (tag %zu), want %d "
+                     "(tag %zu)",
+                     layout, len, b, j, n, got, got == 0 ? h.tag_len : 0, want,
+                     want == 0 ? r.tag_len : 0);
+    free(copy);
+}
+
+/*
+ * Host and tag are read sixteen bytes at a time where sixteen remain: every byte value at every
+ * place of a host or a tag, of lengths around the multiples of 16, must end them (or not) where
+ * a byte at a time does, also when the line is cut within the last sixteen bytes.
+ */
+START_TEST(test_header_bytes)
+{
+    static const size_t lens[] = {1, 2, 3, 7, 8, 9, 15, 16, 17, 18, 31, 32, 33, 40};
+    static const char ts[] = "Mar  2 10:00:00 ", rest[] = "[42]: connect from x[192.0.2.1]";
+    char tok[48], line[160];
+
+    for (int layout = 0; layout < 2; layout++)
+        for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++)
+            for (size_t j = 0; j <= lens[li]; j++)
+                for (int b = 0; b < 256; b++) {
+                    size_t len = lens[li], start, n;
+                    if (j == lens[li] && b > 0)
+                        break; /* j == len: the token as it is, once */
+                    for (size_t k = 0; k < len; k++)
+                        tok[k] = "postfix/smtpd-in"[k % 16];
+                    if (j < len)
+                        tok[j] = (char)b;
+                    /* layout 0: the token is the tag; layout 1: it is the host */
+                    n = (size_t)snprintf(line, sizeof line, "%s%s", ts, layout ? "" : "mx1 ");
+                    start = n;
+                    memcpy(line + n, tok, len);
+                    n += len;
+                    n += (size_t)snprintf(line + n, sizeof line - n, "%s%s",
+                                          layout ? " postfix/smtpd" : "", rest);
+                    check_header(line, n, layout, len, b, j);
+                    check_header(line, start + j + 1, layout, len, b, j);
+                    check_header(line, start + len + 1, layout, len, b, j);
+                    check_header(line, start + len + 6, layout, len, b, j);
+                }
+}
+END_TEST
+
 static Suite *postfix_suite(void)
 {
     Suite *s = suite_create("postfix");
@@ -697,6 +820,7 @@ static Suite *postfix_suite(void)
     tcase_add_test(tc, test_forget_refused_message);
     tcase_add_test(tc, test_hostile);
     tcase_add_test(tc, test_sniff);
+    tcase_add_test(tc, test_header_bytes);
     suite_add_tcase(s, tc);
     return s;
 }
