@@ -804,6 +804,119 @@ START_TEST(test_header_bytes)
 }
 END_TEST
 
+/* ------------------------------------------------------------ queue ids */
+
+/* ref_qid_len - a queue id's length as formats/postfix.md gives it, one comparison at a time */
+static int ref_short(int c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F');
+}
+
+static int ref_alnum(int c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static int ref_long(int c)
+{
+    return ref_alnum(c) && c != 'z' && !strchr("aeiouAEIOU", c);
+}
+
+static size_t ref_qid_len(const unsigned char *p, size_t n)
+{
+    size_t i = 0, z = 0;
+
+    while (i < n && i < 20 && ref_short(p[i]))
+        i++;
+    if (i >= 5 && (i == n || !ref_alnum(p[i])))
+        return i;
+    for (i = 0; i < n && i < 32; i++) {
+        if (p[i] == 'z' && z == 0 && i >= 6)
+            z = i;
+        else if (!ref_long(p[i]))
+            break;
+    }
+    if (z > 0 && i > z + 1 && (i == n || !ref_alnum(p[i])))
+        return i;
+    return 0;
+}
+
+/* check_bounce_id - "sender non-delivery notification: ID..." makes the message of the id's q
+ * bytes (none when q is 0) a bounce of 0A1B2C3D4F */
+static void check_bounce_id(struct harness *h, const char *id, size_t idlen, size_t q)
+{
+    static const char pre[] = H "postfix/bounce[1]: 0A1B2C3D4F: sender non-delivery notification: ";
+    char line[256], qid[64];
+    struct log_line ln;
+
+    memcpy(line, pre, sizeof pre - 1);
+    memcpy(line + sizeof pre - 1, id, idlen);
+    memset(&ln, 0, sizeof ln);
+    ln.text = line;
+    ln.len = sizeof pre - 1 + idlen;
+    postfix_parser.parse_line(h->state, &h->ctx, &ln);
+    if (q == 0)
+        return;
+    memcpy(qid, id, q);
+    qid[q] = '\0';
+    snprintf(line, sizeof line, H "postfix/smtp[1]: %s: to=<a@b.example>, status=sent (250 ok)",
+             qid);
+    nevents = 0;
+    feed(h, line);
+    ck_assert_msg(nevents == 1 && strcmp(events[0].parent, "0A1B2C3D4F") == 0,
+                  "bounce of %s: parent \"%s\"", qid, nevents ? events[0].parent : "");
+    snprintf(line, sizeof line, H "postfix/qmgr[1]: %s: removed", qid);
+    feed(h, line);
+}
+
+/*
+ * Queue ids are read through a table of byte classes: every byte value in every place of a short
+ * and a long id, and right after one, must make the id (or no id) the comparisons make.
+ */
+START_TEST(test_queue_id_bytes)
+{
+    static const char *const ids[] = {"0A1B2C3D4E", "ABCDE", "0123456789ABCDEF0123",
+                                      "44JCRG5tYPzCqt2", "bcdfghzb1"};
+    static const char pre[] = H "postfix/smtp[1]: ";
+    static const char post[] = ": to=<a@b.example>, relay=x, dsn=2.0.0, status=sent (250 ok)";
+    char line[256];
+    struct harness h;
+
+    harness_init(&h);
+    for (size_t k = 0; k < sizeof ids / sizeof ids[0]; k++)
+        for (size_t j = 0; j <= strlen(ids[k]); j++)
+            for (int b = 0; b < 256; b++) {
+                size_t idlen = strlen(ids[k]), n = sizeof pre - 1, q;
+                struct log_line ln;
+                enum line_result r;
+                memcpy(line, pre, n);
+                memcpy(line + n, ids[k], idlen);
+                if (j < idlen)
+                    line[n + j] = (char)b;
+                else
+                    line[n + idlen++] = (char)b; /* the byte after the id */
+                memcpy(line + n + idlen, post, sizeof post);
+                q = ref_qid_len((const unsigned char *)line + n, idlen + sizeof post - 1);
+                memset(&ln, 0, sizeof ln);
+                ln.text = line;
+                ln.len = n + idlen + sizeof post - 1;
+                nevents = 0;
+                r = postfix_parser.parse_line(h.state, &h.ctx, &ln);
+                if (q > 0 && line[n + q] == ':' && line[n + q + 1] == ' ') {
+                    if (r != LINE_EVENT || nevents != 1 || strlen(events[0].queue_id) != q ||
+                        memcmp(events[0].queue_id, line + n, q) != 0)
+                        ck_abort_msg("%s with byte %d at %zu: result %d, id \"%s\", want %zu bytes",
+                                     ids[k], b, j, r, nevents ? events[0].queue_id : "", q);
+                } else if (r != LINE_INFO) {
+                    ck_abort_msg("%s with byte %d at %zu: result %d, want no id", ids[k], b, j, r);
+                }
+                /* the same id where nothing need follow it: a bounce names its notification */
+                check_bounce_id(&h, line + n, idlen, q);
+            }
+    harness_done(&h);
+}
+END_TEST
+
 static Suite *postfix_suite(void)
 {
     Suite *s = suite_create("postfix");
@@ -821,6 +934,7 @@ static Suite *postfix_suite(void)
     tcase_add_test(tc, test_hostile);
     tcase_add_test(tc, test_sniff);
     tcase_add_test(tc, test_header_bytes);
+    tcase_add_test(tc, test_queue_id_bytes);
     suite_add_tcase(s, tc);
     return s;
 }
