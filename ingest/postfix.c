@@ -226,6 +226,40 @@ static size_t angle_end(const char *p, size_t n)
     return 0;
 }
 
+/*
+ * find_by - the first lit in p[0..n), as scan_find, but memchr looks for lit's byte rare: in
+ * delivery texts a literal's first byte is often a space, which stops memchr at every word.
+ * rare must be in lit.
+ */
+static const char *find_by(const char *p, size_t n, const char *lit, char rare)
+{
+    size_t m = strlen(lit), k = (size_t)(strchr(lit, rare) - lit);
+
+    if (n < m)
+        return NULL;
+    /* lit at q has rare at q + k, for q from 0 to n - m */
+    for (const char *c = p + k, *last = p + (n - m) + k; c <= last; c++) {
+        c = memchr(c, rare, (size_t)(last - c) + 1);
+        if (c == NULL)
+            return NULL;
+        if (memcmp(c - k, lit, m) == 0)
+            return c - k;
+    }
+    return NULL;
+}
+
+/* rfind_by - the last lit in p[0..n), as scan_rfind, found forward by its byte rare (see find_by):
+ * a byte at a time from the end cost more than memchr over a text without that byte */
+static const char *rfind_by(const char *p, size_t n, const char *lit, char rare)
+{
+    const char *last = NULL, *w;
+
+    for (w = find_by(p, n, lit, rare); w != NULL;
+         w = find_by(w + 1, n - (size_t)(w + 1 - p), lit, rare))
+        last = w;
+    return last;
+}
+
 /* ------------------------------------------------ the "; from=<> to=<> ..." trailer */
 
 struct trailer {
@@ -297,11 +331,11 @@ static const char *find_trailer(const char *p, size_t n)
 {
     const char *t;
 
-    if ((t = scan_rfind(p, n, "; from=<")) != NULL)
+    if ((t = rfind_by(p, n, "; from=<", ';')) != NULL)
         return t;
-    if ((t = scan_rfind(p, n, "; to=<")) != NULL)
+    if ((t = rfind_by(p, n, "; to=<", ';')) != NULL)
         return t;
-    return scan_rfind(p, n, "; proto=");
+    return rfind_by(p, n, "; proto=", ';');
 }
 
 /* apply_trailer - copy the trailer's addresses into the event */
@@ -447,7 +481,7 @@ static enum line_result parse_action_line(struct postfix_state *st, struct parse
     if (scan_prefix(rest, rest_len, "header ") || scan_prefix(rest, rest_len, "body ")) {
         /* cleanup: "header Name: value from client; from=<> to=<> ...: reply" */
         ev->stage = rest[0] == 'h' ? STAGE_HEADER : STAGE_BODY;
-        tr = scan_rfind(rest, rest_len, "; from=<");
+        tr = rfind_by(rest, rest_len, "; from=<", ';');
         if (tr == NULL) {
             ctx->why = "cleanup action without from=";
             return LINE_UNPARSED;
@@ -726,9 +760,9 @@ static enum smtp_stage text_stage(const char *p, size_t n)
 {
     const char *w;
 
-    if ((w = scan_rfind(p, n, "(in reply to ")) != NULL)
+    if ((w = rfind_by(p, n, "(in reply to ", '(')) != NULL)
         return smtp_stage_of_command(w + 13, n - (size_t)(w + 13 - p));
-    if ((w = scan_find(p, n, " while sending ")) != NULL) {
+    if ((w = find_by(p, n, " while sending ", 'w')) != NULL) {
         w += 15;
         if (scan_prefix(w, n - (size_t)(w - p), "message body"))
             return STAGE_DATA;
@@ -736,14 +770,19 @@ static enum smtp_stage text_stage(const char *p, size_t n)
             return STAGE_EOM;
         return smtp_stage_of_command(w, n - (size_t)(w - p));
     }
-    if (scan_find(p, n, "initial server greeting") != NULL || scan_prefix(p, n, "connect to ") ||
-        scan_find(p, n, ": connect to ") != NULL ||
-        scan_find(p, n, "refused to talk to me") != NULL)
+    if (find_by(p, n, "initial server greeting", 'v') != NULL || scan_prefix(p, n, "connect to ") ||
+        find_by(p, n, ": connect to ", ':') != NULL ||
+        find_by(p, n, "refused to talk to me", 'k') != NULL)
         return STAGE_CONNECT;
-    if (scan_find(p, n, "while performing the EHLO handshake") != NULL ||
-        scan_find(p, n, "while performing the HELO handshake") != NULL ||
-        scan_find(p, n, "while performing the LHLO handshake") != NULL)
-        return STAGE_HELO;
+    /* "while performing the EHLO handshake", or HELO, or LHLO */
+    for (w = find_by(p, n, "while performing the ", 'w'); w != NULL;
+         w = find_by(w + 1, n - (size_t)(w + 1 - p), "while performing the ", 'w')) {
+        const char *x = w + 21;
+        size_t xn = n - (size_t)(x - p);
+        if (scan_prefix(x, xn, "EHLO handshake") || scan_prefix(x, xn, "HELO handshake") ||
+            scan_prefix(x, xn, "LHLO handshake"))
+            return STAGE_HELO;
+    }
     return STAGE_NONE;
 }
 
@@ -758,10 +797,10 @@ static void apply_diagnostic(struct postfix_state *st, const char *p, size_t n, 
 
     ev->stage = text_stage(p, n);
     if (scan_prefix(p, n, "host ")) {
-        const char *w = scan_find(p, n, " said: ");
+        const char *w = find_by(p, n, " said: ", ':');
         size_t skip = 7;
         if (w == NULL) {
-            w = scan_find(p, n, " refused to talk to me: ");
+            w = find_by(p, n, " refused to talk to me: ", 'k');
             skip = 24;
         }
         if (w != NULL) {
@@ -779,8 +818,9 @@ static void apply_diagnostic(struct postfix_state *st, const char *p, size_t n, 
         }
     }
     if (said != NULL) {
-        const char *ir = scan_rfind(said, said_len, " (in reply to ");
-        if (ir != NULL && scan_suffix(said, said_len, " command)"))
+        const char *ir;
+        if (scan_suffix(said, said_len, " command)") &&
+            (ir = rfind_by(said, said_len, " (in reply to ", '(')) != NULL)
             said_len = (size_t)(ir - said);
         const char *dsn = ev->status;
         apply_reply(st, said, said_len, ev);
@@ -811,7 +851,7 @@ static enum line_result handle_delivery(struct postfix_state *st, struct parse_c
                                         struct pf_line *pl, const char *p, size_t n, int is_discard)
 {
     struct event *ev = &pl->ev;
-    const char *status_at = scan_find(p, n, "status=");
+    const char *status_at = find_by(p, n, "status=", 'u');
     size_t i = 0;
 
     if (status_at == NULL) {

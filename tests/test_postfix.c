@@ -917,6 +917,119 @@ START_TEST(test_queue_id_bytes)
 }
 END_TEST
 
+/* ------------------------------------------------------------ searches in delivery texts */
+
+/* deliver - a deferral whose text is text; the event's stage, or NULL when there is no event */
+static const char *deliver(struct harness *h, const char *text)
+{
+    char line[512];
+
+    snprintf(line, sizeof line,
+             H "postfix/smtp[1]: 0A1B2C3D4E: to=<a@b.example>, relay=x, dsn=4.0.0, "
+               "status=deferred (%s)",
+             text);
+    nevents = 0;
+    if (feed(h, line) != LINE_EVENT || nevents != 1)
+        return NULL;
+    return events[0].stage;
+}
+
+/*
+ * The stage words of a delivery text are found by memchr on one of their rarer bytes, and the
+ * last "(in reply to " forward: each, at every place of a text full of those bytes and of the
+ * words cut short, must give its stage, and cut short at the end of the text, none.
+ */
+START_TEST(test_delivery_stage_words)
+{
+    static const char filler[] = "(in reply t((w k v :: whil ( while performing the XHLO handshake "
+                                 "refused to tal initial server greetin : connec while sendin(";
+    static const struct {
+        const char *words, *cut; /* cut: the words cut short */
+        enum smtp_stage stage;
+    } cases[] = {
+        {"(in reply to RCPT TO command)", "(in reply to", STAGE_RCPT},
+        {" while sending RCPT TO", " while sendin", STAGE_RCPT},
+        {"initial server greeting", "initial server greetin", STAGE_CONNECT},
+        {": connect to mx.example[192.0.2.1]:25", ": connect to", STAGE_CONNECT},
+        {"refused to talk to me", "refused to talk to m", STAGE_CONNECT},
+        {"while performing the EHLO handshake", "while performing the EHLO handshak", STAGE_HELO},
+        {"while performing the LHLO handshake", "while performing the LHLO", STAGE_HELO},
+    };
+    struct harness h;
+    char text[512];
+    const char *got;
+
+    harness_init(&h);
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++)
+        for (size_t pos = 0; pos <= sizeof filler - 1; pos++) {
+            snprintf(text, sizeof text, "%.*s%s%s", (int)pos, filler, cases[c].words, filler + pos);
+            got = deliver(&h, text);
+            ck_assert_msg(got != NULL && strcmp(got, smtp_stage_name(cases[c].stage)) == 0,
+                          "\"%s\": stage %s, want %s", text, got ? got : "(no event)",
+                          smtp_stage_name(cases[c].stage));
+            /* the words cut short at the end of the text */
+            snprintf(text, sizeof text, "%.*s%s", (int)pos, filler, cases[c].cut);
+            got = deliver(&h, text);
+            ck_assert_msg(got != NULL && strcmp(got, smtp_stage_name(STAGE_NONE)) == 0,
+                          "\"%s\": stage %s, want none", text, got ? got : "(no event)");
+        }
+    /* two of them: the last "(in reply to " names the stage */
+    got = deliver(&h, "(in reply to MAIL FROM command) then (in reply to RCPT TO command)");
+    ck_assert_str_eq(got, smtp_stage_name(STAGE_RCPT));
+    got = deliver(&h, "(in reply to RCPT TO command) then (in reply to MAIL FROM command)");
+    ck_assert_str_eq(got, smtp_stage_name(STAGE_MAIL));
+    got = deliver(&h, "(in reply to ");
+    ck_assert_str_eq(got, smtp_stage_name(STAGE_NONE));
+    /* the words and nothing else: the rare byte's only place is the last one looked at */
+    got = deliver(&h, "initial server greeting");
+    ck_assert_str_eq(got, smtp_stage_name(STAGE_CONNECT));
+    got = deliver(&h, "refused to talk to me");
+    ck_assert_str_eq(got, smtp_stage_name(STAGE_CONNECT));
+    harness_done(&h);
+}
+END_TEST
+
+/* the reply after " said: " and " refused to talk to me: ", the status after "status=", the
+ * last "; from=<": each found by a rarer byte, with that byte all around */
+START_TEST(test_delivery_rare_bytes)
+{
+    struct harness h;
+
+    harness_init(&h);
+    ck_assert_int_eq(feed(&h, H "postfix/smtp[1]: 0A1B2C3D4E: to=<u@u.example>, relay=a:b:c, "
+                                "dsn=5.1.1, status=bounced (host a:b:c[192.0.2.1]: x: said: 550 "
+                                "5.1.1 no: such: user (in reply to RCPT TO command))"),
+                     LINE_EVENT);
+    ck_assert_int_eq(events[0].reply_code, 550);
+    ck_assert_str_eq(events[0].text, "no: such: user");
+    ck_assert_str_eq(events[0].stage, "rcpt");
+    nevents = 0;
+    ck_assert_int_eq(feed(&h, H "postfix/smtp[1]: 0A1B2C3D4E: to=<k@k.example>, relay=kk, "
+                                "dsn=4.7.1, status=deferred (host kk[192.0.2.1] talk k refused to "
+                                "talk to me: 554 5.7.1 go away)"),
+                     LINE_EVENT);
+    ck_assert_int_eq(events[0].reply_code, 554);
+    ck_assert_str_eq(events[0].text, "go away");
+    ck_assert_str_eq(events[0].stage, "connect");
+    nevents = 0;
+    ck_assert_int_eq(feed(&h, H "postfix/smtp[1]: 0A1B2C3D4E: to=<statu@u.example>, "
+                                "orig_to=<u@status>, relay=statuu, delay=1, dsn=5.0.0, "
+                                "status=bounced (550 no)"),
+                     LINE_EVENT);
+    ck_assert_str_eq(events[0].kind, "bounce");
+    ck_assert_str_eq(events[0].recipient, "statu@u.example");
+    nevents = 0;
+    ck_assert_int_eq(feed(&h, H "postfix/smtpd[1]: NOQUEUE: reject: RCPT from x[192.0.2.1]: 550 "
+                                "5.7.1 a;b; c;; from=<x@y> d; from=<s@x.example> "
+                                "to=<r@y.example> proto=ESMTP helo=<h>"),
+                     LINE_EVENT);
+    ck_assert_str_eq(events[0].sender, "s@x.example");
+    ck_assert_str_eq(events[0].recipient, "r@y.example");
+    ck_assert_str_eq(events[0].text, "a;b; c;; from=<x@y> d");
+    harness_done(&h);
+}
+END_TEST
+
 static Suite *postfix_suite(void)
 {
     Suite *s = suite_create("postfix");
@@ -935,6 +1048,8 @@ static Suite *postfix_suite(void)
     tcase_add_test(tc, test_sniff);
     tcase_add_test(tc, test_header_bytes);
     tcase_add_test(tc, test_queue_id_bytes);
+    tcase_add_test(tc, test_delivery_stage_words);
+    tcase_add_test(tc, test_delivery_rare_bytes);
     suite_add_tcase(s, tc);
     return s;
 }
