@@ -876,9 +876,9 @@ static enum line_result handle_delivery(struct postfix_state *st, struct parse_c
             vs++;
             i = ve + 1;
         } else {
-            ve = vs;
-            while (p + ve < status_at && p[ve] != ',')
-                ve++;
+            /* relay= and delays= are long: memchr, not a byte at a time */
+            const char *comma = memchr(p + vs, ',', (size_t)(status_at - p) - vs);
+            ve = comma != NULL ? (size_t)(comma - p) : (size_t)(status_at - p);
             i = ve;
         }
         while (p + i < status_at && (p[i] == ',' || p[i] == ' '))

@@ -1030,6 +1030,44 @@ START_TEST(test_delivery_rare_bytes)
 }
 END_TEST
 
+/*
+ * The fields before "status=" end at a comma found by memchr, and never after "status=": a relay
+ * of every length up to 40, ended by a comma, by " status=" itself, or by nothing but a comma
+ * after the status.
+ */
+START_TEST(test_delivery_fields)
+{
+    struct harness h;
+    char line[512], relay[64], want[64];
+
+    harness_init(&h);
+    for (int end = 0; end < 3; end++)
+        for (int len = 0; len <= 40; len++) {
+            memset(relay, 'r', (size_t)len);
+            relay[len] = '\0';
+            snprintf(line, sizeof line,
+                     H "postfix/smtp[1]: 0A1B2C3D4E: to=<a@b.example>, relay=%s%s status=sent%s "
+                       "(250 ok)",
+                     relay, end == 0 ? "," : "", end == 2 ? "," : "");
+            /* without a comma the relay runs up to "status=", its space included */
+            snprintf(want, sizeof want, "%s%s", relay, end == 0 ? "" : " ");
+            nevents = 0;
+            ck_assert_int_eq(feed(&h, line), LINE_EVENT);
+            ck_assert_msg(strcmp(events[0].relay, want) == 0, "\"%s\": relay \"%s\", want \"%s\"",
+                          line, events[0].relay, want);
+            ck_assert_str_eq(events[0].recipient, "a@b.example");
+        }
+    nevents = 0;
+    ck_assert_int_eq(feed(&h, H "postfix/smtp[1]: 0A1B2C3D4E: to=<a@b.example>,relay=none,"
+                                "delays=0.1/0/0.5/0.4,dsn=5.1.1,status=bounced (550 no)"),
+                     LINE_EVENT);
+    ck_assert_str_eq(events[0].relay, "none");
+    ck_assert_str_eq(events[0].status, "5.1.1");
+    ck_assert_str_eq(events[0].kind, "bounce");
+    harness_done(&h);
+}
+END_TEST
+
 static Suite *postfix_suite(void)
 {
     Suite *s = suite_create("postfix");
@@ -1050,6 +1088,7 @@ static Suite *postfix_suite(void)
     tcase_add_test(tc, test_queue_id_bytes);
     tcase_add_test(tc, test_delivery_stage_words);
     tcase_add_test(tc, test_delivery_rare_bytes);
+    tcase_add_test(tc, test_delivery_fields);
     suite_add_tcase(s, tc);
     return s;
 }
