@@ -73,8 +73,6 @@ struct postfix_state {
 /* one parsed line in progress */
 struct pf_line {
     struct event ev;
-    const char *daemon;
-    size_t daemon_len;
     const char *msg;
     size_t msg_len;
     const char *host; /* NUL-terminated, "" when none */
@@ -1218,8 +1216,7 @@ static enum line_result postfix_parse_line(void *state, struct parse_ctx *ctx,
 
     /* room for every copy this line can make: each field at most once, the text twice */
     arena_begin(&st->a, 3 * ln->len + 256 + (ctx->default_host ? strlen(ctx->default_host) : 0));
-    memset(&pl, 0, sizeof pl);
-    event_init(&pl.ev);
+    event_init(&pl.ev); /* the other fields are all set below */
     pl.ev.ts_us = ts_us;
     pl.ev.ts_prec = h.ct.prec;
     pl.ev.offset = ln->offset;
