@@ -954,6 +954,23 @@ static const char *field_value(const char *p, size_t n, const char *key, size_t 
     return k;
 }
 
+/*
+ * size_value - strtoll(v, NULL, 10), without the call when v is plain digits (18 at most, so no
+ * overflow) that end before end, the end of the line. Anything else (a sign, spaces, more
+ * digits, digits up to the end) goes to strtoll as before.
+ */
+static int64_t size_value(const char *v, const char *end)
+{
+    const char *q = v;
+    int64_t x = 0;
+
+    while (q < end && q - v < 18 && *q >= '0' && *q <= '9')
+        x = x * 10 + (*q++ - '0');
+    if (q > v && q < end && !(*q >= '0' && *q <= '9'))
+        return x;
+    return strtoll(v, NULL, 10);
+}
+
 static enum line_result handle_qmgr(struct postfix_state *st, struct parse_ctx *ctx,
                                     struct pf_line *pl, const char *p, size_t n)
 {
@@ -971,7 +988,7 @@ static enum line_result handle_qmgr(struct postfix_state *st, struct parse_ctx *
     if ((v = field_value(p, n, "from=", &vlen)) != NULL && m != NULL)
         replace(&m->sender, v, vlen);
     if ((v = field_value(p, n, "size=", &vlen)) != NULL && m != NULL)
-        m->size = strtoll(v, NULL, 10);
+        m->size = size_value(v, p + n);
     if ((v = scan_find(p, n, "status=")) != NULL &&
         (scan_prefix(v, n - (size_t)(v - p), "status=expired") ||
          scan_prefix(v, n - (size_t)(v - p), "status=force-expired"))) {

@@ -1068,6 +1068,46 @@ START_TEST(test_delivery_fields)
 }
 END_TEST
 
+/* size= of qmgr is read without strtoll when it is plain digits: each shape must give strtoll's
+ * value, as the size of the message's next event */
+START_TEST(test_qmgr_size)
+{
+    static const struct {
+        const char *field; /* what follows "size=" */
+        long long size;
+    } cases[] = {
+        {"5360, nrcpt=1 (queue active)", 5360},
+        {"0, nrcpt=1", 0},
+        {"123456789012345678, nrcpt=1", 123456789012345678LL},
+        {"1234567890123456789, nrcpt=1", 1234567890123456789LL},
+        {"99999999999999999999, nrcpt=1", 9223372036854775807LL},
+        {"9999999999999999999, nrcpt=1", 9223372036854775807LL}, /* 19 digits: too many */
+        {"-5, nrcpt=1", -5},
+        {"+7, nrcpt=1", 7},
+        {" 12, nrcpt=1", 12},
+        {"12abc, nrcpt=1", 12},
+        {"x, nrcpt=1", 0},
+        {"42", 42}, /* the digits end the line */
+    };
+    struct harness h;
+    char line[256];
+
+    harness_init(&h);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        snprintf(line, sizeof line, H "postfix/qmgr[1]: 0A1B2C3D4E: from=<a@b.example>, size=%s",
+                 cases[i].field);
+        feed(&h, line);
+        nevents = 0;
+        ck_assert_int_eq(feed(&h, H "postfix/smtp[1]: 0A1B2C3D4E: to=<c@d.example>, relay=x, "
+                                    "dsn=2.0.0, status=sent (250 ok)"),
+                         LINE_EVENT);
+        ck_assert_msg(events[0].size == cases[i].size, "size=%s: %lld, want %lld", cases[i].field,
+                      events[0].size, cases[i].size);
+    }
+    harness_done(&h);
+}
+END_TEST
+
 static Suite *postfix_suite(void)
 {
     Suite *s = suite_create("postfix");
@@ -1089,6 +1129,7 @@ static Suite *postfix_suite(void)
     tcase_add_test(tc, test_delivery_stage_words);
     tcase_add_test(tc, test_delivery_rare_bytes);
     tcase_add_test(tc, test_delivery_fields);
+    tcase_add_test(tc, test_qmgr_size);
     suite_add_tcase(s, tc);
     return s;
 }
