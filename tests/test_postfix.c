@@ -1108,6 +1108,76 @@ START_TEST(test_qmgr_size)
 }
 END_TEST
 
+/*
+ * The daemon of a tag is remembered in a few slots that many tags share: hundreds of tags (every
+ * daemon under three syslog names, near misses, foreign programs), twice over in two orders,
+ * must each be read as their own. A delivery line tells them apart: an event from a delivery
+ * agent or qmgr, a discard from discard, nothing from other daemons, foreign when not Postfix's.
+ */
+START_TEST(test_daemon_tags)
+{
+    static const char *const names[] = {
+        "smtpd",     "postscreen",      "cleanup",   "qmgr",
+        "nqmgr",     "oqmgr",           "smtp",      "lmtp",
+        "local",     "virtual",         "pipe",      "error",
+        "retry",     "discard",         "bounce",    "defer",
+        "trace",     "pickup",          "dnsblog",   "master",
+        "anvil",     "scache",          "tlsmgr",    "tlsproxy",
+        "postsuper", "postdrop",        "postqueue", "postfix-script",
+        "postlogd",  "postlog",         "postmap",   "postalias",
+        "postmulti", "postconf",        "postfix",   "sendmail",
+        "verify",    "trivial-rewrite", "proxymap",  "flush",
+        "showq",     "spawn",           "qmqpd",     "smtpx",
+        "lmtpd",     "qmgrr",           "mtp",       "smt",
+        "dovecot",   "amavis",          "opendkim",  "xsmtp",
+        "pipes",     "discar",
+    };
+    static const char *const delivering = " smtp lmtp local virtual pipe error retry qmgr nqmgr "
+                                          "oqmgr ";
+    /* "xostfix/" differs from "postfix/" in its first byte only: a slot's tag must match whole */
+    static const char *const prefixes[] = {"postfix/", "postfix-out/", "mail/submission/",
+                                           "xostfix/", ""};
+    static const char *const known = " smtpd postscreen cleanup qmgr nqmgr oqmgr smtp lmtp local "
+                                     "virtual pipe error retry discard bounce defer trace pickup "
+                                     "dnsblog master anvil scache tlsmgr tlsproxy postsuper "
+                                     "postdrop postqueue postfix-script postlogd postlog postmap "
+                                     "postalias postmulti postconf postfix sendmail verify "
+                                     "trivial-rewrite proxymap flush showq spawn qmqpd ";
+    size_t nn = sizeof names / sizeof names[0], np = sizeof prefixes / sizeof prefixes[0];
+    struct harness h;
+    char line[256], word[40];
+
+    harness_init(&h);
+    for (int round = 0; round < 4; round++)
+        for (size_t k = 0; k < nn * np; k++) {
+            /* rounds 1 and 3 go the other way round */
+            size_t i = round % 2 ? nn * np - 1 - k : k;
+            const char *name = names[i % nn], *prefix = prefixes[i / nn];
+            enum line_result want, got;
+            const char *kind = "";
+            snprintf(word, sizeof word, " %s ", name);
+            if (prefix[0] == '\0' || (!strstr(known, word) && strncmp(prefix, "postfix", 7) != 0))
+                want = LINE_FOREIGN; /* no '/', or not a daemon under a syslog_name */
+            else if (strstr(delivering, word))
+                want = LINE_EVENT, kind = "deliver";
+            else if (strcmp(name, "discard") == 0)
+                want = LINE_EVENT, kind = "discard";
+            else
+                want = LINE_INFO;
+            snprintf(line, sizeof line,
+                     H "%s%s[1]: 0A1B2C3D4E: to=<a@b.example>, relay=x, dsn=2.0.0, "
+                       "status=sent (250 ok)",
+                     prefix, name);
+            nevents = 0;
+            got = feed(&h, line);
+            ck_assert_msg(got == want && (want != LINE_EVENT || strcmp(events[0].kind, kind) == 0),
+                          "%s%s: result %d (%s), want %d (%s)", prefix, name, got,
+                          nevents ? events[0].kind : "", want, kind);
+        }
+    harness_done(&h);
+}
+END_TEST
+
 static Suite *postfix_suite(void)
 {
     Suite *s = suite_create("postfix");
@@ -1130,6 +1200,7 @@ static Suite *postfix_suite(void)
     tcase_add_test(tc, test_delivery_rare_bytes);
     tcase_add_test(tc, test_delivery_fields);
     tcase_add_test(tc, test_qmgr_size);
+    tcase_add_test(tc, test_daemon_tags);
     suite_add_tcase(s, tc);
     return s;
 }
