@@ -965,20 +965,38 @@ static const char *field_value(const char *p, size_t n, const char *key, size_t 
 }
 
 /*
- * size_value - strtoll(v, NULL, 10), without the call when v is plain digits (18 at most, so no
- * overflow) that end before end, the end of the line. Anything else (a sign, spaces, more
- * digits, digits up to the end) goes to strtoll as before.
+ * size_value - strtoll(v, NULL, 10) as if the line ended in a newline: strtoll itself read on
+ * past end when the digits ended the line (with the reader's newline there, the same number).
+ * Plain digits, the common case, take the first loop alone.
  */
 static int64_t size_value(const char *v, const char *end)
 {
     const char *q = v;
-    int64_t x = 0;
+    uint64_t x = 0, limit = INT64_MAX;
+    int neg = 0, over = 0;
 
     while (q < end && q - v < 18 && *q >= '0' && *q <= '9')
-        x = x * 10 + (*q++ - '0');
-    if (q > v && q < end && !(*q >= '0' && *q <= '9'))
-        return x;
-    return strtoll(v, NULL, 10);
+        x = x * 10 + (uint64_t)(*q++ - '0');
+    if (q > v && (q == end || !(*q >= '0' && *q <= '9')))
+        return (int64_t)x; /* 18 digits at most: no overflow */
+    q = v;
+    x = 0;
+    while (q < end && isspace((unsigned char)*q))
+        q++;
+    if (q < end && (*q == '+' || *q == '-')) {
+        neg = *q++ == '-';
+        limit = neg ? (uint64_t)INT64_MAX + 1 : INT64_MAX;
+    }
+    for (; q < end && *q >= '0' && *q <= '9'; q++) {
+        unsigned d = (unsigned)(*q - '0');
+        if (x > (limit - d) / 10)
+            over = 1;
+        else
+            x = x * 10 + d;
+    }
+    if (over) /* strtoll's ERANGE */
+        return neg ? INT64_MIN : INT64_MAX;
+    return neg ? (x == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)x) : (int64_t)x;
 }
 
 static enum line_result handle_qmgr(struct postfix_state *st, struct parse_ctx *ctx,

@@ -1068,8 +1068,8 @@ START_TEST(test_delivery_fields)
 }
 END_TEST
 
-/* size= of qmgr is read without strtoll when it is plain digits: each shape must give strtoll's
- * value, as the size of the message's next event */
+/* size= of qmgr is read as strtoll reads it, but never past the line: each shape must give
+ * strtoll's value, as the size of the message's next event */
 START_TEST(test_qmgr_size)
 {
     static const struct {
@@ -1088,6 +1088,11 @@ START_TEST(test_qmgr_size)
         {"12abc, nrcpt=1", 12},
         {"x, nrcpt=1", 0},
         {"42", 42}, /* the digits end the line */
+        {"-42", -42},
+        {"  -9223372036854775808", INT64_MIN},
+        {"-9223372036854775809, nrcpt=1", INT64_MIN},
+        {"+9223372036854775807", INT64_MAX},
+        {"-", 0},
     };
     struct harness h;
     char line[256];
@@ -1103,6 +1108,21 @@ START_TEST(test_qmgr_size)
                          LINE_EVENT);
         ck_assert_msg(events[0].size == cases[i].size, "size=%s: %lld, want %lld", cases[i].field,
                       events[0].size, cases[i].size);
+    }
+    /* digits that end the line, with more digits after it in memory: the line's digits only */
+    for (int sign = 0; sign < 2; sign++) {
+        struct log_line ln;
+        snprintf(line, sizeof line, H "postfix/qmgr[1]: 0A1B2C3D4E: from=<a@b.example>, size=%s427",
+                 sign ? "-" : "");
+        memset(&ln, 0, sizeof ln);
+        ln.text = line;
+        ln.len = strlen(line) - 1;
+        postfix_parser.parse_line(h.state, &h.ctx, &ln);
+        nevents = 0;
+        ck_assert_int_eq(feed(&h, H "postfix/smtp[1]: 0A1B2C3D4E: to=<c@d.example>, relay=x, "
+                                    "dsn=2.0.0, status=sent (250 ok)"),
+                         LINE_EVENT);
+        ck_assert_int_eq(events[0].size, (sign ? -42 : 42));
     }
     harness_done(&h);
 }
