@@ -62,19 +62,27 @@ struct pf_verdict {
     char *host, *program, *client_ip, *text;
 };
 
+/* a tag and the daemon_of() it gave: a log repeats a few dozen tags (see daemon_memo) */
+#define PF_TAG_SLOTS 64
+#define PF_TAG_MAX   32
+struct pf_tag_memo {
+    size_t len; /* 0: empty */
+    char tag[PF_TAG_MAX];
+    int daemon;
+};
+
 struct postfix_state {
     struct lru *messages; /* "host\0qid" -> pf_message */
     struct lru *sessions; /* "host\0ip:port" -> pf_verdict */
     struct lru *dnsbl;    /* "host\0ip" -> char* "zen.spamhaus.org as 127.0.0.4, ..." */
     struct arena a;
     char key[512];
+    struct pf_tag_memo tags[PF_TAG_SLOTS];
 };
 
 /* one parsed line in progress */
 struct pf_line {
     struct event ev;
-    const char *daemon;
-    size_t daemon_len;
     const char *msg;
     size_t msg_len;
     const char *host; /* NUL-terminated, "" when none */
@@ -150,46 +158,48 @@ static struct pf_message *message_get(struct postfix_state *st, const char *host
     return m;
 }
 
-static int is_short_qid_char(int c)
-{
-    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F');
-}
-
-/* the long queue id alphabet: digits and letters without vowels; 'z' separates the parts */
-static int is_long_qid_char(int c)
-{
-    int l = c | 0x20;
-
-    if (c >= '0' && c <= '9')
-        return 1;
-    if (l < 'a' || l > 'z' || c == 'z')
-        return 0;
-    return l != 'a' && l != 'e' && l != 'i' && l != 'o' && l != 'u';
-}
-
-static int is_alnum(int c)
-{
-    int l = c | 0x20;
-
-    return (c >= '0' && c <= '9') || (l >= 'a' && l <= 'z');
-}
+/*
+ * The bytes of queue ids, a bit each: 1 short id (0-9, A-F), 2 long id (digits and letters but
+ * vowels; 'z' separates the parts and is looked for by itself), 4 ASCII letter or digit. One
+ * lookup a byte instead of three comparisons: every queued line starts with an id.
+ */
+enum { QID_SHORT = 1, QID_LONG = 2, QID_ALNUM = 4 };
+static const unsigned char qid_class[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 00 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 10 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 20 */
+    7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 0, 0, 0, 0, 0, 0, /* 30: 0-9 */
+    0, 5, 7, 7, 7, 5, 7, 6, 6, 4, 6, 6, 6, 6, 6, 4, /* 40: A-O */
+    6, 6, 6, 6, 6, 4, 6, 6, 6, 6, 6, 0, 0, 0, 0, 0, /* 50: P-Z */
+    0, 4, 6, 6, 6, 4, 6, 6, 6, 4, 6, 6, 6, 6, 6, 4, /* 60: a-o */
+    6, 6, 6, 6, 6, 4, 6, 6, 6, 6, 4, 0, 0, 0, 0, 0, /* 70: p-z */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 80 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 90 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* a0 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* b0 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* c0 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* d0 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* e0 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* f0 */
+};
 
 /* queue_id_len - length of a Postfix queue id at p, 0 when there is none */
 static size_t queue_id_len(const char *p, size_t n)
 {
+    const unsigned char *u = (const unsigned char *)p;
     size_t i = 0, z = 0;
 
-    while (i < n && i < 20 && is_short_qid_char((unsigned char)p[i]))
+    while (i < n && i < 20 && (qid_class[u[i]] & QID_SHORT))
         i++;
-    if (i >= 5 && (i == n || !is_alnum((unsigned char)p[i])))
+    if (i >= 5 && (i == n || !(qid_class[u[i]] & QID_ALNUM)))
         return i;
     for (i = 0; i < n && i < 32; i++) {
-        if (p[i] == 'z' && z == 0 && i >= 6)
+        if (u[i] == 'z' && z == 0 && i >= 6)
             z = i;
-        else if (!is_long_qid_char((unsigned char)p[i]))
+        else if (!(qid_class[u[i]] & QID_LONG))
             break;
     }
-    if (z > 0 && i > z + 1 && (i == n || !is_alnum((unsigned char)p[i])))
+    if (z > 0 && i > z + 1 && (i == n || !(qid_class[u[i]] & QID_ALNUM)))
         return i;
     return 0;
 }
@@ -222,6 +232,40 @@ static size_t angle_end(const char *p, size_t n)
                             p[i + 1] == ';'))
             return i;
     return 0;
+}
+
+/*
+ * find_by - the first lit in p[0..n), as scan_find, but memchr looks for lit's byte rare: in
+ * delivery texts a literal's first byte is often a space, which stops memchr at every word.
+ * rare must be in lit.
+ */
+static const char *find_by(const char *p, size_t n, const char *lit, char rare)
+{
+    size_t m = strlen(lit), k = (size_t)(strchr(lit, rare) - lit);
+
+    if (n < m)
+        return NULL;
+    /* lit at q has rare at q + k, for q from 0 to n - m */
+    for (const char *c = p + k, *last = p + (n - m) + k; c <= last; c++) {
+        c = memchr(c, rare, (size_t)(last - c) + 1);
+        if (c == NULL)
+            return NULL;
+        if (memcmp(c - k, lit, m) == 0)
+            return c - k;
+    }
+    return NULL;
+}
+
+/* rfind_by - the last lit in p[0..n), as scan_rfind, found forward by its byte rare (see find_by):
+ * a byte at a time from the end cost more than memchr over a text without that byte */
+static const char *rfind_by(const char *p, size_t n, const char *lit, char rare)
+{
+    const char *last = NULL, *w;
+
+    for (w = find_by(p, n, lit, rare); w != NULL;
+         w = find_by(w + 1, n - (size_t)(w + 1 - p), lit, rare))
+        last = w;
+    return last;
 }
 
 /* ------------------------------------------------ the "; from=<> to=<> ..." trailer */
@@ -295,11 +339,11 @@ static const char *find_trailer(const char *p, size_t n)
 {
     const char *t;
 
-    if ((t = scan_rfind(p, n, "; from=<")) != NULL)
+    if ((t = rfind_by(p, n, "; from=<", ';')) != NULL)
         return t;
-    if ((t = scan_rfind(p, n, "; to=<")) != NULL)
+    if ((t = rfind_by(p, n, "; to=<", ';')) != NULL)
         return t;
-    return scan_rfind(p, n, "; proto=");
+    return rfind_by(p, n, "; proto=", ';');
 }
 
 /* apply_trailer - copy the trailer's addresses into the event */
@@ -445,7 +489,7 @@ static enum line_result parse_action_line(struct postfix_state *st, struct parse
     if (scan_prefix(rest, rest_len, "header ") || scan_prefix(rest, rest_len, "body ")) {
         /* cleanup: "header Name: value from client; from=<> to=<> ...: reply" */
         ev->stage = rest[0] == 'h' ? STAGE_HEADER : STAGE_BODY;
-        tr = scan_rfind(rest, rest_len, "; from=<");
+        tr = rfind_by(rest, rest_len, "; from=<", ';');
         if (tr == NULL) {
             ctx->why = "cleanup action without from=";
             return LINE_UNPARSED;
@@ -724,9 +768,9 @@ static enum smtp_stage text_stage(const char *p, size_t n)
 {
     const char *w;
 
-    if ((w = scan_rfind(p, n, "(in reply to ")) != NULL)
+    if ((w = rfind_by(p, n, "(in reply to ", '(')) != NULL)
         return smtp_stage_of_command(w + 13, n - (size_t)(w + 13 - p));
-    if ((w = scan_find(p, n, " while sending ")) != NULL) {
+    if ((w = find_by(p, n, " while sending ", 'w')) != NULL) {
         w += 15;
         if (scan_prefix(w, n - (size_t)(w - p), "message body"))
             return STAGE_DATA;
@@ -734,14 +778,19 @@ static enum smtp_stage text_stage(const char *p, size_t n)
             return STAGE_EOM;
         return smtp_stage_of_command(w, n - (size_t)(w - p));
     }
-    if (scan_find(p, n, "initial server greeting") != NULL || scan_prefix(p, n, "connect to ") ||
-        scan_find(p, n, ": connect to ") != NULL ||
-        scan_find(p, n, "refused to talk to me") != NULL)
+    if (find_by(p, n, "initial server greeting", 'v') != NULL || scan_prefix(p, n, "connect to ") ||
+        find_by(p, n, ": connect to ", ':') != NULL ||
+        find_by(p, n, "refused to talk to me", 'k') != NULL)
         return STAGE_CONNECT;
-    if (scan_find(p, n, "while performing the EHLO handshake") != NULL ||
-        scan_find(p, n, "while performing the HELO handshake") != NULL ||
-        scan_find(p, n, "while performing the LHLO handshake") != NULL)
-        return STAGE_HELO;
+    /* "while performing the EHLO handshake", or HELO, or LHLO */
+    for (w = find_by(p, n, "while performing the ", 'w'); w != NULL;
+         w = find_by(w + 1, n - (size_t)(w + 1 - p), "while performing the ", 'w')) {
+        const char *x = w + 21;
+        size_t xn = n - (size_t)(x - p);
+        if (scan_prefix(x, xn, "EHLO handshake") || scan_prefix(x, xn, "HELO handshake") ||
+            scan_prefix(x, xn, "LHLO handshake"))
+            return STAGE_HELO;
+    }
     return STAGE_NONE;
 }
 
@@ -756,10 +805,10 @@ static void apply_diagnostic(struct postfix_state *st, const char *p, size_t n, 
 
     ev->stage = text_stage(p, n);
     if (scan_prefix(p, n, "host ")) {
-        const char *w = scan_find(p, n, " said: ");
+        const char *w = find_by(p, n, " said: ", ':');
         size_t skip = 7;
         if (w == NULL) {
-            w = scan_find(p, n, " refused to talk to me: ");
+            w = find_by(p, n, " refused to talk to me: ", 'k');
             skip = 24;
         }
         if (w != NULL) {
@@ -777,8 +826,9 @@ static void apply_diagnostic(struct postfix_state *st, const char *p, size_t n, 
         }
     }
     if (said != NULL) {
-        const char *ir = scan_rfind(said, said_len, " (in reply to ");
-        if (ir != NULL && scan_suffix(said, said_len, " command)"))
+        const char *ir;
+        if (scan_suffix(said, said_len, " command)") &&
+            (ir = rfind_by(said, said_len, " (in reply to ", '(')) != NULL)
             said_len = (size_t)(ir - said);
         const char *dsn = ev->status;
         apply_reply(st, said, said_len, ev);
@@ -809,7 +859,7 @@ static enum line_result handle_delivery(struct postfix_state *st, struct parse_c
                                         struct pf_line *pl, const char *p, size_t n, int is_discard)
 {
     struct event *ev = &pl->ev;
-    const char *status_at = scan_find(p, n, "status=");
+    const char *status_at = find_by(p, n, "status=", 'u');
     size_t i = 0;
 
     if (status_at == NULL) {
@@ -834,9 +884,9 @@ static enum line_result handle_delivery(struct postfix_state *st, struct parse_c
             vs++;
             i = ve + 1;
         } else {
-            ve = vs;
-            while (p + ve < status_at && p[ve] != ',')
-                ve++;
+            /* relay= and delays= are long: memchr, not a byte at a time */
+            const char *comma = memchr(p + vs, ',', (size_t)(status_at - p) - vs);
+            ve = comma != NULL ? (size_t)(comma - p) : (size_t)(status_at - p);
             i = ve;
         }
         while (p + i < status_at && (p[i] == ',' || p[i] == ' '))
@@ -914,6 +964,41 @@ static const char *field_value(const char *p, size_t n, const char *key, size_t 
     return k;
 }
 
+/*
+ * size_value - strtoll(v, NULL, 10) as if the line ended in a newline: strtoll itself read on
+ * past end when the digits ended the line (with the reader's newline there, the same number).
+ * Plain digits, the common case, take the first loop alone.
+ */
+static int64_t size_value(const char *v, const char *end)
+{
+    const char *q = v;
+    uint64_t x = 0, limit = INT64_MAX;
+    int neg = 0, over = 0;
+
+    while (q < end && q - v < 18 && *q >= '0' && *q <= '9')
+        x = x * 10 + (uint64_t)(*q++ - '0');
+    if (q > v && (q == end || !(*q >= '0' && *q <= '9')))
+        return (int64_t)x; /* 18 digits at most: no overflow */
+    q = v;
+    x = 0;
+    while (q < end && isspace((unsigned char)*q))
+        q++;
+    if (q < end && (*q == '+' || *q == '-')) {
+        neg = *q++ == '-';
+        limit = neg ? (uint64_t)INT64_MAX + 1 : INT64_MAX;
+    }
+    for (; q < end && *q >= '0' && *q <= '9'; q++) {
+        unsigned d = (unsigned)(*q - '0');
+        if (x > (limit - d) / 10)
+            over = 1;
+        else
+            x = x * 10 + d;
+    }
+    if (over) /* strtoll's ERANGE */
+        return neg ? INT64_MIN : INT64_MAX;
+    return neg ? (x == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)x) : (int64_t)x;
+}
+
 static enum line_result handle_qmgr(struct postfix_state *st, struct parse_ctx *ctx,
                                     struct pf_line *pl, const char *p, size_t n)
 {
@@ -931,7 +1016,7 @@ static enum line_result handle_qmgr(struct postfix_state *st, struct parse_ctx *
     if ((v = field_value(p, n, "from=", &vlen)) != NULL && m != NULL)
         replace(&m->sender, v, vlen);
     if ((v = field_value(p, n, "size=", &vlen)) != NULL && m != NULL)
-        m->size = strtoll(v, NULL, 10);
+        m->size = size_value(v, p + n);
     if ((v = scan_find(p, n, "status=")) != NULL &&
         (scan_prefix(v, n - (size_t)(v - p), "status=expired") ||
          scan_prefix(v, n - (size_t)(v - p), "status=force-expired"))) {
@@ -1088,6 +1173,28 @@ static int daemon_of(const char *tag, size_t len)
     return scan_prefix(tag, len, "postfix") ? (int)(sizeof daemons / sizeof daemons[0]) : -1;
 }
 
+/*
+ * daemon_memo - daemon_of(tag), remembered: its backward search for '/' and the table walk were
+ * a hundred instructions a line, a remembered tag is one memcmp. The slot is picked by the
+ * length and two bytes near the end, where tags differ ("postfix/smtp", "postfix/lmtp"); a tag
+ * is taken from its slot only when all its bytes are the slot's.
+ */
+static int daemon_memo(struct postfix_state *st, const char *tag, size_t len)
+{
+    struct pf_tag_memo *e;
+
+    if (len < 4 || len > PF_TAG_MAX)
+        return daemon_of(tag, len);
+    e = &st->tags[(len * 131 + (unsigned char)tag[len - 1] * 31 + (unsigned char)tag[len - 4]) %
+                  PF_TAG_SLOTS];
+    if (e->len != len || memcmp(e->tag, tag, len) != 0) {
+        e->daemon = daemon_of(tag, len);
+        memcpy(e->tag, tag, len);
+        e->len = len;
+    }
+    return e->daemon;
+}
+
 static int postfix_sniff(const char *line, size_t len)
 {
     struct syslog_header h;
@@ -1134,7 +1241,7 @@ static enum line_result postfix_parse_line(void *state, struct parse_ctx *ctx,
         ctx->why = "no syslog header";
         return LINE_UNPARSED;
     }
-    if ((di = daemon_of(h.tag, h.tag_len)) < 0)
+    if ((di = daemon_memo(st, h.tag, h.tag_len)) < 0)
         return LINE_FOREIGN;
     d = di < (int)(sizeof daemons / sizeof daemons[0]) ? daemons[di].d : PF_OTHER;
     if (ts_memo_utc(&ctx->ts_memo, h.ts_memo, &h.ct, &ctx->years, &ctx->tz, &ts_us) < 0) {
@@ -1176,8 +1283,7 @@ static enum line_result postfix_parse_line(void *state, struct parse_ctx *ctx,
 
     /* room for every copy this line can make: each field at most once, the text twice */
     arena_begin(&st->a, 3 * ln->len + 256 + (ctx->default_host ? strlen(ctx->default_host) : 0));
-    memset(&pl, 0, sizeof pl);
-    event_init(&pl.ev);
+    event_init(&pl.ev); /* the other fields are all set below */
     pl.ev.ts_us = ts_us;
     pl.ev.ts_prec = h.ct.prec;
     pl.ev.offset = ln->offset;

@@ -6,6 +6,10 @@
 #include <ctype.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 /* the bytes of a syslog tag (and of a host name): above the space, not DEL, '[' or ':' */
 static const unsigned char tag_byte[256] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 00 */
@@ -31,6 +35,25 @@ static size_t tag_span(const char *s, size_t len)
 {
     size_t i = 0;
 
+#if defined(__SSE2__)
+    /*
+     * Host and tag are read on every line and are mostly over 8 bytes ("postfix/submission/
+     * smtpd"): a byte at a time was a sixth of the parser. Sixteen at a time while sixteen
+     * remain in the line; the stops are those of tag_byte: <= ' ', ':', '[', DEL.
+     */
+    const __m128i space = _mm_set1_epi8(' '), colon = _mm_set1_epi8(':');
+    const __m128i bracket = _mm_set1_epi8('['), del = _mm_set1_epi8(0x7f);
+    while (len - i >= 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        __m128i ctl = _mm_cmpeq_epi8(_mm_min_epu8(x, space), x); /* x <= ' ', unsigned */
+        __m128i sep = _mm_or_si128(_mm_cmpeq_epi8(x, colon), _mm_cmpeq_epi8(x, bracket));
+        __m128i stop = _mm_or_si128(_mm_or_si128(ctl, sep), _mm_cmpeq_epi8(x, del));
+        unsigned m = (unsigned)_mm_movemask_epi8(stop);
+        if (m != 0)
+            return i + (size_t)__builtin_ctz(m);
+        i += 16;
+    }
+#endif
     while (i < len && tag_byte[(unsigned char)s[i]])
         i++;
     return i;

@@ -681,6 +681,523 @@ START_TEST(test_sniff)
 }
 END_TEST
 
+/* ------------------------------------------------------------ the syslog header */
+
+/* the bytes of a host or tag, one at a time: the model the header reader must agree with */
+static int ref_tag_byte(unsigned char c)
+{
+    return c > ' ' && c != ':' && c != '[' && c != 0x7f;
+}
+
+static size_t ref_span(const char *s, size_t n)
+{
+    size_t i = 0;
+
+    while (i < n && ref_tag_byte((unsigned char)s[i]))
+        i++;
+    return i;
+}
+
+struct ref_header {
+    long host; /* offset, -1 when none */
+    size_t host_len, tag, tag_len, msg;
+};
+
+/* ref_header - syslog_parse_header's reading of what follows the timestamp, byte by byte */
+static int ref_header(const char *s, size_t n, size_t i, struct ref_header *r)
+{
+    size_t t;
+
+    if (i >= n || s[i] != ' ')
+        return -1;
+    while (i < n && s[i] == ' ')
+        i++;
+    t = ref_span(s + i, n - i);
+    r->host = -1;
+    r->host_len = 0;
+    if (t > 0 && i + t < n && s[i + t] == ' ') {
+        r->host = (long)i;
+        r->host_len = t;
+        i += t;
+        while (i < n && s[i] == ' ')
+            i++;
+        t = ref_span(s + i, n - i);
+    }
+    if (t == 0 || i + t >= n)
+        return -1;
+    r->tag = i;
+    r->tag_len = t;
+    i += t;
+    if (s[i] == '[') {
+        size_t d = ++i;
+        while (i < n && s[i] >= '0' && s[i] <= '9' && i - d < 10)
+            i++;
+        if (i == d || i >= n || s[i] != ']')
+            return -1;
+        i++;
+    }
+    if (i >= n || s[i] != ':')
+        return -1;
+    i++;
+    if (i < n && s[i] == ' ')
+        i++;
+    r->msg = i;
+    return 0;
+}
+
+/* check_header - syslog_parse_header on exactly line[0..n) agrees with ref_header */
+static void check_header(const char *line, size_t n, int layout, size_t len, int b, size_t j)
+{
+    char *copy = malloc(n ? n : 1); /* exactly n bytes: a read past the line is an ASan error */
+    struct syslog_header h;
+    struct ref_header r;
+    int got, want;
+
+    memcpy(copy, line, n);
+    want = ref_header(copy, n, 15, &r);
+    got = syslog_parse_header(copy, n, &h);
+    /* one check a case would be half a million through Check's pipe: only a failure reports */
+    if (got != want || (want == 0 && ((h.host == NULL ? r.host >= 0 : h.host - copy != r.host) ||
+                                      h.host_len != r.host_len || h.tag - copy != (long)r.tag ||
+                                      h.tag_len != r.tag_len || h.msg - copy != (long)r.msg)))
+        ck_abort_msg("layout %d, length %zu, byte %d at %zu, %zu bytes: %d (tag %zu), want %d "
+                     "(tag %zu)",
+                     layout, len, b, j, n, got, got == 0 ? h.tag_len : 0, want,
+                     want == 0 ? r.tag_len : 0);
+    free(copy);
+}
+
+/*
+ * Host and tag are read sixteen bytes at a time where sixteen remain: every byte value at every
+ * place of a host or a tag, of lengths around the multiples of 16, must end them (or not) where
+ * a byte at a time does, also when the line is cut within the last sixteen bytes.
+ */
+START_TEST(test_header_bytes)
+{
+    static const size_t lens[] = {1, 2, 3, 7, 8, 9, 15, 16, 17, 18, 31, 32, 33, 40};
+    static const char ts[] = "Mar  2 10:00:00 ", rest[] = "[42]: connect from x[192.0.2.1]";
+    char tok[48], line[160];
+
+    for (int layout = 0; layout < 2; layout++)
+        for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++)
+            for (size_t j = 0; j <= lens[li]; j++)
+                for (int b = 0; b < 256; b++) {
+                    size_t len = lens[li], start, n;
+                    if (j == lens[li] && b > 0)
+                        break; /* j == len: the token as it is, once */
+                    for (size_t k = 0; k < len; k++)
+                        tok[k] = "postfix/smtpd-in"[k % 16];
+                    if (j < len)
+                        tok[j] = (char)b;
+                    /* layout 0: the token is the tag; layout 1: it is the host */
+                    n = (size_t)snprintf(line, sizeof line, "%s%s", ts, layout ? "" : "mx1 ");
+                    start = n;
+                    memcpy(line + n, tok, len);
+                    n += len;
+                    n += (size_t)snprintf(line + n, sizeof line - n, "%s%s",
+                                          layout ? " postfix/smtpd" : "", rest);
+                    check_header(line, n, layout, len, b, j);
+                    check_header(line, start + j + 1, layout, len, b, j);
+                    check_header(line, start + len + 1, layout, len, b, j);
+                    check_header(line, start + len + 6, layout, len, b, j);
+                }
+}
+END_TEST
+
+/* ------------------------------------------------------------ queue ids */
+
+/* ref_qid_len - a queue id's length as formats/postfix.md gives it, one comparison at a time */
+static int ref_short(int c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F');
+}
+
+static int ref_alnum(int c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static int ref_long(int c)
+{
+    return ref_alnum(c) && c != 'z' && !strchr("aeiouAEIOU", c);
+}
+
+static size_t ref_qid_len(const unsigned char *p, size_t n)
+{
+    size_t i = 0, z = 0;
+
+    while (i < n && i < 20 && ref_short(p[i]))
+        i++;
+    if (i >= 5 && (i == n || !ref_alnum(p[i])))
+        return i;
+    for (i = 0; i < n && i < 32; i++) {
+        if (p[i] == 'z' && z == 0 && i >= 6)
+            z = i;
+        else if (!ref_long(p[i]))
+            break;
+    }
+    if (z > 0 && i > z + 1 && (i == n || !ref_alnum(p[i])))
+        return i;
+    return 0;
+}
+
+/* check_bounce_id - "sender non-delivery notification: ID..." makes the message of the id's q
+ * bytes (none when q is 0) a bounce of 0A1B2C3D4F */
+static void check_bounce_id(struct harness *h, const char *id, size_t idlen, size_t q)
+{
+    static const char pre[] = H "postfix/bounce[1]: 0A1B2C3D4F: sender non-delivery notification: ";
+    char line[256], qid[64];
+    struct log_line ln;
+
+    memcpy(line, pre, sizeof pre - 1);
+    memcpy(line + sizeof pre - 1, id, idlen);
+    memset(&ln, 0, sizeof ln);
+    ln.text = line;
+    ln.len = sizeof pre - 1 + idlen;
+    postfix_parser.parse_line(h->state, &h->ctx, &ln);
+    if (q == 0)
+        return;
+    memcpy(qid, id, q);
+    qid[q] = '\0';
+    snprintf(line, sizeof line, H "postfix/smtp[1]: %s: to=<a@b.example>, status=sent (250 ok)",
+             qid);
+    nevents = 0;
+    feed(h, line);
+    ck_assert_msg(nevents == 1 && strcmp(events[0].parent, "0A1B2C3D4F") == 0,
+                  "bounce of %s: parent \"%s\"", qid, nevents ? events[0].parent : "");
+    snprintf(line, sizeof line, H "postfix/qmgr[1]: %s: removed", qid);
+    feed(h, line);
+}
+
+/*
+ * Queue ids are read through a table of byte classes: every byte value in every place of a short
+ * and a long id, and right after one, must make the id (or no id) the comparisons make.
+ */
+START_TEST(test_queue_id_bytes)
+{
+    static const char *const ids[] = {"0A1B2C3D4E", "ABCDE", "0123456789ABCDEF0123",
+                                      "44JCRG5tYPzCqt2", "bcdfghzb1"};
+    static const char pre[] = H "postfix/smtp[1]: ";
+    static const char post[] = ": to=<a@b.example>, relay=x, dsn=2.0.0, status=sent (250 ok)";
+    char line[256];
+    struct harness h;
+
+    harness_init(&h);
+    for (size_t k = 0; k < sizeof ids / sizeof ids[0]; k++)
+        for (size_t j = 0; j <= strlen(ids[k]); j++)
+            for (int b = 0; b < 256; b++) {
+                size_t idlen = strlen(ids[k]), n = sizeof pre - 1, q;
+                struct log_line ln;
+                enum line_result r;
+                memcpy(line, pre, n);
+                memcpy(line + n, ids[k], idlen);
+                if (j < idlen)
+                    line[n + j] = (char)b;
+                else
+                    line[n + idlen++] = (char)b; /* the byte after the id */
+                memcpy(line + n + idlen, post, sizeof post);
+                q = ref_qid_len((const unsigned char *)line + n, idlen + sizeof post - 1);
+                memset(&ln, 0, sizeof ln);
+                ln.text = line;
+                ln.len = n + idlen + sizeof post - 1;
+                nevents = 0;
+                r = postfix_parser.parse_line(h.state, &h.ctx, &ln);
+                if (q > 0 && line[n + q] == ':' && line[n + q + 1] == ' ') {
+                    if (r != LINE_EVENT || nevents != 1 || strlen(events[0].queue_id) != q ||
+                        memcmp(events[0].queue_id, line + n, q) != 0)
+                        ck_abort_msg("%s with byte %d at %zu: result %d, id \"%s\", want %zu bytes",
+                                     ids[k], b, j, r, nevents ? events[0].queue_id : "", q);
+                } else if (r != LINE_INFO) {
+                    ck_abort_msg("%s with byte %d at %zu: result %d, want no id", ids[k], b, j, r);
+                }
+                /* the same id where nothing need follow it: a bounce names its notification */
+                check_bounce_id(&h, line + n, idlen, q);
+            }
+    harness_done(&h);
+}
+END_TEST
+
+/* ------------------------------------------------------------ searches in delivery texts */
+
+/* deliver - a deferral whose text is text; the event's stage, or NULL when there is no event */
+static const char *deliver(struct harness *h, const char *text)
+{
+    char line[512];
+
+    snprintf(line, sizeof line,
+             H "postfix/smtp[1]: 0A1B2C3D4E: to=<a@b.example>, relay=x, dsn=4.0.0, "
+               "status=deferred (%s)",
+             text);
+    nevents = 0;
+    if (feed(h, line) != LINE_EVENT || nevents != 1)
+        return NULL;
+    return events[0].stage;
+}
+
+/*
+ * The stage words of a delivery text are found by memchr on one of their rarer bytes, and the
+ * last "(in reply to " forward: each, at every place of a text full of those bytes and of the
+ * words cut short, must give its stage, and cut short at the end of the text, none.
+ */
+START_TEST(test_delivery_stage_words)
+{
+    static const char filler[] = "(in reply t((w k v :: whil ( while performing the XHLO handshake "
+                                 "refused to tal initial server greetin : connec while sendin(";
+    static const struct {
+        const char *words, *cut; /* cut: the words cut short */
+        enum smtp_stage stage;
+    } cases[] = {
+        {"(in reply to RCPT TO command)", "(in reply to", STAGE_RCPT},
+        {" while sending RCPT TO", " while sendin", STAGE_RCPT},
+        {"initial server greeting", "initial server greetin", STAGE_CONNECT},
+        {": connect to mx.example[192.0.2.1]:25", ": connect to", STAGE_CONNECT},
+        {"refused to talk to me", "refused to talk to m", STAGE_CONNECT},
+        {"while performing the EHLO handshake", "while performing the EHLO handshak", STAGE_HELO},
+        {"while performing the LHLO handshake", "while performing the LHLO", STAGE_HELO},
+    };
+    struct harness h;
+    char text[512];
+    const char *got;
+
+    harness_init(&h);
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++)
+        for (size_t pos = 0; pos <= sizeof filler - 1; pos++) {
+            snprintf(text, sizeof text, "%.*s%s%s", (int)pos, filler, cases[c].words, filler + pos);
+            got = deliver(&h, text);
+            ck_assert_msg(got != NULL && strcmp(got, smtp_stage_name(cases[c].stage)) == 0,
+                          "\"%s\": stage %s, want %s", text, got ? got : "(no event)",
+                          smtp_stage_name(cases[c].stage));
+            /* the words cut short at the end of the text */
+            snprintf(text, sizeof text, "%.*s%s", (int)pos, filler, cases[c].cut);
+            got = deliver(&h, text);
+            ck_assert_msg(got != NULL && strcmp(got, smtp_stage_name(STAGE_NONE)) == 0,
+                          "\"%s\": stage %s, want none", text, got ? got : "(no event)");
+        }
+    /* two of them: the last "(in reply to " names the stage */
+    got = deliver(&h, "(in reply to MAIL FROM command) then (in reply to RCPT TO command)");
+    ck_assert_str_eq(got, smtp_stage_name(STAGE_RCPT));
+    got = deliver(&h, "(in reply to RCPT TO command) then (in reply to MAIL FROM command)");
+    ck_assert_str_eq(got, smtp_stage_name(STAGE_MAIL));
+    got = deliver(&h, "(in reply to ");
+    ck_assert_str_eq(got, smtp_stage_name(STAGE_NONE));
+    /* the words and nothing else: the rare byte's only place is the last one looked at */
+    got = deliver(&h, "initial server greeting");
+    ck_assert_str_eq(got, smtp_stage_name(STAGE_CONNECT));
+    got = deliver(&h, "refused to talk to me");
+    ck_assert_str_eq(got, smtp_stage_name(STAGE_CONNECT));
+    harness_done(&h);
+}
+END_TEST
+
+/* the reply after " said: " and " refused to talk to me: ", the status after "status=", the
+ * last "; from=<": each found by a rarer byte, with that byte all around */
+START_TEST(test_delivery_rare_bytes)
+{
+    struct harness h;
+
+    harness_init(&h);
+    ck_assert_int_eq(feed(&h, H "postfix/smtp[1]: 0A1B2C3D4E: to=<u@u.example>, relay=a:b:c, "
+                                "dsn=5.1.1, status=bounced (host a:b:c[192.0.2.1]: x: said: 550 "
+                                "5.1.1 no: such: user (in reply to RCPT TO command))"),
+                     LINE_EVENT);
+    ck_assert_int_eq(events[0].reply_code, 550);
+    ck_assert_str_eq(events[0].text, "no: such: user");
+    ck_assert_str_eq(events[0].stage, "rcpt");
+    nevents = 0;
+    ck_assert_int_eq(feed(&h, H "postfix/smtp[1]: 0A1B2C3D4E: to=<k@k.example>, relay=kk, "
+                                "dsn=4.7.1, status=deferred (host kk[192.0.2.1] talk k refused to "
+                                "talk to me: 554 5.7.1 go away)"),
+                     LINE_EVENT);
+    ck_assert_int_eq(events[0].reply_code, 554);
+    ck_assert_str_eq(events[0].text, "go away");
+    ck_assert_str_eq(events[0].stage, "connect");
+    nevents = 0;
+    ck_assert_int_eq(feed(&h, H "postfix/smtp[1]: 0A1B2C3D4E: to=<statu@u.example>, "
+                                "orig_to=<u@status>, relay=statuu, delay=1, dsn=5.0.0, "
+                                "status=bounced (550 no)"),
+                     LINE_EVENT);
+    ck_assert_str_eq(events[0].kind, "bounce");
+    ck_assert_str_eq(events[0].recipient, "statu@u.example");
+    nevents = 0;
+    ck_assert_int_eq(feed(&h, H "postfix/smtpd[1]: NOQUEUE: reject: RCPT from x[192.0.2.1]: 550 "
+                                "5.7.1 a;b; c;; from=<x@y> d; from=<s@x.example> "
+                                "to=<r@y.example> proto=ESMTP helo=<h>"),
+                     LINE_EVENT);
+    ck_assert_str_eq(events[0].sender, "s@x.example");
+    ck_assert_str_eq(events[0].recipient, "r@y.example");
+    ck_assert_str_eq(events[0].text, "a;b; c;; from=<x@y> d");
+    harness_done(&h);
+}
+END_TEST
+
+/*
+ * The fields before "status=" end at a comma found by memchr, and never after "status=": a relay
+ * of every length up to 40, ended by a comma, by " status=" itself, or by nothing but a comma
+ * after the status.
+ */
+START_TEST(test_delivery_fields)
+{
+    struct harness h;
+    char line[512], relay[64], want[64];
+
+    harness_init(&h);
+    for (int end = 0; end < 3; end++)
+        for (int len = 0; len <= 40; len++) {
+            memset(relay, 'r', (size_t)len);
+            relay[len] = '\0';
+            snprintf(line, sizeof line,
+                     H "postfix/smtp[1]: 0A1B2C3D4E: to=<a@b.example>, relay=%s%s status=sent%s "
+                       "(250 ok)",
+                     relay, end == 0 ? "," : "", end == 2 ? "," : "");
+            /* without a comma the relay runs up to "status=", its space included */
+            snprintf(want, sizeof want, "%s%s", relay, end == 0 ? "" : " ");
+            nevents = 0;
+            ck_assert_int_eq(feed(&h, line), LINE_EVENT);
+            ck_assert_msg(strcmp(events[0].relay, want) == 0, "\"%s\": relay \"%s\", want \"%s\"",
+                          line, events[0].relay, want);
+            ck_assert_str_eq(events[0].recipient, "a@b.example");
+        }
+    nevents = 0;
+    ck_assert_int_eq(feed(&h, H "postfix/smtp[1]: 0A1B2C3D4E: to=<a@b.example>,relay=none,"
+                                "delays=0.1/0/0.5/0.4,dsn=5.1.1,status=bounced (550 no)"),
+                     LINE_EVENT);
+    ck_assert_str_eq(events[0].relay, "none");
+    ck_assert_str_eq(events[0].status, "5.1.1");
+    ck_assert_str_eq(events[0].kind, "bounce");
+    harness_done(&h);
+}
+END_TEST
+
+/* size= of qmgr is read as strtoll reads it, but never past the line: each shape must give
+ * strtoll's value, as the size of the message's next event */
+START_TEST(test_qmgr_size)
+{
+    static const struct {
+        const char *field; /* what follows "size=" */
+        long long size;
+    } cases[] = {
+        {"5360, nrcpt=1 (queue active)", 5360},
+        {"0, nrcpt=1", 0},
+        {"123456789012345678, nrcpt=1", 123456789012345678LL},
+        {"1234567890123456789, nrcpt=1", 1234567890123456789LL},
+        {"99999999999999999999, nrcpt=1", 9223372036854775807LL},
+        {"9999999999999999999, nrcpt=1", 9223372036854775807LL}, /* 19 digits: too many */
+        {"-5, nrcpt=1", -5},
+        {"+7, nrcpt=1", 7},
+        {" 12, nrcpt=1", 12},
+        {"12abc, nrcpt=1", 12},
+        {"x, nrcpt=1", 0},
+        {"42", 42}, /* the digits end the line */
+        {"-42", -42},
+        {"  -9223372036854775808", INT64_MIN},
+        {"-9223372036854775809, nrcpt=1", INT64_MIN},
+        {"+9223372036854775807", INT64_MAX},
+        {"-", 0},
+    };
+    struct harness h;
+    char line[256];
+
+    harness_init(&h);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        snprintf(line, sizeof line, H "postfix/qmgr[1]: 0A1B2C3D4E: from=<a@b.example>, size=%s",
+                 cases[i].field);
+        feed(&h, line);
+        nevents = 0;
+        ck_assert_int_eq(feed(&h, H "postfix/smtp[1]: 0A1B2C3D4E: to=<c@d.example>, relay=x, "
+                                    "dsn=2.0.0, status=sent (250 ok)"),
+                         LINE_EVENT);
+        ck_assert_msg(events[0].size == cases[i].size, "size=%s: %lld, want %lld", cases[i].field,
+                      events[0].size, cases[i].size);
+    }
+    /* digits that end the line, with more digits after it in memory: the line's digits only */
+    for (int sign = 0; sign < 2; sign++) {
+        struct log_line ln;
+        snprintf(line, sizeof line, H "postfix/qmgr[1]: 0A1B2C3D4E: from=<a@b.example>, size=%s427",
+                 sign ? "-" : "");
+        memset(&ln, 0, sizeof ln);
+        ln.text = line;
+        ln.len = strlen(line) - 1;
+        postfix_parser.parse_line(h.state, &h.ctx, &ln);
+        nevents = 0;
+        ck_assert_int_eq(feed(&h, H "postfix/smtp[1]: 0A1B2C3D4E: to=<c@d.example>, relay=x, "
+                                    "dsn=2.0.0, status=sent (250 ok)"),
+                         LINE_EVENT);
+        ck_assert_int_eq(events[0].size, (sign ? -42 : 42));
+    }
+    harness_done(&h);
+}
+END_TEST
+
+/*
+ * The daemon of a tag is remembered in a few slots that many tags share: hundreds of tags (every
+ * daemon under three syslog names, near misses, foreign programs), twice over in two orders,
+ * must each be read as their own. A delivery line tells them apart: an event from a delivery
+ * agent or qmgr, a discard from discard, nothing from other daemons, foreign when not Postfix's.
+ */
+START_TEST(test_daemon_tags)
+{
+    static const char *const names[] = {
+        "smtpd",     "postscreen",      "cleanup",   "qmgr",
+        "nqmgr",     "oqmgr",           "smtp",      "lmtp",
+        "local",     "virtual",         "pipe",      "error",
+        "retry",     "discard",         "bounce",    "defer",
+        "trace",     "pickup",          "dnsblog",   "master",
+        "anvil",     "scache",          "tlsmgr",    "tlsproxy",
+        "postsuper", "postdrop",        "postqueue", "postfix-script",
+        "postlogd",  "postlog",         "postmap",   "postalias",
+        "postmulti", "postconf",        "postfix",   "sendmail",
+        "verify",    "trivial-rewrite", "proxymap",  "flush",
+        "showq",     "spawn",           "qmqpd",     "smtpx",
+        "lmtpd",     "qmgrr",           "mtp",       "smt",
+        "dovecot",   "amavis",          "opendkim",  "xsmtp",
+        "pipes",     "discar",
+    };
+    static const char *const delivering = " smtp lmtp local virtual pipe error retry qmgr nqmgr "
+                                          "oqmgr ";
+    /* "xostfix/" differs from "postfix/" in its first byte only: a slot's tag must match whole */
+    static const char *const prefixes[] = {"postfix/", "postfix-out/", "mail/submission/",
+                                           "xostfix/", ""};
+    static const char *const known = " smtpd postscreen cleanup qmgr nqmgr oqmgr smtp lmtp local "
+                                     "virtual pipe error retry discard bounce defer trace pickup "
+                                     "dnsblog master anvil scache tlsmgr tlsproxy postsuper "
+                                     "postdrop postqueue postfix-script postlogd postlog postmap "
+                                     "postalias postmulti postconf postfix sendmail verify "
+                                     "trivial-rewrite proxymap flush showq spawn qmqpd ";
+    size_t nn = sizeof names / sizeof names[0], np = sizeof prefixes / sizeof prefixes[0];
+    struct harness h;
+    char line[256], word[40];
+
+    harness_init(&h);
+    for (int round = 0; round < 4; round++)
+        for (size_t k = 0; k < nn * np; k++) {
+            /* rounds 1 and 3 go the other way round */
+            size_t i = round % 2 ? nn * np - 1 - k : k;
+            const char *name = names[i % nn], *prefix = prefixes[i / nn];
+            enum line_result want, got;
+            const char *kind = "";
+            snprintf(word, sizeof word, " %s ", name);
+            if (prefix[0] == '\0' || (!strstr(known, word) && strncmp(prefix, "postfix", 7) != 0))
+                want = LINE_FOREIGN; /* no '/', or not a daemon under a syslog_name */
+            else if (strstr(delivering, word))
+                want = LINE_EVENT, kind = "deliver";
+            else if (strcmp(name, "discard") == 0)
+                want = LINE_EVENT, kind = "discard";
+            else
+                want = LINE_INFO;
+            snprintf(line, sizeof line,
+                     H "%s%s[1]: 0A1B2C3D4E: to=<a@b.example>, relay=x, dsn=2.0.0, "
+                       "status=sent (250 ok)",
+                     prefix, name);
+            nevents = 0;
+            got = feed(&h, line);
+            ck_assert_msg(got == want && (want != LINE_EVENT || strcmp(events[0].kind, kind) == 0),
+                          "%s%s: result %d (%s), want %d (%s)", prefix, name, got,
+                          nevents ? events[0].kind : "", want, kind);
+        }
+    harness_done(&h);
+}
+END_TEST
+
 static Suite *postfix_suite(void)
 {
     Suite *s = suite_create("postfix");
@@ -697,6 +1214,13 @@ static Suite *postfix_suite(void)
     tcase_add_test(tc, test_forget_refused_message);
     tcase_add_test(tc, test_hostile);
     tcase_add_test(tc, test_sniff);
+    tcase_add_test(tc, test_header_bytes);
+    tcase_add_test(tc, test_queue_id_bytes);
+    tcase_add_test(tc, test_delivery_stage_words);
+    tcase_add_test(tc, test_delivery_rare_bytes);
+    tcase_add_test(tc, test_delivery_fields);
+    tcase_add_test(tc, test_qmgr_size);
+    tcase_add_test(tc, test_daemon_tags);
     suite_add_tcase(s, tc);
     return s;
 }
