@@ -967,13 +967,14 @@ static const char *field_value(const char *p, size_t n, const char *key, size_t 
 /*
  * size_value - strtoll(v, NULL, 10) as if the line ended in a newline: strtoll itself read on
  * past end when the digits ended the line (with the reader's newline there, the same number).
- * Plain digits, the common case, take the first loop alone.
+ * Plain digits, the common case, take the first loop alone. A size is never negative, and a
+ * value without digits is none: both are -1, unknown, as for a message without size=.
  */
 static int64_t size_value(const char *v, const char *end)
 {
     const char *q = v;
-    uint64_t x = 0, limit = INT64_MAX;
-    int neg = 0, over = 0;
+    uint64_t x = 0;
+    int over = 0;
 
     while (q < end && q - v < 18 && *q >= '0' && *q <= '9')
         x = x * 10 + (uint64_t)(*q++ - '0');
@@ -983,20 +984,18 @@ static int64_t size_value(const char *v, const char *end)
     x = 0;
     while (q < end && isspace((unsigned char)*q))
         q++;
-    if (q < end && (*q == '+' || *q == '-')) {
-        neg = *q++ == '-';
-        limit = neg ? (uint64_t)INT64_MAX + 1 : INT64_MAX;
-    }
+    if (q < end && *q == '+')
+        q++;
+    if (q == end || !(*q >= '0' && *q <= '9')) /* a sign '-', or no digits */
+        return -1;
     for (; q < end && *q >= '0' && *q <= '9'; q++) {
         unsigned d = (unsigned)(*q - '0');
-        if (x > (limit - d) / 10)
+        if (x > ((uint64_t)INT64_MAX - d) / 10)
             over = 1;
         else
             x = x * 10 + d;
     }
-    if (over) /* strtoll's ERANGE */
-        return neg ? INT64_MIN : INT64_MAX;
-    return neg ? (x == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)x) : (int64_t)x;
+    return over ? INT64_MAX : (int64_t)x; /* strtoll's ERANGE */
 }
 
 static enum line_result handle_qmgr(struct postfix_state *st, struct parse_ctx *ctx,
@@ -1410,7 +1409,7 @@ static void postfix_load_state(void *state, const char *data, size_t len)
         if (f[2] != NULL && fl[2] < sizeof sizebuf) {
             memcpy(sizebuf, f[2], fl[2]);
             sizebuf[fl[2]] = '\0';
-            m->size = strtoll(sizebuf, NULL, 10);
+            m->size = size_value(sizebuf, sizebuf + fl[2]);
         }
         char **slots[] = {&m->sender, NULL,           &m->client_name, &m->client_ip,
                           &m->helo,   &m->message_id, &m->parent,      &m->last_defer};

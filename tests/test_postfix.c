@@ -1068,8 +1068,9 @@ START_TEST(test_delivery_fields)
 }
 END_TEST
 
-/* size= of qmgr is read as strtoll reads it, but never past the line: each shape must give
- * strtoll's value, as the size of the message's next event */
+/* size= of qmgr is read as strtoll reads it, but never past the line, and a negative size or
+ * none at all is -1 (unknown): each shape must give its value as the size of the message's
+ * next event */
 START_TEST(test_qmgr_size)
 {
     static const struct {
@@ -1082,17 +1083,21 @@ START_TEST(test_qmgr_size)
         {"1234567890123456789, nrcpt=1", 1234567890123456789LL},
         {"99999999999999999999, nrcpt=1", 9223372036854775807LL},
         {"9999999999999999999, nrcpt=1", 9223372036854775807LL}, /* 19 digits: too many */
-        {"-5, nrcpt=1", -5},
+        {"-5, nrcpt=1", -1}, /* fuzz_postfix, 2026-11-30: regressions/postfix/negative-size */
         {"+7, nrcpt=1", 7},
         {" 12, nrcpt=1", 12},
         {"12abc, nrcpt=1", 12},
-        {"x, nrcpt=1", 0},
-        {"42", 42}, /* the digits end the line */
-        {"-42", -42},
-        {"  -9223372036854775808", INT64_MIN},
-        {"-9223372036854775809, nrcpt=1", INT64_MIN},
+        {"x, nrcpt=1", -1}, /* no digits: unknown */
+        {"42", 42},         /* the digits end the line */
+        {"-42", -1},
+        {"  -9223372036854775808", -1},
+        {"-9223372036854775809, nrcpt=1", -1},
         {"+9223372036854775807", INT64_MAX},
-        {"-", 0},
+        {"-", -1},
+        {"+", -1},
+        {"42", 42},
+        {"", -1},
+        {" -0", -1},
     };
     struct harness h;
     char line[256];
@@ -1122,7 +1127,7 @@ START_TEST(test_qmgr_size)
         ck_assert_int_eq(feed(&h, H "postfix/smtp[1]: 0A1B2C3D4E: to=<c@d.example>, relay=x, "
                                     "dsn=2.0.0, status=sent (250 ok)"),
                          LINE_EVENT);
-        ck_assert_int_eq(events[0].size, (sign ? -42 : 42));
+        ck_assert_int_eq(events[0].size, (sign ? -1 : 42));
     }
     harness_done(&h);
 }
