@@ -2128,41 +2128,6 @@ static int is_program_tag(const struct syslog_header *h)
     return h->pid >= 0 || memchr(h->tag, '/', h->tag_len) != NULL;
 }
 
-/* the bytes of a syslog tag or host name as syslog_parse_header reads them (syslog.c's own
- * table): above the space, not DEL, '[' or ':' */
-static const unsigned char tag_byte[256] = {
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 00 */
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 10 */
-    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 20 */
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, /* 30: ':' */
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 40 */
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, /* 50: '[' */
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 60 */
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, /* 70: DEL */
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 80 */
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 90 */
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* a0 */
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* b0 */
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* c0 */
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* d0 */
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* e0 */
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* f0 */
-};
-
-/* tag_run - the index of the first byte at or after i that is not a tag byte (or n) */
-static size_t tag_run(const char *p, size_t n, size_t i)
-{
-    const unsigned char *u = (const unsigned char *)p;
-
-    /* four bytes a test: the words it runs over are message ids, 16 or 23 bytes */
-    while (i + 4 <= n &&
-           (tag_byte[u[i]] & tag_byte[u[i + 1]] & tag_byte[u[i + 2]] & tag_byte[u[i + 3]]))
-        i += 4;
-    while (i < n && tag_byte[u[i]])
-        i++;
-    return i;
-}
-
 /*
  * syslog_shaped - whether p[0..n) (n > 19) has the shape syslog_parse_header needs after an ISO
  * timestamp: the first space from byte 19 on, then "[host ]tag[" or "[host ]tag:". Every line
@@ -2182,10 +2147,10 @@ static int syslog_shaped(const char *p, size_t n)
     /* a message id (its characters are tag bytes, a space or the end follows it) is classed
        faster as one than byte by byte */
     l = msgid_len(p + i, n - i);
-    t = l > 0 ? i + l : tag_run(p, n, i);
+    t = l > 0 ? i + l : i + syslog_tag_span(p + i, n - i);
     if (t > i && t < n && p[t] == ' ') { /* that was the host */
         i = skip_sp(p, n, t);
-        t = tag_run(p, n, i);
+        t = i + syslog_tag_span(p + i, n - i);
     }
     return t > i && t < n && (p[t] == '[' || p[t] == ':');
 }

@@ -30,8 +30,7 @@ static const unsigned char tag_byte[256] = {
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* f0 */
 };
 
-/* tag_span - length of a syslog tag at s: printable, no space, up to '[' or ':' */
-static size_t tag_span(const char *s, size_t len)
+size_t syslog_tag_span(const char *s, size_t len)
 {
     size_t i = 0;
 
@@ -130,14 +129,14 @@ int syslog_parse_header_memo(const char *line, size_t len, struct syslog_header 
     while (i < len && line[i] == ' ')
         i++;
     /* host, unless the token is already the tag ("tag[pid]:" or "tag:") */
-    t = tag_span(line + i, len - i);
+    t = syslog_tag_span(line + i, len - i);
     if (t > 0 && i + t < len && line[i + t] == ' ') {
         h->host = line + i;
         h->host_len = t;
         i += t;
         while (i < len && line[i] == ' ')
             i++;
-        t = tag_span(line + i, len - i);
+        t = syslog_tag_span(line + i, len - i);
     }
     return parse_tag(line + i, len - i, t, h);
 }

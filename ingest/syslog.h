@@ -35,4 +35,10 @@ int syslog_parse_header(const char *line, size_t len, struct syslog_header *h);
 int syslog_parse_header_memo(const char *line, size_t len, struct syslog_header *h,
                              struct ts_memo *memo);
 
+/*
+ * syslog_tag_span - the length of the run of tag (or host name) bytes at s[0..len): bytes above
+ * the space but DEL, '[' and ':', as syslog_parse_header reads a host and a tag
+ */
+size_t syslog_tag_span(const char *s, size_t len);
+
 #endif
