@@ -70,36 +70,56 @@ void smtp_reply_parse(const char *p, size_t n, struct smtp_reply *r)
     r->text_len = n - i;
 }
 
+/*
+ * prefix_end - when a continuation prefix of r starts at the space p[i] (" 550-5.7.1 ", " 550
+ * 5.7.1 ", the status when r has one), the index after it and its spaces; 0 when none does
+ */
+static size_t prefix_end(const struct smtp_reply *r, size_t slen, const char *p, size_t n, size_t i)
+{
+    size_t j = i + 5; /* past " 550-" */
+
+    if (i + 4 >= n || code_at(p + i + 1, n - i - 1) != r->code)
+        return 0;
+    if (slen > 0) {
+        if (j + slen > n || memcmp(p + j, r->status, slen) != 0 ||
+            (j + slen < n && p[j + slen] != ' '))
+            return 0;
+        j += slen;
+    }
+    while (j < n && p[j] == ' ')
+        j++;
+    return j;
+}
+
 size_t smtp_reply_join(const struct smtp_reply *r, char *out)
 {
     const char *p = r->text;
-    size_t n = r->text_len, o = 0, slen = strlen(r->status);
+    size_t n = r->text_len, o = 0, i = 0, slen = strlen(r->status);
 
-    for (size_t i = 0; i < n;) {
-        if (p[i] != ' ') { /* up to the next space, where a prefix may start */
-            const char *sp = memchr(p + i, ' ', n - i);
-            size_t k = sp != NULL ? (size_t)(sp - (p + i)) : n - i;
-            memcpy(out + o, p + i, k);
-            o += k;
-            i += k;
+    /*
+     * Only a space followed by the reply's own code can start a prefix: memchr looks for the
+     * code's first digit (rarer in a text than the spaces between its words), and the bytes
+     * between candidates are copied as they are.
+     */
+    while (r->code != 0 && i < n) {
+        const char *d = memchr(p + i + 1, '0' + r->code / 100, n - i - 1);
+        size_t c, j;
+        if (d == NULL)
+            break;
+        c = (size_t)(d - p) - 1; /* the byte before the digit: the prefix's space */
+        if (p[c] != ' ' || (j = prefix_end(r, slen, p, n, c)) == 0) {
+            memcpy(out + o, p + i, c + 1 - i);
+            o += c + 1 - i;
+            i = c + 1;
             continue;
         }
-        /* " 550-5.7.1 " or " 550 5.7.1 " in the middle of the text: a continuation prefix */
-        if (r->code != 0 && i + 4 < n && code_at(p + i + 1, n - i - 1) == r->code) {
-            size_t j = i + 5; /* past " 550-" */
-            if (slen == 0 || (j + slen <= n && memcmp(p + j, r->status, slen) == 0 &&
-                              (j + slen == n || p[j + slen] == ' '))) {
-                if (slen)
-                    j += slen;
-                while (j < n && p[j] == ' ')
-                    j++;
-                out[o++] = ' ';
-                i = j;
-                continue;
-            }
-        }
-        out[o++] = p[i++];
+        memcpy(out + o, p + i, c - i);
+        o += c - i;
+        out[o++] = ' ';
+        i = j;
     }
+    memcpy(out + o, p + i, n - i);
+    o += n - i;
     while (o > 0 && out[o - 1] == ' ')
         o--;
     out[o] = '\0';

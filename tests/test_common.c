@@ -317,6 +317,77 @@ START_TEST(test_reply)
 }
 END_TEST
 
+/* join_reference - smtp_reply_join as it was written first: word by word, a prefix tried at
+ * every space */
+static size_t join_reference(const struct smtp_reply *r, char *out)
+{
+    const char *p = r->text;
+    size_t n = r->text_len, o = 0, slen = strlen(r->status);
+
+    for (size_t i = 0; i < n;) {
+        if (p[i] == ' ' && r->code != 0 && i + 4 < n) {
+            char code[4];
+            snprintf(code, sizeof code, "%d", r->code);
+            size_t j = i + 5;
+            if (memcmp(p + i + 1, code, 3) == 0 && (p[i + 4] == ' ' || p[i + 4] == '-') &&
+                (slen == 0 || (j + slen <= n && memcmp(p + j, r->status, slen) == 0 &&
+                               (j + slen == n || p[j + slen] == ' ')))) {
+                j += slen;
+                while (j < n && p[j] == ' ')
+                    j++;
+                out[o++] = ' ';
+                i = j;
+                continue;
+            }
+        }
+        out[o++] = p[i++];
+    }
+    while (o > 0 && out[o - 1] == ' ')
+        o--;
+    out[o] = '\0';
+    return o;
+}
+
+/* the join against the reference on texts made of the pieces a prefix is made of */
+START_TEST(test_reply_join_random)
+{
+    static const char *const pieces[] = {" ",     "  ",    "550",    "-",      "5.7.1", "550-",
+                                         " 550-", " 550 ", "5.7.1 ", "x",      "5",     "55",
+                                         "4.2.0", " 450-", "450 ",   "5.7.10", "text",  "0"};
+    static const int codes[] = {550, 450, 0, 551};
+    static const char *const statuses[] = {"5.7.1", "", "4.2.0", "5.7.10"};
+    unsigned long seed = 12345, prefixes = 0;
+    char text[400], want[400], got[400];
+
+#define RAND(n) ((seed = seed * 6364136223846793005UL + 1442695040888963407UL) >> 33) % (n)
+    for (int t = 0; t < 20000; t++) {
+        struct smtp_reply r = {0};
+        size_t n = 0;
+        text[0] = '\0';
+        for (int k = (int)RAND(16); k > 0; k--) {
+            const char *pc = pieces[RAND(sizeof pieces / sizeof pieces[0])];
+            if (n + strlen(pc) < sizeof text) {
+                memcpy(text + n, pc, strlen(pc) + 1);
+                n += strlen(pc);
+            }
+        }
+        r.code = codes[RAND(sizeof codes / sizeof codes[0])];
+        snprintf(r.status, sizeof r.status, "%s", statuses[RAND(4)]);
+        r.text = text;
+        r.text_len = n;
+        size_t wn = join_reference(&r, want), gn = smtp_reply_join(&r, got);
+        ck_assert_msg(gn == wn && strcmp(got, want) == 0,
+                      "code %d status '%s' text '%s': '%s', want '%s'", r.code, r.status, text, got,
+                      want);
+        while (n > 0 && text[n - 1] == ' ')
+            n--;
+        prefixes += wn < n; /* shorter than the text without its trailing spaces: a prefix went */
+    }
+#undef RAND
+    ck_assert_uint_gt(prefixes, 1000); /* the texts do hold prefixes */
+}
+END_TEST
+
 START_TEST(test_stage_of_command)
 {
     ck_assert_int_eq(smtp_stage_of_command("RCPT TO command)", 16), STAGE_RCPT);
@@ -588,6 +659,7 @@ static Suite *common_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("smtp_reply");
     tcase_add_loop_test(tc, test_reply, 0, sizeof reply_cases / sizeof reply_cases[0]);
+    tcase_add_test(tc, test_reply_join_random);
     tcase_add_test(tc, test_stage_of_command);
     suite_add_tcase(s, tc);
     tc = tcase_create("containers");
