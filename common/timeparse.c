@@ -188,7 +188,10 @@ void tz_cache_init(struct tz_cache *tc)
     tc->offset = 0;
 }
 
-/* local_offset - UTC offset in force at a local wall-clock time, via mktime(), cached per hour */
+/*
+ * local_offset - UTC offset in force at a local wall-clock time, via mktime(), cached per hour.
+ * One offset for a whole local hour: ts_memo_move relies on it.
+ */
 static int32_t local_offset(int64_t local_s, struct tz_cache *tc)
 {
     int64_t key = local_s >= 0 ? local_s / 3600 : (local_s - 3599) / 3600;
@@ -253,6 +256,18 @@ int ts_memo_keep(struct ts_memo *m, const char *s, size_t n, const struct civil_
     m->ct = *ct;
     m->have_us = 0;
     return 1;
+}
+
+void ts_memo_move(struct ts_memo *m, int min, int sec)
+{
+    /* a leap second counts as :59, as in civil_to_utc_us */
+    int64_t was = m->ct.min * 60 + (m->ct.sec > 59 ? 59 : m->ct.sec);
+    int64_t now = min * 60 + (sec > 59 ? 59 : sec);
+
+    if (m->have_us)
+        m->us += (now - was) * US_PER_SEC;
+    m->ct.min = min;
+    m->ct.sec = sec;
 }
 
 int ts_memo_utc(struct ts_memo *m, int hit, const struct civil_time *ct,

@@ -101,6 +101,13 @@ static inline int ts_memo_match(const struct ts_memo *m, const char *s, size_t n
 int ts_memo_keep(struct ts_memo *m, const char *s, size_t n, const struct civil_time *ct);
 
 /*
+ * ts_memo_move - make min:sec of the memo's date and hour the memo's time (its ct; the caller
+ * keeps the text). A converted memo stays converted: its UTC time moves by the difference,
+ * which is civil_to_utc_us's own answer, since that takes one local offset per hour.
+ */
+void ts_memo_move(struct ts_memo *m, int min, int sec);
+
+/*
  * ts_memo_utc - civil_to_utc_us() of ct. With hit (ct is the memo's: its text matched, or was
  * just kept) the time is converted once and then taken from the memo. Returns 0, or -1 for an
  * impossible date.

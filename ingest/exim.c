@@ -1827,10 +1827,9 @@ static int two_digits(const char *p)
  * reads it (the date and hour are the memo's). 0 when ts_parse_iso must read it: another hour,
  * a zone after it (attached, or " +hhmm" / " -hhmm" from log_timezone), no clock there.
  *
- * Another second of the memo's hour becomes the memo's without a conversion: its UTC time is
- * the memo's moved by the difference of the two. That is civil_to_utc_us's answer to the
- * second because it takes the local offset of the whole hour (its tz_cache key), the same for
- * both; a memo never converted (an impossible date) stays so, and is converted as before.
+ * Another second of the memo's hour becomes the memo's without a conversion (ts_memo_move: its
+ * UTC time moved by the difference); a memo never converted (an impossible date) stays so, and
+ * is converted as before.
  */
 static size_t memo_hit(struct ts_memo *m, const char *p, size_t n, struct civil_time *ct)
 {
@@ -1858,14 +1857,8 @@ static size_t memo_hit(struct ts_memo *m, const char *p, size_t n, struct civil_
     if (i < n && (p[i] != ' ' || (i + 1 < n && (p[i + 1] == '+' || p[i + 1] == '-'))))
         return 0;
     if (min != m->ct.min || sec != m->ct.sec) {
-        /* a leap second counts as :59, as civil_to_utc_us counts it */
-        int64_t was = m->ct.min * 60 + (m->ct.sec > 59 ? 59 : m->ct.sec);
-        int64_t now = min * 60 + (sec > 59 ? 59 : sec);
-        if (m->have_us)
-            m->us += (now - was) * US_PER_SEC;
         memcpy(m->text + 14, p + 14, 5);
-        m->ct.min = min;
-        m->ct.sec = sec;
+        ts_memo_move(m, min, sec);
     }
     return i;
 }
