@@ -21,54 +21,73 @@
 #define ANGLE_MAX 320
 #define HOST_MAX  255
 
+/* byte classes: each predicate below is one table look-up (masking reads every byte of a text
+ * several times: once per recogniser that may start there) */
+enum {
+    K_DIGIT = 1u << 0,
+    K_ALPHA = 1u << 1,  /* ASCII letters */
+    K_HEX = 1u << 2,    /* 0-9 a-f A-F */
+    K_JOINER = 1u << 3, /* . _ + -, which join the runs of a word */
+    K_LOCAL = 1u << 4,  /* an address's local part outside quotes (RFC 5322 atext and the dot) */
+    K_DOMAIN = 1u << 5, /* letters, digits, - . and UTF-8 */
+    K_COLON = 1u << 6,
+};
+
+#define CLASS_ALNUM(c)                                                                             \
+    (((c) >= '0' && (c) <= '9') || ((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z'))
+#define CLASS_OF(c)                                                                                \
+    ((((c) >= '0' && (c) <= '9') ? K_DIGIT | K_HEX : 0u) |                                         \
+     ((((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z')) ? K_ALPHA : 0u) |                 \
+     ((((c) >= 'a' && (c) <= 'f') || ((c) >= 'A' && (c) <= 'F')) ? K_HEX : 0u) |                   \
+     (((c) == '.' || (c) == '_' || (c) == '+' || (c) == '-') ? K_JOINER : 0u) |                    \
+     ((CLASS_ALNUM(c) || (c) >= 0x80 || (c) == '.' || (c) == '!' || (c) == '#' || (c) == '$' ||    \
+       (c) == '%' || (c) == '&' || (c) == '\'' || (c) == '*' || (c) == '+' || (c) == '/' ||        \
+       (c) == '=' || (c) == '?' || (c) == '^' || (c) == '_' || (c) == '`' || (c) == '{' ||         \
+       (c) == '|' || (c) == '}' || (c) == '~' || (c) == '-')                                       \
+          ? K_LOCAL                                                                                \
+          : 0u) |                                                                                  \
+     ((CLASS_ALNUM(c) || (c) == '-' || (c) == '.' || (c) >= 0x80) ? K_DOMAIN : 0u) |               \
+     ((c) == ':' ? K_COLON : 0u))
+#define CLASS_1(c)  CLASS_OF(c),
+#define CLASS_4(c)  CLASS_1(c) CLASS_1((c) + 1) CLASS_1((c) + 2) CLASS_1((c) + 3)
+#define CLASS_16(c) CLASS_4(c) CLASS_4((c) + 4) CLASS_4((c) + 8) CLASS_4((c) + 12)
+#define CLASS_64(c) CLASS_16(c) CLASS_16((c) + 16) CLASS_16((c) + 32) CLASS_16((c) + 48)
+
+static const unsigned char byte_class[256] = {CLASS_64(0) CLASS_64(64) CLASS_64(128) CLASS_64(192)};
+
 static int is_alnum(unsigned char c)
 {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    return (byte_class[c] & (K_DIGIT | K_ALPHA)) != 0;
 }
 
 static int is_digit(unsigned char c)
 {
-    return c >= '0' && c <= '9';
+    return (byte_class[c] & K_DIGIT) != 0;
 }
 
 static int is_hex(unsigned char c)
 {
-    return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    return (byte_class[c] & K_HEX) != 0;
 }
 
 static int is_joiner(unsigned char c)
 {
-    return c == '.' || c == '_' || c == '+' || c == '-';
+    return (byte_class[c] & K_JOINER) != 0;
 }
 
 static int is_word(unsigned char c)
 {
-    return is_alnum(c) || is_joiner(c);
+    return (byte_class[c] & (K_DIGIT | K_ALPHA | K_JOINER)) != 0;
 }
 
-/* characters of an address's local part outside quotes (RFC 5322 atext and the dot) */
 static int is_local(unsigned char c)
 {
-    static const unsigned char punct[256] = {
-        ['.'] = 1, ['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1,
-        ['*'] = 1, ['+'] = 1, ['/'] = 1, ['='] = 1, ['?'] = 1, ['^'] = 1, ['_'] = 1,
-        ['`'] = 1, ['{'] = 1, ['|'] = 1, ['}'] = 1, ['~'] = 1, ['-'] = 1,
-    };
-
-    return is_alnum(c) || c >= 0x80 || punct[c];
+    return (byte_class[c] & K_LOCAL) != 0;
 }
 
 static int is_domain(unsigned char c)
 {
-    return is_alnum(c) || c == '-' || c == '.' || c >= 0x80;
-}
-
-static int has_letter(const char *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if ((p[i] | 0x20) >= 'a' && (p[i] | 0x20) <= 'z')
-            return 1;
-    return 0;
+    return (byte_class[c] & K_DOMAIN) != 0;
 }
 
 /* keep - copy p[0..n) into a value slot of cap bytes, once */
@@ -329,25 +348,37 @@ static int whole_id(const char *p, size_t n)
     return ids > 0 && runs > 1;
 }
 
-/* put_word - copy a word, masking its id-like runs and long numbers */
-static void put_word(const char *p, size_t n, struct strbuf *out)
+/*
+ * mark - s[from..to) becomes text: the bytes between the last replacement and from are copied
+ * first. Bytes masking keeps are copied only here, in one piece per replacement, not one by one;
+ * *lit is where the next copy starts.
+ */
+static void mark(const char *s, size_t *lit, size_t from, size_t to, const char *text,
+                 struct strbuf *out)
 {
-    for (size_t i = 0; i < n;) {
-        if (!is_alnum((unsigned char)p[i])) {
-            strbuf_putc(out, p[i++]);
+    if (from > *lit)
+        strbuf_append(out, s + *lit, from - *lit);
+    strbuf_puts(out, text);
+    *lit = to;
+}
+
+/* put_word - the word s[i..n): its id-like runs and long numbers masked, the rest kept */
+static void put_word(const char *s, size_t i, size_t n, size_t *lit, struct strbuf *out)
+{
+    while (i < n) {
+        if (!is_alnum((unsigned char)s[i])) {
+            i++;
             continue;
         }
         size_t j = i;
         struct run r;
-        while (j < n && is_alnum((unsigned char)p[j]))
+        while (j < n && is_alnum((unsigned char)s[j]))
             j++;
-        run_scan(p + i, j - i, &r);
+        run_scan(s + i, j - i, &r);
         if (r.letters == 0 && r.digits >= 5)
-            strbuf_puts(out, "<N>");
-        else if (id_like(p + i, &r))
-            strbuf_puts(out, "<ID>");
-        else
-            strbuf_append(out, p + i, j - i);
+            mark(s, lit, i, j, "<N>", out);
+        else if (id_like(s + i, &r))
+            mark(s, lit, i, j, "<ID>", out);
         i = j;
     }
 }
@@ -370,86 +401,102 @@ static size_t helo_object(const char *p, size_t n)
 void mask(const char *s, size_t n, struct strbuf *out, struct mask_values *v)
 {
     struct mask_values dummy;
-    size_t i = 0, start = out->len, m;
+    size_t i = 0, lit = 0, start = out->len, m;
+    /* the next '@' and ':' from i: no bare address can start where none follows, nor an IPv6
+     * address without a colon */
+    const char *at = memchr(s, '@', n), *colon = memchr(s, ':', n);
 
     if (v == NULL)
         v = &dummy;
     memset(v, 0, sizeof *v);
-    while (i < n && out->len - start < MASK_MAX) {
+    /* what the template would hold so far: out's bytes and the kept ones not yet copied */
+    while (i < n && out->len - start + (i - lit) < MASK_MAX) {
         unsigned char c = (unsigned char)s[i];
         unsigned char prev = i > 0 ? (unsigned char)s[i - 1] : ' ';
 
+        if (at != NULL && at < s + i)
+            at = memchr(s + i, '@', n - i);
+        if (colon != NULL && colon < s + i)
+            colon = memchr(s + i, ':', n - i);
         if (c == '<' && (m = angle_addr(s + i, n - i)) > 0) {
             keep(v->addr, sizeof v->addr, s + i + 1, m - 2);
-            strbuf_puts(out, "<ADDR>");
+            mark(s, &lit, i, i + m, "<ADDR>", out);
             i += m;
             continue;
         }
         if (c == '<' && (m = helo_object(s + i, n - i)) > 0) {
-            strbuf_puts(out, "<HOST>");
+            mark(s, &lit, i, i + m, "<HOST>", out);
             i += m;
             continue;
         }
         if (c == '[' && (m = bracket_host(s + i, n - i)) > 0) {
             keep(v->host, sizeof v->host, s + i + 1, m - 2);
-            strbuf_puts(out, "[<HOST>]");
+            mark(s, &lit, i, i + m, "[<HOST>]", out);
             i += m;
             continue;
         }
-        if (!is_local(prev) && (m = bare_addr(s + i, n - i)) > 0) {
+        if (at != NULL && !is_local(prev) && (m = bare_addr(s + i, n - i)) > 0) {
             keep(v->addr, sizeof v->addr, s + i, m);
-            strbuf_puts(out, "<ADDR>");
+            mark(s, &lit, i, i + m, "<ADDR>", out);
             i += m;
             continue;
         }
-        if (!is_alnum(prev) && prev != '.' &&
-            (prev != ':' || (i >= 5 && memcmp(s + i - 5, "IPv6:", 5) == 0)) &&
+        if (colon != NULL && (byte_class[c] & (K_HEX | K_COLON)) && !is_alnum(prev) &&
+            prev != '.' && (prev != ':' || (i >= 5 && memcmp(s + i - 5, "IPv6:", 5) == 0)) &&
             (m = ipv6_len(s + i, n - i)) > 0) {
             keep(v->ip, sizeof v->ip, s + i, m);
-            strbuf_puts(out, "<IP>");
+            mark(s, &lit, i, i + m, "<IP>", out);
             i += m;
             continue;
         }
         if (is_digit(c) && !is_alnum(prev) && prev != '.' && (m = ipv4_len(s + i, n - i)) > 0) {
-            if (m > 4 && memcmp(s + i, "127.", 4) == 0) {
-                strbuf_append(out, s + i, m); /* a DNSBL answer: rules read it */
-            } else {
+            if (!(m > 4 && memcmp(s + i, "127.", 4) == 0)) { /* a DNSBL answer: rules read it */
                 keep(v->ip, sizeof v->ip, s + i, m);
-                strbuf_puts(out, "<IP>");
+                mark(s, &lit, i, i + m, "<IP>", out);
             }
             i += m;
             continue;
         }
         if (is_digit(c) && prev == ':' && i >= 2 && s[i - 2] == ']') {
-            while (i < n && is_digit((unsigned char)s[i]))
-                i++;
-            strbuf_puts(out, "<N>");
+            size_t j = i;
+            while (j < n && is_digit((unsigned char)s[j]))
+                j++;
+            mark(s, &lit, i, j, "<N>", out);
+            i = j;
             continue;
         }
         if (is_alnum(c) && !is_word(prev)) {
-            size_t j = i;
-            while (j < n && is_word((unsigned char)s[j]))
+            size_t j = i, dot = n;
+            unsigned seen = 0;
+            while (j < n && is_word((unsigned char)s[j])) {
+                seen |= byte_class[(unsigned char)s[j]];
+                if (s[j] == '.' && dot == n)
+                    dot = j;
                 j++;
+            }
+            /* the joiners trimmed off the end hold no letter or digit: seen stays true */
             while (j > i + 1 && is_joiner((unsigned char)s[j - 1]))
                 j--;
             size_t len = j - i;
             const char *w = s + i;
-            int hostish = memchr(w, '.', len) != NULL && has_letter(w, len);
+            int hostish = dot < j && (seen & K_ALPHA);
             if (hostish && ((j < n && addr_follows(s + j, n - j)) ||
                             (j + 1 < n && s[j] == ' ' && addr_follows(s + j + 1, n - j - 1)))) {
                 keep(v->host, sizeof v->host, w, len);
-                strbuf_puts(out, "<HOST>");
-            } else if (exim_id(w, len) || whole_id(w, len)) {
-                strbuf_puts(out, "<ID>");
-            } else {
-                put_word(w, len, out);
+                mark(s, &lit, i, j, "<HOST>", out);
+            } else if (((len == 16 || len == 23) && exim_id(w, len)) ||
+                       ((seen & K_DIGIT) && whole_id(w, len))) {
+                mark(s, &lit, i, j, "<ID>", out);
+            } else if (seen & K_DIGIT) { /* a word without digits has no run to mask */
+                put_word(s, i, j, &lit, out);
             }
             i = j;
             continue;
         }
-        strbuf_putc(out, (char)c);
         i++;
     }
+    if (i > lit)
+        strbuf_append(out, s + lit, i - lit);
     if (out->len - start > MASK_MAX) {
         size_t cut = start + MASK_MAX;
         while (cut > start && ((unsigned char)out->buf[cut] & 0xc0) == 0x80)

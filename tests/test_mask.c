@@ -89,6 +89,15 @@ static const struct {
      NULL},
     {"This mailbox is disabled (554.30).", "This mailbox is disabled (554.30).", NULL, NULL, NULL},
     {"", "", NULL, NULL, NULL},
+    /* the shortcuts of the scan: an Exim id of letters only (a word without digits is checked
+     * for that shape alone), the next '@' and ':' once the first are behind, a trailing dot */
+    {"abcdef-ghijkl-mn sent", "<ID> sent", NULL, NULL, NULL},
+    {"id abcdef-ghijklmnopq-rstu.", "id <ID>.", NULL, NULL, NULL},
+    {"from a@b.example to c@d.example", "from <ADDR> to <ADDR>", "a@b.example", NULL, NULL},
+    {"at 10:30 from 2001:db8::1", "at 10:30 from <IP>", NULL, "2001:db8::1", NULL},
+    {"relay mail.example.org.[192.0.2.1] and x.[192.0.2.2]",
+     "relay mail.example.org.[<IP>] and x.[<IP>]", NULL, "192.0.2.1", NULL},
+    {"_abc1234567 .x99999 Ab12345678", "_abc1234567 .x99999 <ID>", NULL, NULL, NULL},
 };
 
 START_TEST(test_mask_cases)
@@ -164,6 +173,55 @@ START_TEST(test_mask_cut_at_limit)
 }
 END_TEST
 
+/*
+ * The scan stops where the template is full: an address past MASK_MAX bytes of kept words is
+ * neither in the template nor among the values (kept bytes are copied late, in one piece, but
+ * count from where they are read).
+ */
+START_TEST(test_mask_stops_at_limit)
+{
+    const char tail[] = " <bob@example.org> [192.0.2.1]";
+    size_t pad = MASK_MAX + 40, n = pad + sizeof tail - 1;
+    char *in = malloc(n + 1);
+    struct strbuf out = STRBUF_INIT;
+    struct mask_values v;
+
+    for (size_t i = 0; i < pad; i++)
+        in[i] = i % 8 == 7 ? ' ' : "rejected"[i % 8];
+    memcpy(in + pad, tail, sizeof tail);
+    mask(in, n, &out, &v);
+    ck_assert_uint_eq(out.len, MASK_MAX);
+    ck_assert(memcmp(out.buf, in, MASK_MAX) == 0);
+    ck_assert_str_eq(v.addr, "");
+    ck_assert_str_eq(v.ip, "");
+    strbuf_free(&out);
+    free(in);
+}
+END_TEST
+
+/* the bytes of a bare address's local part: RFC 5322 atext, the dot, and UTF-8 */
+START_TEST(test_mask_local_part_bytes)
+{
+    static const char atext[] = "!#$%&'*+/=?^_`{|}~.-";
+
+    for (int c = 1; c < 256; c++) {
+        char in[32];
+        struct strbuf out = STRBUF_INIT;
+        int local = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                    c >= 0x80 || strchr(atext, c) != NULL;
+
+        snprintf(in, sizeof in, "to x%cy@example.org", c);
+        mask(in, strlen(in), &out, NULL);
+        if (local)
+            ck_assert_msg(strcmp(out.buf, "to <ADDR>") == 0, "byte %d: %s", c, out.buf);
+        else
+            ck_assert_msg(strcmp(out.buf, "to <ADDR>") != 0 && strstr(out.buf, "<ADDR>") != NULL,
+                          "byte %d: %s", c, out.buf);
+        strbuf_free(&out);
+    }
+}
+END_TEST
+
 /* appending: the template goes after what the buffer holds */
 START_TEST(test_mask_appends)
 {
@@ -185,6 +243,8 @@ int main(void)
     tcase_add_test(tc, test_mask_cut);
     tcase_add_test(tc, test_mask_cut_at_limit);
     tcase_add_test(tc, test_mask_appends);
+    tcase_add_test(tc, test_mask_stops_at_limit);
+    tcase_add_test(tc, test_mask_local_part_bytes);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }
