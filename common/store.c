@@ -20,6 +20,7 @@
 #include "xalloc.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,8 +29,44 @@
 #include <string.h>
 #include <strings.h>
 
-#define STORE_MAX_CACHED 96
-#define INGEST_CACHE_KIB 16384 /* the page cache of a bulk ingest (store_ingest_tuning) */
+#define STORE_MAX_CACHED  96
+#define INGEST_CACHE_KIB  16384 /* the page cache of a bulk ingest (store_ingest_tuning) */
+#define CHECKPOINT_FRAMES 1000  /* WAL frames after which a checkpoint runs: SQLite's default */
+/* WAL frames (128 MiB) after which the writer lets the WAL start again (test_checkpoints
+ * builds this file with fewer) */
+#ifndef STORE_SETTLE_FRAMES
+#define STORE_SETTLE_FRAMES 32768
+#endif
+
+/*
+ * A bulk ingest's checkpoints run in a thread of their own, on a connection of their own.
+ * A checkpoint copies the WAL into the database file and waits for both to reach the disk
+ * (two fdatasyncs): done by the writer itself, as SQLite's automatic checkpoint does, that
+ * wait stops the ingest (1M Postfix lines: ~0.6 s of a 4 s ingest in fdatasync). A PASSIVE
+ * checkpoint never waits for the writer, nor the writer for it; the writer's commits only
+ * say when one is due.
+ *
+ * But the WAL starts again from its beginning only when a write transaction begins with every
+ * frame copied, and the writer begins its next one right after a commit, before the copy of
+ * that commit is done: the WAL would grow for the whole ingest (225 MB for 1M Exim lines).
+ * So once it holds STORE_SETTLE_FRAMES, the writer's next begin waits for the copy in flight,
+ * as it waited for every checkpoint before: one wait in a few batches, not one a batch.
+ */
+struct checkpointer {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;   /* the thread waits here for work */
+    pthread_cond_t idle; /* and says here that it has none */
+    sqlite3 *db;         /* used by the thread alone */
+    int wanted;          /* the writer committed past CHECKPOINT_FRAMES since the last run */
+    int running;
+    int settle; /* the WAL has grown past STORE_SETTLE_FRAMES: the writer's next begin waits */
+    int stop;
+    int64_t runs;
+};
+
+static void checkpointer_settle(struct checkpointer *c);
+static void checkpointer_stop(struct store *s);
 
 /* a statement of either backend */
 struct store_stmt {
@@ -53,7 +90,9 @@ struct store {
     int64_t saved_cache_size; /* PRAGMA cache_size before store_ingest_tuning; 0: not tuned */
     struct cached_stmt cache[STORE_MAX_CACHED];
     size_t ncache;
-    void *rollup; /* what store_rollup.c keeps for this connection */
+    struct checkpointer *ckpt; /* during a bulk ingest (store_ingest_tuning) */
+    int64_t ckpt_runs;         /* the checkpoints it ran, over every ingest of this connection */
+    void *rollup;              /* what store_rollup.c keeps for this connection */
     void (*rollup_free)(void *);
 };
 
@@ -323,6 +362,7 @@ void store_close(struct store *s)
         return;
     if (s->in_txn)
         store_rollback(s);
+    checkpointer_stop(s); /* before the writer's close, which must be the last connection */
     for (size_t i = 0; i < s->ncache; i++)
         store_stmt_finalize(s->cache[i].stmt);
     store_pg_close(s->pg);
@@ -351,6 +391,8 @@ int store_begin(struct store *s, struct diag *d)
 {
     if (s->pg != NULL)
         return store_pg_begin(s->pg, d);
+    if (s->ckpt != NULL)
+        checkpointer_settle(s->ckpt);
     if (store_exec(s, "BEGIN IMMEDIATE", d) < 0)
         return -1;
     s->in_txn = 1;
@@ -409,6 +451,124 @@ void store_rollback(struct store *s)
     s->in_txn = 0;
 }
 
+static void *checkpointer_main(void *arg)
+{
+    struct checkpointer *c = arg;
+
+    pthread_mutex_lock(&c->mu);
+    for (;;) {
+        while (!c->wanted && !c->stop)
+            pthread_cond_wait(&c->cv, &c->mu);
+        if (!c->wanted) /* stopped, nothing due: the writer's close checkpoints the rest */
+            break;
+        c->wanted = 0;
+        c->running = 1;
+        pthread_mutex_unlock(&c->mu);
+        /*
+         * Errors are left to the writer: what it committed is in the WAL whether or not it was
+         * copied, a full disk fails its next write too, and its close checkpoints again. BUSY
+         * (an admin's reader on an old snapshot) only means less was copied this time.
+         */
+        sqlite3_wal_checkpoint_v2(c->db, "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        pthread_mutex_lock(&c->mu);
+        c->running = 0;
+        c->runs++;
+        pthread_cond_broadcast(&c->idle);
+    }
+    pthread_mutex_unlock(&c->mu);
+    return NULL;
+}
+
+/* on_wal_commit - the writer's commit left frames in the WAL (its thread; SQLite's wal hook) */
+static int on_wal_commit(void *ctx, sqlite3 *db, const char *name, int frames)
+{
+    struct checkpointer *c = ctx;
+
+    (void)db;
+    (void)name;
+    if (frames >= CHECKPOINT_FRAMES) {
+        pthread_mutex_lock(&c->mu);
+        c->wanted = 1;
+        c->settle |= frames >= STORE_SETTLE_FRAMES;
+        pthread_cond_signal(&c->cv);
+        pthread_mutex_unlock(&c->mu);
+    }
+    return SQLITE_OK;
+}
+
+/* checkpointer_settle - before a write transaction: when the WAL has grown, the copy first */
+static void checkpointer_settle(struct checkpointer *c)
+{
+    pthread_mutex_lock(&c->mu);
+    if (c->settle) {
+        while (c->wanted || c->running)
+            pthread_cond_wait(&c->idle, &c->mu);
+        c->settle = 0;
+    }
+    pthread_mutex_unlock(&c->mu);
+}
+
+/*
+ * checkpointer_start - checkpoints in a thread from now on; when its connection or thread
+ * cannot be had, SQLite's own checkpoints go on in the writer's thread, as before
+ */
+static void checkpointer_start(struct store *s)
+{
+    struct checkpointer *c;
+
+    if (!sqlite3_threadsafe()) /* a library built without mutexes: one thread it is */
+        return;
+    c = xcalloc(1, sizeof *c);
+    if (sqlite3_open_v2(s->path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+            SQLITE_OK ||
+        sqlite3_exec(c->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL) != SQLITE_OK) {
+        sqlite3_close(c->db);
+        free(c);
+        return;
+    }
+    pthread_mutex_init(&c->mu, NULL);
+    pthread_cond_init(&c->cv, NULL);
+    pthread_cond_init(&c->idle, NULL);
+    if (pthread_create(&c->thread, NULL, checkpointer_main, c) != 0) {
+        pthread_cond_destroy(&c->idle);
+        pthread_cond_destroy(&c->cv);
+        pthread_mutex_destroy(&c->mu);
+        sqlite3_close(c->db);
+        free(c);
+        return;
+    }
+    s->ckpt = c;
+    sqlite3_wal_hook(s->db, on_wal_commit, c); /* replaces the automatic checkpoint */
+}
+
+/* checkpointer_stop - back to SQLite's own checkpoints; the thread runs what is due first */
+static void checkpointer_stop(struct store *s)
+{
+    struct checkpointer *c = s->ckpt;
+
+    if (c == NULL)
+        return;
+    sqlite3_wal_autocheckpoint(s->db, CHECKPOINT_FRAMES); /* the hook no longer sees c */
+    pthread_mutex_lock(&c->mu);
+    c->stop = 1;
+    pthread_cond_signal(&c->cv);
+    pthread_mutex_unlock(&c->mu);
+    pthread_join(c->thread, NULL);
+    s->ckpt_runs += c->runs;
+    /* not the last connection: the writer's own close folds the WAL back */
+    sqlite3_close(c->db);
+    pthread_cond_destroy(&c->idle);
+    pthread_cond_destroy(&c->cv);
+    pthread_mutex_destroy(&c->mu);
+    free(c);
+    s->ckpt = NULL;
+}
+
+int64_t store_background_checkpoints(const struct store *s)
+{
+    return s->ckpt_runs;
+}
+
 int store_ingest_tuning(struct store *s, int on, struct diag *d)
 {
     char sql[64];
@@ -421,13 +581,18 @@ int store_ingest_tuning(struct store *s, int on, struct diag *d)
         if (s->saved_cache_size == 0)
             s->saved_cache_size = -2000; /* SQLite's default */
         snprintf(sql, sizeof sql, "PRAGMA cache_size = %d", -INGEST_CACHE_KIB);
-    } else if (!on && s->saved_cache_size != 0) {
-        snprintf(sql, sizeof sql, "PRAGMA cache_size = %lld", (long long)s->saved_cache_size);
-        s->saved_cache_size = 0;
-    } else {
+        if (store_exec(s, sql, d) < 0)
+            return -1;
+        checkpointer_start(s);
         return 0;
     }
-    return store_exec(s, sql, d);
+    if (!on && s->saved_cache_size != 0) {
+        checkpointer_stop(s);
+        snprintf(sql, sizeof sql, "PRAGMA cache_size = %lld", (long long)s->saved_cache_size);
+        s->saved_cache_size = 0;
+        return store_exec(s, sql, d);
+    }
+    return 0;
 }
 
 /* ------------------------------------------------------------- statement wrapper */

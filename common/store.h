@@ -64,9 +64,13 @@ void store_read_end(struct store *s);
 /*
  * store_ingest_tuning - on: give the connection the page cache a bulk ingest needs (16 MiB,
  * so that a batch of a few hundred thousand lines is written to the WAL once, not spilled
- * and written again); off: back to what it had. 0, or -1 (d set).
+ * and written again), and run its checkpoints in a thread of their own, so that the ingest
+ * never waits for the disk to sync; off: back to what it had (store_close turns the thread
+ * off too). 0, or -1 (d set).
  */
 int store_ingest_tuning(struct store *s, int on, struct diag *d);
+/* store_background_checkpoints - the checkpoints that thread ran since the store was opened */
+int64_t store_background_checkpoints(const struct store *s);
 
 /* ---------------------------------------------------------------- sources */
 
