@@ -32,7 +32,7 @@
 #define STORE_MAX_CACHED  96
 #define INGEST_CACHE_KIB  16384 /* the page cache of a bulk ingest (store_ingest_tuning) */
 #define CHECKPOINT_FRAMES 1000  /* WAL frames after which a checkpoint runs: SQLite's default */
-/* WAL frames (128 MiB) after which the writer lets the WAL start again (test_checkpoints
+/* WAL frames (128 MiB) after which the writer lets the WAL start again (test_store
  * builds this file with fewer) */
 #ifndef STORE_SETTLE_FRAMES
 #define STORE_SETTLE_FRAMES 32768
