@@ -203,6 +203,47 @@ int store_schema_version(struct store *s, int *version, struct diag *d)
     return 0;
 }
 
+int64_t store_address_key(const char *addr, size_t len)
+{
+    uint64_t h = UINT64_C(0xcbf29ce484222325); /* FNV-1a, 64 bits */
+
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)addr[i];
+        h ^= c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+        h *= UINT64_C(0x100000001b3);
+    }
+    /* 48 bits: SQLite stores the key in 6 bytes instead of 8, and an index entry is shorter */
+    return (int64_t)(h >> 16);
+}
+
+/* address_key_sql - rejectlens_address_key(address): the same key in SQL; NULL for NULL */
+static void address_key_sql(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    const unsigned char *text;
+
+    (void)argc;
+    if (sqlite3_value_type(argv[0]) == SQLITE_NULL ||
+        (text = sqlite3_value_text(argv[0])) == NULL) {
+        sqlite3_result_null(ctx);
+        return;
+    }
+    sqlite3_result_int64(
+        ctx, store_address_key((const char *)text, (size_t)sqlite3_value_bytes(argv[0])));
+}
+
+/*
+ * add_functions - the SQL functions of a connection: rejectlens_address_key for migration 8's
+ * back-fill and for an admin's look-up by address (docs/schema.md)
+ */
+static int add_functions(struct store *s, struct diag *d)
+{
+    int rc = sqlite3_create_function(s->db, "rejectlens_address_key", 1,
+                                     SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
+                                     address_key_sql, NULL, NULL);
+
+    return rc == SQLITE_OK ? 0 : fail(s, rc, "registering SQL functions", d);
+}
+
 int store_is_remote(const char *db)
 {
     static const char *const keywords[] = {"host",    "hostaddr", "port",    "dbname", "user",
@@ -287,6 +328,8 @@ int store_open(const char *path, enum store_mode mode, int busy_ms, struct store
     }
     sqlite3_extended_result_codes(s->db, 1);
     sqlite3_busy_timeout(s->db, busy_ms);
+    if (add_functions(s, d) < 0)
+        goto fail;
     if (query_int(s, "PRAGMA application_id", &app_id, d) < 0 ||
         query_int(s, "SELECT count(*) FROM sqlite_master", &tables, d) < 0 ||
         store_schema_version(s, &version, d) < 0)
@@ -316,6 +359,8 @@ int store_open(const char *path, enum store_mode mode, int busy_ms, struct store
                 fail(s, rc, "opening", d);
                 goto fail;
             }
+            if (add_functions(s, d) < 0)
+                goto fail;
             if (store_migrate(s, 0, d) < 0)
                 goto fail;
         } else if (mode == STORE_READ_ONLY && version < STORE_SCHEMA_VERSION) {

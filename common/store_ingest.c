@@ -343,9 +343,12 @@ int store_reply_text_add(struct store *s, const struct reply_key *key, const cha
     "\"offset\""
 /* OR FAIL: no row of ours breaks a constraint, and this spares SQLite the statement journal
  * it keeps for a multi-row INSERT that could stop half way (in /var/tmp, past 64 KB) */
-#define EVENT_INSERT  "INSERT OR FAIL INTO events (" EVENT_COLUMN_NAMES ") VALUES "
-#define EVENT_COLUMNS 25
-#define EVENT_ROW     "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+/* SQLite's rows carry the address keys of schema 8 too, as parameters 26 and 27 (bind_keys);
+ * PostgreSQL has no such columns */
+#define EVENT_INSERT                                                                               \
+    "INSERT OR FAIL INTO events (" EVENT_COLUMN_NAMES ", recipient_key, sender_key) VALUES "
+#define EVENT_COLUMNS 27
+#define EVENT_ROW     "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 #define EVENT_ROWS4   EVENT_ROW "," EVENT_ROW "," EVENT_ROW "," EVENT_ROW
 #define EVENT_ROWS16  EVENT_ROWS4 "," EVENT_ROWS4 "," EVENT_ROWS4 "," EVENT_ROWS4
 #define EVENT_ROWS64  EVENT_ROWS16 "," EVENT_ROWS16 "," EVENT_ROWS16 "," EVENT_ROWS16
@@ -393,6 +396,19 @@ static void bind_event(struct store_stmt *st, int base, const struct event *ev, 
     store_bind_int64(st, base + 25, ev->offset);
 }
 
+/* bind_keys - the address keys (store_address_key) as parameters base+26 and base+27 */
+static void bind_keys(struct store_stmt *st, int base, const struct event *ev)
+{
+    if (ev->recipient != NULL)
+        store_bind_int64(st, base + 26, store_address_key(ev->recipient, strlen(ev->recipient)));
+    else
+        store_bind_null(st, base + 26);
+    if (ev->sender != NULL)
+        store_bind_int64(st, base + 27, store_address_key(ev->sender, strlen(ev->sender)));
+    else
+        store_bind_null(st, base + 27);
+}
+
 int store_event_add(struct store *s, const struct event *ev, int64_t source_id,
                     int64_t reply_text_id, struct diag *d)
 {
@@ -406,6 +422,8 @@ int store_event_add(struct store *s, const struct event *ev, int64_t source_id,
         return -1;
     store_partition_ensure(s, ev->ts_us);
     bind_event(st, 0, ev, source_id, reply_text_id);
+    if (!store_is_pg(s))
+        bind_keys(st, 0, ev);
     rc = store_step(s, st, d);
     store_reset(st);
     return rc < 0 ? -1 : 0;
@@ -435,6 +453,7 @@ int store_events_add(struct store *s, const struct evbatch *b, int64_t source_id
             const struct evbatch_row *r = &b->rows[i + (size_t)k];
             evbatch_event(b, r, &ev);
             bind_event(st, k * EVENT_COLUMNS, &ev, source_id, r->reply_text_id);
+            bind_keys(st, k * EVENT_COLUMNS, &ev);
         }
         rc = store_step(s, st, d);
         store_reset(st);

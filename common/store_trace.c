@@ -3,7 +3,8 @@
  *
  * DESCRIPTION
  *	Each look-up is one statement. An address is looked up on the day-bucketed indexes of
- *	schema 4 (events_recipient and events_sender on (day, address)), and a queue id on
+ *	schema 4 (events_recipient and events_sender on (day, address key) since schema 8: the
+ *	key and then the address are compared), and a queue id on
  *	events_queue_id, on (day, queue id) since schema 7: the statement walks the days of the
  *	period (a recursive CTE, bounded by the oldest and newest event) and searches each. The
  *	original recipient and a bounce notice's parent have indexes of their own. A Message-ID,
@@ -128,8 +129,9 @@ static int64_t day_of(int64_t us)
 
 /*
  * run - bind ?1 text (may be NULL), ?2 ?3 the window, ?4 the limit (when max > 0), ?5 text2,
- * ?6 ?7 the first and last day of the window (a statement that walks no days has no ?6 ?7,
- * and SQLite ignores what is bound to a parameter a statement does not have)
+ * ?6 ?7 the first and last day of the window, ?8 the address key of text (a statement that
+ * walks no days has no ?6 ?7, and both backends ignore what is bound to a parameter a
+ * statement does not have)
  */
 static int run(struct store *s, const char *sql, const char *text, int64_t from, int64_t to,
                size_t max, const char *text2, struct trace_events *out, struct diag *d)
@@ -148,6 +150,8 @@ static int run(struct store *s, const char *sql, const char *text, int64_t from,
         store_bind_text(st, 5, text2);
     store_bind_int64(st, 6, day_of(from));
     store_bind_int64(st, 7, day_of(to - 1));
+    if (text != NULL)
+        store_bind_int64(st, 8, store_address_key(text, strlen(text)));
     while ((rc = store_step(s, st, d)) == 1)
         read_row(st, out);
     store_reset(st);
@@ -178,13 +182,14 @@ int store_trace_find(struct store *s, enum trace_by by, const char *value, int64
                      size_t max, struct trace_events *out, struct diag *d)
 {
     /* one statement per index, each newest first and cut at the limit */
-    static const char q_recipient[] =
-        DAYS COLUMNS "WHERE " IN_DAYS "AND e.recipient = ?1 COLLATE NOCASE "
+    static const char q_recipient[] = DAYS COLUMNS
+        "WHERE " IN_DAYS "AND e.recipient_key = ?8 AND e.recipient = ?1 COLLATE NOCASE "
+        "AND e.ts >= ?2 AND e.ts < ?3 "
+        "ORDER BY e.ts DESC LIMIT ?4";
+    static const char q_sender[] =
+        DAYS COLUMNS "WHERE " IN_DAYS "AND e.sender_key = ?8 AND e.sender = ?1 COLLATE NOCASE "
                      "AND e.ts >= ?2 AND e.ts < ?3 "
                      "ORDER BY e.ts DESC LIMIT ?4";
-    static const char q_sender[] = DAYS COLUMNS "WHERE " IN_DAYS "AND e.sender = ?1 COLLATE NOCASE "
-                                                "AND e.ts >= ?2 AND e.ts < ?3 "
-                                                "ORDER BY e.ts DESC LIMIT ?4";
     static const char q_orig[] = COLUMNS "WHERE e.orig_recipient = ?1 COLLATE NOCASE "
                                          "AND e.ts >= ?2 AND e.ts < ?3 "
                                          "ORDER BY e.ts DESC LIMIT ?4";
@@ -310,7 +315,7 @@ int store_trace_handed_over(struct store *s, const char *host, const char *qid,
                             const char *recipient, int64_t from, int64_t to,
                             struct trace_events *out, struct diag *d)
 {
-    /* ?6 the kind; with a recipient ?7 ?8 the days and ?9 the address */
+    /* ?6 the kind; with a recipient ?7 ?8 the days, ?9 the address and ?10 its key */
 #define HANDED_OVER                                                                                \
     "AND e.ts >= ?2 AND e.ts < ?3 AND e.kind = ?6 AND (CAST(?5 AS TEXT) IS NULL OR e.host = ?5) "  \
     "AND (instr(e.text, 'queued as ' || ?1) > 0 OR instr(e.text, 'id=' || ?1) > 0) "               \
@@ -327,8 +332,9 @@ int store_trace_handed_over(struct store *s, const char *host, const char *qid,
     "WHERE d < ?8) "
     static const char scan[] = COLUMNS "WHERE 1 = 1 " HANDED_OVER;
     static const char scan_pg[] = COLUMNS "WHERE 1 = 1 " HANDED_OVER_PG;
-    static const char to_recipient[] =
-        RECIPIENT_DAYS COLUMNS "WHERE " IN_DAYS "AND e.recipient = ?9 COLLATE NOCASE " HANDED_OVER;
+    static const char to_recipient[] = RECIPIENT_DAYS COLUMNS
+        "WHERE " IN_DAYS
+        "AND e.recipient_key = ?10 AND e.recipient = ?9 COLLATE NOCASE " HANDED_OVER;
     static const char to_recipient_pg[] = RECIPIENT_DAYS_PG COLUMNS
         "WHERE " IN_DAYS "AND lower(e.recipient) = lower(?9) " HANDED_OVER_PG;
 #undef HANDED_OVER
@@ -346,6 +352,7 @@ int store_trace_handed_over(struct store *s, const char *host, const char *qid,
         store_bind_int64(st, 7, day_of(from));
         store_bind_int64(st, 8, day_of(to - 1));
         store_bind_text(st, 9, recipient);
+        store_bind_int64(st, 10, store_address_key(recipient, strlen(recipient)));
     }
     store_bind_text(st, 1, qid);
     store_bind_int64(st, 2, from);

@@ -91,6 +91,16 @@ static void ingest_samples(const char *db)
            REJECTLENS_BIN, db);
 }
 
+/* take_out - each of the n lines out of a schema description; each must be there */
+static void take_out(struct strbuf *schema, const char *const *lines, size_t n, const char *which)
+{
+    for (size_t i = 0; i < n; i++) {
+        char *at = strstr(schema->buf, lines[i]);
+        ck_assert_msg(at != NULL, "%s's schema lacks %s", which, lines[i]);
+        memmove(at, at + strlen(lines[i]), strlen(at + strlen(lines[i])) + 1);
+    }
+}
+
 START_TEST(test_schema_same)
 {
     char db[600], lite[600];
@@ -105,6 +115,12 @@ START_TEST(test_schema_same)
         "table rejectlens_meta key\n", /* PRAGMA application_id and user_version */
         "table rejectlens_meta value\n",
     };
+    /* what only SQLite has: the address keys its day-and-address indexes are on (schema 8;
+     * PostgreSQL's are on lower(address)) */
+    static const char *const lite_only[] = {
+        "table events recipient_key\n",
+        "table events sender_key\n",
+    };
 
     new_db("schema", db, sizeof db);
     snprintf(lite, sizeof lite, "%s/schema-%d.db", tu_tempdir(), (int)getpid());
@@ -112,11 +128,8 @@ START_TEST(test_schema_same)
     ck_assert_msg(store_open(db, STORE_READ_WRITE, 1000, &b, &d) == 0, "%s", d.msg);
     ck_assert_msg(store_schema_describe(a, &sa, &d) == 0, "%s", d.msg);
     ck_assert_msg(store_schema_describe(b, &sb, &d) == 0, "%s", d.msg);
-    for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++) {
-        char *at = strstr(sb.buf, extra[i]);
-        ck_assert_msg(at != NULL, "PostgreSQL's schema lacks %s", extra[i]);
-        memmove(at, at + strlen(extra[i]), strlen(at + strlen(extra[i])) + 1);
-    }
+    take_out(&sb, extra, sizeof extra / sizeof extra[0], "PostgreSQL");
+    take_out(&sa, lite_only, sizeof lite_only / sizeof lite_only[0], "SQLite");
     ck_assert_msg(strcmp(sa.buf, sb.buf) == 0, "the schemas differ:\nSQLite:\n%s\nPostgreSQL:\n%s",
                   sa.buf, sb.buf);
     strbuf_free(&sa);

@@ -6,14 +6,17 @@
  * so that a few transactions of ~5 MB show the WAL being let start again; the archive's
  * store.o is then not linked.
  */
+#include "evbatch.h"
 #include "store.h"
 #include "store_internal.h"
+#include "store_trace.h"
 #include "testutil.h"
 #include "timeparse.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -383,6 +386,139 @@ START_TEST(test_close_while_tuned)
 }
 END_TEST
 
+/* two addresses whose keys are the same 48 bits (found by a search of u0 .. u33554431) */
+#define SHARED_KEY_A "u8498868@example.org"
+#define SHARED_KEY_B "u10448107@example.org"
+
+/* sql_key - rejectlens_address_key(literal) through the store's own connection */
+static int64_t sql_key(struct store *s, const char *sql)
+{
+    struct diag d = {""};
+    struct store_stmt *st = store_stmt_prepare(s, sql, &d);
+    int64_t v;
+
+    ck_assert_msg(st != NULL, "%s", d.msg);
+    ck_assert_int_eq(store_step(s, st, &d), 1);
+    v = store_column_is_null(st, 0) ? -1 : store_column_int64(st, 0);
+    store_stmt_finalize(st);
+    return v;
+}
+
+/*
+ * the address key of schema 8: A-Z folded as COLLATE NOCASE folds them and nothing else, 48
+ * bits, the same in C and in SQL; what the batch and the single insert store is that key
+ */
+START_TEST(test_address_keys)
+{
+    struct store *s = fresh_store("keys.db");
+    struct diag d = {""};
+    struct evbatch b = EVBATCH_INIT;
+    struct event ev;
+    int64_t k = store_address_key("bob@example.org", 15);
+
+    ck_assert_int_eq(store_address_key("Bob@EXAMPLE.org", 15), k);
+    ck_assert_int_ne(store_address_key("bob@example.com", 15), k);
+    ck_assert_int_ne(store_address_key("bob@example.org", 14), k); /* every byte counts */
+    ck_assert_int_ge(k, 0);
+    ck_assert_int_lt(k, INT64_C(1) << 48);
+    /* beyond ASCII nothing is folded, as NOCASE folds nothing there */
+    ck_assert_int_ne(store_address_key("\xc3\x89@x", 4), store_address_key("\xc3\xa9@x", 4));
+    ck_assert_int_ne(store_address_key("\xc4@x", 3), store_address_key("\xe4@x", 3));
+    ck_assert_int_ne(store_address_key("@@x", 3), store_address_key("`@x", 3)); /* 'A' - 1 */
+    ck_assert_int_ne(store_address_key("[@x", 3), store_address_key("{@x", 3)); /* 'Z' + 1 */
+    ck_assert_int_eq(store_address_key(SHARED_KEY_A, strlen(SHARED_KEY_A)),
+                     store_address_key(SHARED_KEY_B, strlen(SHARED_KEY_B)));
+    ck_assert_int_eq(sql_key(s, "SELECT rejectlens_address_key('BOB@example.org')"), k);
+    ck_assert_int_eq(sql_key(s, "SELECT rejectlens_address_key(NULL)"), -1);
+    ck_assert_int_eq(sql_key(s, "SELECT rejectlens_address_key('')"), store_address_key("", 0));
+
+    /* 70 events through a batch (one statement of 64 rows, six alone) and one on its own */
+    event_init(&ev);
+    ev.mta = "postfix";
+    ev.kind = EVENT_DELIVER;
+    ck_assert_int_eq(store_begin(s, &d), 0);
+    for (int i = 0; i < 70; i++) {
+        char rcpt[32], from[32];
+        snprintf(rcpt, sizeof rcpt, "User%d@Example.ORG", i);
+        snprintf(from, sizeof from, "sender%d@example.net", i);
+        ev.ts_us = INT64_C(1767225600000000) + i;
+        ev.recipient = rcpt;
+        ev.sender = i % 3 == 0 ? NULL : from;
+        evbatch_add(&b, &ev, NULL, 0);
+    }
+    ck_assert_msg(store_events_add(s, &b, 0, &d) == 0, "%s", d.msg);
+    ev.recipient = NULL;
+    ev.sender = "";
+    ck_assert_msg(store_event_add(s, &ev, 0, 0, &d) == 0, "%s", d.msg);
+    ck_assert_int_eq(store_commit(s, &d), 0);
+    evbatch_free(&b);
+    ck_assert_int_eq(sql_key(s, "SELECT count(*) FROM events WHERE "
+                                "recipient_key IS NOT rejectlens_address_key(recipient) OR "
+                                "sender_key IS NOT rejectlens_address_key(sender)"),
+                     0);
+    ck_assert_int_eq(sql_key(s, "SELECT count(*) FROM events WHERE recipient_key = "
+                                "rejectlens_address_key('user7@example.org')"),
+                     1);
+    ck_assert_int_eq(sql_key(s, "SELECT count(*) FROM events WHERE sender_key IS NULL"), 24);
+    ck_assert_int_eq(sql_key(s, "SELECT count(*) FROM events WHERE recipient_key IS NULL"), 1);
+    store_close(s);
+}
+END_TEST
+
+/* add_addressed - a delivery from sender to recipient at ts_us */
+static void add_addressed(struct store *s, int64_t ts_us, const char *sender, const char *recipient)
+{
+    struct diag d = {""};
+    struct event ev;
+
+    event_init(&ev);
+    ev.ts_us = ts_us;
+    ev.mta = "postfix";
+    ev.kind = EVENT_DELIVER;
+    ev.sender = sender;
+    ev.recipient = recipient;
+    ck_assert_msg(store_event_add(s, &ev, 0, 0, &d) == 0, "%s", d.msg);
+}
+
+/* trace_count - how many events trace finds for an address (as any of its three roles) */
+static size_t trace_count(struct store *s, const char *address)
+{
+    struct diag d = {""};
+    struct trace_events out = {NULL, 0, 0};
+    size_t n;
+
+    ck_assert_msg(store_trace_find(s, TRACE_ADDRESS, address, 0, INT64_MAX, 0, &out, &d) == 0, "%s",
+                  d.msg);
+    n = out.n;
+    for (size_t i = 0; i < n; i++)
+        ck_assert_msg(strcasecmp(out.v[i].ev.recipient, address) == 0 ||
+                          strcasecmp(out.v[i].ev.sender, address) == 0,
+                      "%s found an event of %s -> %s", address, out.v[i].ev.sender,
+                      out.v[i].ev.recipient);
+    store_trace_events_free(&out);
+    return n;
+}
+
+/* two addresses that share a key are told apart: a look-up compares the address as well */
+START_TEST(test_trace_shared_key)
+{
+    struct store *s = fresh_store("shared-key.db");
+    struct diag d = {""};
+    const int64_t day = INT64_C(1767225600000000); /* 2026-01-01 */
+
+    ck_assert_int_eq(store_begin(s, &d), 0);
+    add_addressed(s, day + 1, "x@example.net", SHARED_KEY_A);
+    add_addressed(s, day + 2, SHARED_KEY_A, SHARED_KEY_B);
+    add_addressed(s, day + 3, "x@example.net", "U8498868@EXAMPLE.ORG");
+    add_addressed(s, day + 4, SHARED_KEY_B, "x@example.net");
+    ck_assert_int_eq(store_commit(s, &d), 0);
+    ck_assert_uint_eq(trace_count(s, SHARED_KEY_A), 3);
+    ck_assert_uint_eq(trace_count(s, "u10448107@EXAMPLE.org"), 2);
+    ck_assert_uint_eq(trace_count(s, "x@example.net"), 3);
+    store_close(s);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("store");
@@ -399,6 +535,8 @@ int main(void)
     tcase_add_test(tc, test_read_only);
     tcase_add_test(tc, test_background_checkpoints);
     tcase_add_test(tc, test_close_while_tuned);
+    tcase_add_test(tc, test_address_keys);
+    tcase_add_test(tc, test_trace_shared_key);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }
