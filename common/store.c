@@ -840,6 +840,15 @@ void store_reset(struct store_stmt *st)
     sqlite3_clear_bindings(STMT(st));
 }
 
+void store_reset_rebind(struct store_stmt *st)
+{
+    if (st->pg != NULL) {
+        store_pg_reset(st->pg);
+        return;
+    }
+    sqlite3_reset(STMT(st));
+}
+
 int store_column_count(struct store_stmt *st)
 {
     if (st->pg != NULL)

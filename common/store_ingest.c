@@ -456,7 +456,7 @@ int store_events_add(struct store *s, const struct evbatch *b, int64_t source_id
             bind_keys(st, k * EVENT_COLUMNS, &ev);
         }
         rc = store_step(s, st, d);
-        store_reset(st);
+        store_reset_rebind(st); /* bind_event and bind_keys bind every parameter */
         if (rc < 0)
             return -1;
     }

@@ -68,6 +68,12 @@ void store_bind_null(struct store_stmt *st, int idx);
 int store_step(struct store *s, struct store_stmt *st, struct diag *d);
 /* store_reset - ready the statement for new bindings (always call after the last step) */
 void store_reset(struct store_stmt *st);
+/*
+ * store_reset_rebind - store_reset keeping the values bound, for a statement whose every
+ * parameter is bound again before its next step: clearing 1,728 parameters of the 64-row
+ * event insert cost ~1 % of an ingest's instructions
+ */
+void store_reset_rebind(struct store_stmt *st);
 
 int store_column_count(struct store_stmt *st);
 const char *store_column_name(struct store_stmt *st, int i);
