@@ -343,12 +343,13 @@ int store_reply_text_add(struct store *s, const struct reply_key *key, const cha
     "\"offset\""
 /* OR FAIL: no row of ours breaks a constraint, and this spares SQLite the statement journal
  * it keeps for a multi-row INSERT that could stop half way (in /var/tmp, past 64 KB) */
-/* SQLite's rows carry the address keys of schema 8 too, as parameters 26 and 27 (bind_keys);
+/* SQLite's rows carry the address keys of schema 8 too, as parameters 26 to 28 (bind_keys);
  * PostgreSQL has no such columns */
 #define EVENT_INSERT                                                                               \
-    "INSERT OR FAIL INTO events (" EVENT_COLUMN_NAMES ", recipient_key, sender_key) VALUES "
-#define EVENT_COLUMNS 27
-#define EVENT_ROW     "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+    "INSERT OR FAIL INTO events (" EVENT_COLUMN_NAMES ", recipient_key, sender_key, "              \
+    "orig_recipient_key) VALUES "
+#define EVENT_COLUMNS 28
+#define EVENT_ROW     "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 #define EVENT_ROWS4   EVENT_ROW "," EVENT_ROW "," EVENT_ROW "," EVENT_ROW
 #define EVENT_ROWS16  EVENT_ROWS4 "," EVENT_ROWS4 "," EVENT_ROWS4 "," EVENT_ROWS4
 #define EVENT_ROWS64  EVENT_ROWS16 "," EVENT_ROWS16 "," EVENT_ROWS16 "," EVENT_ROWS16
@@ -396,17 +397,21 @@ static void bind_event(struct store_stmt *st, int base, const struct event *ev, 
     store_bind_int64(st, base + 25, ev->offset);
 }
 
-/* bind_keys - the address keys (store_address_key) as parameters base+26 and base+27 */
+/* bind_key - the key of an address (store_address_key) as parameter idx; NULL without one */
+static void bind_key(struct store_stmt *st, int idx, const char *addr)
+{
+    if (addr != NULL)
+        store_bind_int64(st, idx, store_address_key(addr, strlen(addr)));
+    else
+        store_bind_null(st, idx);
+}
+
+/* bind_keys - the keys of the recipient, sender and original recipient as base+26 .. base+28 */
 static void bind_keys(struct store_stmt *st, int base, const struct event *ev)
 {
-    if (ev->recipient != NULL)
-        store_bind_int64(st, base + 26, store_address_key(ev->recipient, strlen(ev->recipient)));
-    else
-        store_bind_null(st, base + 26);
-    if (ev->sender != NULL)
-        store_bind_int64(st, base + 27, store_address_key(ev->sender, strlen(ev->sender)));
-    else
-        store_bind_null(st, base + 27);
+    bind_key(st, base + 26, ev->recipient);
+    bind_key(st, base + 27, ev->sender);
+    bind_key(st, base + 28, ev->orig_recipient);
 }
 
 int store_event_add(struct store *s, const struct event *ev, int64_t source_id,

@@ -2,15 +2,14 @@
  * store_trace - the events behind "rejectlens trace" (see store_trace.h)
  *
  * DESCRIPTION
- *	Each look-up is one statement. An address is looked up on the day-bucketed indexes of
- *	schema 4 (events_recipient and events_sender on (day, address key) since schema 8: the
- *	key and then the address are compared), and a queue id on
- *	events_queue_id, on (day, queue id) since schema 7: the statement walks the days of the
- *	period (a recursive CTE, bounded by the oldest and newest event) and searches each. The
- *	original recipient and a bounce notice's parent have indexes of their own. A Message-ID,
- *	a client IP and a domain have none (bench/INDEXES.md says why): they are read off the
- *	rows of the period on events_ts, newest first, so the caller gives them short periods
- *	first. So is the next hop's "queued as".
+ *	Each look-up is one statement. An address is looked up on events_recipient,
+ *	events_sender and events_orig_recipient, on (day, address key) since schema 8 (the key,
+ *	then the address itself are compared), and a queue id on events_queue_id, on (day,
+ *	queue id) since schema 7: the statement walks the days of the period (a recursive CTE,
+ *	bounded by the oldest and newest event) and searches each. A bounce notice's parent has
+ *	an index of its own. A Message-ID, a client IP and a domain have none (bench/INDEXES.md
+ *	says why): they are read off the rows of the period on events_ts, newest first, so the
+ *	caller gives them short periods first. So is the next hop's "queued as".
  */
 #include "store_trace.h"
 #include "store_internal.h"
@@ -190,9 +189,10 @@ int store_trace_find(struct store *s, enum trace_by by, const char *value, int64
         DAYS COLUMNS "WHERE " IN_DAYS "AND e.sender_key = ?8 AND e.sender = ?1 COLLATE NOCASE "
                      "AND e.ts >= ?2 AND e.ts < ?3 "
                      "ORDER BY e.ts DESC LIMIT ?4";
-    static const char q_orig[] = COLUMNS "WHERE e.orig_recipient = ?1 COLLATE NOCASE "
-                                         "AND e.ts >= ?2 AND e.ts < ?3 "
-                                         "ORDER BY e.ts DESC LIMIT ?4";
+    static const char q_orig[] = DAYS COLUMNS
+        "WHERE " IN_DAYS "AND e.orig_recipient_key = ?8 AND e.orig_recipient = ?1 COLLATE NOCASE "
+        "AND e.ts >= ?2 AND e.ts < ?3 "
+        "ORDER BY e.ts DESC LIMIT ?4";
     /* PostgreSQL: lower() on both sides where SQLite has NOCASE (the indexes of schema 4 are
      * on lower()), ILIKE where SQLite's LIKE ignores case */
     static const char q_recipient_pg[] =

@@ -724,8 +724,11 @@ static const struct {
     {"SELECT * FROM events e WHERE e.ts >= 0 AND e.ts < 1 AND e.client_ip = '192.0.2.66' "
      "ORDER BY e.ts DESC LIMIT 10",
      "USING INDEX events_ts"},
-    {"SELECT * FROM events e WHERE e.orig_recipient = 'x@example.org' COLLATE NOCASE",
-     "USING INDEX events_orig_recipient"},
+    {"WITH RECURSIVE days(d) AS (SELECT 20460 UNION ALL SELECT d + 1 FROM days WHERE d < 20470) "
+     "SELECT * FROM events e WHERE e.ts / 86400000000 IN (SELECT d FROM days) "
+     "AND e.orig_recipient_key = rejectlens_address_key('x@example.org') "
+     "AND e.orig_recipient = 'x@example.org' COLLATE NOCASE",
+     "USING INDEX events_orig_recipient (<expr>=? AND orig_recipient_key=?)"},
     {"SELECT * FROM events e WHERE e.parent_queue_id = 'C3C3C3C3C3'", "USING INDEX events_parent"},
     {"WITH RECURSIVE days(d) AS (SELECT 20460 UNION ALL SELECT d + 1 FROM days WHERE d < 20470) "
      "SELECT * FROM events e WHERE e.ts / 86400000000 IN (SELECT d FROM days) "
@@ -778,6 +781,7 @@ START_TEST(test_trace_plans)
         if (i < 2) {
             has(err, "USING INDEX events_recipient (<expr>=? AND recipient_key=?)");
             has(err, "USING INDEX events_sender (<expr>=? AND sender_key=?)");
+            has(err, "USING INDEX events_orig_recipient (<expr>=? AND orig_recipient_key=?)");
         }
         /* a queue id, and the story of every message an address search found, by day */
         if (i < 3)

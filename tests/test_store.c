@@ -448,29 +448,39 @@ START_TEST(test_address_keys)
         ev.ts_us = INT64_C(1767225600000000) + i;
         ev.recipient = rcpt;
         ev.sender = i % 3 == 0 ? NULL : from;
+        ev.orig_recipient = i % 3 == 1 ? "Alias@Example.org" : NULL;
         evbatch_add(&b, &ev, NULL, 0);
     }
     ck_assert_msg(store_events_add(s, &b, 0, &d) == 0, "%s", d.msg);
     ev.recipient = NULL;
     ev.sender = "";
+    ev.orig_recipient = NULL;
     ck_assert_msg(store_event_add(s, &ev, 0, 0, &d) == 0, "%s", d.msg);
     ck_assert_int_eq(store_commit(s, &d), 0);
     evbatch_free(&b);
     ck_assert_int_eq(sql_key(s, "SELECT count(*) FROM events WHERE "
                                 "recipient_key IS NOT rejectlens_address_key(recipient) OR "
-                                "sender_key IS NOT rejectlens_address_key(sender)"),
+                                "sender_key IS NOT rejectlens_address_key(sender) OR "
+                                "orig_recipient_key IS NOT "
+                                "rejectlens_address_key(orig_recipient)"),
                      0);
     ck_assert_int_eq(sql_key(s, "SELECT count(*) FROM events WHERE recipient_key = "
                                 "rejectlens_address_key('user7@example.org')"),
                      1);
     ck_assert_int_eq(sql_key(s, "SELECT count(*) FROM events WHERE sender_key IS NULL"), 47);
     ck_assert_int_eq(sql_key(s, "SELECT count(*) FROM events WHERE recipient_key IS NULL"), 1);
+    ck_assert_int_eq(sql_key(s, "SELECT count(*) FROM events WHERE orig_recipient_key IS NULL"),
+                     94);
+    ck_assert_int_eq(sql_key(s, "SELECT count(*) FROM events WHERE orig_recipient_key = "
+                                "rejectlens_address_key('alias@example.org')"),
+                     47);
     store_close(s);
 }
 END_TEST
 
-/* add_addressed - a delivery from sender to recipient at ts_us */
-static void add_addressed(struct store *s, int64_t ts_us, const char *sender, const char *recipient)
+/* add_addressed - a delivery from sender to recipient (originally orig, may be NULL) at ts_us */
+static void add_addressed(struct store *s, int64_t ts_us, const char *sender, const char *recipient,
+                          const char *orig)
 {
     struct diag d = {""};
     struct event ev;
@@ -481,7 +491,14 @@ static void add_addressed(struct store *s, int64_t ts_us, const char *sender, co
     ev.kind = EVENT_DELIVER;
     ev.sender = sender;
     ev.recipient = recipient;
+    ev.orig_recipient = orig;
     ck_assert_msg(store_event_add(s, &ev, 0, 0, &d) == 0, "%s", d.msg);
+}
+
+/* is - a and b the same address, ignoring case; NULL is none */
+static int is(const char *a, const char *b)
+{
+    return a != NULL && strcasecmp(a, b) == 0;
 }
 
 /* trace_count - how many events trace finds for an address (as any of its three roles) */
@@ -495,8 +512,8 @@ static size_t trace_count(struct store *s, const char *address)
                   d.msg);
     n = out.n;
     for (size_t i = 0; i < n; i++)
-        ck_assert_msg(strcasecmp(out.v[i].ev.recipient, address) == 0 ||
-                          strcasecmp(out.v[i].ev.sender, address) == 0,
+        ck_assert_msg(is(out.v[i].ev.recipient, address) || is(out.v[i].ev.sender, address) ||
+                          is(out.v[i].ev.orig_recipient, address),
                       "%s found an event of %s -> %s", address, out.v[i].ev.sender,
                       out.v[i].ev.recipient);
     store_trace_events_free(&out);
@@ -511,14 +528,16 @@ START_TEST(test_trace_shared_key)
     const int64_t day = INT64_C(1767225600000000); /* 2026-01-01 */
 
     ck_assert_int_eq(store_begin(s, &d), 0);
-    add_addressed(s, day + 1, "x@example.net", SHARED_KEY_A);
-    add_addressed(s, day + 2, SHARED_KEY_A, SHARED_KEY_B);
-    add_addressed(s, day + 3, "x@example.net", "U8498868@EXAMPLE.ORG");
-    add_addressed(s, day + 4, SHARED_KEY_B, "x@example.net");
+    add_addressed(s, day + 1, "x@example.net", SHARED_KEY_A, NULL);
+    add_addressed(s, day + 2, SHARED_KEY_A, SHARED_KEY_B, NULL);
+    add_addressed(s, day + 3, "x@example.net", "U8498868@EXAMPLE.ORG", NULL);
+    add_addressed(s, day + 4, SHARED_KEY_B, "x@example.net", NULL);
+    add_addressed(s, day + 5, "x@example.net", "y@example.net", SHARED_KEY_B);
+    add_addressed(s, day + 6, "x@example.net", "z@example.net", "u8498868@example.ORG");
     ck_assert_int_eq(store_commit(s, &d), 0);
-    ck_assert_uint_eq(trace_count(s, SHARED_KEY_A), 3);
-    ck_assert_uint_eq(trace_count(s, "u10448107@EXAMPLE.org"), 2);
-    ck_assert_uint_eq(trace_count(s, "x@example.net"), 3);
+    ck_assert_uint_eq(trace_count(s, SHARED_KEY_A), 4);
+    ck_assert_uint_eq(trace_count(s, "u10448107@EXAMPLE.org"), 3);
+    ck_assert_uint_eq(trace_count(s, "x@example.net"), 5);
     store_close(s);
 }
 END_TEST
