@@ -70,7 +70,7 @@ int store_step(struct store *s, struct store_stmt *st, struct diag *d);
 void store_reset(struct store_stmt *st);
 /*
  * store_reset_rebind - store_reset keeping the values bound, for a statement whose every
- * parameter is bound again before its next step: clearing 1,728 parameters of the 64-row
+ * parameter is bound again before its next step: clearing 1,792 parameters of the 64-row
  * event insert cost ~1 % of an ingest's instructions
  */
 void store_reset_rebind(struct store_stmt *st);
