@@ -216,15 +216,21 @@ int64_t store_address_key(const char *addr, size_t len)
     return (int64_t)(h >> 16);
 }
 
-/* address_key_sql - rejectlens_address_key(address): the same key in SQL; NULL for NULL */
+/*
+ * address_key_sql - rejectlens_address_key(address): the same key in SQL; NULL for NULL. Out
+ * of memory is an error, not a NULL key: migration 8 must not store an event without its key.
+ */
 static void address_key_sql(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
     const unsigned char *text;
 
     (void)argc;
-    if (sqlite3_value_type(argv[0]) == SQLITE_NULL ||
-        (text = sqlite3_value_text(argv[0])) == NULL) {
+    if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
         sqlite3_result_null(ctx);
+        return;
+    }
+    if ((text = sqlite3_value_text(argv[0])) == NULL) {
+        sqlite3_result_error_nomem(ctx);
         return;
     }
     sqlite3_result_int64(

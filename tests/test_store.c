@@ -431,6 +431,8 @@ START_TEST(test_address_keys)
     ck_assert_int_eq(sql_key(s, "SELECT rejectlens_address_key('BOB@example.org')"), k);
     ck_assert_int_eq(sql_key(s, "SELECT rejectlens_address_key(NULL)"), -1);
     ck_assert_int_eq(sql_key(s, "SELECT rejectlens_address_key('')"), store_address_key("", 0));
+    /* an empty blob is an empty address, not a failure to read one */
+    ck_assert_int_eq(sql_key(s, "SELECT rejectlens_address_key(x'')"), store_address_key("", 0));
 
     /*
      * 140 events through a batch (the statement of 64 rows twice, reset with the values left
