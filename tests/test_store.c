@@ -1,6 +1,7 @@
 /*
  * test_store - the database: creation and migration, refusals, the v_events contract,
- * round trips of events, sources and reply texts, a bulk ingest's checkpoint thread
+ * round trips of events, sources and reply texts, a bulk ingest's checkpoint thread, the
+ * address keys of schema 8 and trace's look-ups by them
  *
  * store.c is built into this test with STORE_SETTLE_FRAMES=2048 (8 MiB instead of 128 MiB),
  * so that a few transactions of ~5 MB show the WAL being let start again; the archive's
