@@ -3,7 +3,7 @@
  * round trips of events, sources and reply texts, a bulk ingest's checkpoint thread, the
  * address keys of schema 8 and trace's look-ups by them
  *
- * store.c is built into this test with STORE_SETTLE_FRAMES=2048 (8 MiB instead of 128 MiB),
+ * store.c is built into this test with STORE_SETTLE_KIB=8192 (8 MiB instead of 128 MiB),
  * so that a few transactions of ~5 MB show the WAL being let start again; the archive's
  * store.o is then not linked.
  */
@@ -296,7 +296,7 @@ END_TEST
 /* ------------------------------------------------ the checkpoint thread (store_ingest_tuning) */
 
 #define TEXT_BYTES 2000
-#define PER_TXN    2500 /* ~5 MB of WAL a transaction: past 1,000 frames, below 2,048 */
+#define PER_TXN    2500 /* ~5 MB of WAL a transaction: past 4,000 KiB, below 8 MiB */
 
 static long long file_size(const char *suffix)
 {
@@ -341,10 +341,10 @@ static void assert_whole(int txns)
 }
 
 /*
- * Each commit leaves more than 1,000 frames: a checkpoint is due every time, and the thread
+ * Each commit leaves more than 4,000 KiB: a checkpoint is due every time, and the thread
  * runs every one that was asked for before it stops. Transactions follow each other at once,
  * as in a busy ingest, so the WAL starts again only when the writer waits for a copy: past
- * 2,048 frames it does, and the WAL never holds much more than that and one transaction.
+ * 8 MiB it does, and the WAL never holds much more than that and one transaction.
  */
 START_TEST(test_background_checkpoints)
 {
