@@ -1,7 +1,8 @@
 /*
  * test_store - the database: creation and migration, refusals, the v_events contract,
- * round trips of events, sources and reply texts, a bulk ingest's checkpoint thread, the
- * address keys of schema 8 and trace's look-ups by them
+ * round trips of events, sources and reply texts, a bulk ingest's checkpoint thread and its
+ * WAL bound with 16 KiB and 4 KiB pages, the address keys of schema 8 and trace's look-ups by
+ * them
  *
  * store.c is built into this test with STORE_SETTLE_KIB=8192 (8 MiB instead of 128 MiB),
  * so that a few transactions of ~5 MB show the WAL being let start again; the archive's
@@ -14,6 +15,7 @@
 #include "testutil.h"
 #include "timeparse.h"
 
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -341,16 +343,16 @@ static void assert_whole(int txns)
 }
 
 /*
- * Each commit leaves more than 4,000 KiB: a checkpoint is due every time, and the thread
- * runs every one that was asked for before it stops. Transactions follow each other at once,
- * as in a busy ingest, so the WAL starts again only when the writer waits for a copy: past
- * 8 MiB it does, and the WAL never holds much more than that and one transaction.
+ * checkpointed_ingest - TXNS transactions of add_events as a bulk ingest writes them; the
+ * largest the WAL grew to. Each commit leaves more than 4,000 KiB: a checkpoint is due every
+ * time, and the thread runs every one that was asked for before it stops. Transactions follow
+ * each other at once, as in a busy ingest, so the WAL starts again only when the writer waits
+ * for a copy: past 8 MiB it does, and the WAL never holds much more than that and one
+ * transaction, whatever the database's page size.
  */
-START_TEST(test_background_checkpoints)
+static long long checkpointed_ingest(struct store *s, int txns)
 {
-    struct store *s = fresh_store("ckpt.db");
     struct diag d = {""};
-    const int txns = 10;
     long long wal_max = 0;
 
     ck_assert_int_eq(store_ingest_tuning(s, 1, &d), 0);
@@ -363,10 +365,46 @@ START_TEST(test_background_checkpoints)
     }
     ck_assert_int_eq(store_ingest_tuning(s, 0, &d), 0);
     ck_assert_int_ge(store_background_checkpoints(s), 1);
-    /* ~120 MB went through the WAL; 8 MiB and two transactions' worth is the most it may hold */
+    return wal_max;
+}
+
+/* a new database has 16 KiB pages; ~120 MB go through its WAL, which holds 8 MiB and two
+ * transactions' worth at the most */
+START_TEST(test_background_checkpoints)
+{
+    struct store *s = fresh_store("ckpt.db");
+    long long wal_max = checkpointed_ingest(s, 10);
+
     ck_assert_msg(wal_max < 24LL * 1024 * 1024, "the WAL grew to %lld bytes", wal_max);
     store_close(s);
-    assert_whole(txns);
+    assert_whole(10);
+    ck_assert_int_eq(tu_sql_int(dbpath, "PRAGMA page_size"), 16384);
+}
+END_TEST
+
+/* a database made with 4 KiB pages (by an earlier rejectlens) keeps them, with the same
+ * bound on its WAL */
+START_TEST(test_old_page_size)
+{
+    struct store *s = NULL;
+    struct diag d = {""};
+    sqlite3 *db;
+    long long wal_max;
+
+    snprintf(dbpath, sizeof dbpath, "%s/%s", tu_tempdir(), "ckpt-4k.db");
+    unlink(dbpath);
+    /* written once, no table: what store_open takes for a new database whose size is fixed */
+    ck_assert_int_eq(sqlite3_open(dbpath, &db), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_exec(db, "PRAGMA page_size = 4096; CREATE TABLE t(x); DROP TABLE t",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    ck_assert_msg(store_open(dbpath, STORE_READ_WRITE, 1000, &s, &d) == 0, "%s", d.msg);
+    wal_max = checkpointed_ingest(s, 10);
+    ck_assert_msg(wal_max < 24LL * 1024 * 1024, "the WAL grew to %lld bytes", wal_max);
+    store_close(s);
+    assert_whole(10);
+    ck_assert_int_eq(tu_sql_int(dbpath, "PRAGMA page_size"), 4096);
 }
 END_TEST
 
@@ -560,6 +598,7 @@ int main(void)
     tcase_add_test(tc, test_locked);
     tcase_add_test(tc, test_read_only);
     tcase_add_test(tc, test_background_checkpoints);
+    tcase_add_test(tc, test_old_page_size);
     tcase_add_test(tc, test_close_while_tuned);
     tcase_add_test(tc, test_address_keys);
     tcase_add_test(tc, test_trace_shared_key);
