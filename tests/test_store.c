@@ -343,16 +343,19 @@ static void assert_whole(int txns)
 }
 
 /*
- * checkpointed_ingest - TXNS transactions of add_events as a bulk ingest writes them; the
- * largest the WAL grew to. Each commit leaves more than 4,000 KiB: a checkpoint is due every
- * time, and the thread runs every one that was asked for before it stops. Transactions follow
- * each other at once, as in a busy ingest, so the WAL starts again only when the writer waits
- * for a copy: past 8 MiB it does, and the WAL never holds much more than that and one
- * transaction, whatever the database's page size.
+ * assert_checkpointed_ingest - ten transactions of add_events into S as a bulk ingest writes
+ * them (~120 MB through the WAL), then S closed: the WAL held 8 MiB and two transactions'
+ * worth at the most, every row is there, and the file has pages of PAGE_SIZE bytes.
+ *
+ * Each commit leaves more than 4,000 KiB: a checkpoint is due every time, and the thread runs
+ * every one that was asked for before it stops. Transactions follow each other at once, as in
+ * a busy ingest, so the WAL starts again only when the writer waits for a copy: past 8 MiB it
+ * does, whatever the database's page size.
  */
-static long long checkpointed_ingest(struct store *s, int txns)
+static void assert_checkpointed_ingest(struct store *s, long page_size)
 {
     struct diag d = {""};
+    const int txns = 10;
     long long wal_max = 0;
 
     ck_assert_int_eq(store_ingest_tuning(s, 1, &d), 0);
@@ -365,20 +368,16 @@ static long long checkpointed_ingest(struct store *s, int txns)
     }
     ck_assert_int_eq(store_ingest_tuning(s, 0, &d), 0);
     ck_assert_int_ge(store_background_checkpoints(s), 1);
-    return wal_max;
-}
-
-/* a new database has 16 KiB pages; ~120 MB go through its WAL, which holds 8 MiB and two
- * transactions' worth at the most */
-START_TEST(test_background_checkpoints)
-{
-    struct store *s = fresh_store("ckpt.db");
-    long long wal_max = checkpointed_ingest(s, 10);
-
     ck_assert_msg(wal_max < 24LL * 1024 * 1024, "the WAL grew to %lld bytes", wal_max);
     store_close(s);
-    assert_whole(10);
-    ck_assert_int_eq(tu_sql_int(dbpath, "PRAGMA page_size"), 16384);
+    assert_whole(txns);
+    ck_assert_int_eq(tu_sql_int(dbpath, "PRAGMA page_size"), page_size);
+}
+
+/* a new database has 16 KiB pages */
+START_TEST(test_background_checkpoints)
+{
+    assert_checkpointed_ingest(fresh_store("ckpt.db"), 16384);
 }
 END_TEST
 
@@ -389,7 +388,6 @@ START_TEST(test_old_page_size)
     struct store *s = NULL;
     struct diag d = {""};
     sqlite3 *db;
-    long long wal_max;
 
     snprintf(dbpath, sizeof dbpath, "%s/%s", tu_tempdir(), "ckpt-4k.db");
     unlink(dbpath);
@@ -400,11 +398,7 @@ START_TEST(test_old_page_size)
                      SQLITE_OK);
     sqlite3_close(db);
     ck_assert_msg(store_open(dbpath, STORE_READ_WRITE, 1000, &s, &d) == 0, "%s", d.msg);
-    wal_max = checkpointed_ingest(s, 10);
-    ck_assert_msg(wal_max < 24LL * 1024 * 1024, "the WAL grew to %lld bytes", wal_max);
-    store_close(s);
-    assert_whole(10);
-    ck_assert_int_eq(tu_sql_int(dbpath, "PRAGMA page_size"), 4096);
+    assert_checkpointed_ingest(s, 4096);
 }
 END_TEST
 
