@@ -397,7 +397,7 @@ int store_open(const char *path, enum store_mode mode, int busy_ms, struct store
     /*
      * 16 KiB pages for a new database (SQLite fixes the size when it first writes the file):
      * each event updates eight index B-trees, and with a quarter as many pages per tree the
-     * ingest spends 13-19 % less time (docs/performance.md, "Page size"). A database made
+     * ingest spends 13-20 % less time (docs/performance.md, "Page size"). A database made
      * before keeps its 4 KiB pages; only a VACUUM would change them.
      */
     if (tables == 0 && store_exec(s, "PRAGMA page_size = 16384", d) < 0)
