@@ -245,6 +245,18 @@ struct store *cli_open_store(const char *path, enum store_mode mode)
     return s;
 }
 
+struct store *cli_open_reader(const char *path)
+{
+    char buf[4096];
+    struct stat st;
+
+    if (path == NULL && (path = cli_default_db(buf, sizeof buf)) == NULL)
+        return NULL;
+    int writable =
+        !store_is_remote(path) && access(path, W_OK) == 0 && stat(path, &st) == 0 && st.st_size > 0;
+    return cli_open_store(path, writable ? STORE_READ_WRITE : STORE_READ_ONLY);
+}
+
 int cli_time_range(const char *since, const char *until, int64_t *since_us, int64_t *until_us)
 {
     struct diag d = {""};

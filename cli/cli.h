@@ -80,6 +80,15 @@ int cli_make_parents(const char *path);
 struct store *cli_open_store(const char *path, enum store_mode mode);
 
 /*
+ * cli_open_reader - open the database at path (or the default) for a command that reads it:
+ * for writing when this user may write the file and it holds something (it is then migrated,
+ * and the roll-ups the readers need are kept in it), else only to read. An empty file, a first
+ * ingest killed before it committed, is left as it is. Prints the error and returns NULL on
+ * failure.
+ */
+struct store *cli_open_reader(const char *path);
+
+/*
  * cli_lock_run - take the run lock of a database: an flock(2) on DB.lock beside it, held until
  * the process exits, so that two ingests, runs or prunes never read the same offsets at once.
  * Waits up to wait_ms for another run to finish (SIGINT/SIGTERM end the wait). 0 held, -1

@@ -687,10 +687,7 @@ int cmd_report(int argc, char **argv)
         return EXIT_FATAL;
     /* a database this user may write is migrated on open, as by ingest (an older one gets the
      * report's indexes); another one is only read */
-    char dbpath[4096];
-    const char *path = o.db ? o.db : cli_default_db(dbpath, sizeof dbpath);
-    if ((s = cli_open_store(path, access(path, W_OK) == 0 ? STORE_READ_WRITE : STORE_READ_ONLY)) ==
-        NULL)
+    if ((s = cli_open_reader(o.db)) == NULL)
         goto out;
     if (report_build(s, rs, &rq, &m, &d) < 0) {
         cli_error("%s", d.msg);

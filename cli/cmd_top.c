@@ -378,11 +378,7 @@ int cmd_top(int argc, char **argv)
         return EXIT_FATAL;
     /* as the report does: a database this user may write gets the roll-ups of the days it
      * reads (and is migrated), another one is only read */
-    char dbpath[4096];
-    const char *path = db ? db : cli_default_db(dbpath, sizeof dbpath);
-    if (path == NULL ||
-        (s = cli_open_store(path, access(path, W_OK) == 0 ? STORE_READ_WRITE : STORE_READ_ONLY)) ==
-            NULL) {
+    if ((s = cli_open_reader(db)) == NULL) {
         ruleset_free(rs);
         return EXIT_FATAL;
     }
