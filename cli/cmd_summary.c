@@ -2,6 +2,7 @@
  * cmd_summary - "rejectlens summary": counts by kind, direction, code, status, and parse stats
  */
 #include "cli.h"
+#include "store_rollup.h"
 #include "timeparse.h"
 
 #include <getopt.h>
@@ -116,9 +117,13 @@ int cmd_summary(int argc, char **argv)
     }
     if (cli_time_range(since, until, &since_us, &until_us) < 0)
         return EXIT_FATAL;
-    if ((s = cli_open_store(db, STORE_READ_ONLY)) == NULL)
+    /* as the report and top do: a database this user may write gets the roll-ups of the days
+     * it counts (and is migrated), so that the next summary of a long period reads those
+     * instead of every event; another one is only read */
+    if ((s = cli_open_reader(db)) == NULL)
         return EXIT_FATAL;
-    if (store_summary(s, since_us, until_us, (size_t)samples, &sum, &d) < 0) {
+    if (store_rollup_build(s, since_us, until_us, &d) < 0 ||
+        store_summary(s, since_us, until_us, (size_t)samples, &sum, &d) < 0) {
         cli_error("%s", d.msg);
         store_close(s);
         return EXIT_FATAL;

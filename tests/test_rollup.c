@@ -163,10 +163,57 @@ START_TEST(test_top_same)
 }
 END_TEST
 
+/* summary's periods: its counts by kind, direction, code, status and cause are per period */
+static const char *const summaries[] = {
+    "",
+    "--since 2025-12-01 --until 2026-03-10",
+    "--since 2025-12-28T07:30 --until 2026-01-02T13:10",
+    "--since 2025-12-28T07:30:01.5 --until 2026-01-02T13:00 --samples 0",
+    "--since 2026-01-05 --until 2026-01-06",
+    "--until 2026-01-01T00:30",
+};
+
+START_TEST(test_summary_same)
+{
+    char args[512];
+    size_t bytes = 0;
+
+    setup();
+    for (size_t i = 0; i < sizeof summaries / sizeof summaries[0]; i++) {
+        snprintf(args, sizeof args, "summary %s", summaries[i]);
+        bytes += same(zones[(_i + i) % (sizeof zones / sizeof zones[0])], args);
+    }
+    ck_assert_uint_gt(bytes, 10000);
+    /* a summary of every event rolled up every day it read */
+    ck_assert_int_eq(tu_sql_int(rolled, "SELECT count(*) FROM rollup_days"),
+                     tu_sql_int(rolled, "SELECT count(DISTINCT ts / 86400000000) FROM events"));
+    ck_assert_int_eq(tu_sql_int(raw, "SELECT count(*) FROM rollup_days"), 0);
+}
+END_TEST
+
+/* same_as_raw - "rejectlens ARGS" on db, read by a user who may not write it, prints what it
+ * prints on the raw copy */
+static void same_as_raw(const char *db, const char *args)
+{
+    char cmd[2000], *a, *b;
+
+    snprintf(cmd, sizeof cmd, "TZ=Europe/Berlin %s" REJECTLENS_BIN " %s --db '%s'", as_other, args,
+             raw);
+    ck_assert_int_eq(tu_run(cmd, &a, NULL), 0);
+    snprintf(cmd, sizeof cmd, "TZ=Europe/Berlin %s" REJECTLENS_BIN " %s --db '%s'", as_other, args,
+             db);
+    ck_assert_int_eq(tu_run(cmd, &b, NULL), 0);
+    without_stamp(a);
+    without_stamp(b);
+    ck_assert_msg(strcmp(a, b) == 0, "%s differs with some days rolled up", args);
+    free(a);
+    free(b);
+}
+
 /* some days rolled up, some not, some stale: read as it is (no one may write it) */
 START_TEST(test_partly_rolled)
 {
-    char part[800], args[512], cmd[2000], *a, *b;
+    char part[800], args[512];
 
     setup();
     same("UTC", "report --since 2025-12-01 --until 2026-03-10 --now 2026-03-10 --format json");
@@ -179,17 +226,11 @@ START_TEST(test_partly_rolled)
                      tu_sql_int(rolled, "SELECT count(*) FROM rollup_days"));
     for (size_t i = 0; i < sizeof reports / sizeof reports[0]; i++) {
         snprintf(args, sizeof args, "report %s --now 2026-03-10 --format json", reports[i]);
-        snprintf(cmd, sizeof cmd, "TZ=Europe/Berlin %s" REJECTLENS_BIN " %s --db '%s'", as_other,
-                 args, raw);
-        ck_assert_int_eq(tu_run(cmd, &a, NULL), 0);
-        snprintf(cmd, sizeof cmd, "TZ=Europe/Berlin %s" REJECTLENS_BIN " %s --db '%s'", as_other,
-                 args, part);
-        ck_assert_int_eq(tu_run(cmd, &b, NULL), 0);
-        without_stamp(a);
-        without_stamp(b);
-        ck_assert_msg(strcmp(a, b) == 0, "%s differs with some days rolled up", args);
-        free(a);
-        free(b);
+        same_as_raw(part, args);
+    }
+    for (size_t i = 0; i < sizeof summaries / sizeof summaries[0]; i++) {
+        snprintf(args, sizeof args, "summary %s", summaries[i]);
+        same_as_raw(part, args);
     }
     /* nothing was rolled up by a reader who may not write */
     ck_assert_int_eq(tu_sql_int(part, "SELECT count(*) FROM rollup_days WHERE day % 3 = 0"), 0);
@@ -270,6 +311,7 @@ int main(void)
     tcase_set_timeout(tc, 600);
     tcase_add_loop_test(tc, test_report_same, 0, sizeof zones / sizeof zones[0]);
     tcase_add_loop_test(tc, test_top_same, 0, sizeof subjects / sizeof subjects[0]);
+    tcase_add_loop_test(tc, test_summary_same, 0, sizeof zones / sizeof zones[0]);
     tcase_add_test(tc, test_partly_rolled);
     tcase_add_test(tc, test_stale);
     suite_add_tcase(s, tc);
