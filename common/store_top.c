@@ -14,11 +14,13 @@
  *	from the events of the other pieces, then ordered and cut as the single pass does.
  */
 #include "store_top.h"
+#include "lru.h"
 #include "store_internal.h"
 #include "store_rollup.h"
 #include "strbuf.h"
 #include "xalloc.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -156,26 +158,45 @@ static void bind_filters(struct store_stmt *st, const struct top_filter *f)
 
 /* ---------------------------------------------------------------- from the roll-ups */
 
-/* the (key, detail) pairs of categories and texts, numbered: the keys of their histogram */
+/* the (key, detail) pairs of categories and texts, numbered: the keys of their histogram. A
+ * month of a busy server has tens of thousands of texts: a pair is found again by a map, not
+ * by comparing it with every pair before it */
 struct labels {
     char **key, **detail; /* NULL: none */
-    size_t n;
+    size_t n, cap;
+    struct lru *number; /* the pair as pair_bytes writes it -> its index + 1 */
+    struct strbuf pair;
 };
 
-static int same(const char *a, const char *b)
+/* pair_bytes - (key, detail) as one byte string: which of them are NULL, then each up to its
+ * NUL (as strcmp compares them) and a NUL */
+static void pair_bytes(struct strbuf *b, const char *key, const char *detail)
 {
-    return a == NULL || b == NULL ? a == b : strcmp(a, b) == 0;
+    strbuf_reset(b);
+    strbuf_putc(b, (char)('0' + (key == NULL) + 2 * (detail == NULL)));
+    if (key != NULL)
+        strbuf_append(b, key, strlen(key) + 1);
+    if (detail != NULL)
+        strbuf_append(b, detail, strlen(detail) + 1);
 }
 
 static int64_t label_of(struct labels *l, const char *key, const char *detail)
 {
-    for (size_t i = 0; i < l->n; i++)
-        if (same(l->key[i], key) && same(l->detail[i], detail))
-            return (int64_t)i;
-    l->key = xreallocarray(l->key, l->n + 1, sizeof *l->key);
-    l->detail = xreallocarray(l->detail, l->n + 1, sizeof *l->detail);
+    void *found;
+
+    if (l->number == NULL)
+        l->number = lru_new(SIZE_MAX, NULL);
+    pair_bytes(&l->pair, key, detail);
+    if ((found = lru_get(l->number, l->pair.buf, l->pair.len)) != NULL)
+        return (int64_t)((uintptr_t)found - 1);
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 64;
+        l->key = xreallocarray(l->key, l->cap, sizeof *l->key);
+        l->detail = xreallocarray(l->detail, l->cap, sizeof *l->detail);
+    }
     l->key[l->n] = key ? xstrdup(key) : NULL;
     l->detail[l->n] = detail ? xstrdup(detail) : NULL;
+    lru_put(l->number, l->pair.buf, l->pair.len, (void *)(uintptr_t)(l->n + 1));
     return (int64_t)l->n++;
 }
 
@@ -187,6 +208,9 @@ static void labels_free(struct labels *l)
     }
     free(l->key);
     free(l->detail);
+    if (l->number != NULL)
+        lru_free(l->number);
+    strbuf_free(&l->pair);
 }
 
 static const char *text_or_null(struct store_stmt *st, int i)
@@ -366,7 +390,7 @@ static int merged(struct store *s, const struct subject *sub, const struct top_f
     struct rollup_segment *segs[2] = {NULL, NULL};
     size_t nseg[2] = {0, 0}, ngroups = 0, nrows = 0, cap = 0;
     struct rollup_hist *h[2] = {NULL, NULL};
-    struct labels l = {NULL, NULL, 0};
+    struct labels l = {NULL, NULL, 0, 0, NULL, STRBUF_INIT};
     int64_t *key_of[2] = {NULL, NULL};
     struct merged_row *rows = NULL;
     int rc;
