@@ -235,20 +235,30 @@ void store_report_kind_rows_free(struct store_report_kind_row *rows, size_t n)
 int store_report_span(struct store *s, const struct store_report_filter *f, int64_t *first_us,
                       int64_t *last_us, struct diag *d)
 {
-    static const char sql[] = "SELECT min(e.ts), max(e.ts) FROM events e" WHERE_FILTER;
-    struct store_stmt *st = store_stmt_cached(s, sql, d);
-    int rc, found = 0;
+    /* two walks from the ends of events_ts that stop at the first event the filter takes:
+     * min() and max() in one statement read the whole period (2.4 s for a month of 10M) */
+    static const char q_first[] = "SELECT e.ts FROM events e" WHERE_FILTER " ORDER BY e.ts LIMIT 1";
+    static const char q_last[] =
+        "SELECT e.ts FROM events e" WHERE_FILTER " ORDER BY e.ts DESC LIMIT 1";
+    const char *sql[2] = {q_first, q_last};
+    int64_t *out[2] = {first_us, last_us};
+    int found = 0;
 
-    if (st == NULL)
-        return -1;
-    bind_filter(st, f);
-    if ((rc = store_step(s, st, d)) == 1 && !store_column_is_null(st, 0)) {
-        *first_us = store_column_int64(st, 0);
-        *last_us = store_column_int64(st, 1);
-        found = 1;
+    for (int i = 0; i < 2; i++) {
+        struct store_stmt *st = store_stmt_cached(s, sql[i], d);
+        int rc;
+        if (st == NULL)
+            return -1;
+        bind_filter(st, f);
+        if ((rc = store_step(s, st, d)) == 1) {
+            *out[i] = store_column_int64(st, 0);
+            found = 1;
+        }
+        store_reset(st);
+        if (rc < 0)
+            return -1;
     }
-    store_reset(st);
-    return rc < 0 ? -1 : found;
+    return found;
 }
 
 static const char q_categories[] =
