@@ -122,8 +122,13 @@ int cmd_summary(int argc, char **argv)
      * instead of every event; another one is only read */
     if ((s = cli_open_reader(db)) == NULL)
         return EXIT_FATAL;
-    if (store_rollup_build(s, since_us, until_us, &d) < 0 ||
-        store_summary(s, since_us, until_us, (size_t)samples, &sum, &d) < 0) {
+    /* one snapshot, so that the pieces add up even while an ingest commits */
+    int rc = -1;
+    if (store_rollup_build(s, since_us, until_us, &d) == 0 && store_read_begin(s, &d) == 0) {
+        rc = store_summary(s, since_us, until_us, (size_t)samples, &sum, &d);
+        store_read_end(s);
+    }
+    if (rc < 0) {
         cli_error("%s", d.msg);
         store_close(s);
         return EXIT_FATAL;

@@ -13,10 +13,11 @@
  * What the summary counts is read piece by piece (store_rollup_segments): the whole hours of
  * rolled-up days from rollup_kinds and rollup_failures, the rest from the events, and added up
  * here, so that a summary of months reads a few thousand rows instead of every event. The
- * answer is the same whatever is rolled up (test_store: test_summary_rollups).
+ * answer is the same whatever is rolled up (test_rollup: test_summary_same).
  */
 
-/* a count under a key: a number (NULL: num_null) and a text (NULL: none), as SQL groups them */
+/* a count under a key of two numbers (the first may be NULL: num_null) and two texts (NULL:
+ * none), as SQL groups them: (kind, direction, their names) or (code, status, category) */
 struct tally_row {
     int64_t num, num2;
     int num_null;
