@@ -90,6 +90,13 @@ static int by_count(const void *pa, const void *pb)
     return by_key(pa, pb);
 }
 
+/* sort_by_count - the commonest first (qsort must not see the NULL of an empty tally) */
+static void sort_by_count(struct tally *t)
+{
+    if (t->n > 1)
+        qsort(t->rows, t->n, sizeof *t->rows, by_count);
+}
+
 /* tally_merge - rows with the same key made one, their counts added; sorted by key */
 static void tally_merge(struct tally *t)
 {
@@ -369,13 +376,13 @@ int store_summary(struct store *s, int64_t since_us, int64_t until_us, size_t ma
     to_table(&kinds, label_kind_direction, &out->by_kind_direction);
     /* codes, statuses and causes are those of failures: deliveries have none to speak of */
     project(&failures, keep_code, &part);
-    qsort(part.rows, part.n, sizeof *part.rows, by_count);
+    sort_by_count(&part);
     to_table(&part, label_code, &out->by_code);
     project(&failures, keep_status, &part);
-    qsort(part.rows, part.n, sizeof *part.rows, by_count);
+    sort_by_count(&part);
     to_table(&part, label_status, &out->by_status);
     project(&failures, keep_category, &part);
-    qsort(part.rows, part.n, sizeof *part.rows, by_count);
+    sort_by_count(&part);
     to_table(&part, label_category, &out->by_category);
     tally_free(&failures);
     if ((st = store_stmt_cached(s, q_parse, d)) == NULL)
