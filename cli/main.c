@@ -62,6 +62,7 @@ int main(int argc, char **argv)
     /* a file size limit (ulimit -f) is a write error to report, with the database intact */
     signal(SIGXFSZ, SIG_IGN);
     setlocale(LC_CTYPE, "C");
+    store_process_init();
     if (argc < 2) {
         usage(stderr);
         return EXIT_FATAL;

@@ -322,6 +322,13 @@ fail:
     return -1;
 }
 
+void store_process_init(void)
+{
+    /* nothing here reads sqlite3_memory_used() or sets a heap limit, which the counting is
+     * for; a failure (SQLite already initialised) leaves the default */
+    (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int store_open(const char *path, enum store_mode mode, int busy_ms, struct store **out,
                struct diag *d)
 {

@@ -41,6 +41,13 @@ struct store;
  */
 int store_is_remote(const char *db);
 
+/*
+ * store_process_init - SQLite's settings for the whole process: call once at start, before any
+ * store is opened or a thread started (the CLI's main). Without it the store works the same,
+ * only slower: SQLite then counts every allocation under a global mutex.
+ */
+void store_process_init(void);
+
 /* store_open - busy_ms: how long to wait for another writer's lock before giving up */
 int store_open(const char *path, enum store_mode mode, int busy_ms, struct store **out,
                struct diag *d);
