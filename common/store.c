@@ -912,6 +912,13 @@ int store_column_is_null(struct store_stmt *st, int i)
     return sqlite3_column_type(STMT(st), i) == SQLITE_NULL;
 }
 
+char *store_column_dup(struct store_stmt *st, int i)
+{
+    if (store_column_is_null(st, i))
+        return NULL;
+    return xstrndup(store_column_text(st, i), store_column_bytes(st, i));
+}
+
 int64_t store_column_int64(struct store_stmt *st, int i)
 {
     if (st->pg != NULL)

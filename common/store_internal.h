@@ -84,6 +84,8 @@ double store_column_double(struct store_stmt *st, int i);
 /* store_column_text - valid until the next step or reset; "" for NULL */
 const char *store_column_text(struct store_stmt *st, int i);
 size_t store_column_bytes(struct store_stmt *st, int i);
+/* store_column_dup - a copy of column i (the caller frees it), NULL when it is NULL */
+char *store_column_dup(struct store_stmt *st, int i);
 const void *store_column_blob(struct store_stmt *st, int i);
 /* store_stmt_readonly - 1 when the statement cannot change the database */
 int store_stmt_readonly(struct store_stmt *st);

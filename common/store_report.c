@@ -111,14 +111,6 @@ static void *grow(void *rows, size_t n, size_t *cap, size_t size)
     return xreallocarray(rows, *cap, size);
 }
 
-/* dup_or_null - a copy of column i, NULL when it is NULL */
-static char *dup_or_null(struct store_stmt *st, int i)
-{
-    if (store_column_is_null(st, i))
-        return NULL;
-    return xstrndup(store_column_text(st, i), store_column_bytes(st, i));
-}
-
 /* two passes that need no sort of all the period's events: counts by kind, then the few
  * distinct (source, host) pairs, in order; events_ts covers both */
 static const char q_kind[] =
@@ -570,7 +562,7 @@ static int top_single(struct store *s, const struct store_report_filter *f,
         struct store_report_top_row *r = &(*rows)[(*n)++];
         r->category = xstrdup(store_column_text(st, 0));
         r->value = xstrndup(store_column_text(st, 1), store_column_bytes(st, 1));
-        r->extra = dup_or_null(st, 2);
+        r->extra = store_column_dup(st, 2);
         r->count = store_column_int64(st, 3);
         r->last_event_id = store_column_int64(st, 4);
     }
@@ -802,26 +794,26 @@ int store_report_event(struct store *s, int64_t id, struct store_report_event *o
         out->id = id;
         out->ts_us = store_column_int64(st, 0);
         out->ts_prec = (int)store_column_int64(st, 1);
-        out->host = dup_or_null(st, 2);
-        out->mta = dup_or_null(st, 3);
-        out->program = dup_or_null(st, 4);
+        out->host = store_column_dup(st, 2);
+        out->mta = store_column_dup(st, 3);
+        out->program = store_column_dup(st, 4);
         out->kind = (enum event_kind)store_column_int64(st, 5);
         out->direction = (enum event_direction)store_column_int64(st, 6);
         out->stage = (enum smtp_stage)store_column_int64(st, 7);
-        out->queue_id = dup_or_null(st, 8);
-        out->client_ip = dup_or_null(st, 9);
-        out->client_name = dup_or_null(st, 10);
-        out->helo = dup_or_null(st, 11);
-        out->sender = dup_or_null(st, 12);
-        out->recipient = dup_or_null(st, 13);
-        out->relay = dup_or_null(st, 14);
+        out->queue_id = store_column_dup(st, 8);
+        out->client_ip = store_column_dup(st, 9);
+        out->client_name = store_column_dup(st, 10);
+        out->helo = store_column_dup(st, 11);
+        out->sender = store_column_dup(st, 12);
+        out->recipient = store_column_dup(st, 13);
+        out->relay = store_column_dup(st, 14);
         out->reply_code = (int)store_column_int64(st, 15);
-        out->status = dup_or_null(st, 16);
-        out->text = dup_or_null(st, 17);
+        out->status = store_column_dup(st, 16);
+        out->text = store_column_dup(st, 17);
         out->size = store_column_is_null(st, 18) ? -1 : store_column_int64(st, 18);
         out->offset = store_column_int64(st, 19);
         out->reply_text_id = store_column_int64(st, 20);
-        out->source = dup_or_null(st, 21);
+        out->source = store_column_dup(st, 21);
     }
     store_reset(st);
     return rc;
@@ -884,9 +876,9 @@ int store_report_reply_text(struct store *s, int64_t id, struct reply_text_row *
         out->key.stage = (enum smtp_stage)store_column_int64(st, 4);
         out->key.reply_code = (int)store_column_int64(st, 5);
         out->key.status = xstrdup(store_column_text(st, 6));
-        out->category = dup_or_null(st, 7);
-        out->rule = dup_or_null(st, 8);
-        out->rules_hash = dup_or_null(st, 9);
+        out->category = store_column_dup(st, 7);
+        out->rule = store_column_dup(st, 8);
+        out->rules_hash = store_column_dup(st, 9);
     }
     store_reset(st);
     return rc;

@@ -550,17 +550,13 @@ static int kinds(struct store *s, int64_t from, int64_t to, struct diag *d)
     store_bind_int64(st, 1, from);
     store_bind_int64(st, 2, to);
     while ((rc = store_step(s, st, d)) == 1) {
-        struct kind_count k = {store_column_int64(st, 0),
-                               store_column_int64(st, 1),
-                               store_column_int64(st, 2),
-                               store_column_int64(st, 5),
-                               store_column_is_null(st, 5),
-                               store_column_is_null(st, 4),
-                               NULL,
-                               NULL,
-                               0,
-                               0,
-                               1};
+        struct kind_count k = {.hour = store_column_int64(st, 0),
+                               .kind = store_column_int64(st, 1),
+                               .direction = store_column_int64(st, 2),
+                               .source_id = store_column_int64(st, 5),
+                               .source_null = store_column_is_null(st, 5),
+                               .host_null = store_column_is_null(st, 4),
+                               .n = 1};
         const char *mta = store_column_text(st, 3), *host = store_column_text(st, 4);
         size_t i;
         k.mta_len = store_column_bytes(st, 3);
