@@ -49,7 +49,7 @@ void advice_data_init(struct advice_data *ad, const struct event *ev,
     if (c == NULL || c->rule == NULL || c->rule->npatterns == 0 || tmpl == NULL)
         return;
     /* match again: the scratch may have served other rules since */
-    const struct rx *rx = c->rule->rx[c->pattern];
+    struct rx *rx = c->rule->rx[c->pattern];
     if (rx_match(rx, rs->scratch, tmpl, len) != 1)
         return;
     struct capture_walk w = {ad, rx, rs->scratch, tmpl};

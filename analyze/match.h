@@ -2,10 +2,11 @@
  * match - the one PCRE2 wrapper: patterns compiled and JIT-compiled once, matched many times
  *
  * A pattern (struct rx) is compiled once, in byte mode and caseless unless it says otherwise
- * with (?-i); JIT compilation is tried once and its failure is only noted (hardened hosts refuse
- * executable memory: the interpreter gives the same answers, slower). Matching borrows the match
- * data of a struct rx_scratch, one block shared by every pattern of a rule set, so that a match
- * allocates nothing. A scratch is not thread-safe: one per thread.
+ * with (?-i); JIT compilation is tried once, before the pattern's first match, and its failure
+ * is only noted (hardened hosts refuse executable memory: the interpreter gives the same
+ * answers, slower). Matching borrows the match data of a struct rx_scratch, one block shared by
+ * every pattern of a rule set, so that a match allocates nothing. Neither a scratch nor a
+ * pattern is thread-safe (a match may JIT-compile the pattern): one thread at a time.
  *
  * A pattern also gets a literal prefilter where its text allows: literals of which every match
  * contains one. rx_match_subject skips PCRE2 when the subject (given once to the scratch by
@@ -35,8 +36,8 @@ struct rx_filter;
 int rx_compile(const char *pattern, struct rx **out, struct diag *d);
 void rx_free(struct rx *rx);
 
-/* rx_jit - 1 when the pattern runs JIT-compiled */
-int rx_jit(const struct rx *rx);
+/* rx_jit - 1 when the pattern runs JIT-compiled (JIT-compiling it now if no match has yet) */
+int rx_jit(struct rx *rx);
 
 /* rx_scratch_new - an empty scratch; rx_scratch_fit sizes it for each pattern it will serve */
 struct rx_scratch *rx_scratch_new(void);
@@ -49,7 +50,7 @@ void rx_scratch_fit(struct rx_scratch *sc, const struct rx *rx);
  * (the backtracking limit for hostile input: counted in *limit_hits of the scratch, treated as
  * no match by callers). The captures stay in sc until the next match.
  */
-int rx_match(const struct rx *rx, struct rx_scratch *sc, const char *s, size_t n);
+int rx_match(struct rx *rx, struct rx_scratch *sc, const char *s, size_t n);
 
 /*
  * rx_scratch_subject - make s[0..n) the subject of rx_match_subject: sc keeps s (which must
@@ -61,7 +62,7 @@ void rx_scratch_subject(struct rx_scratch *sc, const char *s, size_t n);
  * rx_match_subject - rx_match on the subject of sc, with the same answer; skips PCRE2 when
  * the subject lacks every literal of rx's prefilter (a literal that every match contains)
  */
-int rx_match_subject(const struct rx *rx, struct rx_scratch *sc);
+int rx_match_subject(struct rx *rx, struct rx_scratch *sc);
 
 /*
  * rx_literals - how many literals rx's prefilter has, 0 when it has none (PCRE2 decides

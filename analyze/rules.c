@@ -826,7 +826,6 @@ static int finish(struct loader *L, const uint64_t *hashes, size_t nhashes)
         for (size_t p = 0; p < r->npatterns; p++) {
             rx_scratch_fit(rs->scratch, r->rx[p]);
             rs->npatterns++;
-            rs->njit += (size_t)rx_jit(r->rx[p]);
         }
     }
     build_filter(rs);
@@ -909,6 +908,16 @@ void ruleset_free(struct ruleset *rs)
     rx_scratch_free(rs->scratch);
     rx_filter_free(rs->filter);
     free(rs);
+}
+
+size_t ruleset_jit_count(struct ruleset *rs)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < rs->nrules; i++)
+        for (size_t p = 0; p < rs->rules[i]->npatterns; p++)
+            n += (size_t)rx_jit(rs->rules[i]->rx[p]);
+    return n;
 }
 
 const struct category *ruleset_category(const struct ruleset *rs, const char *id)

@@ -126,7 +126,7 @@ struct ruleset {
     char hash[17];              /* of every source's text and RULES_ENGINE_VERSION */
     struct rx_scratch *scratch; /* the matching state of the one thread using the set */
     struct rx_filter *filter;   /* which rules a text may concern (match.h), built once */
-    size_t npatterns, njit;     /* patterns compiled, and how many of them run JIT-compiled */
+    size_t npatterns;           /* patterns compiled */
 };
 
 /* one input: text[0..len) named `name`; text NULL means "read the file at name" */
@@ -144,6 +144,12 @@ int ruleset_load(const struct rules_source *src, size_t n, struct ruleset **out,
 int ruleset_load_string(const char *name, const char *text, struct ruleset **out, struct diag *d);
 
 void ruleset_free(struct ruleset *rs);
+
+/*
+ * ruleset_jit_count - how many of rs's patterns run JIT-compiled, JIT-compiling now those that
+ * have not matched yet (a pattern is JIT-compiled on its first match, match.h)
+ */
+size_t ruleset_jit_count(struct ruleset *rs);
 
 /* ruleset_category - the category with that id, or NULL */
 const struct category *ruleset_category(const struct ruleset *rs, const char *id);

@@ -60,7 +60,7 @@ static void rules_list(struct ruleset *rs, int categories)
         return;
     }
     printf("# %zu rules, %zu categories, %zu patterns (%zu JIT-compiled), rules hash %s\n",
-           rs->nrules, rs->ncategories, rs->npatterns, rs->njit, rs->hash);
+           rs->nrules, rs->ncategories, rs->npatterns, ruleset_jit_count(rs), rs->hash);
     for (size_t i = 0; i < rs->nrules; i++) {
         const struct rule *r = rs->rules[i];
         printf("%4zu  %-40s %-24s %s:%d", i + 1, r->id, r->category_id, r->origin.file,
