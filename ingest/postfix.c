@@ -35,6 +35,7 @@
 #include "xalloc.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,7 +45,15 @@
 #define PF_MAX_DNSBL          20000
 #define PF_SESSION_TIMEOUT_US (600 * US_PER_SEC)
 
-/* what we know about one queued message */
+/*
+ * PF_MSG_INLINE - bytes of a message's strings kept in the message itself: the usual client,
+ * HELO, sender and Message-ID fit, so a message is one allocation instead of six (malloc and
+ * free were a tenth of a dry run). A longer string, or one set again once the room is used
+ * up, is allocated by itself.
+ */
+#define PF_MSG_INLINE 176
+
+/* what we know about one queued message; its strings are set by message_set only */
 struct pf_message {
     char *sender; /* NULL until qmgr/pickup/a trailer tells; "" for <> */
     int64_t size;
@@ -54,6 +63,8 @@ struct pf_message {
     char *message_id;
     char *parent;     /* the queue id this message is a bounce for */
     char *last_defer; /* the text of the last deferral, for the expiry */
+    size_t used;      /* bytes of inl taken */
+    char inl[PF_MSG_INLINE];
 };
 
 /* a postscreen verdict waiting for the end of its session */
@@ -90,18 +101,62 @@ struct pf_line {
 
 /* -------------------------------------------------------------------- helpers */
 
+/* in_message - 1 when s lies in m's own bytes (then it is not freed by itself) */
+static int in_message(const struct pf_message *m, const char *s)
+{
+    return (uintptr_t)s - (uintptr_t)m->inl < sizeof m->inl;
+}
+
+/* message_forget - free the string at *slot unless it lies in m */
+static void message_forget(struct pf_message *m, char **slot)
+{
+    if (*slot != NULL && !in_message(m, *slot))
+        free(*slot);
+    *slot = NULL;
+}
+
 static void free_message(void *p)
 {
     struct pf_message *m = p;
 
-    free(m->sender);
-    free(m->client_name);
-    free(m->client_ip);
-    free(m->helo);
-    free(m->message_id);
-    free(m->parent);
-    free(m->last_defer);
+    message_forget(m, &m->sender);
+    message_forget(m, &m->client_name);
+    message_forget(m, &m->client_ip);
+    message_forget(m, &m->helo);
+    message_forget(m, &m->message_id);
+    message_forget(m, &m->parent);
+    message_forget(m, &m->last_defer);
     free(m);
+}
+
+/* message_new - a message that knows nothing yet */
+static struct pf_message *message_new(void)
+{
+    struct pf_message *m = xmalloc(sizeof *m);
+
+    m->sender = m->client_name = m->client_ip = m->helo = NULL;
+    m->message_id = m->parent = m->last_defer = NULL;
+    m->size = -1;
+    m->used = 0;
+    return m;
+}
+
+/* message_set - set m's string *slot (one of its fields) to a copy of p[0..n) */
+static void message_set(struct pf_message *m, char **slot, const char *p, size_t n)
+{
+    char *d;
+
+    /* copied before the old value goes, in case p lies in it */
+    if (n < sizeof m->inl - m->used) {
+        d = m->inl + m->used;
+        memcpy(d, p, n);
+        d[n] = '\0';
+        m->used += n + 1;
+    } else {
+        d = xstrndup(p, n);
+    }
+    message_forget(m, slot);
+    *slot = d;
 }
 
 static void free_verdict(void *p)
@@ -113,13 +168,6 @@ static void free_verdict(void *p)
     free(v->client_ip);
     free(v->text);
     free(v);
-}
-
-/* replace - set *slot to a copy of p[0..n) */
-static void replace(char **slot, const char *p, size_t n)
-{
-    free(*slot);
-    *slot = xstrndup(p, n);
 }
 
 /* make_keyn - "host\0id" in st->key; returns its length, 0 when it does not fit */
@@ -151,8 +199,7 @@ static struct pf_message *message_get(struct postfix_state *st, const char *host
         return NULL;
     m = lru_get(st->messages, st->key, k);
     if (m == NULL && create) {
-        m = xcalloc(1, sizeof *m);
-        m->size = -1;
+        m = message_new();
         lru_put(st->messages, st->key, k, m);
     }
     return m;
@@ -407,13 +454,13 @@ static void remember_client(struct postfix_state *st, struct pf_line *pl)
     if (m == NULL)
         return;
     if (ev->client_ip && m->client_ip == NULL)
-        replace(&m->client_ip, ev->client_ip, strlen(ev->client_ip));
+        message_set(m, &m->client_ip, ev->client_ip, strlen(ev->client_ip));
     if (ev->client_name && m->client_name == NULL)
-        replace(&m->client_name, ev->client_name, strlen(ev->client_name));
+        message_set(m, &m->client_name, ev->client_name, strlen(ev->client_name));
     if (ev->helo && m->helo == NULL)
-        replace(&m->helo, ev->helo, strlen(ev->helo));
+        message_set(m, &m->helo, ev->helo, strlen(ev->helo));
     if (ev->sender && m->sender == NULL)
-        replace(&m->sender, ev->sender, strlen(ev->sender));
+        message_set(m, &m->sender, ev->sender, strlen(ev->sender));
 }
 
 /* ------------------------------------------------------ rejections (smtpd & co) */
@@ -932,7 +979,7 @@ static enum line_result handle_delivery(struct postfix_state *st, struct parse_c
         if (m == NULL)
             m = message_get(st, pl->host, ev->queue_id, strlen(ev->queue_id), 1);
         if (m != NULL)
-            replace(&m->last_defer, ev->text, strlen(ev->text));
+            message_set(m, &m->last_defer, ev->text, strlen(ev->text));
     }
     return parse_emit(ctx, ev) < 0 ? LINE_ABORT : LINE_EVENT;
 }
@@ -1013,7 +1060,7 @@ static enum line_result handle_qmgr(struct postfix_state *st, struct parse_ctx *
         return LINE_INFO; /* "skipped, still being delivered", ... */
     m = message_get(st, pl->host, ev->queue_id, strlen(ev->queue_id), 1);
     if ((v = field_value(p, n, "from=", &vlen)) != NULL && m != NULL)
-        replace(&m->sender, v, vlen);
+        message_set(m, &m->sender, v, vlen);
     if ((v = field_value(p, n, "size=", &vlen)) != NULL && m != NULL)
         m->size = size_value(v, p + n);
     if ((v = scan_find(p, n, "status=")) != NULL &&
@@ -1048,7 +1095,7 @@ static enum line_result handle_cleanup(struct postfix_state *st, struct parse_ct
         if (vlen >= 2 && v[0] == '<' && v[vlen - 1] == '>')
             v++, vlen -= 2;
         if (m != NULL)
-            replace(&m->message_id, v, vlen);
+            message_set(m, &m->message_id, v, vlen);
         return LINE_INFO;
     }
     if (scan_prefix(p, n, "resent-message-id="))
@@ -1084,7 +1131,7 @@ static enum line_result handle_bounce(struct postfix_state *st, struct pf_line *
         return LINE_INFO;
     m = message_get(st, pl->host, colon, ql, 1);
     if (m != NULL)
-        replace(&m->parent, pl->ev.queue_id, strlen(pl->ev.queue_id));
+        message_set(m, &m->parent, pl->ev.queue_id, strlen(pl->ev.queue_id));
     return LINE_INFO;
 }
 
@@ -1096,7 +1143,7 @@ static enum line_result handle_pickup(struct postfix_state *st, struct pf_line *
     struct pf_message *m;
 
     if (v != NULL && (m = message_get(st, pl->host, pl->ev.queue_id, strlen(pl->ev.queue_id), 1)))
-        replace(&m->sender, v, vlen);
+        message_set(m, &m->sender, v, vlen);
     return LINE_INFO;
 }
 
@@ -1403,8 +1450,7 @@ static void postfix_load_state(void *state, const char *data, size_t len)
                 return;
         if (f[0] == NULL || fl[0] == 0)
             continue;
-        struct pf_message *m = xcalloc(1, sizeof *m);
-        m->size = -1;
+        struct pf_message *m = message_new();
         char sizebuf[32];
         if (f[2] != NULL && fl[2] < sizeof sizebuf) {
             memcpy(sizebuf, f[2], fl[2]);
@@ -1415,7 +1461,7 @@ static void postfix_load_state(void *state, const char *data, size_t len)
                           &m->helo,   &m->message_id, &m->parent,      &m->last_defer};
         for (int i = 1; i < 9; i++)
             if (slots[i - 1] != NULL && f[i] != NULL)
-                *slots[i - 1] = xstrndup(f[i], fl[i]);
+                message_set(m, slots[i - 1], f[i], fl[i]);
         lru_put(st->messages, f[0], fl[0], m);
     }
 }

@@ -439,6 +439,60 @@ START_TEST(test_queue_correlation)
 }
 END_TEST
 
+/*
+ * a message's strings live in the message while they fit and by themselves after: long ones,
+ * ones set again, and a deferral text replaced many times all read back as set, also after a
+ * round trip through the saved state
+ */
+START_TEST(test_message_strings)
+{
+    struct harness h;
+    struct strbuf sb = STRBUF_INIT;
+    char name[101], mid[121], sender[121], line[1024], last[64];
+
+    memset(name, 'n', 100), name[100] = '\0';
+    memset(mid, 'm', 120), mid[120] = '\0';
+    memset(sender, 's', 120), sender[120] = '\0';
+    harness_init(&h);
+    snprintf(line, sizeof line, H "postfix/smtpd[1]: 1234ABCDE: client=%s[192.0.2.7]", name);
+    ck_assert_int_eq(feed(&h, line), LINE_INFO);
+    snprintf(line, sizeof line, H "postfix/cleanup[1]: 1234ABCDE: message-id=<%s>", mid);
+    ck_assert_int_eq(feed(&h, line), LINE_INFO);
+    feed(&h, H "postfix/qmgr[1]: 1234ABCDE: from=<first@example.com>, size=5, nrcpt=1");
+    snprintf(line, sizeof line, H "postfix/qmgr[1]: 1234ABCDE: from=<%s>, size=6, nrcpt=1", sender);
+    ck_assert_int_eq(feed(&h, line), LINE_INFO);
+    for (int i = 0; i < 12; i++) {
+        snprintf(last, sizeof last, "Try again later, attempt %d of many", i);
+        snprintf(line, sizeof line,
+                 H "postfix/smtp[1]: 1234ABCDE: to=<r@example.org>, relay=x[192.0.2.1]:25, "
+                   "delay=1, delays=1/0/0/0, dsn=4.7.1, status=deferred (host x[192.0.2.1] "
+                   "said: 450 4.7.1 %s (in reply to RCPT TO command))",
+                 last);
+        ck_assert_int_eq(feed(&h, line), LINE_EVENT);
+        ck_assert_str_eq(events[i].client_name, name);
+        ck_assert_str_eq(events[i].client_ip, "192.0.2.7");
+        ck_assert_str_eq(events[i].message_id, mid);
+        ck_assert_str_eq(events[i].sender, sender);
+        ck_assert_int_eq(events[i].size, 6);
+    }
+    postfix_parser.save_state(h.state, &sb);
+    harness_done(&h);
+
+    harness_init(&h);
+    postfix_parser.load_state(h.state, sb.buf, sb.len);
+    ck_assert_int_eq(feed(&h, H "postfix/qmgr[1]: 1234ABCDE: from=<x@example.com>, "
+                                "status=expired, returned to sender"),
+                     LINE_EVENT);
+    ck_assert_str_eq(events[0].text, "expired, returned to sender; last deferral: Try again "
+                                     "later, attempt 11 of many");
+    ck_assert_str_eq(events[0].client_name, name);
+    ck_assert_str_eq(events[0].message_id, mid);
+    ck_assert_str_eq(events[0].sender, "x@example.com");
+    harness_done(&h);
+    strbuf_free(&sb);
+}
+END_TEST
+
 /* the correlation table is saved and restored between runs */
 START_TEST(test_state_round_trip)
 {
@@ -1213,6 +1267,7 @@ static Suite *postfix_suite(void)
     tc = tcase_create("state");
     tcase_add_test(tc, test_queue_correlation);
     tcase_add_test(tc, test_state_round_trip);
+    tcase_add_test(tc, test_message_strings);
     tcase_add_test(tc, test_postscreen_sessions);
     tcase_add_test(tc, test_timestamps);
     tcase_add_test(tc, test_timestamp_memo);
