@@ -616,6 +616,7 @@ int pipeline_ingest(struct store *s, char *const *paths, int npaths,
             res->files_failed++;
             continue;
         }
+        reader_decompress_ahead(r, opt->threads > 1);
         p.reader = r;
         p.start_pos = 0;
         p.samples = 0;

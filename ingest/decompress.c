@@ -15,6 +15,14 @@
  *	Nothing limits the ratio of output to input here; a bound on the decompressed size of one
  *	file (a "gzip bomb") belongs to the reader above, which counts what it delivers.
  *
+ *	Decoding ahead (decompress_run_ahead): the same driver loop runs in a thread of its own
+ *	and fills a ring of AHEAD_BLOCKS blocks; decompress_read takes from the ring. Decoding
+ *	costs as much as parsing does (gzip: ~0.35 s of the 0.68 s a dry run of a 155 MB log
+ *	takes here), so on a second core the two overlap. Each block remembers the compressed
+ *	bytes read when it was made, so the counts the reader sees are those of what it was
+ *	given, never of what the thread has decoded beyond it. Once the thread runs, only it
+ *	touches the decoder; the ring and the counts are the mutex's.
+ *
  * DIAGNOSTICS
  *	"truncated gzip data: the file ends inside the compressed stream", "corrupt xz data:
  *	compressed data are damaged", "read error: ...". The reader adds the file name and how
@@ -26,6 +34,8 @@
 #include <bzlib.h>
 #include <errno.h>
 #include <lzma.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -34,7 +44,30 @@
 
 #define IN_SIZE (128 * 1024)
 
+/* the ring of decoding ahead: 2 MiB, as much as the reader's buffer */
+#define AHEAD_BLOCKS     8
+#define AHEAD_BLOCK_SIZE (256 * 1024)
+
 enum dz_state { DZ_RUN, DZ_MEMBER_END, DZ_END, DZ_FAILED };
+
+struct ahead_block {
+    unsigned char *data;
+    size_t len, pos;  /* data[pos..len) not taken yet */
+    int64_t in_total; /* compressed bytes read once the block was decoded */
+};
+
+/* the decoder's thread and what it has decoded, not yet taken */
+struct ahead {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t more; /* decompress_read waits here for a block */
+    pthread_cond_t room; /* the thread waits here for a free block */
+    struct ahead_block blk[AHEAD_BLOCKS];
+    size_t first, count; /* the blocks decoded, in order: blk[first], blk[first + 1], ... */
+    int done;            /* the thread has stopped: at the end, or failed (z->state, z->err) */
+    int stop;            /* decompress_free asks it to stop */
+    int64_t in_seen, out_seen; /* what decompress_read has delivered, and the input to it */
+};
 
 struct decompress {
     enum decompress_kind kind;
@@ -50,7 +83,8 @@ struct decompress {
     bz_stream bz;
     lzma_stream xz;
     ZSTD_DStream *zd;
-    size_t zstd_hint; /* last return of ZSTD_decompressStream: 0 at a frame's end */
+    size_t zstd_hint;    /* last return of ZSTD_decompressStream: 0 at a frame's end */
+    struct ahead *ahead; /* NULL: decoded in the caller's thread */
 };
 
 int decompress_sniff(const unsigned char *p, size_t n)
@@ -205,10 +239,13 @@ struct decompress *decompress_new(enum decompress_kind k, int fd, const unsigned
     return z;
 }
 
+static void ahead_stop(struct decompress *z);
+
 void decompress_free(struct decompress *z)
 {
     if (z == NULL)
         return;
+    ahead_stop(z);
     lib_end(z);
     free(z->in);
     free(z);
@@ -216,12 +253,12 @@ void decompress_free(struct decompress *z)
 
 int64_t decompress_in_bytes(const struct decompress *z)
 {
-    return z->in_total;
+    return z->ahead != NULL ? z->ahead->in_seen : z->in_total;
 }
 
 int64_t decompress_out_bytes(const struct decompress *z)
 {
-    return z->out_total;
+    return z->ahead != NULL ? z->ahead->out_seen : z->out_total;
 }
 
 /* refill - keep the undecoded bytes, read more after them; 0 (maybe at eof) or -1 */
@@ -350,7 +387,8 @@ static int next_member(struct decompress *z)
     return lib_start(z) < 0 ? -1 : 1;
 }
 
-ssize_t decompress_read(struct decompress *z, unsigned char *dst, size_t cap, struct diag *d)
+/* decode - up to cap decompressed bytes into dst: > 0, 0 at the end, -1 failed (z->err) */
+static ssize_t decode(struct decompress *z, unsigned char *dst, size_t cap)
 {
     size_t o = 0;
 
@@ -400,7 +438,137 @@ ssize_t decompress_read(struct decompress *z, unsigned char *dst, size_t cap, st
     z->out_total += (int64_t)o;
     if (o > 0)
         return (ssize_t)o;
-    if (z->state == DZ_FAILED)
+    return z->state == DZ_FAILED ? -1 : 0;
+}
+
+/* ahead_main - the decoder's thread: fill free blocks until the end, a failure or a stop */
+static void *ahead_main(void *arg)
+{
+    struct decompress *z = arg;
+    struct ahead *a = z->ahead;
+
+    pthread_mutex_lock(&a->mu);
+    for (;;) {
+        while (a->count == AHEAD_BLOCKS && !a->stop)
+            pthread_cond_wait(&a->room, &a->mu);
+        if (a->stop)
+            break;
+        /* the block after the decoded ones is the thread's until it is counted */
+        struct ahead_block *b = &a->blk[(a->first + a->count) % AHEAD_BLOCKS];
+        pthread_mutex_unlock(&a->mu);
+        ssize_t n = decode(z, b->data, AHEAD_BLOCK_SIZE);
+        pthread_mutex_lock(&a->mu);
+        if (n <= 0) {
+            a->done = 1;
+            pthread_cond_signal(&a->more);
+            break;
+        }
+        b->len = (size_t)n;
+        b->pos = 0;
+        b->in_total = z->in_total;
+        a->count++;
+        pthread_cond_signal(&a->more);
+    }
+    pthread_mutex_unlock(&a->mu);
+    return NULL;
+}
+
+int decompress_run_ahead(struct decompress *z)
+{
+    struct ahead *a;
+    sigset_t all, old;
+    int rc;
+
+    if (z->ahead != NULL)
+        return 0;
+    a = xcalloc(1, sizeof *a);
+    for (size_t i = 0; i < AHEAD_BLOCKS; i++)
+        a->blk[i].data = xmalloc(AHEAD_BLOCK_SIZE);
+    a->in_seen = z->in_total;
+    a->out_seen = z->out_total;
+    pthread_mutex_init(&a->mu, NULL);
+    pthread_cond_init(&a->more, NULL);
+    pthread_cond_init(&a->room, NULL);
+    z->ahead = a;
+    /* signals are the caller's: the thread starts with them blocked */
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    rc = pthread_create(&a->thread, NULL, ahead_main, z);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc == 0)
+        return 0;
+    z->ahead = NULL; /* no thread: decoded in the caller's, as before */
+    pthread_cond_destroy(&a->room);
+    pthread_cond_destroy(&a->more);
+    pthread_mutex_destroy(&a->mu);
+    for (size_t i = 0; i < AHEAD_BLOCKS; i++)
+        free(a->blk[i].data);
+    free(a);
+    return -1;
+}
+
+/* ahead_stop - stop and join the decoder's thread, if any, and free its ring */
+static void ahead_stop(struct decompress *z)
+{
+    struct ahead *a = z->ahead;
+
+    if (a == NULL)
+        return;
+    pthread_mutex_lock(&a->mu);
+    a->stop = 1;
+    pthread_cond_signal(&a->room);
+    pthread_mutex_unlock(&a->mu);
+    pthread_join(a->thread, NULL);
+    pthread_cond_destroy(&a->room);
+    pthread_cond_destroy(&a->more);
+    pthread_mutex_destroy(&a->mu);
+    for (size_t i = 0; i < AHEAD_BLOCKS; i++)
+        free(a->blk[i].data);
+    free(a);
+    z->ahead = NULL;
+}
+
+/* ahead_read - decompress_read from the ring */
+static ssize_t ahead_read(struct decompress *z, unsigned char *dst, size_t cap, struct diag *d)
+{
+    struct ahead *a = z->ahead;
+    struct ahead_block *b;
+    size_t k;
+
+    pthread_mutex_lock(&a->mu);
+    while (a->count == 0 && !a->done)
+        pthread_cond_wait(&a->more, &a->mu);
+    if (a->count == 0) { /* the thread is done: what it left in z is read-only now */
+        pthread_mutex_unlock(&a->mu);
+        return z->state == DZ_FAILED ? diag_set(d, "%s", z->err) : 0;
+    }
+    b = &a->blk[a->first];
+    pthread_mutex_unlock(&a->mu);
+    /* the first decoded block is this thread's until it is given back */
+    k = b->len - b->pos < cap ? b->len - b->pos : cap;
+    memcpy(dst, b->data + b->pos, k);
+    b->pos += k;
+    pthread_mutex_lock(&a->mu);
+    a->out_seen += (int64_t)k;
+    a->in_seen = b->in_total;
+    if (b->pos == b->len) {
+        a->first = (a->first + 1) % AHEAD_BLOCKS;
+        a->count--;
+        pthread_cond_signal(&a->room);
+    }
+    pthread_mutex_unlock(&a->mu);
+    return (ssize_t)k;
+}
+
+ssize_t decompress_read(struct decompress *z, unsigned char *dst, size_t cap, struct diag *d)
+{
+    ssize_t n;
+
+    if (cap == 0)
+        return 0;
+    if (z->ahead != NULL)
+        return ahead_read(z, dst, cap, d);
+    if ((n = decode(z, dst, cap)) < 0)
         return diag_set(d, "%s", z->err);
-    return 0;
+    return n;
 }

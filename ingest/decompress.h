@@ -12,8 +12,8 @@
  *
  * This is the only file that includes the compression libraries' headers.
  *
- * Ownership: decompress_free releases the state (NULL is a no-op); the descriptor stays the
- * caller's.
+ * Ownership: decompress_free releases the state and stops the decoding thread, if any (NULL is
+ * a no-op); the descriptor stays the caller's. A decoder is used by one thread at a time.
  */
 #ifndef REJECTLENS_DECOMPRESS_H
 #define REJECTLENS_DECOMPRESS_H
@@ -62,7 +62,15 @@ struct decompress *decompress_new(enum decompress_kind k, int fd, const unsigned
  */
 ssize_t decompress_read(struct decompress *z, unsigned char *dst, size_t cap, struct diag *d);
 
-/* decompress_in_bytes - compressed bytes consumed so far (for a progress bar) */
+/*
+ * decompress_run_ahead - decode in a thread of its own from now on, at most 2 MiB ahead of
+ * decompress_read, whose answers stay what they were (the same bytes, then the same error).
+ * Only for a descriptor whose reads end (a file, not a pipe: decompress_free waits for the
+ * thread's read). 0, or -1 when no thread could start (decoding goes on in the caller's).
+ */
+int decompress_run_ahead(struct decompress *z);
+
+/* decompress_in_bytes - compressed bytes consumed for what was delivered (a progress bar) */
 int64_t decompress_in_bytes(const struct decompress *z);
 
 /* decompress_out_bytes - decompressed bytes delivered so far */

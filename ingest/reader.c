@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define BUF_SIZE  (2 * 1024 * 1024)
@@ -44,6 +45,7 @@ struct reader {
     int64_t pending;
     /* the stream: the file's bytes, or decompressed */
     int sniffed;           /* compression decided */
+    int ahead;             /* decompress in a thread of its own (reader_decompress_ahead) */
     struct decompress *dz; /* NULL: the file as it is */
     enum decompress_kind dz_kind;
     unsigned char magic[DECOMPRESS_MAGIC_MAX]; /* plain: bytes read to sniff, served first */
@@ -94,6 +96,11 @@ void reader_take_partial(struct reader *r, int take)
     r->take_partial = take;
 }
 
+void reader_decompress_ahead(struct reader *r, int on)
+{
+    r->ahead = on;
+}
+
 /* fd_read - read(2), retried when a signal interrupts it */
 static ssize_t fd_read(int fd, unsigned char *dst, size_t cap)
 {
@@ -135,6 +142,12 @@ static int sniff(struct reader *r, struct diag *d)
     }
     r->dz_kind = (enum decompress_kind)kind;
     r->magic_start = r->magic_len; /* the decompressor has them */
+    if (r->ahead) {
+        /* a regular file only: a pipe's read may wait forever, and so would the thread's end */
+        struct stat st;
+        if (fstat(r->fd, &st) == 0 && S_ISREG(st.st_mode))
+            (void)decompress_run_ahead(r->dz); /* without a thread, decoded here */
+    }
     return 0;
 }
 

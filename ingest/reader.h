@@ -69,6 +69,13 @@ int reader_peek(struct reader *r, size_t want, const unsigned char **p, size_t *
 void reader_take_partial(struct reader *r, int take);
 
 /*
+ * reader_decompress_ahead - with on, a compressed regular file is decompressed in a thread of
+ * its own, ahead of the lines (decompress_run_ahead); the lines, offsets and errors are the
+ * same either way. Call it before the first read or peek.
+ */
+void reader_decompress_ahead(struct reader *r, int on);
+
+/*
  * reader_next - the next line: 1 with *ln filled, 0 at the end of the stream, -1 on a read
  * error (message in d; the lines delivered before stay valid).
  */
