@@ -163,7 +163,7 @@ static int store_batch(struct pipeline *p, struct evbatch *b, int64_t source_id)
         reply_key_init(&k, evbatch_str(b, r, EVB_TEMPLATE), evbatch_str(b, r, EVB_MTA),
                        (enum event_kind)r->kind, (enum event_direction)r->direction,
                        (enum smtp_stage)r->stage, r->reply_code, evbatch_str(b, r, EVB_STATUS));
-        if (reply_text_id(p, &k, r->template_len, &r->reply_text_id) < 0)
+        if (reply_text_id(p, &k, r->len[EVB_TEMPLATE], &r->reply_text_id) < 0)
             return -1;
     }
     return store_events_add(p->store, b, source_id, &p->err);

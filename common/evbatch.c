@@ -11,6 +11,7 @@
  *	flush batches of a few hundred rows, are far from. Going past it aborts.
  */
 #include "evbatch.h"
+#include "store.h"
 #include "xalloc.h"
 
 #include <stdio.h>
@@ -34,6 +35,11 @@ static void event_strings(const struct event *ev, const char *s[EVB_NSTR - 1])
     s[EVB_RELAY] = ev->relay;
     s[EVB_STATUS] = ev->status;
     s[EVB_TEXT] = ev->text;
+}
+
+static int64_t address_key(const char *addr, size_t len)
+{
+    return addr != NULL ? store_address_key(addr, len) : 0;
 }
 
 struct evbatch_row *evbatch_add(struct evbatch *b, const struct event *ev, const char *tmpl,
@@ -74,6 +80,7 @@ struct evbatch_row *evbatch_add(struct evbatch *b, const struct event *ev, const
     r->direction = (uint8_t)ev->direction;
     r->stage = (uint8_t)ev->stage;
     for (int i = 0; i < EVB_NSTR - 1; i++) {
+        r->len[i] = (uint32_t)len[i];
         if (s[i] == NULL) {
             r->str[i] = 0;
             continue;
@@ -82,15 +89,18 @@ struct evbatch_row *evbatch_add(struct evbatch *b, const struct event *ev, const
         memcpy(b->bytes + b->used, s[i], len[i] + 1);
         b->used += len[i] + 1;
     }
-    r->template_len = 0;
+    r->len[EVB_TEMPLATE] = 0;
     r->str[EVB_TEMPLATE] = 0;
     if (tmpl != NULL) {
         r->str[EVB_TEMPLATE] = (uint32_t)b->used + 1;
-        r->template_len = (uint32_t)tlen;
+        r->len[EVB_TEMPLATE] = (uint32_t)tlen;
         memcpy(b->bytes + b->used, tmpl, tlen);
         b->bytes[b->used + tlen] = '\0';
         b->used += tlen + 1;
     }
+    r->key[EVB_KEY_RECIPIENT] = address_key(s[EVB_RECIPIENT], len[EVB_RECIPIENT]);
+    r->key[EVB_KEY_SENDER] = address_key(s[EVB_SENDER], len[EVB_SENDER]);
+    r->key[EVB_KEY_ORIG_RECIPIENT] = address_key(s[EVB_ORIG_RECIPIENT], len[EVB_ORIG_RECIPIENT]);
     return r;
 }
 

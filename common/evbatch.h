@@ -39,15 +39,24 @@ enum evbatch_str {
     EVB_NSTR
 };
 
+/* the addresses the store keys (store_address_key), in the order of struct evbatch_row's key[] */
+enum evbatch_key { EVB_KEY_RECIPIENT, EVB_KEY_SENDER, EVB_KEY_ORIG_RECIPIENT, EVB_NKEY };
+
+/*
+ * A row also carries what the store would otherwise work out in its own thread, the bound one:
+ * each string's length and the address keys, made in the thread that adds the row.
+ */
 struct evbatch_row {
     int64_t ts_us;
     int64_t size;
     int64_t offset;
     int64_t reply_text_id; /* 0 until the caller sets it */
     int32_t reply_code;
-    uint32_t template_len;
     uint8_t ts_prec, kind, direction, stage;
     uint32_t str[EVB_NSTR]; /* 1 + offset into bytes; 0 for NULL */
+    uint32_t
+        len[EVB_NSTR]; /* each string's length (0 for NULL); len[EVB_TEMPLATE]: the template's */
+    int64_t key[EVB_NKEY]; /* store_address_key of each address; 0 when it is NULL */
 };
 
 struct evbatch {

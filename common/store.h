@@ -297,4 +297,14 @@ int store_first_event(struct store *s, int64_t *ts_us, struct diag *d);
 int store_report_run_end(struct store *s, const char *name, const char *period_start,
                          enum report_run_state outcome, struct diag *d);
 
+/*
+ * store_address_key - what events.recipient_key, sender_key and orig_recipient_key hold for
+ * an address (schema 8; SQL: rejectlens_address_key): 48 bits of FNV-1a over its bytes, A-Z
+ * taken as a-z as COLLATE NOCASE takes them. The day-and-address indexes compare these
+ * integers instead of the strings. Two addresses may share a key: a look-up compares the
+ * address as well. Public so that an event batch (evbatch.h) can carry its keys, made in the
+ * reading thread instead of the store's.
+ */
+int64_t store_address_key(const char *addr, size_t len);
+
 #endif

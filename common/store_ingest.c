@@ -354,34 +354,50 @@ int store_reply_text_add(struct store *s, const struct reply_key *key, const cha
 #define EVENT_ROWS16  EVENT_ROWS4 "," EVENT_ROWS4 "," EVENT_ROWS4 "," EVENT_ROWS4
 #define EVENT_ROWS64  EVENT_ROWS16 "," EVENT_ROWS16 "," EVENT_ROWS16 "," EVENT_ROWS16
 
-/* bind_event - the event's 25 values as parameters base+1 .. base+25 */
-static void bind_event(struct store_stmt *st, int base, const struct event *ev, int64_t source_id,
-                       int64_t reply_text_id)
+/*
+ * bind_str - string field f of an event as parameter idx: its length from lens when the caller
+ * knows it (an event batch's row), else SQLite measures it
+ */
+static void bind_str(struct store_stmt *st, int idx, const char *v, const uint32_t *lens,
+                     enum evbatch_str f)
+{
+    if (v != NULL && lens != NULL)
+        store_bind_textn(st, idx, v, lens[f]);
+    else
+        store_bind_text(st, idx, v); /* NULL binds NULL */
+}
+
+/* bind_event - the event's 25 values as parameters base+1 .. base+25; lens: see bind_str */
+static void bind_event(struct store_stmt *st, int base, const struct event *ev,
+                       const uint32_t *lens, int64_t source_id, int64_t reply_text_id)
 {
     store_bind_int64(st, base + 1, ev->ts_us);
     store_bind_int64(st, base + 2, ev->ts_prec);
-    store_bind_text(st, base + 3, ev->host);
-    store_bind_text(st, base + 4, ev->mta ? ev->mta : "");
-    store_bind_text(st, base + 5, ev->program);
+    bind_str(st, base + 3, ev->host, lens, EVB_HOST);
+    if (ev->mta != NULL)
+        bind_str(st, base + 4, ev->mta, lens, EVB_MTA);
+    else
+        store_bind_text(st, base + 4, "");
+    bind_str(st, base + 5, ev->program, lens, EVB_PROGRAM);
     store_bind_int64(st, base + 6, ev->kind);
     store_bind_int64(st, base + 7, ev->direction);
     store_bind_int64(st, base + 8, ev->stage);
-    store_bind_text(st, base + 9, ev->queue_id);
-    store_bind_text(st, base + 10, ev->parent_queue_id);
-    store_bind_text(st, base + 11, ev->message_id);
-    store_bind_text(st, base + 12, ev->client_ip);
-    store_bind_text(st, base + 13, ev->client_name);
-    store_bind_text(st, base + 14, ev->helo);
-    store_bind_text(st, base + 15, ev->sender);
-    store_bind_text(st, base + 16, ev->recipient);
-    store_bind_text(st, base + 17, ev->orig_recipient);
-    store_bind_text(st, base + 18, ev->relay);
+    bind_str(st, base + 9, ev->queue_id, lens, EVB_QUEUE_ID);
+    bind_str(st, base + 10, ev->parent_queue_id, lens, EVB_PARENT_QUEUE_ID);
+    bind_str(st, base + 11, ev->message_id, lens, EVB_MESSAGE_ID);
+    bind_str(st, base + 12, ev->client_ip, lens, EVB_CLIENT_IP);
+    bind_str(st, base + 13, ev->client_name, lens, EVB_CLIENT_NAME);
+    bind_str(st, base + 14, ev->helo, lens, EVB_HELO);
+    bind_str(st, base + 15, ev->sender, lens, EVB_SENDER);
+    bind_str(st, base + 16, ev->recipient, lens, EVB_RECIPIENT);
+    bind_str(st, base + 17, ev->orig_recipient, lens, EVB_ORIG_RECIPIENT);
+    bind_str(st, base + 18, ev->relay, lens, EVB_RELAY);
     if (ev->reply_code > 0)
         store_bind_int64(st, base + 19, ev->reply_code);
     else
         store_bind_null(st, base + 19);
-    store_bind_text(st, base + 20, ev->status);
-    store_bind_text(st, base + 21, ev->text);
+    bind_str(st, base + 20, ev->status, lens, EVB_STATUS);
+    bind_str(st, base + 21, ev->text, lens, EVB_TEXT);
     if (ev->size >= 0)
         store_bind_int64(st, base + 22, ev->size);
     else
@@ -397,21 +413,23 @@ static void bind_event(struct store_stmt *st, int base, const struct event *ev, 
     store_bind_int64(st, base + 25, ev->offset);
 }
 
-/* bind_key - the key of an address (store_address_key) as parameter idx; NULL without one */
-static void bind_key(struct store_stmt *st, int idx, const char *addr)
+/* bind_key - the key of an address as parameter idx (keys: made already, else made here); NULL
+ * without an address */
+static void bind_key(struct store_stmt *st, int idx, const char *addr, const int64_t *keys,
+                     enum evbatch_key k)
 {
-    if (addr != NULL)
-        store_bind_int64(st, idx, store_address_key(addr, strlen(addr)));
-    else
+    if (addr == NULL)
         store_bind_null(st, idx);
+    else
+        store_bind_int64(st, idx, keys != NULL ? keys[k] : store_address_key(addr, strlen(addr)));
 }
 
 /* bind_keys - the keys of the recipient, sender and original recipient as base+26 .. base+28 */
-static void bind_keys(struct store_stmt *st, int base, const struct event *ev)
+static void bind_keys(struct store_stmt *st, int base, const struct event *ev, const int64_t *keys)
 {
-    bind_key(st, base + 26, ev->recipient);
-    bind_key(st, base + 27, ev->sender);
-    bind_key(st, base + 28, ev->orig_recipient);
+    bind_key(st, base + 26, ev->recipient, keys, EVB_KEY_RECIPIENT);
+    bind_key(st, base + 27, ev->sender, keys, EVB_KEY_SENDER);
+    bind_key(st, base + 28, ev->orig_recipient, keys, EVB_KEY_ORIG_RECIPIENT);
 }
 
 int store_event_add(struct store *s, const struct event *ev, int64_t source_id,
@@ -426,9 +444,9 @@ int store_event_add(struct store *s, const struct event *ev, int64_t source_id,
     if (st == NULL)
         return -1;
     store_partition_ensure(s, ev->ts_us);
-    bind_event(st, 0, ev, source_id, reply_text_id);
+    bind_event(st, 0, ev, NULL, source_id, reply_text_id);
     if (!store_is_pg(s))
-        bind_keys(st, 0, ev);
+        bind_keys(st, 0, ev, NULL);
     rc = store_step(s, st, d);
     store_reset(st);
     return rc < 0 ? -1 : 0;
@@ -457,8 +475,8 @@ int store_events_add(struct store *s, const struct evbatch *b, int64_t source_id
         for (int k = 0; k < PER_STMT; k++) {
             const struct evbatch_row *r = &b->rows[i + (size_t)k];
             evbatch_event(b, r, &ev);
-            bind_event(st, k * EVENT_COLUMNS, &ev, source_id, r->reply_text_id);
-            bind_keys(st, k * EVENT_COLUMNS, &ev);
+            bind_event(st, k * EVENT_COLUMNS, &ev, r->len, source_id, r->reply_text_id);
+            bind_keys(st, k * EVENT_COLUMNS, &ev, r->key);
         }
         rc = store_step(s, st, d);
         store_reset_rebind(st); /* bind_event and bind_keys bind every parameter */

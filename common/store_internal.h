@@ -23,15 +23,6 @@
 #define STORE_DAY_EXPR "e.ts / 86400000000"
 
 /*
- * store_address_key - what events.recipient_key, sender_key and orig_recipient_key hold for
- * an address (schema 8; SQL: rejectlens_address_key): 48 bits of FNV-1a over its bytes, A-Z
- * taken as a-z as COLLATE NOCASE takes them. The day-and-address indexes compare these
- * integers instead of the strings. Two addresses may share a key: a look-up compares the
- * address as well.
- */
-int64_t store_address_key(const char *addr, size_t len);
-
-/*
  * the failures (reject, bounce, defer, expire) of events e, in the very words of the partial
  * index events_failures (schema version 6): SQLite uses a partial index only for a query that
  * repeats its condition. Equalities joined by OR and not an IN list: SQLite evaluates an
