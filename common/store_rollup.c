@@ -402,18 +402,89 @@ static int write_values(struct store *s, int dim, int64_t hour0, struct rollup_h
     return rc < 0 ? -1 : 0;
 }
 
+/* an address's two values (lower-cased, and its domain): the bytes of the last one made */
+struct addr_values {
+    struct strbuf lower, domain;
+    int has_domain;
+};
+
+/*
+ * simple_ascii - 1 when s[0..n) is ASCII without NUL: SQLite's string functions then treat
+ * every byte as one character, and ROLLUP_DOMAIN_OF is what addr_values_of works out
+ */
+static int simple_ascii(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] - 1u >= 0x7fu)
+            return 0;
+    return 1;
+}
+
+/* lower_ascii - s[0..n) with A-Z as a-z into out, byte for byte as SQLite's lower() does it */
+static void lower_ascii(struct strbuf *out, const char *s, size_t n)
+{
+    strbuf_reset(out);
+    strbuf_append(out, s, n);
+    for (size_t i = 0; i < n; i++)
+        if (out->buf[i] >= 'A' && out->buf[i] <= 'Z')
+            out->buf[i] = (char)(out->buf[i] + ('a' - 'A'));
+}
+
+/*
+ * addr_values_of - ROLLUP_RECIPIENT's (or _SENDER's) value of the address v[0..n) and
+ * ROLLUP_DOMAIN_OF's, worked out here: in SQL the domain's replace, rtrim (which compares
+ * every byte with every character of the address) and lower were a third of a roll-up's
+ * instructions. For an address that is not plain ASCII SQLite itself says what the domain is
+ * (its rtrim takes the characters of UTF-8, valid or not): the same answer by construction.
+ * 0, or -1 with d set.
+ */
+static int addr_values_of(struct store *s, const char *v, size_t n, struct addr_values *out,
+                          struct diag *d)
+{
+    static const char sql[] = "SELECT " ROLLUP_DOMAIN_OF("?1");
+    const char *at = NULL;
+    struct store_stmt *st;
+    int rc;
+
+    for (size_t i = n; i > 0 && at == NULL; i--) /* the last '@' */
+        if (v[i - 1] == '@')
+            at = v + i - 1;
+
+    lower_ascii(&out->lower, v, n); /* lower() folds A-Z and nothing else */
+    out->has_domain = at != NULL;
+    if (at == NULL)
+        return 0;
+    if (simple_ascii(v, n)) {
+        lower_ascii(&out->domain, at + 1, n - (size_t)(at + 1 - v));
+        return 0;
+    }
+    if ((st = store_stmt_cached(s, sql, d)) == NULL)
+        return -1;
+    store_bind_textn(st, 1, v, n);
+    if ((rc = store_step(s, st, d)) == 1) {
+        strbuf_reset(&out->domain);
+        out->has_domain = !store_column_is_null(st, 0);
+        if (out->has_domain)
+            strbuf_append(&out->domain, store_column_text(st, 0), store_column_bytes(st, 0));
+    }
+    store_reset(st);
+    if (rc == 0)
+        return diag_set(d, "bug: no row for the domain of an address");
+    return rc < 0 ? -1 : 0;
+}
+
 /* values - one pass over the day's failures into a histogram per dimension, then the blobs */
 static int values(struct store *s, int64_t from, int64_t to, struct diag *d)
 {
     static const char sql[] =
-        "SELECT e.ts / 3600000000, g.id, " ROLLUP_RECIPIENT ", " ROLLUP_RECIPIENT_DOMAIN
-        ", " ROLLUP_SENDER ", " ROLLUP_SENDER_DOMAIN ", " ROLLUP_CLIENT ", " ROLLUP_HELO
+        "SELECT e.ts / 3600000000, g.id, e.recipient, e.sender, " ROLLUP_CLIENT ", " ROLLUP_HELO
         ", " ROLLUP_RELAY
         ", e.client_name, e.id FROM events e CROSS JOIN rollup_groups g ON " SAME_GROUP
             DAY_FAILURES;
-    /* the columns of the dimensions, in the order of enum store_report_dim */
-    static const int column[STORE_DIM_COUNT] = {2, 3, 4, 5, 6, 7, 8};
+    /* the columns of the dimensions past the addresses' four, from STORE_DIM_CLIENT_IP on */
+    static const int column[STORE_DIM_COUNT] = {0, 0, 0, 0, 4, 5, 6};
     struct rollup_hist *hist[STORE_DIM_COUNT];
+    struct addr_values addr[2] = {{STRBUF_INIT, STRBUF_INIT, 0}, {STRBUF_INIT, STRBUF_INIT, 0}};
     struct store_stmt *st = store_stmt_cached(s, sql, d);
     int64_t hour0 = from / ROLLUP_HOUR_US;
     int rc;
@@ -426,22 +497,42 @@ static int values(struct store *s, int64_t from, int64_t to, struct diag *d)
     store_bind_int64(st, 2, to);
     while ((rc = store_step(s, st, d)) == 1) {
         int64_t key = ((store_column_int64(st, 0) - hour0) << 32) | store_column_int64(st, 1);
-        int has_name = !store_column_is_null(st, 9);
+        int has_name = !store_column_is_null(st, 7), has_addr[2];
+        for (int a = 0; a < 2; a++) { /* the recipient (column 2), the sender (3) */
+            has_addr[a] = !store_column_is_null(st, 2 + a);
+            if (has_addr[a] && addr_values_of(s, store_column_text(st, 2 + a),
+                                              store_column_bytes(st, 2 + a), &addr[a], d) < 0) {
+                rc = -1;
+                break;
+            }
+        }
+        if (rc < 0)
+            break;
         for (int k = 0; k < STORE_DIM_COUNT; k++) {
-            int c = column[k];
-            struct rollup_entry e = {key, NULL, 0, 1, store_column_int64(st, 10), NULL, 0};
-            if (!store_column_is_null(st, c)) {
-                e.value = store_column_text(st, c);
-                e.vlen = store_column_bytes(st, c);
+            struct rollup_entry e = {key, NULL, 0, 1, store_column_int64(st, 8), NULL, 0};
+            if (k < STORE_DIM_CLIENT_IP) { /* recipient, its domain, sender, its domain */
+                const struct addr_values *av = &addr[k / 2];
+                const struct strbuf *val = k % 2 == 0 ? &av->lower : &av->domain;
+                if (has_addr[k / 2] && (k % 2 == 0 || av->has_domain)) {
+                    e.value = strbuf_str(val);
+                    e.vlen = val->len;
+                }
+            } else if (!store_column_is_null(st, column[k])) {
+                e.value = store_column_text(st, column[k]);
+                e.vlen = store_column_bytes(st, column[k]);
             }
             if (k == STORE_DIM_CLIENT_IP && has_name) {
-                e.extra = store_column_text(st, 9);
-                e.elen = store_column_bytes(st, 9);
+                e.extra = store_column_text(st, 7);
+                e.elen = store_column_bytes(st, 7);
             }
             rollup_hist_add(hist[k], &e);
         }
     }
     store_reset(st);
+    for (int a = 0; a < 2; a++) {
+        strbuf_free(&addr[a].lower);
+        strbuf_free(&addr[a].domain);
+    }
     for (int k = 0; k < STORE_DIM_COUNT; k++) {
         if (rc >= 0 && write_values(s, k, hour0, hist[k], d) < 0)
             rc = -1;

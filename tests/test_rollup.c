@@ -69,19 +69,20 @@ static void without_stamp(char *out)
 }
 
 /*
- * same - "rejectlens ARGS" (with TZ) on both copies prints the same; the rolled copy rolls up
- * what it reads. Returns how many bytes it printed.
+ * same_dbs - "rejectlens ARGS" (with TZ) on the copies raw_db (read by a user who may not
+ * write it) and rolled_db prints the same; the rolled copy rolls up what it reads. Returns how
+ * many bytes it printed.
  */
-static size_t same(const char *tz, const char *args)
+static size_t same_dbs(const char *tz, const char *args, const char *raw_db, const char *rolled_db)
 {
     char cmd[4096], *a = NULL, *b = NULL, *ea = NULL, *eb = NULL;
     int ra, rb;
     size_t len;
 
     snprintf(cmd, sizeof cmd, "TZ=%s NO_COLOR=1 %s" REJECTLENS_BIN " %s --db '%s'", tz, as_other,
-             args, raw);
+             args, raw_db);
     ra = tu_run(cmd, &a, &ea);
-    snprintf(cmd, sizeof cmd, "TZ=%s " BIN " %s --db '%s'", tz, args, rolled);
+    snprintf(cmd, sizeof cmd, "TZ=%s " BIN " %s --db '%s'", tz, args, rolled_db);
     rb = tu_run(cmd, &b, &eb);
     ck_assert_msg(ra == 0 && rb == 0, "TZ=%s %s: exit %d and %d: %s / %s", tz, args, ra, rb, ea,
                   eb);
@@ -101,6 +102,12 @@ static size_t same(const char *tz, const char *args)
     free(ea);
     free(eb);
     return len;
+}
+
+/* same - same_dbs on the samples' two copies */
+static size_t same(const char *tz, const char *args)
+{
+    return same_dbs(tz, args, raw, rolled);
 }
 
 static const char *const zones[] = {"UTC", "Europe/Berlin", "Asia/Kolkata", "America/St_Johns",
@@ -237,6 +244,73 @@ START_TEST(test_partly_rolled)
 }
 END_TEST
 
+/*
+ * addresses as a hostile log may write them: the roll-up works an address's lower-cased form
+ * and its domain out itself, SQL the events'; both must count every one under the same value
+ * (several '@', none, nothing after it, upper case, UTF-8, bytes that are not UTF-8 around
+ * the '@', control bytes)
+ */
+START_TEST(test_odd_addresses)
+{
+    static const char *const addrs[] = {
+        "Bob@Example.COM",
+        "a@b@Example.NET",
+        "user@",
+        "@@@",
+        "@",
+        "NoAt.example",
+        "J\xc3\xb6rg@B\xc3\xbc"
+        "cher.DE",
+        "x\xc3@\xa9Y.org",
+        "Z@\xa9\xc3",
+        "\xff\xfe@\xfe\xff.Org",
+        "tab\x01@ctl.ORG",
+        "bob@example.com",
+    };
+    static const char *const asks[] = {
+        "top domains --since @0 --format tsv --limit 0",
+        "top recipients --since @0 --format tsv --limit 0",
+        "top senders --since @0 --format tsv --limit 0",
+        "report --since @0 --now 2026-03-10 --format json",
+    };
+    char log[800], raw_db[800], rolled_db[800], cmd[2000], *out = NULL;
+    FILE *f;
+
+    setup();
+    snprintf(log, sizeof log, "%s/odd.log", dir);
+    snprintf(raw_db, sizeof raw_db, "%s/odd-raw.db", dir);
+    snprintf(rolled_db, sizeof rolled_db, "%s/odd-rolled.db", dir);
+    ck_assert_ptr_nonnull(f = fopen(log, "w"));
+    for (size_t i = 0; i < sizeof addrs / sizeof addrs[0]; i++)
+        for (int j = 0; j < 2; j++) /* inbound: the sender's domain counts */
+            fprintf(f,
+                    "Jan  2 10:%02zu:%02d mx1 postfix/smtpd[1]: NOQUEUE: reject: RCPT from "
+                    "unknown[192.0.2.%zu]: 550 5.1.1 <%s>: Recipient address rejected: User "
+                    "unknown in virtual mailbox table; from=<%s> to=<%s> proto=ESMTP helo=<h>\n",
+                    i, j, i + 1, addrs[i], j ? addrs[i] : "Sender@Example.ORG", addrs[i]);
+    ck_assert_int_eq(fclose(f), 0);
+    sh("rm -f '%s' '%s' && chmod 0644 '%s' && " BIN
+       " ingest -q --db '%s' --year-ref 2026-01-08 --timezone UTC '%s' && cp '%s' '%s' && "
+       "chmod 0444 '%s'",
+       raw_db, rolled_db, log, raw_db, log, raw_db, rolled_db, raw_db);
+    for (size_t i = 0; i < sizeof asks / sizeof asks[0]; i++)
+        same_dbs("UTC", asks[i], raw_db, rolled_db);
+    ck_assert_int_eq(tu_sql_int(rolled_db, "SELECT count(*) FROM rollup_days"), 1);
+    ck_assert_int_eq(tu_sql_int(raw_db, "SELECT count(*) FROM rollup_days"), 0);
+    /* what SQL says a domain is, on the rolled copy: after the last '@', ASCII lower-cased;
+     * SQLite's rtrim takes "\xc3@" apart as UTF-8 would not */
+    snprintf(cmd, sizeof cmd, BIN " top domains --since @0 --format tsv --limit 0 --db '%s'",
+             rolled_db);
+    ck_assert_int_eq(tu_run(cmd, &out, NULL), 0);
+    ck_assert_ptr_nonnull(strstr(out, "\nexample.net\t"));
+    ck_assert_ptr_nonnull(strstr(out, "\nb\xc3\xbc"
+                                      "cher.de\t"));
+    ck_assert_ptr_nonnull(strstr(out, "\ny.org\t"));
+    ck_assert_ptr_nonnull(strstr(out, "\nctl.org\t"));
+    free(out);
+}
+END_TEST
+
 /* an ingest into a rolled-up day makes it stale; a prune takes its roll-up away */
 START_TEST(test_stale)
 {
@@ -314,6 +388,7 @@ int main(void)
     tcase_add_loop_test(tc, test_summary_same, 0, sizeof zones / sizeof zones[0]);
     tcase_add_test(tc, test_partly_rolled);
     tcase_add_test(tc, test_stale);
+    tcase_add_test(tc, test_odd_addresses);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }
