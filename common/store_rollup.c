@@ -464,8 +464,10 @@ static int addr_values_of(struct store *s, const char *v, size_t n, struct addr_
     if ((rc = store_step(s, st, d)) == 1) {
         strbuf_reset(&out->domain);
         out->has_domain = !store_column_is_null(st, 0);
-        if (out->has_domain)
-            strbuf_append(&out->domain, store_column_text(st, 0), store_column_bytes(st, 0));
+        if (out->has_domain) {
+            const char *t = store_column_text(st, 0); /* the text before its length */
+            strbuf_append(&out->domain, t, store_column_bytes(st, 0));
+        }
     }
     store_reset(st);
     if (rc == 0)
@@ -499,9 +501,12 @@ static int values(struct store *s, int64_t from, int64_t to, struct diag *d)
         int64_t key = ((store_column_int64(st, 0) - hour0) << 32) | store_column_int64(st, 1);
         int has_name = !store_column_is_null(st, 7), has_addr[2];
         for (int a = 0; a < 2; a++) { /* the recipient (column 2), the sender (3) */
+            const char *t;
             has_addr[a] = !store_column_is_null(st, 2 + a);
-            if (has_addr[a] && addr_values_of(s, store_column_text(st, 2 + a),
-                                              store_column_bytes(st, 2 + a), &addr[a], d) < 0) {
+            if (!has_addr[a])
+                continue;
+            t = store_column_text(st, 2 + a); /* the text before its length */
+            if (addr_values_of(s, t, store_column_bytes(st, 2 + a), &addr[a], d) < 0) {
                 rc = -1;
                 break;
             }

@@ -473,6 +473,17 @@ static void *ahead_main(void *arg)
     return NULL;
 }
 
+/* ahead_free - the ring, its lock and conditions (no thread uses them any more) */
+static void ahead_free(struct ahead *a)
+{
+    pthread_cond_destroy(&a->room);
+    pthread_cond_destroy(&a->more);
+    pthread_mutex_destroy(&a->mu);
+    for (size_t i = 0; i < AHEAD_BLOCKS; i++)
+        free(a->blk[i].data);
+    free(a);
+}
+
 int decompress_run_ahead(struct decompress *z)
 {
     struct ahead *a;
@@ -498,12 +509,7 @@ int decompress_run_ahead(struct decompress *z)
     if (rc == 0)
         return 0;
     z->ahead = NULL; /* no thread: decoded in the caller's, as before */
-    pthread_cond_destroy(&a->room);
-    pthread_cond_destroy(&a->more);
-    pthread_mutex_destroy(&a->mu);
-    for (size_t i = 0; i < AHEAD_BLOCKS; i++)
-        free(a->blk[i].data);
-    free(a);
+    ahead_free(a);
     return -1;
 }
 
@@ -519,12 +525,7 @@ static void ahead_stop(struct decompress *z)
     pthread_cond_signal(&a->room);
     pthread_mutex_unlock(&a->mu);
     pthread_join(a->thread, NULL);
-    pthread_cond_destroy(&a->room);
-    pthread_cond_destroy(&a->more);
-    pthread_mutex_destroy(&a->mu);
-    for (size_t i = 0; i < AHEAD_BLOCKS; i++)
-        free(a->blk[i].data);
-    free(a);
+    ahead_free(a);
     z->ahead = NULL;
 }
 
