@@ -339,7 +339,9 @@ static long partial_events(const char *dbfile)
 /*
  * SIGTERM finishes the batch and exits 1 with a message; SIGKILL at any moment loses only the
  * uncommitted batch; either way the next run completes the file, and the result is exactly
- * that of one uninterrupted run, row for row (test_cron kills at chosen points too).
+ * that of one uninterrupted run, row for row (test_cron kills at chosen points too). _i = 1:
+ * the log gzip'd, decompressed in a thread of its own (two CPUs) and, resumed, up to where the
+ * last run stopped.
  */
 START_TEST(test_interrupted_runs)
 {
@@ -349,9 +351,14 @@ START_TEST(test_interrupted_runs)
     const int lines = 200000;
 
     setup();
-    snprintf(big, sizeof big, "%s/big.log", tu_tempdir());
+    snprintf(big, sizeof big, "%s/big%d.log", tu_tempdir(), _i);
     big_log(big, lines);
-    snprintf(ref, sizeof ref, "%s/ref.db", tu_tempdir());
+    if (_i == 1) {
+        snprintf(cmd, sizeof cmd, "gzip -f '%s'", big);
+        ck_assert_int_eq(tu_run(cmd, NULL, NULL), 0);
+        strcat(big, ".gz");
+    }
+    snprintf(ref, sizeof ref, "%s/ref%d.db", tu_tempdir(), _i);
     snprintf(cmd, sizeof cmd, REJECTLENS_BIN " ingest --db '%s' --year-ref 2026-01-03 '%s'", ref,
              big);
     ck_assert_int_eq(tu_run(cmd, NULL, NULL), 0);
@@ -405,7 +412,7 @@ int main(void)
     tcase_add_loop_test(tc, test_bad_usage, 0, sizeof bad_cases / sizeof bad_cases[0]);
     tcase_add_test(tc, test_help_and_version);
     tcase_add_test(tc, test_hostile_file);
-    tcase_add_test(tc, test_interrupted_runs);
+    tcase_add_loop_test(tc, test_interrupted_runs, 0, 2);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }
