@@ -475,7 +475,57 @@ static int addr_values_of(struct store *s, const char *v, size_t n, struct addr_
     return rc < 0 ? -1 : 0;
 }
 
-/* values - one pass over the day's failures into a histogram per dimension, then the blobs */
+/* a failure of the day: its hour and group (a histogram's key) and its event id */
+struct hour_event {
+    int64_t key, id;
+};
+
+static int by_key(const void *a, const void *b)
+{
+    const struct hour_event *x = a, *y = b;
+
+    return x->key < y->key ? -1 : x->key > y->key;
+}
+
+/*
+ * write_failures - the hourly rows of rollup_failures (span 1) from the day's failures in
+ * ev[0..n), whose keys are hour offset << 32 | group id: how many, the first and last id
+ */
+static int write_failures(struct store *s, int64_t hour0, struct hour_event *ev, size_t n,
+                          struct diag *d)
+{
+    static const char sql[] = "INSERT INTO rollup_failures (span, start, group_id, n, first_id,"
+                              " last_id) VALUES (1, ?1, ?2, ?3, ?4, ?5)";
+    struct store_stmt *st = n > 0 ? store_stmt_cached(s, sql, d) : NULL;
+    int rc = 0;
+
+    if (n > 0 && st == NULL)
+        return -1;
+    qsort(ev, n, sizeof *ev, by_key);
+    for (size_t i = 0, j; i < n && rc >= 0; i = j) {
+        int64_t first = ev[i].id, last = ev[i].id;
+        for (j = i + 1; j < n && ev[j].key == ev[i].key; j++) {
+            if (ev[j].id < first)
+                first = ev[j].id;
+            if (ev[j].id > last)
+                last = ev[j].id;
+        }
+        store_bind_int64(st, 1, hour0 + (ev[i].key >> 32));
+        store_bind_int64(st, 2, ev[i].key & 0xffffffff);
+        store_bind_int64(st, 3, (int64_t)(j - i));
+        store_bind_int64(st, 4, first);
+        store_bind_int64(st, 5, last);
+        rc = store_step(s, st, d);
+        store_reset(st);
+    }
+    return rc < 0 ? -1 : 0;
+}
+
+/*
+ * values - one pass over the day's failures: the hourly counts of each group (rollup_failures,
+ * span 1), and a histogram per dimension, then its blobs. One pass for both: a second join of
+ * the day's failures with their groups and a sort were a fifth of a roll-up.
+ */
 static int values(struct store *s, int64_t from, int64_t to, struct diag *d)
 {
     static const char sql[] =
@@ -489,6 +539,8 @@ static int values(struct store *s, int64_t from, int64_t to, struct diag *d)
     struct addr_values addr[2] = {{STRBUF_INIT, STRBUF_INIT, 0}, {STRBUF_INIT, STRBUF_INIT, 0}};
     struct store_stmt *st = store_stmt_cached(s, sql, d);
     int64_t hour0 = from / ROLLUP_HOUR_US;
+    struct hour_event *ev = NULL;
+    size_t nev = 0, cap = 0;
     int rc;
 
     if (st == NULL)
@@ -500,6 +552,11 @@ static int values(struct store *s, int64_t from, int64_t to, struct diag *d)
     while ((rc = store_step(s, st, d)) == 1) {
         int64_t key = ((store_column_int64(st, 0) - hour0) << 32) | store_column_int64(st, 1);
         int has_name = !store_column_is_null(st, 7), has_addr[2];
+        if (nev == cap) {
+            cap = cap ? cap * 2 : 4096;
+            ev = xreallocarray(ev, cap, sizeof *ev);
+        }
+        ev[nev++] = (struct hour_event){key, store_column_int64(st, 8)};
         for (int a = 0; a < 2; a++) { /* the recipient (column 2), the sender (3) */
             const char *t;
             has_addr[a] = !store_column_is_null(st, 2 + a);
@@ -538,6 +595,9 @@ static int values(struct store *s, int64_t from, int64_t to, struct diag *d)
         strbuf_free(&addr[a].lower);
         strbuf_free(&addr[a].domain);
     }
+    if (rc >= 0 && write_failures(s, hour0, ev, nev, d) < 0)
+        rc = -1;
+    free(ev);
     for (int k = 0; k < STORE_DIM_COUNT; k++) {
         if (rc >= 0 && write_values(s, k, hour0, hist[k], d) < 0)
             rc = -1;
@@ -701,11 +761,8 @@ static int build_day(struct store *s, int64_t day, struct diag *d)
         " SELECT DISTINCT e.reply_text_id, e.kind, e.reply_code, e.status, e.direction, e.mta,"
         " e.host FROM events e" DAY_FAILURES
         " AND NOT EXISTS (SELECT 1 FROM rollup_groups g WHERE " SAME_GROUP ")";
-    static const char failures[] =
-        "INSERT INTO rollup_failures (span, start, group_id, n, first_id, last_id)"
-        " SELECT 1, e.ts / 3600000000, g.id, count(*), min(e.id), max(e.id)"
-        " FROM events e CROSS JOIN rollup_groups g ON " SAME_GROUP DAY_FAILURES " GROUP BY 2, 3";
-    /* the day's, from its hours: a whole day is read from one row per group */
+    /* the day's, from its hours (values() writes them): a whole day is read from one row per
+     * group */
     static const char daily[] =
         "INSERT INTO rollup_failures (span, start, group_id, n, first_id, last_id)"
         " SELECT 24, ?1, group_id, sum(n), min(first_id), max(last_id) FROM rollup_failures"
@@ -729,9 +786,8 @@ static int build_day(struct store *s, int64_t day, struct diag *d)
         return store_commit(s, d);
     }
     if (forget_days(s, day, day + 1, d) < 0 || kinds(s, from, to, d) < 0 ||
-        run(s, groups, from, to, d) < 0 || run(s, failures, from, to, d) < 0 ||
-        run(s, daily, h0, h1, d) < 0 || values(s, from, to, d) < 0 ||
-        (st = store_stmt_cached(s, done, d)) == NULL)
+        run(s, groups, from, to, d) < 0 || values(s, from, to, d) < 0 ||
+        run(s, daily, h0, h1, d) < 0 || (st = store_stmt_cached(s, done, d)) == NULL)
         goto fail;
     store_bind_int64(st, 1, day);
     rc = store_step(s, st, d);
