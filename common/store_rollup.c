@@ -480,11 +480,14 @@ struct hour_event {
     int64_t key, id;
 };
 
-static int by_key(const void *a, const void *b)
+/* by_key_id - by hour and group, then by id */
+static int by_key_id(const void *a, const void *b)
 {
     const struct hour_event *x = a, *y = b;
 
-    return x->key < y->key ? -1 : x->key > y->key;
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
 }
 
 /*
@@ -501,20 +504,16 @@ static int write_failures(struct store *s, int64_t hour0, struct hour_event *ev,
 
     if (n > 0 && st == NULL)
         return -1;
-    qsort(ev, n, sizeof *ev, by_key);
+    qsort(ev, n, sizeof *ev, by_key_id);
     for (size_t i = 0, j; i < n && rc >= 0; i = j) {
-        int64_t first = ev[i].id, last = ev[i].id;
-        for (j = i + 1; j < n && ev[j].key == ev[i].key; j++) {
-            if (ev[j].id < first)
-                first = ev[j].id;
-            if (ev[j].id > last)
-                last = ev[j].id;
-        }
+        for (j = i + 1; j < n && ev[j].key == ev[i].key; j++)
+            ;
+        /* ev[i..j): one hour and group, the first id first and the last one last */
         store_bind_int64(st, 1, hour0 + (ev[i].key >> 32));
         store_bind_int64(st, 2, ev[i].key & 0xffffffff);
         store_bind_int64(st, 3, (int64_t)(j - i));
-        store_bind_int64(st, 4, first);
-        store_bind_int64(st, 5, last);
+        store_bind_int64(st, 4, ev[i].id);
+        store_bind_int64(st, 5, ev[j - 1].id);
         rc = store_step(s, st, d);
         store_reset(st);
     }
