@@ -499,10 +499,12 @@ static int write_failures(struct store *s, int64_t hour0, struct hour_event *ev,
 {
     static const char sql[] = "INSERT INTO rollup_failures (span, start, group_id, n, first_id,"
                               " last_id) VALUES (1, ?1, ?2, ?3, ?4, ?5)";
-    struct store_stmt *st = n > 0 ? store_stmt_cached(s, sql, d) : NULL;
+    struct store_stmt *st;
     int rc = 0;
 
-    if (n > 0 && st == NULL)
+    if (n == 0) /* a day without failures: ev may be NULL, which qsort must not see */
+        return 0;
+    if ((st = store_stmt_cached(s, sql, d)) == NULL)
         return -1;
     qsort(ev, n, sizeof *ev, by_key_id);
     for (size_t i = 0, j; i < n && rc >= 0; i = j) {
