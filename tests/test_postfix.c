@@ -655,6 +655,54 @@ END_TEST
  * one timestamp text is read once (ts_memo): the lines of one second share it, a longer text
  * that starts with it is read anew, and an impossible date stays unreadable line after line
  */
+/*
+ * another second of the memo's hour moves the memo (syslog.c, memo_same_hour): each line's
+ * time is what a parser that never saw the lines before gives it, across the change to summer
+ * time in New York (2026-03-08 02:00 is skipped), back to an hour before, and on a day whose
+ * first hour is the memo's hour of another day
+ */
+START_TEST(test_timestamp_memo_hour)
+{
+    static const char rej[] = " mx1 postfix/smtpd[1]: NOQUEUE: reject: RCPT from x[192.0.2.1]: "
+                              "550 5.7.1 no; from=<a@b.example> to=<c@d.example> proto=ESMTP "
+                              "helo=<h>";
+    static const char *const stamps[] = {
+        "Mar  8 01:00:00", "Mar  8 01:00:07", "Mar  8 01:59:59", "Mar  8 01:59:60",
+        "Mar  8 02:30:00", "Mar  8 02:30:01", "Mar  8 03:00:00", "Mar  8 03:00:00",
+        "Mar  8 03:17:42", "Mar  8 01:30:00", "Mar  8 01:30:09", "Mar  9 01:30:09",
+        "Mar  9 01:45:00", "Nov  1 01:10:00", "Nov  1 01:50:00", "Nov  1 01:05:00",
+        "Mar  8 01:61:00", "Mar  8 01:0x:00",
+    };
+    struct harness seq, one;
+    char line[512];
+
+    setenv("TZ", "America/New_York", 1);
+    tzset();
+    harness_init(&seq);
+    seq.ctx.years.ref_s = days_from_civil(2026, 11, 3) * 86400;
+    for (size_t i = 0; i < sizeof stamps / sizeof stamps[0]; i++) {
+        enum line_result rs, ro;
+        long long ts;
+        snprintf(line, sizeof line, "%s%s", stamps[i], rej);
+        rs = feed(&seq, line);
+        ts = nevents > 0 ? events[nevents - 1].ts_us : 0;
+        nevents = 0;
+        harness_init(&one); /* the same line, alone */
+        one.ctx.years.ref_s = seq.ctx.years.ref_s;
+        ro = feed(&one, line);
+        ck_assert_msg(rs == ro, "%s: %d alone, %d after the others", stamps[i], ro, rs);
+        if (ro == LINE_EVENT)
+            ck_assert_msg(events[0].ts_us == ts, "%s: %lld alone, %lld after the others", stamps[i],
+                          events[0].ts_us, ts);
+        harness_done(&one);
+        nevents = 0;
+    }
+    harness_done(&seq);
+    setenv("TZ", "UTC", 1);
+    tzset();
+}
+END_TEST
+
 START_TEST(test_timestamp_memo)
 {
     static const char rej[] = " mx1 postfix/smtpd[1]: NOQUEUE: reject: RCPT from x[192.0.2.1]: "
@@ -1271,6 +1319,7 @@ static Suite *postfix_suite(void)
     tcase_add_test(tc, test_postscreen_sessions);
     tcase_add_test(tc, test_timestamps);
     tcase_add_test(tc, test_timestamp_memo);
+    tcase_add_test(tc, test_timestamp_memo_hour);
     tcase_add_test(tc, test_forget_refused_message);
     tcase_add_test(tc, test_hostile);
     tcase_add_test(tc, test_sniff);
