@@ -7,6 +7,14 @@
 #include <stddef.h>
 #include <string.h>
 
+/* scan_two_digits - the number the decimal digits p[0], p[1] make; -1 when either is not one */
+static inline int scan_two_digits(const char *p)
+{
+    unsigned a = (unsigned char)p[0] - (unsigned)'0', b = (unsigned char)p[1] - (unsigned)'0';
+
+    return a <= 9 && b <= 9 ? (int)(a * 10 + b) : -1;
+}
+
 /* scan_find - first occurrence of lit in p[0..n), or NULL */
 static inline const char *scan_find(const char *p, size_t n, const char *lit)
 {

@@ -1813,14 +1813,6 @@ struct ex_prefix {
     size_t rest_len;
 };
 
-/* two_digits - the number the two decimal digits at p make, -1 when either is not a digit */
-static int two_digits(const char *p)
-{
-    if (!is_digit((unsigned char)p[0]) || !is_digit((unsigned char)p[1]))
-        return -1;
-    return (p[0] - '0') * 10 + (p[1] - '0');
-}
-
 /*
  * memo_hit - the length of the timestamp at p[0..n) when it is a zone-less "YYYY-MM-DD
  * HH:MM:SS" of the memo's hour, perhaps with a fraction; *ct is then the time as ts_parse_iso
@@ -1837,7 +1829,8 @@ static size_t memo_hit(struct ts_memo *m, const char *p, size_t n, struct civil_
     int min, sec;
 
     if (m->len != 19 || n < 19 || memcmp(p, m->text, 14) != 0 || p[16] != ':' ||
-        (min = two_digits(p + 14)) < 0 || min > 59 || (sec = two_digits(p + 17)) < 0 || sec > 60)
+        (min = scan_two_digits(p + 14)) < 0 || min > 59 || (sec = scan_two_digits(p + 17)) < 0 ||
+        sec > 60)
         return 0;
     *ct = m->ct;
     ct->min = min;

@@ -2,6 +2,7 @@
  * syslog - the header that syslog daemons put in front of a program's message (see syslog.h)
  */
 #include "syslog.h"
+#include "scan.h"
 
 #include <ctype.h>
 #include <string.h>
@@ -97,14 +98,6 @@ int syslog_parse_header(const char *line, size_t len, struct syslog_header *h)
     return syslog_parse_header_memo(line, len, h, NULL);
 }
 
-/* two_digits - the number of the decimal digits p[0], p[1]; -1 when either is not one */
-static int two_digits(const char *p)
-{
-    unsigned a = (unsigned char)p[0] - (unsigned)'0', b = (unsigned char)p[1] - (unsigned)'0';
-
-    return a <= 9 && b <= 9 ? (int)(a * 10 + b) : -1;
-}
-
 /*
  * memo_same_hour - 1 when s[0..n) starts with "Mmm dd HH:MM:SS " of the hour of the memo's
  * text (itself such a stamp, 15 bytes); the memo becomes that second (ts_memo_move: its UTC
@@ -116,8 +109,8 @@ static int memo_same_hour(struct ts_memo *m, const char *s, size_t n)
     int min, sec;
 
     if (m->len != 15 || n <= 15 || s[15] != ' ' || m->text[3] != ' ' || m->text[9] != ':' ||
-        memcmp(s, m->text, 10) != 0 || s[12] != ':' || (min = two_digits(s + 10)) < 0 || min > 59 ||
-        (sec = two_digits(s + 13)) < 0 || sec > 60)
+        memcmp(s, m->text, 10) != 0 || s[12] != ':' || (min = scan_two_digits(s + 10)) < 0 ||
+        min > 59 || (sec = scan_two_digits(s + 13)) < 0 || sec > 60)
         return 0;
     memcpy(m->text + 10, s + 10, 5);
     ts_memo_move(m, min, sec);
