@@ -914,9 +914,13 @@ int store_column_is_null(struct store_stmt *st, int i)
 
 char *store_column_dup(struct store_stmt *st, int i)
 {
+    const char *t;
+    size_t n;
+
     if (store_column_is_null(st, i))
         return NULL;
-    return xstrndup(store_column_text(st, i), store_column_bytes(st, i));
+    t = store_column_textn(st, i, &n);
+    return xstrndup(t, n);
 }
 
 int64_t store_column_int64(struct store_stmt *st, int i)
@@ -947,6 +951,14 @@ size_t store_column_bytes(struct store_stmt *st, int i)
     if (st->pg != NULL)
         return store_pg_column_bytes(st->pg, i);
     return (size_t)sqlite3_column_bytes(STMT(st), i);
+}
+
+const char *store_column_textn(struct store_stmt *st, int i, size_t *len)
+{
+    const char *t = store_column_text(st, i);
+
+    *len = store_column_bytes(st, i);
+    return t;
 }
 
 const void *store_column_blob(struct store_stmt *st, int i)

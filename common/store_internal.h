@@ -75,6 +75,11 @@ double store_column_double(struct store_stmt *st, int i);
 /* store_column_text - valid until the next step or reset; "" for NULL */
 const char *store_column_text(struct store_stmt *st, int i);
 size_t store_column_bytes(struct store_stmt *st, int i);
+/*
+ * store_column_textn - store_column_text with its length in *len: the text is asked for first,
+ * as SQLite wants (a length asked for first may describe another form of the value)
+ */
+const char *store_column_textn(struct store_stmt *st, int i, size_t *len);
 /* store_column_dup - a copy of column i (the caller frees it), NULL when it is NULL */
 char *store_column_dup(struct store_stmt *st, int i);
 const void *store_column_blob(struct store_stmt *st, int i);

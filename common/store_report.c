@@ -560,8 +560,10 @@ static int top_single(struct store *s, const struct store_report_filter *f,
     while ((rc = store_step(s, st, d)) == 1) {
         *rows = grow(*rows, *n, &cap, sizeof **rows);
         struct store_report_top_row *r = &(*rows)[(*n)++];
+        size_t len;
         r->category = xstrdup(store_column_text(st, 0));
-        r->value = xstrndup(store_column_text(st, 1), store_column_bytes(st, 1));
+        const char *value = store_column_textn(st, 1, &len);
+        r->value = xstrndup(value, len);
         r->extra = store_column_dup(st, 2);
         r->count = store_column_int64(st, 3);
         r->last_event_id = store_column_int64(st, 4);
@@ -868,8 +870,10 @@ int store_report_reply_text(struct store *s, int64_t id, struct reply_text_row *
         return -1;
     store_bind_int64(st, 1, id);
     if ((rc = store_step(s, st, d)) == 1) {
+        size_t len;
         out->id = id;
-        out->key.template_text = xstrndup(store_column_text(st, 0), store_column_bytes(st, 0));
+        const char *tmpl = store_column_textn(st, 0, &len);
+        out->key.template_text = xstrndup(tmpl, len);
         out->key.mta = xstrdup(store_column_text(st, 1));
         out->key.kind = (enum event_kind)store_column_int64(st, 2);
         out->key.direction = (enum event_direction)store_column_int64(st, 3);
@@ -937,7 +941,9 @@ int store_report_unparsed(struct store *s, int64_t source_id, size_t max,
         u->source = xstrdup(store_column_text(st, 0));
         u->offset = store_column_int64(st, 1);
         u->reason = xstrdup(store_column_text(st, 2));
-        u->line = xstrndup(store_column_text(st, 3), store_column_bytes(st, 3));
+        size_t len;
+        const char *line = store_column_textn(st, 3, &len);
+        u->line = xstrndup(line, len);
     }
     store_reset(st);
     return rc < 0 ? -1 : 0;

@@ -465,8 +465,9 @@ static int addr_values_of(struct store *s, const char *v, size_t n, struct addr_
         strbuf_reset(&out->domain);
         out->has_domain = !store_column_is_null(st, 0);
         if (out->has_domain) {
-            const char *t = store_column_text(st, 0); /* the text before its length */
-            strbuf_append(&out->domain, t, store_column_bytes(st, 0));
+            size_t len;
+            const char *t = store_column_textn(st, 0, &len);
+            strbuf_append(&out->domain, t, len);
         }
     }
     store_reset(st);
@@ -523,19 +524,20 @@ static int write_failures(struct store *s, int64_t hour0, struct hour_event *ev,
 }
 
 /*
- * values - one pass over the day's failures: the hourly counts of each group (rollup_failures,
- * span 1), and a histogram per dimension, then its blobs. One pass for both: a second join of
- * the day's failures with their groups and a sort were a fifth of a roll-up.
+ * failures_and_values - one pass over the day's failures: the hourly counts of each group
+ * (rollup_failures, span 1), and a histogram per dimension, then its blobs. One pass for both: a
+ * second join of the day's failures with their groups and a sort were a fifth of a roll-up.
  */
-static int values(struct store *s, int64_t from, int64_t to, struct diag *d)
+static int failures_and_values(struct store *s, int64_t from, int64_t to, struct diag *d)
 {
+    /* columns 4, 5, 6 of the SELECT below are the dimensions of those numbers */
+    _Static_assert(STORE_DIM_CLIENT_IP == 4 && STORE_DIM_HELO == 5 && STORE_DIM_RELAY == 6,
+                   "the SELECT's columns follow enum store_report_dim");
     static const char sql[] =
         "SELECT e.ts / 3600000000, g.id, e.recipient, e.sender, " ROLLUP_CLIENT ", " ROLLUP_HELO
         ", " ROLLUP_RELAY
         ", e.client_name, e.id FROM events e CROSS JOIN rollup_groups g ON " SAME_GROUP
             DAY_FAILURES;
-    /* the columns of the dimensions past the addresses' four, from STORE_DIM_CLIENT_IP on */
-    static const int column[STORE_DIM_COUNT] = {0, 0, 0, 0, 4, 5, 6};
     struct rollup_hist *hist[STORE_DIM_COUNT];
     struct addr_values addr[2] = {{STRBUF_INIT, STRBUF_INIT, 0}, {STRBUF_INIT, STRBUF_INIT, 0}};
     struct store_stmt *st = store_stmt_cached(s, sql, d);
@@ -560,11 +562,12 @@ static int values(struct store *s, int64_t from, int64_t to, struct diag *d)
         ev[nev++] = (struct hour_event){key, store_column_int64(st, 8)};
         for (int a = 0; a < 2; a++) { /* the recipient (column 2), the sender (3) */
             const char *t;
+            size_t len;
             has_addr[a] = !store_column_is_null(st, 2 + a);
             if (!has_addr[a])
                 continue;
-            t = store_column_text(st, 2 + a); /* the text before its length */
-            if (addr_values_of(s, t, store_column_bytes(st, 2 + a), &addr[a], d) < 0) {
+            t = store_column_textn(st, 2 + a, &len);
+            if (addr_values_of(s, t, len, &addr[a], d) < 0) {
                 rc = -1;
                 break;
             }
@@ -580,14 +583,11 @@ static int values(struct store *s, int64_t from, int64_t to, struct diag *d)
                     e.value = strbuf_str(val);
                     e.vlen = val->len;
                 }
-            } else if (!store_column_is_null(st, column[k])) {
-                e.value = store_column_text(st, column[k]);
-                e.vlen = store_column_bytes(st, column[k]);
+            } else if (!store_column_is_null(st, k)) { /* client, HELO, relay: column k */
+                e.value = store_column_textn(st, k, &e.vlen);
             }
-            if (k == STORE_DIM_CLIENT_IP && has_name) {
-                e.extra = store_column_text(st, 7);
-                e.elen = store_column_bytes(st, 7);
-            }
+            if (k == STORE_DIM_CLIENT_IP && has_name)
+                e.extra = store_column_textn(st, 7, &e.elen);
             rollup_hist_add(hist[k], &e);
         }
     }
@@ -762,8 +762,8 @@ static int build_day(struct store *s, int64_t day, struct diag *d)
         " SELECT DISTINCT e.reply_text_id, e.kind, e.reply_code, e.status, e.direction, e.mta,"
         " e.host FROM events e" DAY_FAILURES
         " AND NOT EXISTS (SELECT 1 FROM rollup_groups g WHERE " SAME_GROUP ")";
-    /* the day's, from its hours (values() writes them): a whole day is read from one row per
-     * group */
+    /* the day's, from its hours (failures_and_values writes them): a whole day is read from one row
+     * per group */
     static const char daily[] =
         "INSERT INTO rollup_failures (span, start, group_id, n, first_id, last_id)"
         " SELECT 24, ?1, group_id, sum(n), min(first_id), max(last_id) FROM rollup_failures"
@@ -787,7 +787,7 @@ static int build_day(struct store *s, int64_t day, struct diag *d)
         return store_commit(s, d);
     }
     if (forget_days(s, day, day + 1, d) < 0 || kinds(s, from, to, d) < 0 ||
-        run(s, groups, from, to, d) < 0 || values(s, from, to, d) < 0 ||
+        run(s, groups, from, to, d) < 0 || failures_and_values(s, from, to, d) < 0 ||
         run(s, daily, h0, h1, d) < 0 || (st = store_stmt_cached(s, done, d)) == NULL)
         goto fail;
     store_bind_int64(st, 1, day);
