@@ -5,7 +5,8 @@
  *	Runs the job files' SQL through libpq with the same small surface the SQLite wrapper in
  *	store.c offers: statements prepared once per connection (named, PQprepare), values bound
  *	as text (or bytes, for blobs) and never pasted into SQL, results read a row at a time.
- *	The job files write placeholders as ?N; they become $N here, outside quotes.
+ *	The job files write placeholders as ?N; they become $N here, outside quotes. libpq is
+ *	loaded when a store is first opened (dynload.h), so that runs on SQLite never load it.
  *
  *	A statement "COPY t (c1, c2, ...) FROM STDIN" is a bulk load: a step appends the bound
  *	row, in COPY's text format, to the statement's buffer; the commit sends every buffer
@@ -31,6 +32,7 @@
  *	of rows needs their memory.
  */
 #include "store_pg.h"
+#include "dynload.h"
 #include "lru.h"
 #include "strbuf.h"
 #include "xalloc.h"
@@ -59,7 +61,53 @@
 #define PARAMS_MAX       64
 #define COPY_FLUSH_BYTES (64u << 20)
 
+/*
+ * the libpq functions used here, without their PQ, as loaded from REJECTLENS_LIBPQ_SONAME,
+ * the library rejectlens was built against (CMake); each store has its table (store_pg.pq)
+ */
+#define PQ_FUNCTIONS(X)                                                                            \
+    X(clear)                                                                                       \
+    X(cmdStatus)                                                                                   \
+    X(cmdTuples)                                                                                   \
+    X(connectdbParams)                                                                             \
+    X(db)                                                                                          \
+    X(describePrepared)                                                                            \
+    X(errorMessage)                                                                                \
+    X(exec)                                                                                        \
+    X(execPrepared)                                                                                \
+    X(finish)                                                                                      \
+    X(fname)                                                                                       \
+    X(fnumber)                                                                                     \
+    X(freemem)                                                                                     \
+    X(ftype)                                                                                       \
+    X(getResult)                                                                                   \
+    X(getisnull)                                                                                   \
+    X(getlength)                                                                                   \
+    X(getvalue)                                                                                    \
+    X(host)                                                                                        \
+    X(nfields)                                                                                     \
+    X(ntuples)                                                                                     \
+    X(port)                                                                                        \
+    X(prepare)                                                                                     \
+    X(putCopyData)                                                                                 \
+    X(putCopyEnd)                                                                                  \
+    X(resultErrorField)                                                                            \
+    X(resultErrorMessage)                                                                          \
+    X(resultStatus)                                                                                \
+    X(setClientEncoding)                                                                           \
+    X(status)                                                                                      \
+    X(transactionStatus)                                                                           \
+    X(unescapeBytea)                                                                               \
+    X(user)
+
+struct pq_api {
+#define PQ_SLOT(f) __typeof__(&PQ##f) f;
+    PQ_FUNCTIONS(PQ_SLOT)
+#undef PQ_SLOT
+};
+
 struct store_pg {
+    struct pq_api pq;
     PGconn *conn;
     char name[512];
     char origin[256];
@@ -101,7 +149,7 @@ static int fail(struct store_pg *pg, const char *what, const char *msg, struct d
     char buf[DIAG_MAX];
     size_t n;
 
-    snprintf(buf, sizeof buf, "%s", msg ? msg : PQerrorMessage(pg->conn));
+    snprintf(buf, sizeof buf, "%s", msg ? msg : pg->pq.errorMessage(pg->conn));
     n = strlen(buf);
     while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
         buf[--n] = '\0';
@@ -113,16 +161,16 @@ static int fail(struct store_pg *pg, const char *what, const char *msg, struct d
 
 static int fail_res(struct store_pg *pg, const char *what, PGresult *res, struct diag *d)
 {
-    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    const char *state = pg->pq.resultErrorField(res, PG_DIAG_SQLSTATE);
     char msg[DIAG_MAX];
 
-    snprintf(msg, sizeof msg, "%s", PQresultErrorMessage(res));
+    snprintf(msg, sizeof msg, "%s", pg->pq.resultErrorMessage(res));
     if (state != NULL && strcmp(state, "40P01") == 0)
         snprintf(msg, sizeof msg,
                  "deadlock with another writer, nothing after the last commit "
                  "was kept (run again)");
     else if (state != NULL && strcmp(state, "53100") == 0)
-        snprintf(msg, sizeof msg, "the server's disk is full (%s)", PQresultErrorMessage(res));
+        snprintf(msg, sizeof msg, "the server's disk is full (%s)", pg->pq.resultErrorMessage(res));
     return fail(pg, what, msg, d);
 }
 
@@ -195,6 +243,20 @@ static void utf8_repair(struct strbuf *sb, const char *s, size_t n)
 
 /* ------------------------------------------------------------------ connection */
 
+static int pq_api_load(struct pq_api *api, struct diag *d)
+{
+    void *lib = dynload_library(REJECTLENS_LIBPQ_SONAME, "a PostgreSQL database", "libpq5", d);
+
+    if (lib == NULL)
+        return -1;
+#define PQ_LOAD(f)                                                                                 \
+    if (dynload_symbol(lib, REJECTLENS_LIBPQ_SONAME, "PQ" #f, &api->f, d) < 0)                     \
+        return -1;
+    PQ_FUNCTIONS(PQ_LOAD)
+#undef PQ_LOAD
+    return 0;
+}
+
 int store_pg_open(const char *conninfo, int read_only, int busy_ms, struct store_pg **out,
                   struct diag *d)
 {
@@ -205,19 +267,23 @@ int store_pg_open(const char *conninfo, int read_only, int busy_ms, struct store
 
     *out = NULL;
     snprintf(pg->name, sizeof pg->name, "%s", "postgresql");
-    pg->conn = PQconnectdbParams(keys, vals, 1);
-    if (pg->conn == NULL || PQstatus(pg->conn) != CONNECTION_OK) {
+    if (pq_api_load(&pg->pq, d) < 0) {
+        store_pg_close(pg);
+        return -1;
+    }
+    pg->conn = pg->pq.connectdbParams(keys, vals, 1);
+    if (pg->conn == NULL || pg->pq.status(pg->conn) != CONNECTION_OK) {
         fail(pg, "cannot connect", pg->conn ? NULL : "out of memory", d);
         store_pg_close(pg);
         return -1;
     }
-    snprintf(pg->name, sizeof pg->name, "postgresql://%s@%s:%s/%s", PQuser(pg->conn),
-             PQhost(pg->conn), PQport(pg->conn), PQdb(pg->conn));
+    snprintf(pg->name, sizeof pg->name, "postgresql://%s@%s:%s/%s", pg->pq.user(pg->conn),
+             pg->pq.host(pg->conn), pg->pq.port(pg->conn), pg->pq.db(pg->conn));
     if (origin != NULL && origin[0] != '\0')
         snprintf(pg->origin, sizeof pg->origin, "%s", origin);
     else if (gethostname(pg->origin, sizeof pg->origin - 1) != 0)
         snprintf(pg->origin, sizeof pg->origin, "localhost");
-    if (PQsetClientEncoding(pg->conn, "UTF8") != 0) {
+    if (pg->pq.setClientEncoding(pg->conn, "UTF8") != 0) {
         fail(pg, "setting the client encoding", NULL, d);
         store_pg_close(pg);
         return -1;
@@ -239,7 +305,7 @@ void store_pg_close(struct store_pg *pg)
     if (pg == NULL)
         return;
     if (pg->conn != NULL)
-        PQfinish(pg->conn);
+        pg->pq.finish(pg->conn);
     free(pg);
 }
 
@@ -255,28 +321,28 @@ const char *store_pg_origin(const struct store_pg *pg)
 
 int store_pg_exec(struct store_pg *pg, const char *sql, struct diag *d)
 {
-    PGresult *res = PQexec(pg->conn, sql);
-    ExecStatusType t = PQresultStatus(res);
+    PGresult *res = pg->pq.exec(pg->conn, sql);
+    ExecStatusType t = pg->pq.resultStatus(res);
     int rc = 0;
 
     if (t != PGRES_COMMAND_OK && t != PGRES_TUPLES_OK)
         rc = fail_res(pg, "running SQL", res, d);
-    PQclear(res);
+    pg->pq.clear(res);
     return rc;
 }
 
 /* query_text - the first column of the first row of sql (no parameters), or "" */
 static int query_text(struct store_pg *pg, const char *sql, char *out, size_t cap, struct diag *d)
 {
-    PGresult *res = PQexec(pg->conn, sql);
+    PGresult *res = pg->pq.exec(pg->conn, sql);
     int rc = 0;
 
     out[0] = '\0';
-    if (PQresultStatus(res) != PGRES_TUPLES_OK)
+    if (pg->pq.resultStatus(res) != PGRES_TUPLES_OK)
         rc = fail_res(pg, "reading the schema version", res, d);
-    else if (PQntuples(res) > 0 && !PQgetisnull(res, 0, 0))
-        snprintf(out, cap, "%s", PQgetvalue(res, 0, 0));
-    PQclear(res);
+    else if (pg->pq.ntuples(res) > 0 && !pg->pq.getisnull(res, 0, 0))
+        snprintf(out, cap, "%s", pg->pq.getvalue(res, 0, 0));
+    pg->pq.clear(res);
     return rc;
 }
 
@@ -450,21 +516,21 @@ static int flush_copy(struct store_pg *pg, struct store_pg_stmt *st, struct diag
 
     if (st->copy_buf.len == 0)
         return 0;
-    res = PQexec(pg->conn, st->copy_sql);
-    if (PQresultStatus(res) != PGRES_COPY_IN) {
+    res = pg->pq.exec(pg->conn, st->copy_sql);
+    if (pg->pq.resultStatus(res) != PGRES_COPY_IN) {
         rc = fail_res(pg, "starting a bulk load", res, d);
-        PQclear(res);
+        pg->pq.clear(res);
         strbuf_reset(&st->copy_buf);
         return rc;
     }
-    PQclear(res);
-    if (PQputCopyData(pg->conn, st->copy_buf.buf, (int)st->copy_buf.len) != 1 ||
-        PQputCopyEnd(pg->conn, NULL) != 1)
+    pg->pq.clear(res);
+    if (pg->pq.putCopyData(pg->conn, st->copy_buf.buf, (int)st->copy_buf.len) != 1 ||
+        pg->pq.putCopyEnd(pg->conn, NULL) != 1)
         rc = fail(pg, "sending a bulk load", NULL, d);
-    while ((res = PQgetResult(pg->conn)) != NULL) {
-        if (rc == 0 && PQresultStatus(res) != PGRES_COMMAND_OK)
+    while ((res = pg->pq.getResult(pg->conn)) != NULL) {
+        if (rc == 0 && pg->pq.resultStatus(res) != PGRES_COMMAND_OK)
             rc = fail_res(pg, "bulk loading", res, d);
-        PQclear(res);
+        pg->pq.clear(res);
     }
     strbuf_reset(&st->copy_buf);
     return rc;
@@ -502,12 +568,12 @@ int store_pg_commit(struct store_pg *pg, struct diag *d)
         store_pg_rollback(pg);
         return -1;
     }
-    res = PQexec(pg->conn, "COMMIT");
-    if (PQresultStatus(res) != PGRES_COMMAND_OK)
+    res = pg->pq.exec(pg->conn, "COMMIT");
+    if (pg->pq.resultStatus(res) != PGRES_COMMAND_OK)
         rc = fail_res(pg, "committing", res, d);
-    else if (strcmp(PQcmdStatus(res), "ROLLBACK") == 0)
+    else if (strcmp(pg->pq.cmdStatus(res), "ROLLBACK") == 0)
         rc = fail(pg, "committing", "an earlier statement failed; the transaction was undone", d);
-    PQclear(res);
+    pg->pq.clear(res);
     if (rc < 0)
         store_pg_rollback(pg);
     pg->in_txn = 0;
@@ -518,8 +584,8 @@ void store_pg_rollback(struct store_pg *pg)
 {
     drop_pending(pg);
     pg->nknown = 0; /* partitions made in the transaction are gone with it */
-    if (PQtransactionStatus(pg->conn) != PQTRANS_IDLE)
-        PQclear(PQexec(pg->conn, "ROLLBACK"));
+    if (pg->pq.transactionStatus(pg->conn) != PQTRANS_IDLE)
+        pg->pq.clear(pg->pq.exec(pg->conn, "ROLLBACK"));
     pg->in_txn = 0;
 }
 
@@ -623,16 +689,16 @@ struct store_pg_stmt *store_pg_prepare(struct store_pg *pg, const char *sql, str
      * server cannot guess a type for it */
     for (int i = 0; i < n && i < PARAMS_MAX; i++)
         types[i] = used[i + 1] ? 0 : OID_TEXT;
-    res = PQprepare(pg->conn, st->name, text, n <= PARAMS_MAX ? n : 0, types);
+    res = pg->pq.prepare(pg->conn, st->name, text, n <= PARAMS_MAX ? n : 0, types);
     free(text);
-    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+    if (pg->pq.resultStatus(res) != PGRES_COMMAND_OK) {
         fail_res(pg, "preparing a statement", res, d);
-        PQclear(res);
+        pg->pq.clear(res);
         st->name[0] = '\0';
         store_pg_finalize(st);
         return NULL;
     }
-    PQclear(res);
+    pg->pq.clear(res);
     return st;
 }
 
@@ -685,7 +751,7 @@ struct store_pg_stmt *store_pg_prepare_admin(struct store_pg *pg, const char *sq
 static void clear_result(struct store_pg_stmt *st)
 {
     if (st->res != NULL)
-        PQclear(st->res);
+        st->pg->pq.clear(st->res);
     st->res = NULL;
     st->row = -1;
     st->nrows = 0;
@@ -709,12 +775,12 @@ void store_pg_finalize(struct store_pg_stmt *st)
         return;
     clear_result(st);
     if (st->desc != NULL)
-        PQclear(st->desc);
-    if (st->name[0] != '\0' && PQstatus(st->pg->conn) == CONNECTION_OK &&
-        PQtransactionStatus(st->pg->conn) != PQTRANS_INERROR) {
+        st->pg->pq.clear(st->desc);
+    if (st->name[0] != '\0' && st->pg->pq.status(st->pg->conn) == CONNECTION_OK &&
+        st->pg->pq.transactionStatus(st->pg->conn) != PQTRANS_INERROR) {
         char sql[64];
         snprintf(sql, sizeof sql, "DEALLOCATE %s", st->name);
-        PQclear(PQexec(st->pg->conn, sql));
+        st->pg->pq.clear(st->pg->pq.exec(st->pg->conn, sql));
     }
     if (st->copy_sql != NULL) {
         for (struct store_pg_stmt **pp = &st->pg->copies; *pp; pp = &(*pp)->next_copy)
@@ -869,20 +935,20 @@ int store_pg_step(struct store_pg_stmt *st, struct diag *d)
     if (st->res == NULL) {
         /* rows of a COPY pending in the transaction are not seen before the commit (the
          * ingest never reads them back): see the description above */
-        st->res = PQexecPrepared(pg->conn, st->name, st->nparams, st->values, st->lengths,
-                                 st->formats, 0);
-        t = PQresultStatus(st->res);
+        st->res = pg->pq.execPrepared(pg->conn, st->name, st->nparams, st->values, st->lengths,
+                                      st->formats, 0);
+        t = pg->pq.resultStatus(st->res);
         if (t == PGRES_COMMAND_OK) {
-            const char *n = PQcmdTuples(st->res);
+            const char *n = pg->pq.cmdTuples(st->res);
             pg->changes = n[0] ? strtoll(n, NULL, 10) : 0;
             st->nrows = 0;
         } else if (t == PGRES_TUPLES_OK) {
-            st->nrows = PQntuples(st->res);
-            const char *n = PQcmdTuples(st->res);
+            st->nrows = pg->pq.ntuples(st->res);
+            const char *n = pg->pq.cmdTuples(st->res);
             pg->changes = n[0] ? strtoll(n, NULL, 10) : 0;
-            if (strncmp(PQcmdStatus(st->res), "INSERT", 6) == 0 && st->nrows > 0 &&
-                PQfnumber(st->res, "id") == 0)
-                pg->last_id = strtoll(PQgetvalue(st->res, 0, 0), NULL, 10);
+            if (strncmp(pg->pq.cmdStatus(st->res), "INSERT", 6) == 0 && st->nrows > 0 &&
+                pg->pq.fnumber(st->res, "id") == 0)
+                pg->last_id = strtoll(pg->pq.getvalue(st->res, 0, 0), NULL, 10);
         } else {
             fail_res(pg, st->readonly ? "reading" : "writing", st->res, d);
             clear_result(st);
@@ -913,7 +979,7 @@ static const PGresult *described(struct store_pg_stmt *st)
     if (st->res != NULL)
         return st->res;
     if (st->desc == NULL && st->name[0] != '\0')
-        st->desc = PQdescribePrepared(st->pg->conn, st->name);
+        st->desc = st->pg->pq.describePrepared(st->pg->conn, st->name);
     return st->desc;
 }
 
@@ -921,13 +987,13 @@ int store_pg_column_count(struct store_pg_stmt *st)
 {
     const PGresult *r = described(st);
 
-    return r ? PQnfields(r) : 0;
+    return r ? st->pg->pq.nfields(r) : 0;
 }
 
 const char *store_pg_column_name(struct store_pg_stmt *st, int i)
 {
     const PGresult *r = described(st);
-    const char *n = r ? PQfname(r, i) : NULL;
+    const char *n = r ? st->pg->pq.fname(r, i) : NULL;
 
     return n ? n : "";
 }
@@ -936,9 +1002,9 @@ const char *store_pg_column_name(struct store_pg_stmt *st, int i)
 static const char *cell(struct store_pg_stmt *st, int i)
 {
     if (st->res == NULL || st->row < 0 || st->row >= st->nrows || i < 0 ||
-        i >= PQnfields(st->res) || PQgetisnull(st->res, st->row, i))
+        i >= st->pg->pq.nfields(st->res) || st->pg->pq.getisnull(st->res, st->row, i))
         return NULL;
-    return PQgetvalue(st->res, st->row, i);
+    return st->pg->pq.getvalue(st->res, st->row, i);
 }
 
 int store_pg_column_is_null(struct store_pg_stmt *st, int i)
@@ -950,7 +1016,7 @@ int store_pg_column_kind(struct store_pg_stmt *st, int i)
 {
     if (cell(st, i) == NULL)
         return 0;
-    switch (PQftype(st->res, i)) {
+    switch (st->pg->pq.ftype(st->res, i)) {
     case OID_INT2:
     case OID_INT4:
     case OID_INT8:
@@ -974,9 +1040,9 @@ int64_t store_pg_column_int64(struct store_pg_stmt *st, int i)
 
     if (v == NULL)
         return 0;
-    if (PQftype(st->res, i) == OID_BOOL)
+    if (st->pg->pq.ftype(st->res, i) == OID_BOOL)
         return v[0] == 't';
-    if (PQftype(st->res, i) == OID_NUMERIC || PQftype(st->res, i) == OID_FLOAT8)
+    if (st->pg->pq.ftype(st->res, i) == OID_NUMERIC || st->pg->pq.ftype(st->res, i) == OID_FLOAT8)
         return (int64_t)strtod(v, NULL);
     return strtoll(v, NULL, 10);
 }
@@ -999,7 +1065,7 @@ static const char *unescaped(struct store_pg_stmt *st, int i, size_t *len)
     }
     if (st->blob == NULL || st->blob_row != st->row || st->blob_col != i) {
         size_t n = 0;
-        unsigned char *raw = PQunescapeBytea((const unsigned char *)v, &n);
+        unsigned char *raw = st->pg->pq.unescapeBytea((const unsigned char *)v, &n);
         free(st->blob);
         /* one byte more, so that the text of a blob ends in NUL */
         st->blob = xmalloc(n + 1);
@@ -1007,7 +1073,7 @@ static const char *unescaped(struct store_pg_stmt *st, int i, size_t *len)
             memcpy(st->blob, raw, n);
         st->blob[n] = '\0';
         if (raw != NULL)
-            PQfreemem(raw);
+            st->pg->pq.freemem(raw);
         st->blob_len = n;
         st->blob_row = st->row;
         st->blob_col = i;
@@ -1023,9 +1089,9 @@ const char *store_pg_column_text(struct store_pg_stmt *st, int i)
 
     if (v == NULL)
         return "";
-    if (PQftype(st->res, i) == OID_BYTEA)
+    if (st->pg->pq.ftype(st->res, i) == OID_BYTEA)
         return unescaped(st, i, &n);
-    if (PQftype(st->res, i) == OID_BOOL)
+    if (st->pg->pq.ftype(st->res, i) == OID_BOOL)
         return v[0] == 't' ? "1" : "0";
     return v;
 }
@@ -1037,20 +1103,20 @@ size_t store_pg_column_bytes(struct store_pg_stmt *st, int i)
 
     if (v == NULL)
         return 0;
-    if (PQftype(st->res, i) == OID_BYTEA) {
+    if (st->pg->pq.ftype(st->res, i) == OID_BYTEA) {
         unescaped(st, i, &n);
         return n;
     }
-    if (PQftype(st->res, i) == OID_BOOL)
+    if (st->pg->pq.ftype(st->res, i) == OID_BOOL)
         return 1;
-    return (size_t)PQgetlength(st->res, st->row, i);
+    return (size_t)st->pg->pq.getlength(st->res, st->row, i);
 }
 
 const void *store_pg_column_blob(struct store_pg_stmt *st, int i)
 {
     size_t n;
 
-    if (cell(st, i) != NULL && PQftype(st->res, i) == OID_BYTEA)
+    if (cell(st, i) != NULL && st->pg->pq.ftype(st->res, i) == OID_BYTEA)
         return unescaped(st, i, &n);
     return store_pg_column_text(st, i);
 }

@@ -7,16 +7,53 @@
  *	the dot-stuffing of the DATA phase: far more than we would get right by hand, from a
  *	library every Debian system has. Only smtp:// and smtps:// URLs are allowed, so a URL
  *	cannot turn the report into an upload elsewhere. This is the only file that includes
- *	curl.h.
+ *	curl.h. libcurl is loaded when a report is first mailed (dynload.h): linked in, it and
+ *	the libraries it needs cost every run of rejectlens most of its start.
  *
  * DIAGNOSTICS
  *	The message names the URL (without credentials: they are never in it) and curl's
  *	explanation, e.g. "smtp://mx:25: STARTTLS is required and the server does not offer it".
  */
 #include "mail.h"
+#include "dynload.h"
 
 #include <curl/curl.h>
 #include <string.h>
+
+/*
+ * the libcurl functions used here, without their curl_ (curl.h makes curl_easy_setopt a macro),
+ * as loaded from REJECTLENS_LIBCURL_SONAME, the library rejectlens was built against (CMake)
+ */
+#define CURL_FUNCTIONS(X)                                                                          \
+    X(global_init)                                                                                 \
+    X(global_cleanup)                                                                              \
+    X(easy_init)                                                                                   \
+    X(easy_setopt)                                                                                 \
+    X(easy_perform)                                                                                \
+    X(easy_strerror)                                                                               \
+    X(easy_cleanup)                                                                                \
+    X(slist_append)                                                                                \
+    X(slist_free_all)
+
+struct curl_api {
+#define CURL_SLOT(f) __typeof__(&curl_##f) f;
+    CURL_FUNCTIONS(CURL_SLOT)
+#undef CURL_SLOT
+};
+
+static int curl_api_load(struct curl_api *api, struct diag *d)
+{
+    void *lib = dynload_library(REJECTLENS_LIBCURL_SONAME, "mailing the report", "libcurl4", d);
+
+    if (lib == NULL)
+        return -1;
+#define CURL_LOAD(f)                                                                               \
+    if (dynload_symbol(lib, REJECTLENS_LIBCURL_SONAME, "curl_" #f, &api->f, d) < 0)                \
+        return -1;
+    CURL_FUNCTIONS(CURL_LOAD)
+#undef CURL_LOAD
+    return 0;
+}
 
 int mail_smtp_url_ok(const char *url, struct diag *d)
 {
@@ -57,61 +94,62 @@ int mail_send_smtp(const struct smtp_options *o, const char *from, const char *c
     struct curl_slist *rcpt = NULL;
     struct upload u = {msg, len, 0};
     char mail_from[300];
+    struct curl_api api;
     CURL *c;
     CURLcode rc;
     int smtps = strncmp(o->url, "smtps://", 8) == 0;
 
-    if (mail_smtp_url_ok(o->url, d) < 0)
+    if (mail_smtp_url_ok(o->url, d) < 0 || curl_api_load(&api, d) < 0)
         return -1;
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+    if (api.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
         return diag_set(d, "libcurl could not start");
-    if ((c = curl_easy_init()) == NULL) {
-        curl_global_cleanup();
+    if ((c = api.easy_init()) == NULL) {
+        api.global_cleanup();
         return diag_set(d, "libcurl could not start");
     }
     snprintf(mail_from, sizeof mail_from, "<%s>", from);
     for (size_t i = 0; i < nto; i++) {
         char r[300];
         snprintf(r, sizeof r, "<%s>", to[i]);
-        struct curl_slist *n = curl_slist_append(rcpt, r);
+        struct curl_slist *n = api.slist_append(rcpt, r);
         if (n == NULL) {
-            curl_slist_free_all(rcpt);
-            curl_easy_cleanup(c);
-            curl_global_cleanup();
+            api.slist_free_all(rcpt);
+            api.easy_cleanup(c);
+            api.global_cleanup();
             return diag_set(d, "out of memory");
         }
         rcpt = n;
     }
-    curl_easy_setopt(c, CURLOPT_URL, o->url);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-    curl_easy_setopt(c, CURLOPT_MAIL_FROM, mail_from);
-    curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
-    curl_easy_setopt(c, CURLOPT_READFUNCTION, read_cb);
-    curl_easy_setopt(c, CURLOPT_READDATA, &u);
-    curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
-    curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, err);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, o->timeout_s > 0 ? o->timeout_s : 120L);
+    api.easy_setopt(c, CURLOPT_URL, o->url);
+    api.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+    api.easy_setopt(c, CURLOPT_MAIL_FROM, mail_from);
+    api.easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
+    api.easy_setopt(c, CURLOPT_READFUNCTION, read_cb);
+    api.easy_setopt(c, CURLOPT_READDATA, &u);
+    api.easy_setopt(c, CURLOPT_UPLOAD, 1L);
+    api.easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
+    api.easy_setopt(c, CURLOPT_ERRORBUFFER, err);
+    api.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    api.easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
+    api.easy_setopt(c, CURLOPT_TIMEOUT, o->timeout_s > 0 ? o->timeout_s : 120L);
     if (!smtps)
-        curl_easy_setopt(c, CURLOPT_USE_SSL,
-                         o->tls == SMTP_TLS_STARTTLS ? (long)CURLUSESSL_ALL
-                         : o->tls == SMTP_TLS_TRY    ? (long)CURLUSESSL_TRY
-                                                     : (long)CURLUSESSL_NONE);
+        api.easy_setopt(c, CURLOPT_USE_SSL,
+                        o->tls == SMTP_TLS_STARTTLS ? (long)CURLUSESSL_ALL
+                        : o->tls == SMTP_TLS_TRY    ? (long)CURLUSESSL_TRY
+                                                    : (long)CURLUSESSL_NONE);
     if (o->cacert != NULL)
-        curl_easy_setopt(c, CURLOPT_CAINFO, o->cacert);
+        api.easy_setopt(c, CURLOPT_CAINFO, o->cacert);
     if (o->user != NULL) {
-        curl_easy_setopt(c, CURLOPT_USERNAME, o->user);
-        curl_easy_setopt(c, CURLOPT_PASSWORD, o->password ? o->password : "");
+        api.easy_setopt(c, CURLOPT_USERNAME, o->user);
+        api.easy_setopt(c, CURLOPT_PASSWORD, o->password ? o->password : "");
     }
     if (o->verbose)
-        curl_easy_setopt(c, CURLOPT_VERBOSE, 1L);
-    rc = curl_easy_perform(c);
+        api.easy_setopt(c, CURLOPT_VERBOSE, 1L);
+    rc = api.easy_perform(c);
     if (rc != CURLE_OK)
-        diag_set(d, "%s: %s", o->url, err[0] ? err : curl_easy_strerror(rc));
-    curl_slist_free_all(rcpt);
-    curl_easy_cleanup(c);
-    curl_global_cleanup();
+        diag_set(d, "%s: %s", o->url, err[0] ? err : api.easy_strerror(rc));
+    api.slist_free_all(rcpt);
+    api.easy_cleanup(c);
+    api.global_cleanup();
     return rc == CURLE_OK ? 0 : -1;
 }

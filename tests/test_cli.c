@@ -251,6 +251,29 @@ START_TEST(test_help_and_version)
 }
 END_TEST
 
+/*
+ * libpq and libcurl are loaded by the runs that use them (dynload.h): an ingest of a file into
+ * SQLite loads neither. The dynamic loader names every library it opens with LD_DEBUG=files.
+ */
+START_TEST(test_start_loads_no_pq_or_curl)
+{
+    char dir[] = "/tmp/rl-cli-XXXXXX", cmd[1024], *out, *err;
+
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(cmd, sizeof cmd,
+             "LD_DEBUG=files " BIN " ingest --db '%s/t.db' '%s/samples/postfix/maillog' </dev/null",
+             dir, SOURCE_DIR);
+    ck_assert_int_eq(tu_run(cmd, &out, &err), 0);
+    ck_assert_msg(strstr(err, "libsqlite3") != NULL, "LD_DEBUG shows no library: %.300s", err);
+    ck_assert_msg(strstr(err, "libpq") == NULL, "an ingest loaded libpq");
+    ck_assert_msg(strstr(err, "libcurl") == NULL, "an ingest loaded libcurl");
+    free(out);
+    free(err);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 /* hostile files: a 1 MB line, NUL bytes, invalid UTF-8, binary noise — counted, never fatal */
 START_TEST(test_hostile_file)
 {
@@ -411,6 +434,7 @@ int main(void)
     tcase_add_test(tc, test_missing_file);
     tcase_add_loop_test(tc, test_bad_usage, 0, sizeof bad_cases / sizeof bad_cases[0]);
     tcase_add_test(tc, test_help_and_version);
+    tcase_add_test(tc, test_start_loads_no_pq_or_curl);
     tcase_add_test(tc, test_hostile_file);
     tcase_add_loop_test(tc, test_interrupted_runs, 0, 2);
     suite_add_tcase(s, tc);

@@ -3,6 +3,7 @@
  */
 #include "arena.h"
 #include "diag.h"
+#include "dynload.h"
 #include "event.h"
 #include "lru.h"
 #include "smtp_reply.h"
@@ -525,6 +526,33 @@ START_TEST(test_diag)
 }
 END_TEST
 
+/* a library loaded on demand: its functions work; a missing library or symbol is one message */
+START_TEST(test_dynload)
+{
+    struct diag d;
+    size_t (*len)(const char *) = NULL;
+    void *lib = dynload_library("libc.so.6", "this test", "libc6", &d);
+
+    ck_assert_ptr_nonnull(lib);
+    ck_assert_int_eq(dynload_symbol(lib, "libc.so.6", "strlen", &len, &d), 0);
+    ck_assert_uint_eq(len("twelve bytes"), 12);
+    ck_assert_ptr_eq(dynload_library("libc.so.6", "this test", "libc6", &d), lib);
+    ck_assert_int_eq(dynload_symbol(lib, "libc.so.6", "no_such_function_here", &len, &d), -1);
+    ck_assert_str_eq(d.msg, "libc.so.6 has no no_such_function_here: it is older than the one "
+                            "rejectlens was built with");
+    ck_assert_uint_eq(len("still strlen"), 12); /* untouched on failure */
+    ck_assert_ptr_null(
+        dynload_library("libnot-there-rejectlens.so.1", "a PostgreSQL database", "libpq5", &d));
+    ck_assert_msg(strncmp(d.msg,
+                          "a PostgreSQL database needs libnot-there-rejectlens.so.1, which cannot "
+                          "be loaded (",
+                          82) == 0,
+                  "%s", d.msg);
+    ck_assert_msg(strstr(d.msg, "): install Debian's libpq5") != NULL, "%s", d.msg);
+    ck_assert_ptr_null(strchr(d.msg, '\n'));
+}
+END_TEST
+
 START_TEST(test_arena)
 {
     struct arena a = ARENA_INIT;
@@ -668,6 +696,7 @@ static Suite *common_suite(void)
     tcase_add_test(tc, test_strbuf);
     tcase_add_test(tc, test_event_names);
     tcase_add_test(tc, test_diag);
+    tcase_add_test(tc, test_dynload);
     tcase_add_test(tc, test_arena);
     tcase_add_test(tc, test_statepack);
     tcase_add_test(tc, test_workq);
