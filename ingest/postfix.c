@@ -284,15 +284,20 @@ static size_t angle_end(const char *p, size_t n)
 /*
  * find_by - the first lit in p[0..n), as scan_find, but memchr looks for lit's byte rare: in
  * delivery texts a literal's first byte is often a space, which stops memchr at every word.
- * rare must be in lit.
+ * rare must be in lit, a string literal: its length and rare's place in it are constants
+ * (a delivery line asks up to eight times; strlen and strchr each time cost more than memchr).
  */
-static const char *find_by(const char *p, size_t n, const char *lit, char rare)
+#define find_by(p, n, lit, rare)  find_lit((p), (n), (lit), sizeof(lit) - 1, rare_at(lit, rare))
+#define rfind_by(p, n, lit, rare) rfind_lit((p), (n), (lit), sizeof(lit) - 1, rare_at(lit, rare))
+#define rare_at(lit, rare)        ((size_t)(strchr((lit), (rare)) - (lit)))
+
+/* find_lit - find_by's work: lit (m bytes) at q has its rare byte lit[k] at q + k */
+static const char *find_lit(const char *p, size_t n, const char *lit, size_t m, size_t k)
 {
-    size_t m = strlen(lit), k = (size_t)(strchr(lit, rare) - lit);
+    const char rare = lit[k];
 
     if (n < m)
         return NULL;
-    /* lit at q has rare at q + k, for q from 0 to n - m */
     for (const char *c = p + k, *last = p + (n - m) + k; c <= last; c++) {
         c = memchr(c, rare, (size_t)(last - c) + 1);
         if (c == NULL)
@@ -303,14 +308,14 @@ static const char *find_by(const char *p, size_t n, const char *lit, char rare)
     return NULL;
 }
 
-/* rfind_by - the last lit in p[0..n), as scan_rfind, found forward by its byte rare (see find_by):
- * a byte at a time from the end cost more than memchr over a text without that byte */
-static const char *rfind_by(const char *p, size_t n, const char *lit, char rare)
+/* rfind_lit - the last lit in p[0..n) (rfind_by), found forward by its rare byte: a byte at a
+ * time from the end cost more than memchr over a text without that byte */
+static const char *rfind_lit(const char *p, size_t n, const char *lit, size_t m, size_t k)
 {
     const char *last = NULL, *w;
 
-    for (w = find_by(p, n, lit, rare); w != NULL;
-         w = find_by(w + 1, n - (size_t)(w + 1 - p), lit, rare))
+    for (w = find_lit(p, n, lit, m, k); w != NULL;
+         w = find_lit(w + 1, n - (size_t)(w + 1 - p), lit, m, k))
         last = w;
     return last;
 }
