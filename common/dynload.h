@@ -16,18 +16,15 @@
 
 #include "diag.h"
 
-/*
- * dynload_library - the library soname (e.g. "libpq.so.5"), loaded for what (e.g. "the
- * PostgreSQL store"); NULL and a message naming both, and the Debian package to install, when
- * it cannot be loaded
- */
-void *dynload_library(const char *soname, const char *what, const char *package, struct diag *d);
+#include <stddef.h>
 
 /*
- * dynload_symbol - the address of name in lib (from dynload_library), stored in *fn, which is a
- * function pointer of the symbol's own type; -1 and a message naming soname when it is missing
- * (a library older than the one rejectlens was built against)
+ * dynload_functions - load the library soname (e.g. "libpq.so.5") for what (e.g. "a PostgreSQL
+ * database") and store the address of each function names[i] in *slots[i], a function pointer
+ * of that function's own type. 0; or -1, the slots untouched or partly filled, and one line
+ * naming the library, and the Debian package to install (package) when the library is missing.
  */
-int dynload_symbol(void *lib, const char *soname, const char *name, void *fn, struct diag *d);
+int dynload_functions(const char *soname, const char *what, const char *package,
+                      const char *const *names, void *const *slots, size_t n, struct diag *d);
 
 #endif

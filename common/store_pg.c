@@ -245,16 +245,15 @@ static void utf8_repair(struct strbuf *sb, const char *s, size_t n)
 
 static int pq_api_load(struct pq_api *api, struct diag *d)
 {
-    void *lib = dynload_library(REJECTLENS_LIBPQ_SONAME, "a PostgreSQL database", "libpq5", d);
+#define PQ_NAME(f) "PQ" #f,
+#define PQ_ADDR(f) &api->f,
+    static const char *const names[] = {PQ_FUNCTIONS(PQ_NAME)};
+    void *const slots[] = {PQ_FUNCTIONS(PQ_ADDR)};
+#undef PQ_NAME
+#undef PQ_ADDR
 
-    if (lib == NULL)
-        return -1;
-#define PQ_LOAD(f)                                                                                 \
-    if (dynload_symbol(lib, REJECTLENS_LIBPQ_SONAME, "PQ" #f, &api->f, d) < 0)                     \
-        return -1;
-    PQ_FUNCTIONS(PQ_LOAD)
-#undef PQ_LOAD
-    return 0;
+    return dynload_functions(REJECTLENS_LIBPQ_SONAME, "a PostgreSQL database", "libpq5", names,
+                             slots, sizeof names / sizeof names[0], d);
 }
 
 int store_pg_open(const char *conninfo, int read_only, int busy_ms, struct store_pg **out,

@@ -43,16 +43,15 @@ struct curl_api {
 
 static int curl_api_load(struct curl_api *api, struct diag *d)
 {
-    void *lib = dynload_library(REJECTLENS_LIBCURL_SONAME, "mailing the report", "libcurl4", d);
+#define CURL_NAME(f) "curl_" #f,
+#define CURL_ADDR(f) &api->f,
+    static const char *const names[] = {CURL_FUNCTIONS(CURL_NAME)};
+    void *const slots[] = {CURL_FUNCTIONS(CURL_ADDR)};
+#undef CURL_NAME
+#undef CURL_ADDR
 
-    if (lib == NULL)
-        return -1;
-#define CURL_LOAD(f)                                                                               \
-    if (dynload_symbol(lib, REJECTLENS_LIBCURL_SONAME, "curl_" #f, &api->f, d) < 0)                \
-        return -1;
-    CURL_FUNCTIONS(CURL_LOAD)
-#undef CURL_LOAD
-    return 0;
+    return dynload_functions(REJECTLENS_LIBCURL_SONAME, "mailing the report", "libcurl4", names,
+                             slots, sizeof names / sizeof names[0], d);
 }
 
 int mail_smtp_url_ok(const char *url, struct diag *d)

@@ -531,18 +531,20 @@ START_TEST(test_dynload)
 {
     struct diag d;
     size_t (*len)(const char *) = NULL;
-    void *lib = dynload_library("libc.so.6", "this test", "libc6", &d);
+    int (*cmp)(const char *, const char *) = NULL;
+    const char *const names[] = {"strlen", "strcmp"}, *const bad[] = {"strlen", "no_such_fn"};
+    void *const slots[] = {&len, &cmp};
 
-    ck_assert_ptr_nonnull(lib);
-    ck_assert_int_eq(dynload_symbol(lib, "libc.so.6", "strlen", &len, &d), 0);
+    ck_assert_int_eq(dynload_functions("libc.so.6", "this test", "libc6", names, slots, 2, &d), 0);
     ck_assert_uint_eq(len("twelve bytes"), 12);
-    ck_assert_ptr_eq(dynload_library("libc.so.6", "this test", "libc6", &d), lib);
-    ck_assert_int_eq(dynload_symbol(lib, "libc.so.6", "no_such_function_here", &len, &d), -1);
-    ck_assert_str_eq(d.msg, "libc.so.6 has no no_such_function_here: it is older than the one "
-                            "rejectlens was built with");
-    ck_assert_uint_eq(len("still strlen"), 12); /* untouched on failure */
-    ck_assert_ptr_null(
-        dynload_library("libnot-there-rejectlens.so.1", "a PostgreSQL database", "libpq5", &d));
+    ck_assert_int_lt(cmp("a", "b"), 0);
+    ck_assert_int_eq(dynload_functions("libc.so.6", "this test", "libc6", bad, slots, 2, &d), -1);
+    ck_assert_str_eq(d.msg, "libc.so.6 has no no_such_fn: it is older than the one rejectlens "
+                            "was built with");
+    ck_assert_uint_eq(len("still strlen"), 12);
+    ck_assert_int_eq(dynload_functions("libnot-there-rejectlens.so.1", "a PostgreSQL database",
+                                       "libpq5", names, slots, 2, &d),
+                     -1);
     ck_assert_msg(strncmp(d.msg,
                           "a PostgreSQL database needs libnot-there-rejectlens.so.1, which cannot "
                           "be loaded (",
