@@ -68,31 +68,61 @@ static void read_source(struct store_stmt *st, struct store_source *out)
     out->at_end = store_column_int64(st, 19) != 0;
 }
 
+/*
+ * store_source_find - the fingerprint is hashed once per length in use (almost every source
+ * has the full length; a log first seen shorter keeps its own), and the rows are found by it
+ * on sources_fingerprint, as are the lengths. Hashing the head for every row, most recently
+ * seen first, made each new file cost a hash per source: an import of thousands of hourly
+ * logs was quadratic.
+ */
 int store_source_find(struct store *s, const unsigned char *head, size_t head_len,
                       struct store_source *out, struct diag *d)
 {
-    static const char sql[] = "SELECT " SOURCE_COLUMNS " FROM sources "
-                              "WHERE fp_len <= ?1 ORDER BY last_seen DESC, id DESC";
-    struct store_stmt *st = store_stmt_cached(s, sql, d);
+    static const char len_sql[] = "SELECT fp_len FROM sources WHERE fp_len > ?1 AND fp_len <= ?2 "
+                                  "ORDER BY fp_len LIMIT 1";
+    static const char row_sql[] = "SELECT " SOURCE_COLUMNS " FROM sources "
+                                  "WHERE fp_len = ?1 AND fingerprint = ?2 "
+                                  "ORDER BY last_seen DESC, id DESC LIMIT 1";
+    struct store_stmt *next_len = store_stmt_cached(s, len_sql, d);
+    struct store_stmt *row = store_stmt_cached(s, row_sql, d);
+    int64_t len = 0;
     char fp[65];
-    int rc, found = 0;
+    int rc = 0, found = 0;
 
-    if (st == NULL)
+    if (next_len == NULL || row == NULL)
         return -1;
-    store_bind_int64(st, 1, (int64_t)head_len);
-    while ((rc = store_step(s, st, d)) == 1) {
-        int64_t len = store_column_int64(st, 7);
-        if (len <= 0)
-            continue;
-        store_fingerprint(head, (size_t)len, fp);
-        if (strcmp(fp, store_column_text(st, 6)) == 0) {
-            read_source(st, out);
-            found = 1;
+    /* of the matches of every length, the one seen last (as the rows' order had it) */
+    for (;;) {
+        store_bind_int64(next_len, 1, len);
+        store_bind_int64(next_len, 2, (int64_t)head_len);
+        if ((rc = store_step(s, next_len, d)) == 1)
+            len = store_column_int64(next_len, 0);
+        store_reset(next_len);
+        if (rc != 1)
             break;
+        store_fingerprint(head, (size_t)len, fp);
+        store_bind_int64(row, 1, len);
+        store_bind_text(row, 2, fp);
+        if ((rc = store_step(s, row, d)) == 1) {
+            const char *seen = store_column_text(row, 15);
+            int cmp = found ? strcmp(seen, out->last_seen) : 1;
+            if (cmp > 0 || (cmp == 0 && store_column_int64(row, 0) > out->id)) {
+                if (found)
+                    store_source_free(out);
+                read_source(row, out);
+                found = 1;
+            }
         }
+        store_reset(row);
+        if (rc < 0)
+            break;
     }
-    store_reset(st);
-    return rc < 0 ? -1 : found;
+    if (rc < 0) {
+        if (found)
+            store_source_free(out);
+        return -1;
+    }
+    return found;
 }
 
 int store_source_find_file(struct store *s, int64_t dev, int64_t inode, struct store_source *out,

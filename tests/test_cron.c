@@ -974,7 +974,7 @@ static void copy_as_schema_2(const char *db, const char *copy)
        "DROP INDEX events_orig_recipient; ALTER TABLE events DROP COLUMN orig_recipient_key; "
        "ALTER TABLE events DROP COLUMN sender_key; ALTER TABLE events DROP COLUMN recipient_key; "
        "DROP INDEX events_parent; "
-       "DROP TABLE report_runs; DROP INDEX sources_file; "
+       "DROP INDEX sources_fingerprint; DROP TABLE report_runs; DROP INDEX sources_file; "
        "ALTER TABLE sources DROP COLUMN at_end; ALTER TABLE sources DROP COLUMN compression; "
        "ALTER TABLE sources DROP COLUMN mtime_ns; ALTER TABLE sources DROP COLUMN file_size; "
        "DROP INDEX events_failures; DROP INDEX events_queue_id; "

@@ -141,7 +141,8 @@ START_TEST(test_schema_same)
 }
 END_TEST
 
-/* a database of schema 6 (events_queue_id on the queue id alone) is migrated to 7 in place */
+/* a database of schema 6 (events_queue_id on the queue id alone) is migrated to 7 in place,
+ * and on to the sources' fingerprint index of 9 */
 START_TEST(test_migrate_from_6)
 {
     char db[600], cmd[1200], *out = NULL;
@@ -150,8 +151,8 @@ START_TEST(test_migrate_from_6)
     ingest_samples(db);
     sh(1,
        "psql -X -q '%s' -c 'DROP INDEX events_queue_id' -c 'CREATE INDEX events_queue_id ON "
-       "events(queue_id) WHERE queue_id IS NOT NULL' -c \"UPDATE rejectlens_meta SET value = "
-       "'6' WHERE key = 'schema_version'\"",
+       "events(queue_id) WHERE queue_id IS NOT NULL' -c 'DROP INDEX sources_fingerprint' -c "
+       "\"UPDATE rejectlens_meta SET value = '6' WHERE key = 'schema_version'\"",
        db);
     ck_assert_int_eq(psql_int(db, "SELECT count(*) FROM pg_indexes WHERE indexname = "
                                   "'events_queue_id' AND indexdef LIKE '%86400000000%'"),
@@ -163,6 +164,10 @@ START_TEST(test_migrate_from_6)
     ck_assert_int_eq(psql_int(db, "SELECT count(*) FROM pg_indexes WHERE indexname = "
                                   "'events_queue_id' AND indexdef LIKE "
                                   "'%86400000000%queue_id%WHERE (queue_id IS NOT NULL)%'"),
+                     1);
+    ck_assert_int_eq(psql_int(db,
+                              "SELECT count(*) FROM pg_indexes WHERE indexname = "
+                              "'sources_fingerprint' AND indexdef LIKE '%(fp_len, fingerprint)%'"),
                      1);
     snprintf(cmd, sizeof cmd,
              "'%s' trace --db '%s' --since 2000-01-01 --by queue-id D9D0A6FBAB5 --format tsv",

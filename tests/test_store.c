@@ -154,6 +154,50 @@ START_TEST(test_sources_by_fingerprint)
     ck_assert_int_eq(store_source_find(s, other, sizeof other - 1, &found, &d), 0);
     /* a head shorter than the fingerprint cannot be that file */
     ck_assert_int_eq(store_source_find(s, head, 10, &found, &d), 0);
+    /* of the matches of every fingerprint length, the one seen last; the same second, the
+     * newer row (the order the rows had when each was hashed in turn) */
+    struct store_source longer, third;
+    char sql[300];
+    memset(&longer, 0, sizeof longer);
+    longer.path = "/var/log/mail.log.1";
+    store_fingerprint(head, 40, longer.fingerprint);
+    longer.fp_len = 40;
+    longer.offset = 5;
+    memset(&third, 0, sizeof third);
+    third.path = "/var/log/other.log";
+    store_fingerprint(other, 30, third.fingerprint);
+    third.fp_len = 30;
+    ck_assert_int_eq(store_begin(s, &d), 0);
+    ck_assert_int_eq(store_source_add(s, &longer, &d), 0);
+    ck_assert_int_eq(store_source_add(s, &third, &d), 0);
+    snprintf(sql, sizeof sql,
+             "UPDATE sources SET last_seen = '2026-01-01T00:00:00Z' WHERE id = %lld;"
+             "UPDATE sources SET last_seen = '2026-01-02T00:00:00Z' WHERE id = %lld",
+             (long long)src.id, (long long)longer.id);
+    ck_assert_int_eq(store_exec(s, sql, &d), 0);
+    ck_assert_int_eq(store_commit(s, &d), 0);
+    ck_assert_int_eq(store_source_find(s, head, sizeof head - 1, &found, &d), 1);
+    ck_assert_int_eq(found.id, longer.id);
+    ck_assert_int_eq(found.offset, 5);
+    store_source_free(&found);
+    /* a head of 30 bytes is too short for the 40-byte fingerprint */
+    ck_assert_int_eq(store_source_find(s, head, 30, &found, &d), 1);
+    ck_assert_int_eq(found.id, src.id);
+    store_source_free(&found);
+    snprintf(sql, sizeof sql,
+             "UPDATE sources SET last_seen = '2026-01-03T00:00:00Z' WHERE id = %lld",
+             (long long)src.id);
+    ck_assert_int_eq(store_exec(s, sql, &d), 0);
+    ck_assert_int_eq(store_source_find(s, head, sizeof head - 1, &found, &d), 1);
+    ck_assert_int_eq(found.id, src.id);
+    store_source_free(&found);
+    ck_assert_int_eq(store_exec(s, "UPDATE sources SET last_seen = '2026-01-04T00:00:00Z'", &d), 0);
+    ck_assert_int_eq(store_source_find(s, head, sizeof head - 1, &found, &d), 1);
+    ck_assert_int_eq(found.id, longer.id);
+    store_source_free(&found);
+    ck_assert_int_eq(store_source_find(s, other, sizeof other - 1, &found, &d), 1);
+    ck_assert_int_eq(found.id, third.id);
+    store_source_free(&found);
     store_close(s);
 }
 END_TEST
