@@ -23,17 +23,32 @@ static const char *decimal(char b[24], int64_t v)
     return b + i;
 }
 
+/*
+ * statepack_put - the field written in one go: one reservation, the length's digits, the
+ * colon and the bytes. A state of 100,000 messages holds a million fields, and appending the
+ * three pieces one by one was half of writing it (Exchange's 3 MB, at every checkpoint).
+ */
 void statepack_put(struct strbuf *out, const char *s, size_t n)
 {
-    char b[24];
+    char b[24], *w;
+    const char *digits;
+    size_t nd;
 
     if (s == NULL) {
         strbuf_putc(out, '-');
         return;
     }
-    strbuf_puts(out, decimal(b, (int64_t)n));
-    strbuf_putc(out, ':');
-    strbuf_append(out, s, n);
+    digits = decimal(b, (int64_t)n);
+    nd = (size_t)(b + 23 - digits);
+    if (nd + 1 + n >= out->cap - out->len) /* the NUL too; cap >= len always */
+        strbuf_reserve(out, nd + 1 + n);
+    w = out->buf + out->len;
+    for (size_t i = 0; i < nd; i++)
+        w[i] = digits[i];
+    w[nd] = ':';
+    memcpy(w + nd + 1, s, n);
+    out->len += nd + 1 + n;
+    out->buf[out->len] = '\0';
 }
 
 void statepack_put_str(struct strbuf *out, const char *s)
@@ -44,8 +59,9 @@ void statepack_put_str(struct strbuf *out, const char *s)
 void statepack_put_int(struct strbuf *out, int64_t v)
 {
     char b[24];
+    const char *digits = decimal(b, v);
 
-    statepack_put_str(out, decimal(b, v));
+    statepack_put(out, digits, (size_t)(b + 23 - digits));
 }
 
 int statepack_get(const char **pp, const char *end, const char **s, size_t *n)

@@ -583,6 +583,8 @@ START_TEST(test_statepack)
     statepack_put_str(&sb, NULL);
     statepack_put_int(&sb, -1234567890123LL);
     statepack_put_str(&sb, "");
+    ck_assert_uint_eq(sb.len, 26);
+    ck_assert(memcmp(sb.buf, "4:a\0b:-14:-12345678901230:", 27) == 0); /* and the NUL */
     p = sb.buf;
     end = sb.buf + sb.len;
     ck_assert_int_eq(statepack_get(&p, end, &f, &n), 1);
@@ -611,6 +613,33 @@ START_TEST(test_statepack)
     ck_assert_int_eq(statepack_get_int(&p, p + 4, &v), 0);
     p = "20:99999999999999999999";
     ck_assert_int_eq(statepack_get_int(&p, p + 23, &v), 0);
+    /* fields of every length from 0 to 300 into a buffer that grows as they come: each lands
+     * whole wherever the buffer's end falls (the writer checks the room once per field) */
+    struct strbuf want = STRBUF_INIT;
+    char text[301];
+    memset(text, 'x', sizeof text);
+    for (size_t len = 0; len <= 300; len++) {
+        statepack_put(&sb, text, len);
+        strbuf_printf(&want, "%zu:%.*s", len, (int)len, text);
+        statepack_put_int(&sb, (int64_t)len * 7919 - 1000000);
+        strbuf_printf(&want, "%d:%lld", snprintf(NULL, 0, "%lld", (long long)len * 7919 - 1000000),
+                      (long long)len * 7919 - 1000000);
+        ck_assert_uint_eq(sb.len, want.len);
+        ck_assert(memcmp(sb.buf, want.buf, want.len + 1) == 0);
+    }
+    strbuf_free(&sb);
+    strbuf_free(&want);
+    /* a field that fills a buffer of 64 bytes exactly, one short of it, one over: the NUL
+     * after it needs room too */
+    for (size_t len = 55; len <= 65; len++) {
+        struct strbuf room = STRBUF_INIT;
+        strbuf_reserve(&room, 63);
+        ck_assert_uint_eq(room.cap, 64);
+        statepack_put(&room, text, len);
+        ck_assert_uint_eq(room.len, len + 3);
+        ck_assert_int_eq(room.buf[room.len], '\0');
+        strbuf_free(&room);
+    }
 }
 END_TEST
 
