@@ -285,17 +285,39 @@ int store_state_save(struct store *s, const char *format, const char *data, size
         "INSERT INTO parser_state (format, state, origin) "
         "VALUES (?1, ?2, ?3) "
         "ON CONFLICT (origin, format) DO UPDATE SET state = excluded.state";
-    struct store_stmt *st = store_stmt_cached(s, STORE_SQL(s, sql, sql_pg), d);
-    int rc;
+    struct store_stmt *st = store_stmt_cached(s, STORE_SQL(s, sql, sql_pg), d), *q;
+    int64_t secure = 0;
+    int rc, pg = store_is_pg(s);
 
     if (st == NULL)
         return -1;
+    /*
+     * The state replaces its previous copy at every checkpoint: megabytes for Exchange and
+     * Exim. Debian builds SQLite with secure deletion on, which zeroes every page the old copy
+     * frees and writes it again, though the next copy reuses those pages. Off for this
+     * statement alone (and back to what it was), so what prune deletes is zeroed as before.
+     */
+    if (!pg) {
+        if ((q = store_stmt_cached(s, "PRAGMA secure_delete", d)) == NULL)
+            return -1;
+        if ((rc = store_step(s, q, d)) == 1)
+            secure = store_column_int64(q, 0);
+        store_reset(q);
+        if (rc < 0 || (secure != 0 && store_exec(s, "PRAGMA secure_delete = 0", d) < 0))
+            return -1;
+    }
     store_bind_text(st, 1, format);
     store_bind_blob(st, 2, data, len);
-    if (store_is_pg(s))
+    if (pg)
         store_bind_text(st, 3, store_origin(s));
     rc = store_step(s, st, d);
     store_reset(st);
+    if (secure != 0) {
+        /* FAST reads back as 2, but "= 2" would set 1 */
+        const char *back = secure == 2 ? "PRAGMA secure_delete = FAST" : "PRAGMA secure_delete = 1";
+        if (store_exec(s, back, d) < 0)
+            rc = -1;
+    }
     return rc < 0 ? -1 : 0;
 }
 
