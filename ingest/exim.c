@@ -2483,13 +2483,31 @@ static uint64_t get_le(const unsigned char *b, int n)
     return v;
 }
 
-static int dd_entry_cmp(const void *pa, const void *pb)
+/*
+ * dd_sort - v[0..n) in the order of the fingerprint, then the kind: a radix sort, a pass on the
+ * kind and then eight on the fingerprint's bytes, each stable. qsort's calls of a comparison
+ * were two thirds of saving the state, which happens at every checkpoint: at the end of every
+ * file of a backlog.
+ */
+static void dd_sort(struct dd_entry *v, size_t n)
 {
-    const struct dd_entry *a = pa, *b = pb;
+    struct dd_entry *tmp = xmalloc((n ? n : 1) * sizeof *tmp), *src = v, *dst = tmp, *t;
 
-    if (a->fp != b->fp)
-        return a->fp < b->fp ? -1 : 1;
-    return (int)a->kind - (int)b->kind;
+    for (int pass = -1; pass < 8; pass++) {
+        size_t at[257] = {0};
+        for (size_t i = 0; i < n; i++)
+            at[(pass < 0 ? src[i].kind : (src[i].fp >> (8 * pass)) & 0xff) + 1]++;
+        for (size_t b = 1; b < 257; b++)
+            at[b] += at[b - 1];
+        for (size_t i = 0; i < n; i++)
+            dst[at[pass < 0 ? src[i].kind : (src[i].fp >> (8 * pass)) & 0xff]++] = src[i];
+        t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != v) /* nine passes: the last one wrote tmp */
+        memcpy(v, src, n * sizeof *v);
+    free(tmp);
 }
 
 /*
@@ -2514,7 +2532,7 @@ static void exim_save_state(void *state, struct strbuf *out)
             if (e->kind != 0 && e->count != 0 && e->ts_s >= since && n < st->gen[g].used)
                 keep[n++] = *e;
         }
-        qsort(keep, n, sizeof *keep, dd_entry_cmp);
+        dd_sort(keep, n);
         for (size_t i = 0; i < n; i++) {
             unsigned char b[16];
             put_le(b, keep[i].fp, 8);
