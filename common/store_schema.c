@@ -466,7 +466,7 @@ static int migrate_pg_to_8(struct store *s, struct diag *d)
 /*
  * migrate_to_9 - sources found by their fingerprint through an index: store_source_find hashed
  * a new file's first bytes once for every source row and compared, so an import of thousands
- * of hourly logs (Exchange writes three a hour) cost a hash per file and source, quadratic;
+ * of hourly logs (Exchange writes three an hour) cost a hash per file and source, quadratic;
  * 3,000 ten-line files into a database of 1,000 sources took 30.9 s, 3.3 s with this index
  * (docs/performance.md). Now it hashes once per fingerprint length in use and looks the rows up
  * here.

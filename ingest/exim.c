@@ -2483,6 +2483,12 @@ static uint64_t get_le(const unsigned char *b, int n)
     return v;
 }
 
+/* dd_digit - what pass sorts on: the kind (pass -1), or the fingerprint's byte pass */
+static size_t dd_digit(const struct dd_entry *e, int pass)
+{
+    return pass < 0 ? e->kind : (size_t)(e->fp >> (8 * pass)) & 0xff;
+}
+
 /*
  * dd_sort - v[0..n) in the order of the fingerprint, then the kind: a radix sort, a pass on the
  * kind and then eight on the fingerprint's bytes, each stable. qsort's calls of a comparison
@@ -2496,11 +2502,11 @@ static void dd_sort(struct dd_entry *v, size_t n)
     for (int pass = -1; pass < 8; pass++) {
         size_t at[257] = {0};
         for (size_t i = 0; i < n; i++)
-            at[(pass < 0 ? src[i].kind : (src[i].fp >> (8 * pass)) & 0xff) + 1]++;
+            at[dd_digit(&src[i], pass) + 1]++;
         for (size_t b = 1; b < 257; b++)
             at[b] += at[b - 1];
         for (size_t i = 0; i < n; i++)
-            dst[at[pass < 0 ? src[i].kind : (src[i].fp >> (8 * pass)) & 0xff]++] = src[i];
+            dst[at[dd_digit(&src[i], pass)]++] = src[i];
         t = src;
         src = dst;
         dst = t;

@@ -265,12 +265,7 @@ int ingest_session_file(struct ingest_session *s, struct reader *r,
          * ends with the run, and the checkpoint brings the source's row up to date.
          */
         slot = existing_slot(s, ops);
-        if (last && slot != NULL && slot->ops->flush(slot->state, &pctx) < 0)
-            goto refused;
-        if (checkpoint(s, reader_offset(r)) < 0)
-            goto refused;
-        result = 0;
-        goto out;
+        goto end_of_file;
     }
     if ((slot = slot_for(s, ops, d)) == NULL)
         goto out;
@@ -305,7 +300,8 @@ int ingest_session_file(struct ingest_session *s, struct reader *r,
             goto refused;
         goto out;
     }
-    if (last && slot->ops->flush(slot->state, &pctx) < 0)
+end_of_file:
+    if (last && slot != NULL && slot->ops->flush(slot->state, &pctx) < 0)
         goto refused;
     if (checkpoint(s, reader_offset(r)) < 0)
         goto refused;
