@@ -62,7 +62,7 @@ static void usage(FILE *out)
             "  --rules FILE     add an admin rules file to the built-in rules (repeatable)\n"
             "  --wait T         wait up to T (30s, 5m) for another run on this database\n"
             "                   (default: the configuration's lock_wait, else 60s)\n"
-            "  --batch N        lines per transaction (default 200000)\n"
+            "  --batch N        lines per transaction, across files (default 200000)\n"
             "  --progress P     a progress bar on standard error: auto (on a terminal),\n"
             "                   always, never\n"
             "  --threads N      2: the database is written in a thread of its own while the\n"

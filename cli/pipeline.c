@@ -27,8 +27,9 @@
 
 /*
  * job - what the store does for the reader: a batch of events, a sample of an unparsed line,
- * or a checkpoint (the source row and the parsers' states, then commit). Jobs run in the order
- * they were made, in the store's thread (workq.h).
+ * or a checkpoint (the source row and the parsers' states, then commit; or only the row of a
+ * file that ended, left for a later checkpoint to commit). Jobs run in the order they were
+ * made, in the store's thread (workq.h).
  */
 enum job_kind { JOB_EVENTS, JOB_UNPARSED, JOB_CHECKPOINT };
 
@@ -40,6 +41,8 @@ struct job {
     const char *why;         /* JOB_UNPARSED: static */
     struct strbuf data;      /* JOB_UNPARSED: the line */
     struct store_source src; /* JOB_CHECKPOINT: the row to write (its path is borrowed) */
+    int with_source;         /* JOB_CHECKPOINT: src is to be written */
+    int commit;              /* JOB_CHECKPOINT: states saved, then commit */
     const char *formats[MAX_STATES];
     struct strbuf states[MAX_STATES]; /* JOB_CHECKPOINT: taken from the parsers' buffers */
     size_t nstates;
@@ -58,6 +61,7 @@ struct pipeline {
     struct ingest_stats base; /* the source's counts before this run */
     int64_t samples;
     int in_txn;
+    int deferred; /* a file's end is in the transaction, its parsers' states are not yet */
     struct diag err;
     struct ruleset *rules;
     struct lru *replies;     /* reply key -> int64_t id in reply_texts */
@@ -169,10 +173,15 @@ static int store_batch(struct pipeline *p, struct evbatch *b, int64_t source_id)
     return store_events_add(p->store, b, source_id, &p->err);
 }
 
-/* store_checkpoint - the source row and the parsers' states, then commit: 0, or -1 (p->err) */
+/*
+ * store_checkpoint - the source row and the parsers' states, then commit; or the row alone,
+ * uncommitted: 0, or -1 (p->err)
+ */
 static int store_checkpoint(struct pipeline *p, struct job *j)
 {
-    if (ensure_txn(p) < 0 || store_source_update(p->store, &j->src, &p->err) < 0)
+    if (ensure_txn(p) < 0)
+        return -1;
+    if (j->with_source && store_source_update(p->store, &j->src, &p->err) < 0)
         return -1;
     for (size_t i = 0; i < j->nstates; i++) {
         int rc = store_state_save(p->store, j->formats[i], strbuf_str(&j->states[i]),
@@ -181,6 +190,8 @@ static int store_checkpoint(struct pipeline *p, struct job *j)
         if (rc < 0)
             return -1;
     }
+    if (!j->commit)
+        return 0;
     p->in_txn = 0;
     return store_commit(p->store, &p->err);
 }
@@ -333,17 +344,16 @@ static int on_unparsed(void *ctx, const struct log_line *ln, const char *why)
     return push_job(p, j);
 }
 
-static int on_checkpoint(void *ctx, int64_t offset, const struct parser_state_blob *states,
-                         size_t nstates)
+/* checkpoint_job - a checkpoint job, with the row of the file being read when offset >= 0 */
+static struct job *checkpoint_job(struct pipeline *p, int64_t offset, int commit)
 {
-    struct pipeline *p = ctx;
     const struct ingest_stats *st = p->stats;
-    struct job *j;
+    struct job *j = new_job(p, JOB_CHECKPOINT);
 
-    if (p->store == NULL)
-        return 0;
-    if (push_events(p) < 0)
-        return -1;
+    j->commit = commit;
+    j->with_source = offset >= 0;
+    if (offset < 0)
+        return j;
     p->src.offset = offset;
     if (offset > p->src.size)
         p->src.size = offset;
@@ -354,8 +364,21 @@ static int on_checkpoint(void *ctx, int64_t offset, const struct parser_state_bl
     p->src.info_lines = p->base.info + st->info;
     p->src.foreign_lines = p->base.foreign + st->foreign;
     p->src.unparsed_lines = p->base.unparsed + st->unparsed;
-    j = new_job(p, JOB_CHECKPOINT);
     j->src = p->src; /* the path stays p->src's: it lives until the file is done */
+    return j;
+}
+
+static int on_checkpoint(void *ctx, int64_t offset, const struct parser_state_blob *states,
+                         size_t nstates)
+{
+    struct pipeline *p = ctx;
+    struct job *j;
+
+    if (p->store == NULL)
+        return 0;
+    if (push_events(p) < 0)
+        return -1;
+    j = checkpoint_job(p, offset, 1);
     if (nstates > MAX_STATES)
         nstates = MAX_STATES; /* ingest.c has no more slots than that */
     for (size_t i = 0; i < nstates; i++) {
@@ -367,7 +390,18 @@ static int on_checkpoint(void *ctx, int64_t offset, const struct parser_state_bl
         strbuf_reset(states[i].buf);
     }
     j->nstates = nstates;
+    p->deferred = 0;
     return push_job(p, j);
+}
+
+static int on_file_read(void *ctx, int64_t offset)
+{
+    struct pipeline *p = ctx;
+
+    if (push_events(p) < 0)
+        return -1;
+    p->deferred = 1;
+    return push_job(p, checkpoint_job(p, offset, 0));
 }
 
 static int on_load_state(void *ctx, const char *format, struct strbuf *out)
@@ -442,14 +476,12 @@ static int unchanged_archive(struct pipeline *p, const char *path, const struct 
             free(src.path);
             src.path = real;
             real = NULL;
-            if (ensure_txn(p) < 0 || store_source_update(p->store, &src, &p->err) < 0 ||
-                store_commit(p->store, &p->err) < 0) {
+            /* committed with the file's end, or with a checkpoint when one is pending */
+            if (ensure_txn(p) < 0 || store_source_update(p->store, &src, &p->err) < 0) {
                 free(real);
                 store_source_free(&src);
-                p->in_txn = 0;
                 return -1;
             }
-            p->in_txn = 0;
         }
         free(real);
         p->fr->start_offset = src.offset;
@@ -566,8 +598,8 @@ int pipeline_ingest(struct store *s, char *const *paths, int npaths,
                     const struct pipeline_options *opt, struct pipeline_result *res, struct diag *d)
 {
     struct pipeline p;
-    struct ingest_hooks hooks = {&p,         on_event, on_unparsed, on_checkpoint, on_load_state,
-                                 on_progress};
+    struct ingest_hooks hooks = {&p,           on_event,      on_unparsed, on_checkpoint,
+                                 on_file_read, on_load_state, on_progress};
     struct ingest_session *session;
     struct ingest_options io;
     int rc = 0, flushed = 0;
@@ -587,6 +619,9 @@ int pipeline_ingest(struct store *s, char *const *paths, int npaths,
     io.stop = opt->stop;
     if (s == NULL)
         hooks.checkpoint = NULL; /* a dry run keeps no state: none is saved */
+    /* a commit that spans files would outlive a log's lock (store_source_lock) */
+    if (s == NULL || store_locks_each_log(s))
+        hooks.file_read = NULL;
     session = ingest_session_new(&hooks);
     if (s != NULL && store_ingest_tuning(s, 1, d) < 0) {
         rc = -1;
@@ -673,14 +708,16 @@ int pipeline_ingest(struct store *s, char *const *paths, int npaths,
             }
             fr->pending = reader_pending(r);
         }
-        if (p.in_txn && store_commit(s, &p.err) < 0) {
+        /* what is pending with a file's end goes in with the next checkpoint */
+        if (p.in_txn && !p.deferred) {
             p.in_txn = 0;
-            diag_set(d, "%s", p.err.msg);
-            reader_close(r);
-            rc = -1;
-            break;
+            if (store_commit(s, &p.err) < 0) {
+                diag_set(d, "%s", p.err.msg);
+                reader_close(r);
+                rc = -1;
+                break;
+            }
         }
-        p.in_txn = 0;
         if (s != NULL && store_source_unlock(s, &p.err) < 0) { /* a dry run has no store */
             diag_set(d, "%s", p.err.msg);
             reader_close(r);
@@ -701,6 +738,15 @@ int pipeline_ingest(struct store *s, char *const *paths, int npaths,
         reader_close(r);
         if (res->interrupted)
             break;
+    }
+    if (rc == 0 && p.deferred) {
+        /* the states as the last file read left them, before a flush changes them */
+        struct diag fd = {""};
+        if (ingest_session_checkpoint(session, &fd) < 0 || sync_store(&p) < 0) {
+            sync_store(&p);
+            diag_set(d, "%s", p.err.msg[0] != '\0' ? p.err.msg : fd.msg);
+            rc = -1; /* rolled back below */
+        }
     }
     if (rc == 0 && !flushed && !res->interrupted) {
         /* the last file was not read to its end: what the parsers hold goes in on its own */

@@ -127,6 +127,9 @@ void store_source_free(struct store_source *src);
  */
 int store_source_lock(struct store *s, const unsigned char *head, size_t n, struct diag *d);
 int store_source_unlock(struct store *s, struct diag *d);
+/* store_locks_each_log - 1 when store_source_lock takes a lock (PostgreSQL): a log's rows are
+ * to be committed before it is unlocked */
+int store_locks_each_log(const struct store *s);
 
 /* store_fingerprint - hex fingerprint of head[0..n): two 64-bit FNV-1a lanes, 32 digits */
 void store_fingerprint(const unsigned char *head, size_t n, char out[65]);

@@ -595,6 +595,11 @@ int store_source_lock(struct store *s, const unsigned char *head, size_t n, stru
     return 0;
 }
 
+int store_locks_each_log(const struct store *s)
+{
+    return store_is_pg(s);
+}
+
 int store_source_unlock(struct store *s, struct diag *d)
 {
     static const char unlock_pg[] = "SELECT pg_advisory_unlock_all()";

@@ -26,6 +26,7 @@ struct ingest_session {
     size_t nslots;
     struct ingest_stats *stats;  /* of the file being read */
     struct ingest_stats flushed; /* counts of a flush outside a file (ingest_session_flush) */
+    int64_t since_cp;            /* lines read since the last checkpoint, in any file */
     int refused;
 };
 
@@ -115,7 +116,16 @@ static int checkpoint(struct ingest_session *s, int64_t offset)
     rc = s->hooks.checkpoint(s->hooks.ctx, offset, blobs, s->nslots);
     for (size_t i = 0; i < s->nslots; i++)
         strbuf_free(&bufs[i]);
+    if (rc == 0)
+        s->since_cp = 0;
     return rc;
+}
+
+int ingest_session_checkpoint(struct ingest_session *s, struct diag *d)
+{
+    if (checkpoint(s, -1) < 0)
+        return diag_set(d, "the store refused the parsers' state");
+    return 0;
 }
 
 /* handle - one line through the parser, counted */
@@ -188,7 +198,6 @@ int ingest_session_file(struct ingest_session *s, struct reader *r,
     size_t nsniff = 0, sniff_cap = 0, sniff_bytes = 0;
     int known = 0, sniff_failed = 0;
     int64_t every = opt->checkpoint_lines > 0 ? opt->checkpoint_lines : DEFAULT_CHECKPOINT_LINES;
-    int64_t since_cp = 0;
     int rc = 0, result = -1;
     struct stat sb;
     int64_t start_offset = reader_offset(r);
@@ -272,7 +281,7 @@ int ingest_session_file(struct ingest_session *s, struct reader *r,
     for (size_t i = 0; i < nsniff; i++)
         if (handle(s, slot, &pctx, &sniff[i]) < 0)
             goto refused;
-    since_cp = (int64_t)nsniff;
+    s->since_cp += (int64_t)nsniff;
     if (sniff_failed) {
         memcpy(d, &failure, sizeof *d);
         rc = -1;
@@ -288,11 +297,8 @@ int ingest_session_file(struct ingest_session *s, struct reader *r,
             result = 1;
             goto out;
         }
-        if (++since_cp >= every) {
-            if (checkpoint(s, reader_offset(r)) < 0)
-                goto refused;
-            since_cp = 0;
-        }
+        if (++s->since_cp >= every && checkpoint(s, reader_offset(r)) < 0)
+            goto refused;
     }
     if (rc < 0) {
         /* keep what was read before the damage */
@@ -303,7 +309,10 @@ int ingest_session_file(struct ingest_session *s, struct reader *r,
 end_of_file:
     if (last && slot != NULL && slot->ops->flush(slot->state, &pctx) < 0)
         goto refused;
-    if (checkpoint(s, reader_offset(r)) < 0)
+    if (!last && s->hooks.file_read != NULL && s->since_cp < every) {
+        if (s->hooks.file_read(s->hooks.ctx, reader_offset(r)) < 0)
+            goto refused;
+    } else if (checkpoint(s, reader_offset(r)) < 0)
         goto refused;
     result = 0;
     goto out;

@@ -23,7 +23,7 @@ struct ingest_options {
     const char *format;       /* "auto" (or NULL) or a parser name */
     int64_t year_ref_s;       /* for logs without a year: 0 = the file's mtime (now for stdin) */
     const char *default_host; /* host recorded when a line names none; may be NULL */
-    int64_t checkpoint_lines; /* lines per batch; 0 = the default */
+    int64_t checkpoint_lines; /* lines per batch, across files; 0 = the default */
     /* stop - when it becomes non-zero (a signal), the file ends at the next line boundary
      * with a checkpoint; may be NULL */
     const volatile sig_atomic_t *stop;
@@ -52,9 +52,19 @@ struct ingest_hooks {
     int (*event)(void *ctx, const struct event *ev);
     /* unparsed - a line that could not be read, for the report's samples */
     int (*unparsed)(void *ctx, const struct log_line *ln, const char *why);
-    /* checkpoint - every line before offset is handled; persist it with the parser states */
+    /*
+     * checkpoint - every line before offset is handled; persist it with the parser states, and
+     * whatever file_read left pending. offset is -1 for ingest_session_checkpoint (no file).
+     */
     int (*checkpoint)(void *ctx, int64_t offset, const struct parser_state_blob *states,
                       size_t nstates);
+    /*
+     * file_read - a file ended before offset and fewer than checkpoint_lines lines were read
+     * since the last checkpoint: record it, but leave it to the next checkpoint (of a later
+     * file, or ingest_session_checkpoint) to save the states with it. Saving them at every
+     * file's end costs megabytes a file. May be NULL: every file then ends with a checkpoint.
+     */
+    int (*file_read)(void *ctx, int64_t offset);
     /* load_state - append the state a format saved last time to out (nothing when none) */
     int (*load_state)(void *ctx, const char *format, struct strbuf *out);
     /* progress - every INGEST_PROGRESS_LINES lines of a file; may be NULL */
@@ -79,6 +89,12 @@ void ingest_session_free(struct ingest_session *s);
 int ingest_session_file(struct ingest_session *s, struct reader *r,
                         const struct ingest_options *opt, int last, struct ingest_stats *stats,
                         const char **format_out, struct diag *d);
+
+/*
+ * ingest_session_checkpoint - the checkpoint hook with every parser's state, outside a file:
+ * ends a run whose last file ended with file_read. 0, or -1 when the hook refused.
+ */
+int ingest_session_checkpoint(struct ingest_session *s, struct diag *d);
 
 /* ingest_session_flush - flush every parser (use when the last file was not marked `last`) */
 int ingest_session_flush(struct ingest_session *s, struct diag *d);

@@ -3,8 +3,9 @@
  * real binary: a re-run reads nothing, appended lines are read alone, a partial last line
  * waits, rotation through mail.log.1 and mail.log.2.gz reads exactly the unseen lines,
  * copytruncate, every compression, a damaged archive, SIGKILL at several points compared row
- * for row with one uninterrupted run, two runs at once, a reader during an ingest, a
- * read-only database, a full disk, and "rejectlens run" with its configuration
+ * for row with one uninterrupted run, batches that span many small files, two runs at once, a
+ * reader during an ingest, a read-only database, a full disk, and "rejectlens run" with its
+ * configuration
  */
 #include "store.h"
 #include "testutil.h"
@@ -503,6 +504,76 @@ START_TEST(test_kill_anywhere)
         same_rows(db, ref, "after SIGKILL");
     }
     ck_assert_msg(mid >= 2, "only %ld of the kills came in the middle of the ingest", mid);
+}
+END_TEST
+
+/*
+ * many small files, as Exchange writes them or as a first import of a directory finds them:
+ * a batch spans files (the parsers' states are saved once for them all, not at every file's
+ * end). SIGKILL in the middle of such a batch, a missing last file, and archives renamed and
+ * met among files read, or last, each leave the data one uninterrupted run stores.
+ */
+START_TEST(test_many_small_files)
+{
+    static const double at[] = {0.1, 0.45, 0.8}; /* of the events committed */
+    const char *db, *ref;
+    char *err = NULL;
+    long total, mid = 0;
+
+    fresh_dir("small");
+    db = P("rl.db");
+    ref = P("ref.db");
+    tu_postfix_log(P("all.log"), 8000, 300);
+    sh("cd '%s' && split -a 2 -d -n l/40 --additional-suffix=.log all.log f-", dir);
+    free(ingest_ok("--db '%s' --batch 2000 '%s'/f-*.log", ref, dir));
+    total = events(ref);
+    ck_assert_int_gt(total, 6000);
+    for (size_t k = 0; k < sizeof at / sizeof at[0]; k++) {
+        long want = (long)(at[k] * (double)total);
+        sh("rm -f '%s' '%s-wal' '%s-shm'", db, db, db);
+        int rc = run(NULL, &err,
+                     BIN " ingest --db '%s' --batch 2000 --progress never '%s'/f-*.log & pid=$!; "
+                         "while kill -0 $pid 2>/dev/null; do "
+                         "  n=$(sqlite3 '%s' 'SELECT count(*) FROM events' 2>/dev/null || echo 0); "
+                         "  [ \"${n:-0}\" -ge %ld ] && break; sleep 0.01; "
+                         "done; kill -KILL $pid 2>/dev/null; wait $pid",
+                     db, dir, db, want);
+        ck_assert_msg(rc == 137 || rc == 0, "exit %d: %s", rc, err);
+        free(err);
+        long partial = events(db);
+        if (partial > 0 && partial < total)
+            mid++;
+        free(ingest_ok("--db '%s' --batch 2000 '%s'/f-*.log", db, dir));
+        same_rows(db, ref, "after SIGKILL");
+    }
+    ck_assert_msg(mid >= 1, "none of the kills came in the middle of the ingest");
+
+    /* a last file that cannot be opened: the batch of the files before is saved with states */
+    sh("rm -f '%s' '%s-wal' '%s-shm'", db, db, db);
+    ck_assert_int_eq(run(NULL, &err,
+                         BIN " ingest --db '%s' --batch 2000 --progress never '%s'/f-[01]*.log "
+                             "'%s/missing.log'",
+                         db, dir, dir),
+                     1);
+    ck_assert_msg(strstr(err, "missing.log: No such file") != NULL, "%s", err);
+    free(err);
+    free(ingest_ok("--db '%s' --batch 2000 '%s'/f-[23]*.log", db, dir));
+    same_rows(db, ref, "after a missing last file");
+
+    /* archives read, then renamed as logrotate does: met among new files, and last */
+    sh("rm -f '%s' '%s-wal' '%s-shm' && cd '%s' && gzip -k f-0[0-4].log", db, db, db, dir);
+    free(ingest_ok("--db '%s' --batch 2000 '%s'/f-0[0-4].log.gz '%s'/f-0[5-9].log '%s'/f-1*.log",
+                   db, dir, dir, dir));
+    sh("cd '%s' && for f in f-0[0-2].log.gz; do mv $f ${f%%.gz}.1.gz; done", dir);
+    free(ingest_ok("--db '%s' --batch 2000 '%s'/f-2*.log '%s'/f-0[0-2].log.1.gz '%s'/f-3[0-4].log",
+                   db, dir, dir, dir));
+    sh("cd '%s' && for f in f-0[3-4].log.gz; do mv $f ${f%%.gz}.1.gz; done", dir);
+    free(
+        ingest_ok("--db '%s' --batch 2000 '%s'/f-3[5-9].log '%s'/f-0[3-4].log.1.gz", db, dir, dir));
+    same_content(db, ref);
+    ck_assert_int_eq(tu_sql_int(db, "SELECT count(*) FROM sources WHERE path LIKE '%.log.1.gz'"),
+                     5);
+    ck_assert_int_eq(tu_sql_int(db, "SELECT count(*) FROM sources"), 40);
 }
 END_TEST
 
@@ -1191,6 +1262,7 @@ int main(void)
     tcase_add_test(tc, test_archive_takes_last_line);
     tcase_add_test(tc, test_damaged_archive);
     tcase_add_test(tc, test_kill_anywhere);
+    tcase_add_test(tc, test_many_small_files);
     tcase_add_test(tc, test_threads_same_rows);
     tcase_add_test(tc, test_stop_signals);
     tcase_add_test(tc, test_two_runs);
