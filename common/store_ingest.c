@@ -18,17 +18,57 @@
 
 #define UNPARSED_LINE_MAX 2000
 
-void store_fingerprint(const unsigned char *head, size_t n, char out[65])
-{
-    uint64_t a = lru_hash((const char *)head, n);
-    uint64_t b = UINT64_C(0x84222325cbf29ce4);
+/*
+ * fp_lanes - the two lanes of a fingerprint over head[0..pos). Neither has a final step, so
+ * the lanes of a longer head go on from those of a shorter one: store_source_find tries every
+ * length in use, shortest first, and hashes the head once, not once per length.
+ */
+struct fp_lanes {
+    uint64_t a, b;
+    size_t pos;
+};
 
-    for (size_t i = 0; i < n; i++) {
+static void fp_start(struct fp_lanes *f)
+{
+    f->a = UINT64_C(1469598103934665603); /* FNV-1a, as lru_hash */
+    f->b = UINT64_C(0x84222325cbf29ce4);
+    f->pos = 0;
+}
+
+static void fp_extend(struct fp_lanes *f, const unsigned char *head, size_t n)
+{
+    uint64_t a = f->a, b = f->b;
+
+    for (size_t i = f->pos; i < n; i++) {
+        a ^= head[i];
+        a *= UINT64_C(1099511628211);
         b ^= head[i];
         b *= UINT64_C(0x100000001b3);
         b ^= b >> 29;
     }
-    snprintf(out, 65, "%016llx%016llx", (unsigned long long)a, (unsigned long long)b);
+    f->a = a;
+    f->b = b;
+    f->pos = n;
+}
+
+static void fp_hex(const struct fp_lanes *f, char out[65])
+{
+    static const char digits[] = "0123456789abcdef";
+
+    for (int i = 0; i < 16; i++) {
+        out[i] = digits[(f->a >> (60 - 4 * i)) & 15];
+        out[16 + i] = digits[(f->b >> (60 - 4 * i)) & 15];
+    }
+    out[32] = '\0';
+}
+
+void store_fingerprint(const unsigned char *head, size_t n, char out[65])
+{
+    struct fp_lanes f;
+
+    fp_start(&f);
+    fp_extend(&f, head, n);
+    fp_hex(&f, out);
 }
 
 void store_source_free(struct store_source *src)
@@ -69,11 +109,29 @@ static void read_source(struct store_stmt *st, struct store_source *out)
 }
 
 /*
- * store_source_find - the fingerprint is hashed once per length in use (almost every source
+ * keep_latest - the row at st into *out when it was seen after *out (the later id when at the
+ * same time), or when nothing is in *out yet (*found 0). In C rather than by ORDER BY
+ * last_seen DESC, id DESC LIMIT 1: SQLite sorted the one or two rows of a lookup in a
+ * temporary B-tree, opened, zeroed and dropped for every file of every run.
+ */
+static void keep_latest(struct store_stmt *st, struct store_source *out, int *found)
+{
+    int cmp = *found ? strcmp(store_column_text(st, 15), out->last_seen) : 1;
+
+    if (cmp > 0 || (cmp == 0 && store_column_int64(st, 0) > out->id)) {
+        if (*found)
+            store_source_free(out);
+        read_source(st, out);
+        *found = 1;
+    }
+}
+
+/*
+ * store_source_find - the fingerprint is taken at every length in use (almost every source
  * has the full length; a log first seen shorter keeps its own), and the rows are found by it
  * on sources_fingerprint, as are the lengths. Hashing the head for every row, most recently
  * seen first, made each new file cost a hash per source: an import of thousands of hourly
- * logs was quadratic.
+ * logs was quadratic. A hash per length would still be up to a thousand hashes of 1 KiB.
  */
 int store_source_find(struct store *s, const unsigned char *head, size_t head_len,
                       struct store_source *out, struct diag *d)
@@ -81,16 +139,17 @@ int store_source_find(struct store *s, const unsigned char *head, size_t head_le
     static const char len_sql[] = "SELECT fp_len FROM sources WHERE fp_len > ?1 AND fp_len <= ?2 "
                                   "ORDER BY fp_len LIMIT 1";
     static const char row_sql[] = "SELECT " SOURCE_COLUMNS " FROM sources "
-                                  "WHERE fp_len = ?1 AND fingerprint = ?2 "
-                                  "ORDER BY last_seen DESC, id DESC LIMIT 1";
+                                  "WHERE fp_len = ?1 AND fingerprint = ?2";
     struct store_stmt *next_len = store_stmt_cached(s, len_sql, d);
     struct store_stmt *row = store_stmt_cached(s, row_sql, d);
     int64_t len = 0;
+    struct fp_lanes lanes;
     char fp[65];
     int rc = 0, found = 0;
 
     if (next_len == NULL || row == NULL)
         return -1;
+    fp_start(&lanes);
     /* of the matches of every length, the one seen last (as the rows' order had it) */
     for (;;) {
         store_bind_int64(next_len, 1, len);
@@ -100,19 +159,12 @@ int store_source_find(struct store *s, const unsigned char *head, size_t head_le
         store_reset(next_len);
         if (rc != 1)
             break;
-        store_fingerprint(head, (size_t)len, fp);
+        fp_extend(&lanes, head, (size_t)len); /* the lengths come in ascending order */
+        fp_hex(&lanes, fp);
         store_bind_int64(row, 1, len);
         store_bind_text(row, 2, fp);
-        if ((rc = store_step(s, row, d)) == 1) {
-            const char *seen = store_column_text(row, 15);
-            int cmp = found ? strcmp(seen, out->last_seen) : 1;
-            if (cmp > 0 || (cmp == 0 && store_column_int64(row, 0) > out->id)) {
-                if (found)
-                    store_source_free(out);
-                read_source(row, out);
-                found = 1;
-            }
-        }
+        while ((rc = store_step(s, row, d)) == 1)
+            keep_latest(row, out, &found);
         store_reset(row);
         if (rc < 0)
             break;
@@ -129,13 +181,12 @@ int store_source_find_file(struct store *s, int64_t dev, int64_t inode, struct s
                            struct diag *d)
 {
     static const char sql[] = "SELECT " SOURCE_COLUMNS " FROM sources WHERE dev = ?1 AND "
-                              "inode = ?2 ORDER BY last_seen DESC, id DESC LIMIT 1";
+                              "inode = ?2";
     /* a device and inode name a file on one host only */
     static const char sql_pg[] = "SELECT " SOURCE_COLUMNS " FROM sources WHERE dev = ?1 AND "
-                                 "inode = ?2 AND origin = ?3 ORDER BY last_seen DESC, id DESC "
-                                 "LIMIT 1";
+                                 "inode = ?2 AND origin = ?3";
     struct store_stmt *st = store_stmt_cached(s, STORE_SQL(s, sql, sql_pg), d);
-    int rc;
+    int rc, found = 0;
 
     if (st == NULL)
         return -1;
@@ -143,10 +194,12 @@ int store_source_find_file(struct store *s, int64_t dev, int64_t inode, struct s
     store_bind_int64(st, 2, inode);
     if (store_is_pg(s))
         store_bind_text(st, 3, store_origin(s));
-    if ((rc = store_step(s, st, d)) == 1)
-        read_source(st, out);
+    while ((rc = store_step(s, st, d)) == 1)
+        keep_latest(st, out, &found);
     store_reset(st);
-    return rc;
+    if (rc < 0 && found)
+        store_source_free(out);
+    return rc < 0 ? -1 : found;
 }
 
 int store_sources_list(struct store *s, struct store_source **out, size_t *n, struct diag *d)

@@ -198,6 +198,82 @@ START_TEST(test_sources_by_fingerprint)
     ck_assert_int_eq(store_source_find(s, other, sizeof other - 1, &found, &d), 1);
     ck_assert_int_eq(found.id, third.id);
     store_source_free(&found);
+    /* two rows of one length and fingerprint (a log rewritten with the same head): the one
+     * seen last, though added first; at the same time, the newer */
+    struct store_source twin;
+    memset(&twin, 0, sizeof twin);
+    twin.path = "/var/log/mail.log.new";
+    store_fingerprint(head, 20, twin.fingerprint);
+    twin.fp_len = 20;
+    ck_assert_int_eq(store_begin(s, &d), 0);
+    ck_assert_int_eq(store_source_add(s, &twin, &d), 0);
+    ck_assert_int_eq(store_commit(s, &d), 0);
+    snprintf(sql, sizeof sql,
+             "UPDATE sources SET last_seen = '2026-01-05T00:00:00Z' WHERE id = %lld;"
+             "UPDATE sources SET last_seen = '2026-01-01T00:00:00Z' WHERE id = %lld",
+             (long long)src.id, (long long)twin.id);
+    ck_assert_int_eq(store_exec(s, sql, &d), 0);
+    ck_assert_int_eq(store_source_find(s, head, sizeof head - 1, &found, &d), 1);
+    ck_assert_int_eq(found.id, src.id);
+    store_source_free(&found);
+    ck_assert_int_eq(store_exec(s, "UPDATE sources SET last_seen = '2026-01-06T00:00:00Z'", &d), 0);
+    ck_assert_int_eq(store_source_find(s, head, 20, &found, &d), 1);
+    ck_assert_int_eq(found.id, twin.id);
+    store_source_free(&found);
+    store_close(s);
+}
+END_TEST
+
+/* the fingerprints stored in every database: the same bytes must always give the same one */
+START_TEST(test_fingerprint_values)
+{
+    unsigned char pattern[1024];
+    const char *line = "Mar  2 10:00:00 mx postfix/smtpd[1]: connect\n";
+    char fp[65];
+
+    for (size_t i = 0; i < sizeof pattern; i++)
+        pattern[i] = (unsigned char)(i * 7 + 3);
+    store_fingerprint((const unsigned char *)"", 0, fp);
+    ck_assert_str_eq(fp, "14650fb0739d038384222325cbf29ce4");
+    store_fingerprint((const unsigned char *)line, strlen(line), fp);
+    ck_assert_str_eq(fp, "df9765c800638756f3a9f3682d1502f5");
+    store_fingerprint(pattern, sizeof pattern, fp);
+    ck_assert_str_eq(fp, "86ea4caf14129f83e4070f2a89d995e4");
+}
+END_TEST
+
+/* a file by device and inode: the row seen last; at the same time, the newer */
+START_TEST(test_sources_by_file)
+{
+    struct store *s = fresh_store("files.db");
+    struct diag d = {""};
+    struct store_source a, b, found;
+    char sql[300];
+
+    memset(&a, 0, sizeof a);
+    a.path = "/var/log/mail.log";
+    a.dev = 2049;
+    a.inode = 77;
+    b = a;
+    b.path = "/var/log/mail.log.1";
+    ck_assert_int_eq(store_begin(s, &d), 0);
+    ck_assert_int_eq(store_source_add(s, &a, &d), 0);
+    ck_assert_int_eq(store_source_add(s, &b, &d), 0);
+    ck_assert_int_eq(store_commit(s, &d), 0);
+    ck_assert_int_eq(store_source_find_file(s, 2049, 78, &found, &d), 0);
+    ck_assert_int_eq(store_source_find_file(s, 2050, 77, &found, &d), 0);
+    ck_assert_int_eq(store_exec(s, "UPDATE sources SET last_seen = '2026-01-01T00:00:00Z'", &d), 0);
+    ck_assert_int_eq(store_source_find_file(s, 2049, 77, &found, &d), 1);
+    ck_assert_int_eq(found.id, b.id);
+    store_source_free(&found);
+    snprintf(sql, sizeof sql,
+             "UPDATE sources SET last_seen = '2026-01-02T00:00:00Z' WHERE id = %lld",
+             (long long)a.id);
+    ck_assert_int_eq(store_exec(s, sql, &d), 0);
+    ck_assert_int_eq(store_source_find_file(s, 2049, 77, &found, &d), 1);
+    ck_assert_int_eq(found.id, a.id);
+    ck_assert_str_eq(found.path, "/var/log/mail.log");
+    store_source_free(&found);
     store_close(s);
 }
 END_TEST
@@ -650,6 +726,8 @@ int main(void)
     tcase_add_test(tc, test_v_events_columns);
     tcase_add_test(tc, test_event_round_trip);
     tcase_add_test(tc, test_sources_by_fingerprint);
+    tcase_add_test(tc, test_fingerprint_values);
+    tcase_add_test(tc, test_sources_by_file);
     tcase_add_test(tc, test_reply_texts_unique);
     tcase_add_test(tc, test_state_blob);
     tcase_add_test(tc, test_refusals);
