@@ -70,6 +70,7 @@ struct pipeline {
     int64_t dry_ids;         /* without a store: the ids handed out to new reply texts */
     struct workq *q;         /* the store's jobs, run in order; NULL in a dry run */
     struct job *cur;         /* the batch being filled, not yet queued */
+    struct ingest_session *session;
 };
 
 static int ensure_txn(struct pipeline *p)
@@ -404,6 +405,25 @@ static int on_file_read(void *ctx, int64_t offset)
     return push_job(p, checkpoint_job(p, offset, 0));
 }
 
+/*
+ * end_batch - the files whose ends are pending go in now, with the parsers' states (a
+ * checkpoint outside a file), and every log they locked is let go: 0, or -1 (p->err)
+ */
+static int end_batch(struct pipeline *p)
+{
+    struct diag fd = {""};
+
+    if (!p->deferred)
+        return 0;
+    if (ingest_session_checkpoint(p->session, &fd) < 0 || sync_store(p) < 0) {
+        sync_store(p);
+        if (p->err.msg[0] == '\0')
+            diag_set(&p->err, "%s", fd.msg);
+        return -1;
+    }
+    return store_source_unlock(p->store, &p->err);
+}
+
 static int on_load_state(void *ctx, const char *format, struct strbuf *out)
 {
     struct pipeline *p = ctx;
@@ -535,9 +555,14 @@ static int open_source(struct pipeline *p, struct reader *r, const char *path,
     if (hl == 0)
         return 0;
     fr->compression = reader_compression(r);
-    /* PostgreSQL: another host or run may be reading this very log; wait for it to finish,
-     * then go on from its checkpoint */
-    if (store_source_lock(p->store, head, hl, &p->err) < 0)
+    /*
+     * PostgreSQL: another host or run may be reading this very log; wait for it to finish,
+     * then go on from its checkpoint. Not while this run holds files of its own uncommitted
+     * (and their logs locked): the other may be waiting for one of them. Those go in first.
+     */
+    if ((found = store_source_lock(p->store, head, hl, !p->deferred, &p->err)) < 0)
+        return -2;
+    if (found == 0 && (end_batch(p) < 0 || store_source_lock(p->store, head, hl, 1, &p->err) < 0))
         return -2;
     if ((found = store_source_find(p->store, head, hl, &p->src, &p->err)) < 0)
         return -2;
@@ -619,10 +644,10 @@ int pipeline_ingest(struct store *s, char *const *paths, int npaths,
     io.stop = opt->stop;
     if (s == NULL)
         hooks.checkpoint = NULL; /* a dry run keeps no state: none is saved */
-    /* a commit that spans files would outlive a log's lock (store_source_lock) */
-    if (s == NULL || store_locks_each_log(s))
+    if (s == NULL)
         hooks.file_read = NULL;
     session = ingest_session_new(&hooks);
+    p.session = session;
     if (s != NULL && store_ingest_tuning(s, 1, d) < 0) {
         rc = -1;
         npaths = 0; /* nothing is read */
@@ -718,7 +743,8 @@ int pipeline_ingest(struct store *s, char *const *paths, int npaths,
                 break;
             }
         }
-        if (s != NULL && store_source_unlock(s, &p.err) < 0) { /* a dry run has no store */
+        /* a log stays locked until its rows are committed (a dry run has no store) */
+        if (s != NULL && !p.deferred && store_source_unlock(s, &p.err) < 0) {
             diag_set(d, "%s", p.err.msg);
             reader_close(r);
             rc = -1;
@@ -739,14 +765,10 @@ int pipeline_ingest(struct store *s, char *const *paths, int npaths,
         if (res->interrupted)
             break;
     }
-    if (rc == 0 && p.deferred) {
-        /* the states as the last file read left them, before a flush changes them */
-        struct diag fd = {""};
-        if (ingest_session_checkpoint(session, &fd) < 0 || sync_store(&p) < 0) {
-            sync_store(&p);
-            diag_set(d, "%s", p.err.msg[0] != '\0' ? p.err.msg : fd.msg);
-            rc = -1; /* rolled back below */
-        }
+    /* the states as the last file read left them, before a flush changes them */
+    if (rc == 0 && end_batch(&p) < 0) {
+        diag_set(d, "%s", p.err.msg);
+        rc = -1; /* rolled back below */
     }
     if (rc == 0 && !flushed && !res->interrupted) {
         /* the last file was not read to its end: what the parsers hold goes in on its own */

@@ -120,16 +120,16 @@ int store_source_update(struct store *s, const struct store_source *src, struct 
 void store_source_free(struct store_source *src);
 
 /*
- * store_source_lock - wait until no other process writes the log whose first n bytes are
- * head, and keep others out until store_source_unlock (or close). PostgreSQL: an advisory
- * lock on its first line, for many hosts and runs at once; SQLite: nothing (one writer at a
- * time holds the run lock beside the file). Call it outside a transaction.
+ * store_source_lock - keep other processes from writing the log whose first n bytes are head
+ * until store_source_unlock (or close), which releases every log locked so far. PostgreSQL:
+ * an advisory lock on its first line, for many hosts and runs at once; SQLite: nothing (one
+ * writer at a time holds the run lock beside the file). With wait, it waits for another
+ * writer to let go: call it so outside a transaction, or two runs may wait for each other.
+ * Without, it returns 0 at once when another writer holds it. 1 when locked, -1 on error.
  */
-int store_source_lock(struct store *s, const unsigned char *head, size_t n, struct diag *d);
+int store_source_lock(struct store *s, const unsigned char *head, size_t n, int wait,
+                      struct diag *d);
 int store_source_unlock(struct store *s, struct diag *d);
-/* store_locks_each_log - 1 when store_source_lock takes a lock (PostgreSQL): a log's rows are
- * to be committed before it is unlocked */
-int store_locks_each_log(const struct store *s);
 
 /* store_fingerprint - hex fingerprint of head[0..n): two 64-bit FNV-1a lanes, 32 digits */
 void store_fingerprint(const unsigned char *head, size_t n, char out[65]);

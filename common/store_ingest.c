@@ -632,25 +632,35 @@ static int run_pg(struct store *s, const char *sql, int with_arg, int64_t arg, s
     return rc < 0 ? -1 : 0;
 }
 
-int store_source_lock(struct store *s, const unsigned char *head, size_t n, struct diag *d)
+int store_source_lock(struct store *s, const unsigned char *head, size_t n, int wait,
+                      struct diag *d)
 {
     static const char lock_pg[] = "SELECT pg_advisory_lock(?1)";
+    static const char try_pg[] = "SELECT pg_try_advisory_lock(?1)::int";
     const unsigned char *nl = memchr(head, '\n', n);
     /* the first line: it stays the same while the log grows */
     int64_t key = (int64_t)lru_hash((const char *)head, nl ? (size_t)(nl - head) : n);
+    struct store_stmt *st;
+    int rc;
 
     if (!store_is_pg(s))
-        return 0; /* SQLite: the run lock beside the file (cli_lock_run) does it */
-    if (store_source_unlock(s, d) < 0 || run_pg(s, lock_pg, 1, key, d) < 0) {
-        diag_prefix(d, "waiting for another ingest of the same log");
-        return -1;
+        return 1; /* SQLite: the run lock beside the file (cli_lock_run) does it */
+    if (wait) {
+        if (run_pg(s, lock_pg, 1, key, d) < 0) {
+            diag_prefix(d, "waiting for another ingest of the same log");
+            return -1;
+        }
+        return 1;
     }
-    return 0;
-}
-
-int store_locks_each_log(const struct store *s)
-{
-    return store_is_pg(s);
+    if ((st = store_stmt_cached(s, try_pg, d)) == NULL)
+        return -1;
+    store_bind_int64(st, 1, key);
+    if ((rc = store_step(s, st, d)) == 1)
+        rc = store_column_int64(st, 0) != 0;
+    else if (rc == 0)
+        rc = diag_set(d, "pg_try_advisory_lock returned no row");
+    store_reset(st);
+    return rc;
 }
 
 int store_source_unlock(struct store *s, struct diag *d)

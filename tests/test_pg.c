@@ -10,6 +10,7 @@
  *   - the samples ingested into both give the same summary and the same report, byte for
  *     byte, in every format
  *   - four hosts ingest four logs at once while two more ingest one log at once: exact counts
+ *   - a batch over many small files commits before it waits for another run's log
  *   - prune drops whole months and deletes the rest of the month the cutoff falls in
  *   - run, configured with the database, ingests and keeps the same reports as with SQLite
  *   - top, trace and query print the same with both
@@ -291,6 +292,68 @@ START_TEST(test_concurrent_ingest)
 }
 END_TEST
 
+/*
+ * many small files: one batch spans them, and their logs stay locked until it commits. When
+ * another holds the lock of the next log, what the run holds goes in first, then it waits:
+ * so two runs never wait for each other, and the other sees the files before. The rows are
+ * those SQLite stores.
+ */
+START_TEST(test_many_files_lock_waits)
+{
+    char db[600], lite[700], all[700];
+    const char *dir = tu_tempdir();
+    long expect;
+
+    new_db("manyfiles", db, sizeof db);
+    snprintf(all, sizeof all, "%s/many.log", dir);
+    generate(all, 31, "2026-02-10", 20000);
+    sh(1,
+       "mkdir -p '%s/many' && cd '%s/many' && split -a 2 -d -n l/20 --additional-suffix=.log "
+       "'%s' f-",
+       dir, dir, all);
+    snprintf(lite, sizeof lite, "%s/many.db", dir);
+    sh(1, "'%s' ingest --db '%s' '%s'/many/f-*.log", REJECTLENS_BIN, lite, dir);
+    expect = tu_sql_int(lite, "SELECT count(*) FROM events");
+    ck_assert_int_gt(expect, 1000);
+    /* another process holds f-10's lock (an advisory lock on the hash of its first line) */
+    sh(1,
+       "key=$(python3 -c \"import functools, sys; "
+       "l = open(sys.argv[1], 'rb').readline().rstrip(b'\\n'); "
+       "h = functools.reduce(lambda h, c: ((h ^ c) * 1099511628211) %% 2**64, l, "
+       "1469598103934665603); print(h - 2**64 if h >= 2**63 else h)\" '%s/many/f-10.log') && "
+       "(psql -X -q '%s' -c \"SELECT pg_advisory_lock($key), pg_sleep(120)\" >/dev/null 2>&1 &) "
+       "&& until [ \"$(psql -X -A -t '%s' -c \"SELECT count(*) FROM pg_locks WHERE locktype = "
+       "'advisory' AND granted\")\" = 1 ]; do sleep 0.1; done",
+       dir, db, db);
+    sh(1,
+       "('%s' ingest --db '%s' --progress never '%s'/many/f-*.log > '%s/many.out' 2>&1; "
+       "echo $? > '%s/many.rc') &",
+       REJECTLENS_BIN, db, dir, dir, dir);
+    /* it waits for f-10, having committed the ten files before with their state */
+    sh(1,
+       "n=0; until [ \"$(psql -X -A -t '%s' -c \"SELECT count(*) FROM pg_locks WHERE locktype = "
+       "'advisory' AND NOT granted\")\" = 1 ]; do sleep 0.1; n=$((n + 1)); "
+       "[ $n -lt 1200 ] || exit 1; done",
+       db);
+    ck_assert_int_eq(psql_int(db, "SELECT count(*) FROM sources"), 10);
+    ck_assert_int_gt(psql_int(db, "SELECT count(*) FROM events"), 0);
+    ck_assert_int_eq(psql_int(db, "SELECT count(*) FROM parser_state"), 1);
+    sh(1,
+       "psql -X -q '%s' -c \"SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query "
+       "LIKE '%%pg_sleep(120)%%' AND pid <> pg_backend_pid()\"",
+       db);
+    sh(1,
+       "n=0; until [ -s '%s/many.rc' ]; do sleep 0.1; n=$((n + 1)); [ $n -lt 1200 ] || exit 1; "
+       "done; [ \"$(cat '%s/many.rc')\" = 0 ] || { cat '%s/many.out'; exit 1; }",
+       dir, dir, dir);
+    ck_assert_int_eq(psql_int(db, "SELECT count(*) FROM sources"), 20);
+    ck_assert_int_eq(psql_int(db, "SELECT count(*) FROM events"), expect);
+    ck_assert_int_eq(psql_int(db, "SELECT sum(events) FROM sources"), expect);
+    ck_assert_int_eq(psql_int(db, "SELECT count(*) FROM events WHERE sender IS NOT NULL"),
+                     tu_sql_int(lite, "SELECT count(*) FROM events WHERE sender IS NOT NULL"));
+}
+END_TEST
+
 START_TEST(test_prune_drops_months)
 {
     char db[600], log[600];
@@ -432,6 +495,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_migrate_from_6);
     tcase_add_test(tc, test_reports_same);
     tcase_add_test(tc, test_concurrent_ingest);
+    tcase_add_test(tc, test_many_files_lock_waits);
     tcase_add_test(tc, test_prune_drops_months);
     tcase_add_test(tc, test_run_same);
     tcase_add_test(tc, test_adhoc_same);
