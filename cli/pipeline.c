@@ -22,8 +22,9 @@
 #define MASK_MEMO_ENTRIES   8192 /* reply texts and their templates */
 #define MASK_MEMO_TEXT_MAX  1024 /* longer texts are masked every time */
 #define BATCH_ROWS          512
-#define QUEUED_JOBS         4 /* jobs waiting for the store thread: a few MB at most */
-#define MAX_STATES          8 /* parser states saved at a checkpoint (ingest.c's slots) */
+#define FIRST_BATCH_ROWS    32 /* after the store has caught up: it has nothing else to do */
+#define QUEUED_JOBS         4  /* jobs waiting for the store thread: a few MB at most */
+#define MAX_STATES          8  /* parser states saved at a checkpoint (ingest.c's slots) */
 
 /*
  * job - what the store does for the reader: a batch of events, a sample of an unparsed line,
@@ -70,6 +71,7 @@ struct pipeline {
     int64_t dry_ids;         /* without a store: the ids handed out to new reply texts */
     struct workq *q;         /* the store's jobs, run in order; NULL in a dry run */
     struct job *cur;         /* the batch being filled, not yet queued */
+    size_t batch_rows;       /* rows that make cur full: small after a sync, up to BATCH_ROWS */
     struct ingest_session *session;
 };
 
@@ -270,6 +272,7 @@ static int sync_store(struct pipeline *p)
         return 0;
     if (push_events(p) < 0)
         return -1;
+    p->batch_rows = FIRST_BATCH_ROWS;
     return workq_drain(p->q);
 }
 
@@ -327,7 +330,11 @@ static int on_event(void *ctx, const struct event *ev)
     if (p->cur == NULL)
         p->cur = new_job(p, JOB_EVENTS);
     evbatch_add(&p->cur->batch, ev, tmpl, tlen);
-    return p->cur->batch.n >= BATCH_ROWS ? push_events(p) : 0;
+    if (p->cur->batch.n < p->batch_rows)
+        return 0;
+    if (p->batch_rows < BATCH_ROWS)
+        p->batch_rows *= 2;
+    return push_events(p);
 }
 
 static int on_unparsed(void *ctx, const struct log_line *ln, const char *why)
@@ -654,6 +661,7 @@ int pipeline_ingest(struct store *s, char *const *paths, int npaths,
     }
     if (s != NULL)
         p.q = workq_new(opt->threads > 1, QUEUED_JOBS, run_job, free_job, &p);
+    p.batch_rows = FIRST_BATCH_ROWS;
     res->threaded = p.q != NULL && workq_threaded(p.q);
 
     for (int i = 0; i < npaths; i++) {
