@@ -649,10 +649,10 @@ int pipeline_ingest(struct store *s, char *const *paths, int npaths,
     io.default_host = opt->default_host;
     io.checkpoint_lines = opt->checkpoint_lines;
     io.stop = opt->stop;
-    if (s == NULL)
-        hooks.checkpoint = NULL; /* a dry run keeps no state: none is saved */
-    if (s == NULL)
+    if (s == NULL) { /* a dry run keeps no state: none is saved */
+        hooks.checkpoint = NULL;
         hooks.file_read = NULL;
+    }
     session = ingest_session_new(&hooks);
     p.session = session;
     if (s != NULL && store_ingest_tuning(s, 1, d) < 0) {
