@@ -28,11 +28,9 @@ struct csvrec {
     int fresh; /* the next feed starts a new record */
 };
 
-/* on_field - libcsv: one field is complete */
-static void on_field(void *s, size_t len, void *arg)
+/* keep_field - one field of the record */
+static void keep_field(struct csvrec *c, const char *s, size_t len)
 {
-    struct csvrec *c = arg;
-
     if (c->n == CSVREC_MAX_FIELDS) {
         c->dropped++;
         return;
@@ -43,6 +41,34 @@ static void on_field(void *s, size_t len, void *arg)
     strbuf_putc(&c->data, '\0');
     c->bytes += len;
     c->n++;
+}
+
+/* on_field - libcsv: one field is complete */
+static void on_field(void *s, size_t len, void *arg)
+{
+    keep_field(arg, s, len);
+}
+
+/*
+ * split_plain - the fields of a record that is one line without a quote: what lies between
+ * its commas, every byte kept, as libcsv finds them (an empty line is no record, no field).
+ * libcsv reads a byte at a time through two callbacks and copies each field twice: that was
+ * two thirds of reading an Exchange log, where most lines quote nothing. test_csvrec compares
+ * the two on such lines.
+ */
+static void split_plain(struct csvrec *c, const char *line, size_t len)
+{
+    const char *p = line, *end = line + len, *comma;
+
+    if (len == 0)
+        return;
+    for (;;) {
+        comma = memchr(p, ',', (size_t)(end - p));
+        keep_field(c, p, (size_t)((comma ? comma : end) - p));
+        if (comma == NULL)
+            return;
+        p = comma + 1;
+    }
 }
 
 /* on_record - libcsv: the record ended */
@@ -109,6 +135,10 @@ enum csvrec_status csvrec_feed(struct csvrec *c, const char *line, size_t len)
     if (c->fresh) {
         strbuf_reset(&c->data);
         c->n = c->dropped = c->bytes = 0;
+        if (memchr(line, '"', len) == NULL) { /* nothing for libcsv to unquote */
+            split_plain(c, line, len);
+            return CSVREC_DONE;
+        }
         c->fresh = 0;
     }
     c->done = 0;

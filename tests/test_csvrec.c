@@ -1,0 +1,174 @@
+/*
+ * test_csvrec - records fed a line at a time: quoted fields across lines, bad quoting, and a
+ * line without quotes, which csvrec splits itself, compared with what libcsv makes of it on
+ * 5,000 generated lines (commas at the ends and in a row, spaces, tabs, CR, NUL bytes,
+ * UTF-8, more fields than are kept). This suite includes csv.h as the reference.
+ */
+#include "csvrec.h"
+#include "testutil.h"
+
+#include <csv.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* the reference: the fields libcsv reports for line + "\n", set up as csvrec.c sets it up */
+struct ref {
+    char *field[600];
+    size_t len[600];
+    size_t n;
+    int records;
+};
+
+static void ref_field(void *s, size_t len, void *arg)
+{
+    struct ref *r = arg;
+
+    ck_assert_uint_lt(r->n, 600);
+    r->field[r->n] = malloc(len + 1);
+    if (len > 0)
+        memcpy(r->field[r->n], s, len);
+    r->len[r->n++] = len;
+}
+
+static void ref_record(int ch, void *arg)
+{
+    struct ref *r = arg;
+
+    (void)ch;
+    r->records++;
+}
+
+static int ref_no_space(unsigned char ch)
+{
+    (void)ch;
+    return 0;
+}
+
+static int ref_is_newline(unsigned char ch)
+{
+    return ch == '\n';
+}
+
+static void ref_parse(struct ref *r, const char *line, size_t len)
+{
+    struct csv_parser p;
+
+    memset(r, 0, sizeof *r);
+    ck_assert_int_eq(csv_init(&p, CSV_STRICT), 0);
+    csv_set_space_func(&p, ref_no_space);
+    csv_set_term_func(&p, ref_is_newline);
+    ck_assert_uint_eq(csv_parse(&p, line, len, ref_field, ref_record, r), len);
+    ck_assert_uint_eq(csv_parse(&p, "\n", 1, ref_field, ref_record, r), 1);
+    csv_free(&p);
+}
+
+static void ref_free(struct ref *r)
+{
+    for (size_t i = 0; i < r->n; i++)
+        free(r->field[i]);
+}
+
+static uint64_t next(uint64_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return *x;
+}
+
+/* a line without a quote: mostly letters, and every byte libcsv might treat specially */
+static size_t make_line(uint64_t *seed, char *buf, size_t cap)
+{
+    static const char bytes[] = {'a',        'b',        ',', ',', ' ',  '\t', '\r', '\0',
+                                 (char)0xc3, (char)0xa9, 'x', ';', '\\', '\'', '=',  '-'};
+    size_t len = next(seed) % 8 == 0 ? next(seed) % 4 : next(seed) % 600;
+
+    ck_assert_uint_le(len, cap);
+    for (size_t i = 0; i < len; i++)
+        buf[i] = bytes[next(seed) % sizeof bytes];
+    if (next(seed) % 10 == 0) /* more fields than are kept */
+        for (size_t i = 0; i < len; i += 2)
+            buf[i] = ',';
+    return len;
+}
+
+/* assert_same - csvrec's complete record is the reference's */
+static void assert_same(struct csvrec *c, const struct ref *r, size_t line_no)
+{
+    size_t kept = r->n < CSVREC_MAX_FIELDS ? r->n : CSVREC_MAX_FIELDS, bytes = 0;
+
+    ck_assert_msg(csvrec_count(c) == kept, "line %zu: %zu fields, libcsv %zu", line_no,
+                  csvrec_count(c), kept);
+    ck_assert_uint_eq(csvrec_dropped(c), r->n - kept);
+    for (size_t i = 0; i < kept; i++) {
+        size_t len;
+        const char *f = csvrec_field(c, i, &len);
+        ck_assert_msg(len == r->len[i] && memcmp(f, r->field[i], len) == 0 && f[len] == '\0',
+                      "line %zu, field %zu differs from libcsv's", line_no, i);
+        bytes += len;
+    }
+    ck_assert_uint_eq(csvrec_bytes(c), bytes);
+}
+
+START_TEST(test_plain_lines_as_libcsv)
+{
+    struct csvrec *c = csvrec_new();
+    uint64_t seed = UINT64_C(0x9e3779b97f4a7c15);
+    static char line[700];
+
+    for (size_t k = 0; k < 5000; k++) {
+        size_t len = make_line(&seed, line, sizeof line);
+        struct ref r;
+        ref_parse(&r, line, len);
+        ck_assert_int_le(r.records, 1);
+        ck_assert_int_eq(csvrec_feed(c, line, len), CSVREC_DONE);
+        assert_same(c, &r, k);
+        ref_free(&r);
+    }
+    csvrec_free(c);
+}
+END_TEST
+
+/* a plain line after a record across lines, after a bad record, and after an empty line */
+START_TEST(test_plain_after_others)
+{
+    struct csvrec *c = csvrec_new();
+    size_t len;
+
+    ck_assert_int_eq(csvrec_feed(c, "a,\"b", 4), CSVREC_MORE);
+    ck_assert_int_eq(csvrec_feed(c, "c\",d", 4), CSVREC_DONE);
+    ck_assert_uint_eq(csvrec_count(c), 3);
+    ck_assert_str_eq(csvrec_field(c, 1, &len), "b\nc");
+    ck_assert_int_eq(csvrec_feed(c, " x ,\r,", 6), CSVREC_DONE);
+    ck_assert_uint_eq(csvrec_count(c), 3);
+    ck_assert_str_eq(csvrec_field(c, 0, NULL), " x ");
+    ck_assert_str_eq(csvrec_field(c, 1, NULL), "\r");
+    ck_assert_str_eq(csvrec_field(c, 2, &len), "");
+    ck_assert_uint_eq(len, 0);
+    ck_assert_int_eq(csvrec_feed(c, "a\"b\",c", 6), CSVREC_BAD);
+    ck_assert_int_eq(csvrec_feed(c, "p,q", 3), CSVREC_DONE);
+    ck_assert_uint_eq(csvrec_count(c), 2);
+    ck_assert_str_eq(csvrec_field(c, 1, NULL), "q");
+    ck_assert_int_eq(csvrec_feed(c, "", 0), CSVREC_DONE);
+    ck_assert_uint_eq(csvrec_count(c), 0);
+    ck_assert_int_eq(csvrec_feed(c, "\"open", 5), CSVREC_MORE);
+    ck_assert_int_eq(csvrec_feed(c, "no quote, here", 14), CSVREC_MORE); /* still quoted */
+    ck_assert_int_eq(csvrec_feed(c, "\",z", 3), CSVREC_DONE);
+    ck_assert_uint_eq(csvrec_count(c), 2);
+    ck_assert_str_eq(csvrec_field(c, 0, NULL), "open\nno quote, here\n");
+    ck_assert_str_eq(csvrec_field(c, 1, NULL), "z");
+    csvrec_free(c);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("csvrec");
+    TCase *tc = tcase_create("csvrec");
+
+    suite_add_tcase(s, tc);
+    tcase_add_test(tc, test_plain_lines_as_libcsv);
+    tcase_add_test(tc, test_plain_after_others);
+    return tu_run_suite(s);
+}
