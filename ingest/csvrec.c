@@ -31,14 +31,23 @@ struct csvrec {
 /* keep_field - one field of the record */
 static void keep_field(struct csvrec *c, const char *s, size_t len)
 {
+    struct strbuf *d = &c->data;
+
     if (c->n == CSVREC_MAX_FIELDS) {
         c->dropped++;
         return;
     }
-    c->off[c->n] = c->data.len;
+    if (s == NULL) /* libcsv's empty field */
+        len = 0;
+    c->off[c->n] = d->len;
     c->len[c->n] = len;
-    strbuf_append(&c->data, s ? s : "", s ? len : 0);
-    strbuf_putc(&c->data, '\0');
+    /* the field and its NUL in one reservation: a record has dozens of fields */
+    strbuf_reserve(d, len + 1);
+    if (len > 0)
+        memcpy(d->buf + d->len, s, len);
+    d->len += len + 1;
+    d->buf[d->len - 1] = '\0';
+    d->buf[d->len] = '\0'; /* the strbuf's own terminator */
     c->bytes += len;
     c->n++;
 }
