@@ -543,8 +543,10 @@ enum line_result xmsgtrk_record(const struct xrow *row)
         return LINE_UNPARSED;
     }
     for (size_t i = 0; i < sizeof event_ids / sizeof event_ids[0]; i++)
-        if (strcasecmp(eid, event_ids[i].id) == 0)
-            kind = event_ids[i].ev;
+        if (strcasecmp(eid, event_ids[i].id) == 0) {
+            kind = event_ids[i].ev; /* the ids are distinct */
+            break;
+        }
     if (!xf_set(iid))
         iid = NULL;
     if (!xf_set(mid))
