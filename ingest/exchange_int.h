@@ -98,9 +98,11 @@ struct xmsg {
     char *parent;       /* for an NDR: the internal-message-id of the message it reports on */
     int agent_rejected; /* an agent rejected it: its FAIL rows are that reject's echo */
     int nlinks;
-    struct {
+    /* REDIRECT / EXPAND / RESOLVE: recipient -> original address. XMSG_MAX_LINKS of them,
+     * allocated with the first: most messages have none, and 100,000 are kept */
+    struct xlink {
         char *rcpt, *orig;
-    } links[XMSG_MAX_LINKS]; /* REDIRECT / EXPAND / RESOLVE: recipient -> original address */
+    } * links;
 };
 
 struct exchange_state {

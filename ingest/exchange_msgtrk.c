@@ -80,6 +80,7 @@ void xmsg_free(void *p)
         free(m->links[i].rcpt);
         free(m->links[i].orig);
     }
+    free(m->links);
     free(m);
 }
 
@@ -166,6 +167,8 @@ static void link_add(struct xmsg *m, const char *rcpt, const char *orig)
         memmove(&m->links[0], &m->links[1], sizeof m->links[0] * (XMSG_MAX_LINKS - 1));
         m->nlinks--;
     }
+    if (m->links == NULL)
+        m->links = xcalloc(XMSG_MAX_LINKS, sizeof *m->links);
     m->links[m->nlinks].rcpt = xstrdup(rcpt);
     m->links[m->nlinks].orig = xstrdup(orig);
     m->nlinks++;
@@ -730,6 +733,8 @@ int xmsgtrk_load_one(struct exchange_state *st, const char **pp, const char *end
         goto bad;
     m->size = size;
     m->agent_rejected = rej != 0;
+    if (nlinks > 0)
+        m->links = xcalloc(XMSG_MAX_LINKS, sizeof *m->links);
     for (int i = 0; i < (int)nlinks; i++) {
         char *rc = NULL, *orig = NULL;
         if (!statepack_get_str(pp, end, &rc) || !statepack_get_str(pp, end, &orig) || rc == NULL ||
