@@ -232,14 +232,15 @@ static long file_size(const char *path)
 /*
  * The disk fills up in the middle of an ingest of ten files (a file size limit stands in for
  * it: the write fails with EFBIG, as it would with ENOSPC). The run stops with one line and
- * status 2; what it committed before is whole (each file is a batch here); the next run, with
- * room again, reads on and ends with every line counted once.
+ * status 2; what it committed before is whole (each file is a batch here: --batch is a
+ * file's lines, where by default a batch would span these files); the next run, with room
+ * again, reads on and ends with every line counted once.
  */
 START_TEST(test_disk_full)
 {
     enum { NFILES = 10 };
     char files[NFILES][700], *err;
-    char *argv[8 + NFILES];
+    char *argv[10 + NFILES], batch[32];
     const char *db = path_in("full.db");
     struct spawn_opts o = {-1, 0, 0, NULL};
     int argc = 0;
@@ -255,6 +256,9 @@ START_TEST(test_disk_full)
     argv[argc++] = (char *)db;
     argv[argc++] = "--year-ref";
     argv[argc++] = "2026-01-03";
+    snprintf(batch, sizeof batch, "%d", FILE_LINES);
+    argv[argc++] = "--batch";
+    argv[argc++] = batch;
     argv[argc++] = files[0];
     argv[argc] = NULL;
     ck_assert_int_eq(spawn(&o, &err, argv), 0);
