@@ -113,7 +113,6 @@ struct csvrec *csvrec_new(void)
     if (csv_init(&c->p, CSV_STRICT) != 0)
         abort(); /* only fails for a NULL parser */
     csv_set_space_func(&c->p, no_space);
-    csv_set_term_func(&c->p, is_newline);
     csv_set_realloc_func(&c->p, csv_realloc);
     csv_set_free_func(&c->p, free);
     strbuf_init(&c->data);
@@ -151,6 +150,11 @@ enum csvrec_status csvrec_feed(struct csvrec *c, const char *line, size_t len)
         c->fresh = 0;
     }
     c->done = 0;
+    /*
+     * Only '\n' ends a record (is_newline). On a line without a CR, libcsv's own test (CR or
+     * LF) is the same, and spares a call for every byte; the '\n' is the one fed below.
+     */
+    csv_set_term_func(&c->p, memchr(line, '\r', len) != NULL ? is_newline : NULL);
     /* libcsv stops early only on a quoting error (memory cannot run out: xrealloc) */
     if (csv_parse(&c->p, line, len, on_field, on_record, c) != len ||
         csv_parse(&c->p, "\n", 1, on_field, on_record, c) != 1) {

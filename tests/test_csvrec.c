@@ -2,7 +2,9 @@
  * test_csvrec - records fed a line at a time: quoted fields across lines, bad quoting, and a
  * line without quotes, which csvrec splits itself, compared with what libcsv makes of it on
  * 5,000 generated lines (commas at the ends and in a row, spaces, tabs, CR, NUL bytes,
- * UTF-8, more fields than are kept). This suite includes csv.h as the reference.
+ * UTF-8, more fields than are kept); and 5,000 lines with quotes (doubled, unclosed, stray;
+ * CR inside and outside), fed in turn to csvrec and to libcsv set up as csvrec.c first set
+ * it up. This suite includes csv.h as the reference.
  */
 #include "csvrec.h"
 #include "testutil.h"
@@ -77,6 +79,31 @@ static uint64_t next(uint64_t *x)
     return *x;
 }
 
+/*
+ * ref_feed - the reference fed a line as csvrec feeds libcsv: DONE, MORE (a quoted field is
+ * open) or BAD; r holds the record's fields so far
+ */
+static enum csvrec_status ref_feed(struct csv_parser *p, struct ref *r, int *fresh,
+                                   const char *line, size_t len)
+{
+    if (*fresh) {
+        ref_free(r);
+        memset(r, 0, sizeof *r);
+        *fresh = 0;
+    }
+    r->records = 0;
+    if (csv_parse(p, line, len, ref_field, ref_record, r) != len ||
+        csv_parse(p, "\n", 1, ref_field, ref_record, r) != 1) {
+        csv_fini(p, NULL, NULL, NULL);
+        *fresh = 1;
+        return CSVREC_BAD;
+    }
+    if (r->records == 0 && p->pstate != 0)
+        return CSVREC_MORE;
+    *fresh = 1;
+    return CSVREC_DONE;
+}
+
 /* a line without a quote: mostly letters, and every byte libcsv might treat specially */
 static size_t make_line(uint64_t *seed, char *buf, size_t cap)
 {
@@ -91,6 +118,38 @@ static size_t make_line(uint64_t *seed, char *buf, size_t cap)
         for (size_t i = 0; i < len; i += 2)
             buf[i] = ',';
     return len;
+}
+
+/*
+ * make_quoted - a line of fields, some quoted (with doubled quotes, commas, CR, spaces inside),
+ * now and then a stray quote or an unclosed one, which leaves the record open or bad
+ */
+static size_t make_quoted(uint64_t *seed, char *buf, size_t cap)
+{
+    static const char inside[] = {'a', ',', ' ', '\r', '\t', 'x', (char)0xc3, (char)0xa9};
+    size_t n = 0, fields = 1 + next(seed) % 30;
+
+    for (size_t f = 0; f < fields && n + 40 < cap; f++) {
+        size_t flen = next(seed) % 12;
+        int quoted = next(seed) % 2;
+        if (f > 0)
+            buf[n++] = ',';
+        if (quoted)
+            buf[n++] = '"';
+        for (size_t i = 0; i < flen; i++) {
+            char ch = quoted ? inside[next(seed) % sizeof inside] : "ab \r\tx"[next(seed) % 6];
+            if (quoted && next(seed) % 8 == 0) { /* a doubled quote */
+                buf[n++] = '"';
+                ch = '"';
+            }
+            buf[n++] = ch;
+        }
+        if (quoted && next(seed) % 40 != 0) /* now and then left open */
+            buf[n++] = '"';
+        if (next(seed) % 60 == 0) /* a stray quote: a bad record */
+            buf[n++] = '"';
+    }
+    return n;
 }
 
 /* assert_same - csvrec's complete record is the reference's */
@@ -162,6 +221,41 @@ START_TEST(test_plain_after_others)
 }
 END_TEST
 
+/* lines with quotes, fed in turn to both: the same status at every line, the same fields */
+START_TEST(test_quoted_lines_as_libcsv)
+{
+    struct csvrec *c = csvrec_new();
+    struct csv_parser p;
+    struct ref r;
+    uint64_t seed = UINT64_C(0x2545f4914f6cdd1d);
+    static char line[700];
+    int fresh = 1;
+    long seen[3] = {0, 0, 0};
+
+    memset(&r, 0, sizeof r);
+    ck_assert_int_eq(csv_init(&p, CSV_STRICT), 0);
+    csv_set_space_func(&p, ref_no_space);
+    csv_set_term_func(&p, ref_is_newline);
+    for (size_t k = 0; k < 5000; k++) {
+        size_t len = next(&seed) % 4 == 0 ? make_line(&seed, line, sizeof line)
+                                          : make_quoted(&seed, line, sizeof line);
+        enum csvrec_status want = ref_feed(&p, &r, &fresh, line, len);
+        enum csvrec_status got = csvrec_feed(c, line, len);
+        ck_assert_msg(got == want, "line %zu: status %d, libcsv %d", k, (int)got, (int)want);
+        seen[want]++;
+        if (got == CSVREC_DONE)
+            assert_same(c, &r, k);
+    }
+    /* every outcome was met, many times */
+    ck_assert_int_gt(seen[CSVREC_DONE], 1000);
+    ck_assert_int_gt(seen[CSVREC_MORE], 50);
+    ck_assert_int_gt(seen[CSVREC_BAD], 50);
+    ref_free(&r);
+    csv_free(&p);
+    csvrec_free(c);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("csvrec");
@@ -170,5 +264,6 @@ int main(void)
     suite_add_tcase(s, tc);
     tcase_add_test(tc, test_plain_lines_as_libcsv);
     tcase_add_test(tc, test_plain_after_others);
+    tcase_add_test(tc, test_quoted_lines_as_libcsv);
     return tu_run_suite(s);
 }
