@@ -458,6 +458,33 @@ END_TEST
 /* ------------------------------------------------------------------ crash safety */
 
 /*
+ * kill_and_finish - `rejectlens ingest ARGS` into a fresh db, killed with SIGKILL once `want`
+ * events are committed (0: at once), then run to its end: db must then be ref, row for row.
+ * Returns 1 when the kill came in the middle (some of the `total` events committed, not all).
+ */
+static int kill_and_finish(const char *db, const char *ref, const char *args, long want, long total)
+{
+    char *err = NULL;
+    long partial;
+
+    sh("rm -f '%s' '%s-wal' '%s-shm'", db, db, db);
+    int rc = run(NULL, &err,
+                 BIN " ingest --db '%s' --progress never %s & pid=$!; "
+                     "while [ %ld -gt 0 ] && kill -0 $pid 2>/dev/null; do "
+                     "  n=$(sqlite3 '%s' 'SELECT count(*) FROM events' 2>/dev/null || echo 0); "
+                     "  [ \"${n:-0}\" -ge %ld ] && break; sleep 0.01; "
+                     "done; kill -KILL $pid 2>/dev/null; wait $pid",
+                 db, args, want, db, want);
+    ck_assert_msg(rc == 137 || rc == 0, "exit %d: %s", rc, err);
+    free(err);
+    partial = tu_exists(db) ? events(db) : 0;
+    ck_assert_int_le(partial, total);
+    free(ingest_ok("--db '%s' %s", db, args));
+    same_rows(db, ref, "after SIGKILL");
+    return partial > 0 && partial < total;
+}
+
+/*
  * SIGKILL at several points of a large ingest (before the first commit, after one batch, in
  * the middle, near the end), each followed by a run to the end: the database is the one an
  * uninterrupted run makes, row for row, ids, offsets and parser state included
@@ -465,8 +492,8 @@ END_TEST
 START_TEST(test_kill_anywhere)
 {
     static const double at[] = {0.0, 0.05, 0.3, 0.6, 0.9}; /* of the events committed */
-    const char *all, *db, *ref, *files;
-    char files_buf[1700];
+    const char *all, *db, *ref;
+    char args[1800];
     long total, mid = 0;
 
     fresh_dir("kill");
@@ -477,32 +504,12 @@ START_TEST(test_kill_anywhere)
     /* two files, so that the parser's state crosses a file too */
     tu_copy_lines(all, P("mail.log.1"), 0, 70000, 0);
     tu_copy_lines(all, P("mail.log"), 70000, 10000000, 0);
-    snprintf(files_buf, sizeof files_buf, "'%s' '%s'", P("mail.log.1"), P("mail.log"));
-    files = files_buf;
-    free(ingest_ok("--db '%s' --batch 3000 %s", ref, files));
+    snprintf(args, sizeof args, "--batch 3000 '%s' '%s'", P("mail.log.1"), P("mail.log"));
+    free(ingest_ok("--db '%s' %s", ref, args));
     total = events(ref);
     ck_assert_int_gt(total, 20000);
-    for (size_t k = 0; k < sizeof at / sizeof at[0]; k++) {
-        char *err = NULL;
-        long want = (long)(at[k] * (double)total);
-        sh("rm -f '%s' '%s-wal' '%s-shm'", db, db, db);
-        /* kill -9 once `want` events are committed (0: at once) */
-        int rc = run(NULL, &err,
-                     BIN " ingest --db '%s' --batch 3000 --progress never %s & pid=$!; "
-                         "while [ %ld -gt 0 ] && kill -0 $pid 2>/dev/null; do "
-                         "  n=$(sqlite3 '%s' 'SELECT count(*) FROM events' 2>/dev/null || echo 0); "
-                         "  [ \"${n:-0}\" -ge %ld ] && break; sleep 0.02; "
-                         "done; kill -KILL $pid 2>/dev/null; wait $pid",
-                     db, files, want, db, want);
-        ck_assert_msg(rc == 137 || rc == 0, "exit %d: %s", rc, err);
-        free(err);
-        long partial = tu_exists(db) ? events(db) : 0;
-        ck_assert_int_le(partial, total);
-        if (partial > 0 && partial < total)
-            mid++;
-        free(ingest_ok("--db '%s' --batch 3000 %s", db, files));
-        same_rows(db, ref, "after SIGKILL");
-    }
+    for (size_t k = 0; k < sizeof at / sizeof at[0]; k++)
+        mid += kill_and_finish(db, ref, args, (long)(at[k] * (double)total), total);
     ck_assert_msg(mid >= 2, "only %ld of the kills came in the middle of the ingest", mid);
 }
 END_TEST
@@ -517,7 +524,7 @@ START_TEST(test_many_small_files)
 {
     static const double at[] = {0.1, 0.45, 0.8}; /* of the events committed */
     const char *db, *ref;
-    char *err = NULL;
+    char *err = NULL, args[1000];
     long total, mid = 0;
 
     fresh_dir("small");
@@ -525,27 +532,12 @@ START_TEST(test_many_small_files)
     ref = P("ref.db");
     tu_postfix_log(P("all.log"), 8000, 300);
     sh("cd '%s' && split -a 2 -d -n l/40 --additional-suffix=.log all.log f-", dir);
-    free(ingest_ok("--db '%s' --batch 2000 '%s'/f-*.log", ref, dir));
+    snprintf(args, sizeof args, "--batch 2000 '%s'/f-*.log", dir);
+    free(ingest_ok("--db '%s' %s", ref, args));
     total = events(ref);
     ck_assert_int_gt(total, 6000);
-    for (size_t k = 0; k < sizeof at / sizeof at[0]; k++) {
-        long want = (long)(at[k] * (double)total);
-        sh("rm -f '%s' '%s-wal' '%s-shm'", db, db, db);
-        int rc = run(NULL, &err,
-                     BIN " ingest --db '%s' --batch 2000 --progress never '%s'/f-*.log & pid=$!; "
-                         "while kill -0 $pid 2>/dev/null; do "
-                         "  n=$(sqlite3 '%s' 'SELECT count(*) FROM events' 2>/dev/null || echo 0); "
-                         "  [ \"${n:-0}\" -ge %ld ] && break; sleep 0.01; "
-                         "done; kill -KILL $pid 2>/dev/null; wait $pid",
-                     db, dir, db, want);
-        ck_assert_msg(rc == 137 || rc == 0, "exit %d: %s", rc, err);
-        free(err);
-        long partial = events(db);
-        if (partial > 0 && partial < total)
-            mid++;
-        free(ingest_ok("--db '%s' --batch 2000 '%s'/f-*.log", db, dir));
-        same_rows(db, ref, "after SIGKILL");
-    }
+    for (size_t k = 0; k < sizeof at / sizeof at[0]; k++)
+        mid += kill_and_finish(db, ref, args, (long)(at[k] * (double)total), total);
     ck_assert_msg(mid >= 1, "none of the kills came in the middle of the ingest");
 
     /* a last file that cannot be opened: the batch of the files before is saved with states */
