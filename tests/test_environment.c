@@ -291,6 +291,60 @@ START_TEST(test_disk_full)
 }
 END_TEST
 
+/*
+ * The same when small files make one batch (the default) and the run's one commit is the one
+ * that ends it, after its last file, an empty one: one line, status 2, nothing of the batch
+ * kept and the database as the run found it; the next run reads every file once.
+ */
+START_TEST(test_disk_full_at_batch_end)
+{
+    enum { NFILES = 6 };
+    char files[NFILES + 1][700], *err;
+    char *argv[8 + NFILES + 1];
+    const char *db = path_in("batch-full.db");
+    struct spawn_opts o = {-1, 0, 0, NULL};
+    int argc = 0;
+
+    unlink(db);
+    for (int k = 0; k < NFILES; k++) {
+        snprintf(files[k], sizeof files[k], "%s/batch-%d.log", tu_tempdir(), k);
+        big_file(files[k], k);
+    }
+    snprintf(files[NFILES], sizeof files[NFILES], "%s/batch-empty.log", tu_tempdir());
+    tu_write_file(files[NFILES], "", 0);
+    argv[argc++] = BIN;
+    argv[argc++] = "ingest";
+    argv[argc++] = "--db";
+    argv[argc++] = (char *)db;
+    argv[argc++] = "--year-ref";
+    argv[argc++] = "2026-01-03";
+    argv[argc++] = files[0];
+    argv[argc] = NULL;
+    ck_assert_int_eq(spawn(&o, &err, argv), 0);
+    free(err);
+
+    /* five files of ~600 KB in the database each, one batch; room for a sixth of that */
+    for (int k = 1; k <= NFILES; k++)
+        argv[argc++] = files[k];
+    argv[argc] = NULL;
+    o.fsize_limit = file_size(db) + 512 * 1024;
+    ck_assert_int_eq(spawn(&o, &err, argv), 2);
+    one_line(err, "disk full");
+    ck_assert_ptr_nonnull(strstr(err, "nothing after the last commit was kept"));
+    free(err);
+    struct db_state ds = db_state(db);
+    ck_assert_int_eq(ds.events, FILE_LINES);
+    ck_assert_int_eq(ds.sources, 1);
+
+    o.fsize_limit = 0;
+    ck_assert_int_eq(spawn(&o, &err, argv), 0);
+    free(err);
+    ds = db_state(db);
+    ck_assert_int_eq(ds.events, NFILES * FILE_LINES);
+    ck_assert_int_eq(ds.sources, NFILES);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ read-only */
 
 /*
@@ -649,6 +703,7 @@ int main(void)
     unsetenv("REJECTLENS_DB");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_disk_full);
+    tcase_add_test(tc, test_disk_full_at_batch_end);
     tcase_add_test(tc, test_read_only);
     tcase_add_test(tc, test_locked);
     tcase_add_test(tc, test_corrupt);

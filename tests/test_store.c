@@ -128,98 +128,107 @@ START_TEST(test_event_round_trip)
 }
 END_TEST
 
+/* source_of - a source row to add: its path and the fingerprint of head's first fp_len bytes */
+static void source_of(struct store_source *src, const char *path, const unsigned char *head,
+                      size_t fp_len)
+{
+    memset(src, 0, sizeof *src);
+    src->path = (char *)path;
+    store_fingerprint(head, fp_len, src->fingerprint);
+    src->fp_len = (int64_t)fp_len;
+}
+
+/* add_sources - the n rows in one transaction; their ids are set */
+static void add_sources(struct store *s, struct store_source *const *src, size_t n)
+{
+    struct diag d = {""};
+
+    ck_assert_int_eq(store_begin(s, &d), 0);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_int_eq(store_source_add(s, src[i], &d), 0);
+    ck_assert_int_eq(store_commit(s, &d), 0);
+}
+
+/* seen_at - set a source's last_seen (every source's when id is 0) */
+static void seen_at(struct store *s, int64_t id, const char *when)
+{
+    struct diag d = {""};
+    char sql[200];
+
+    if (id != 0)
+        snprintf(sql, sizeof sql, "UPDATE sources SET last_seen = '%s' WHERE id = %lld", when,
+                 (long long)id);
+    else
+        snprintf(sql, sizeof sql, "UPDATE sources SET last_seen = '%s'", when);
+    ck_assert_msg(store_exec(s, sql, &d) == 0, "%s", d.msg);
+}
+
+/* found_id - the id store_source_find gives for head[0..n), 0 when none */
+static int64_t found_id(struct store *s, const unsigned char *head, size_t n)
+{
+    struct store_source found;
+    struct diag d = {""};
+    int64_t id = 0;
+    int rc = store_source_find(s, head, n, &found, &d);
+
+    ck_assert_msg(rc >= 0, "%s", d.msg);
+    if (rc == 1) {
+        id = found.id;
+        store_source_free(&found);
+    }
+    return id;
+}
+
 START_TEST(test_sources_by_fingerprint)
 {
     struct store *s = fresh_store("sources.db");
     struct diag d = {""};
-    struct store_source src, found;
+    struct store_source src, longer, third, twin, found;
     const unsigned char head[] = "Jan  1 00:00:01 mx postfix/smtpd[1]: connect from x[1.2.3.4]\n";
     const unsigned char other[] = "Jan  2 00:00:01 mx postfix/smtpd[1]: connect from x[1.2.3.4]\n";
+    const size_t hl = sizeof head - 1;
 
-    memset(&src, 0, sizeof src);
-    src.path = "/var/log/mail.log";
-    store_fingerprint(head, 20, src.fingerprint);
-    src.fp_len = 20;
+    source_of(&src, "/var/log/mail.log", head, 20);
     src.offset = 77;
-    ck_assert_int_eq(store_begin(s, &d), 0);
-    ck_assert_int_eq(store_source_add(s, &src, &d), 0);
-    ck_assert_int_eq(store_commit(s, &d), 0);
+    add_sources(s, (struct store_source *[]){&src}, 1);
     /* a longer head with the same first 20 bytes is the same file (it grew) */
-    ck_assert_int_eq(store_source_find(s, head, sizeof head - 1, &found, &d), 1);
+    ck_assert_int_eq(store_source_find(s, head, hl, &found, &d), 1);
     ck_assert_int_eq(found.id, src.id);
     ck_assert_int_eq(found.offset, 77);
     ck_assert_str_eq(found.path, "/var/log/mail.log");
     store_source_free(&found);
     /* a different first line is another file, whatever its name */
-    ck_assert_int_eq(store_source_find(s, other, sizeof other - 1, &found, &d), 0);
+    ck_assert_int_eq(found_id(s, other, sizeof other - 1), 0);
     /* a head shorter than the fingerprint cannot be that file */
-    ck_assert_int_eq(store_source_find(s, head, 10, &found, &d), 0);
+    ck_assert_int_eq(found_id(s, head, 10), 0);
     /* of the matches of every fingerprint length, the one seen last; the same second, the
      * newer row (the order the rows had when each was hashed in turn) */
-    struct store_source longer, third;
-    char sql[300];
-    memset(&longer, 0, sizeof longer);
-    longer.path = "/var/log/mail.log.1";
-    store_fingerprint(head, 40, longer.fingerprint);
-    longer.fp_len = 40;
+    source_of(&longer, "/var/log/mail.log.1", head, 40);
     longer.offset = 5;
-    memset(&third, 0, sizeof third);
-    third.path = "/var/log/other.log";
-    store_fingerprint(other, 30, third.fingerprint);
-    third.fp_len = 30;
-    ck_assert_int_eq(store_begin(s, &d), 0);
-    ck_assert_int_eq(store_source_add(s, &longer, &d), 0);
-    ck_assert_int_eq(store_source_add(s, &third, &d), 0);
-    snprintf(sql, sizeof sql,
-             "UPDATE sources SET last_seen = '2026-01-01T00:00:00Z' WHERE id = %lld;"
-             "UPDATE sources SET last_seen = '2026-01-02T00:00:00Z' WHERE id = %lld",
-             (long long)src.id, (long long)longer.id);
-    ck_assert_int_eq(store_exec(s, sql, &d), 0);
-    ck_assert_int_eq(store_commit(s, &d), 0);
-    ck_assert_int_eq(store_source_find(s, head, sizeof head - 1, &found, &d), 1);
+    source_of(&third, "/var/log/other.log", other, 30);
+    add_sources(s, (struct store_source *[]){&longer, &third}, 2);
+    seen_at(s, src.id, "2026-01-01T00:00:00Z");
+    seen_at(s, longer.id, "2026-01-02T00:00:00Z");
+    ck_assert_int_eq(store_source_find(s, head, hl, &found, &d), 1);
     ck_assert_int_eq(found.id, longer.id);
     ck_assert_int_eq(found.offset, 5);
     store_source_free(&found);
     /* a head of 30 bytes is too short for the 40-byte fingerprint */
-    ck_assert_int_eq(store_source_find(s, head, 30, &found, &d), 1);
-    ck_assert_int_eq(found.id, src.id);
-    store_source_free(&found);
-    snprintf(sql, sizeof sql,
-             "UPDATE sources SET last_seen = '2026-01-03T00:00:00Z' WHERE id = %lld",
-             (long long)src.id);
-    ck_assert_int_eq(store_exec(s, sql, &d), 0);
-    ck_assert_int_eq(store_source_find(s, head, sizeof head - 1, &found, &d), 1);
-    ck_assert_int_eq(found.id, src.id);
-    store_source_free(&found);
-    ck_assert_int_eq(store_exec(s, "UPDATE sources SET last_seen = '2026-01-04T00:00:00Z'", &d), 0);
-    ck_assert_int_eq(store_source_find(s, head, sizeof head - 1, &found, &d), 1);
-    ck_assert_int_eq(found.id, longer.id);
-    store_source_free(&found);
-    ck_assert_int_eq(store_source_find(s, other, sizeof other - 1, &found, &d), 1);
-    ck_assert_int_eq(found.id, third.id);
-    store_source_free(&found);
+    ck_assert_int_eq(found_id(s, head, 30), src.id);
+    seen_at(s, src.id, "2026-01-03T00:00:00Z");
+    ck_assert_int_eq(found_id(s, head, hl), src.id);
+    seen_at(s, 0, "2026-01-04T00:00:00Z");
+    ck_assert_int_eq(found_id(s, head, hl), longer.id);
+    ck_assert_int_eq(found_id(s, other, sizeof other - 1), third.id);
     /* two rows of one length and fingerprint (a log rewritten with the same head): the one
      * seen last, though added first; at the same time, the newer */
-    struct store_source twin;
-    memset(&twin, 0, sizeof twin);
-    twin.path = "/var/log/mail.log.new";
-    store_fingerprint(head, 20, twin.fingerprint);
-    twin.fp_len = 20;
-    ck_assert_int_eq(store_begin(s, &d), 0);
-    ck_assert_int_eq(store_source_add(s, &twin, &d), 0);
-    ck_assert_int_eq(store_commit(s, &d), 0);
-    snprintf(sql, sizeof sql,
-             "UPDATE sources SET last_seen = '2026-01-05T00:00:00Z' WHERE id = %lld;"
-             "UPDATE sources SET last_seen = '2026-01-01T00:00:00Z' WHERE id = %lld",
-             (long long)src.id, (long long)twin.id);
-    ck_assert_int_eq(store_exec(s, sql, &d), 0);
-    ck_assert_int_eq(store_source_find(s, head, sizeof head - 1, &found, &d), 1);
-    ck_assert_int_eq(found.id, src.id);
-    store_source_free(&found);
-    ck_assert_int_eq(store_exec(s, "UPDATE sources SET last_seen = '2026-01-06T00:00:00Z'", &d), 0);
-    ck_assert_int_eq(store_source_find(s, head, 20, &found, &d), 1);
-    ck_assert_int_eq(found.id, twin.id);
-    store_source_free(&found);
+    source_of(&twin, "/var/log/mail.log.new", head, 20);
+    add_sources(s, (struct store_source *[]){&twin}, 1);
+    seen_at(s, src.id, "2026-01-05T00:00:00Z");
+    seen_at(s, twin.id, "2026-01-01T00:00:00Z");
+    ck_assert_int_eq(found_id(s, head, hl), src.id);
+    seen_at(s, 0, "2026-01-06T00:00:00Z");
+    ck_assert_int_eq(found_id(s, head, 20), twin.id);
     store_close(s);
 }
 END_TEST
@@ -248,7 +257,6 @@ START_TEST(test_sources_by_file)
     struct store *s = fresh_store("files.db");
     struct diag d = {""};
     struct store_source a, b, found;
-    char sql[300];
 
     memset(&a, 0, sizeof a);
     a.path = "/var/log/mail.log";
@@ -256,20 +264,14 @@ START_TEST(test_sources_by_file)
     a.inode = 77;
     b = a;
     b.path = "/var/log/mail.log.1";
-    ck_assert_int_eq(store_begin(s, &d), 0);
-    ck_assert_int_eq(store_source_add(s, &a, &d), 0);
-    ck_assert_int_eq(store_source_add(s, &b, &d), 0);
-    ck_assert_int_eq(store_commit(s, &d), 0);
+    add_sources(s, (struct store_source *[]){&a, &b}, 2);
     ck_assert_int_eq(store_source_find_file(s, 2049, 78, &found, &d), 0);
     ck_assert_int_eq(store_source_find_file(s, 2050, 77, &found, &d), 0);
-    ck_assert_int_eq(store_exec(s, "UPDATE sources SET last_seen = '2026-01-01T00:00:00Z'", &d), 0);
+    seen_at(s, 0, "2026-01-01T00:00:00Z");
     ck_assert_int_eq(store_source_find_file(s, 2049, 77, &found, &d), 1);
     ck_assert_int_eq(found.id, b.id);
     store_source_free(&found);
-    snprintf(sql, sizeof sql,
-             "UPDATE sources SET last_seen = '2026-01-02T00:00:00Z' WHERE id = %lld",
-             (long long)a.id);
-    ck_assert_int_eq(store_exec(s, sql, &d), 0);
+    seen_at(s, a.id, "2026-01-02T00:00:00Z");
     ck_assert_int_eq(store_source_find_file(s, 2049, 77, &found, &d), 1);
     ck_assert_int_eq(found.id, a.id);
     ck_assert_str_eq(found.path, "/var/log/mail.log");
