@@ -189,10 +189,11 @@ static size_t make_key(struct postfix_state *st, const char *host, const char *i
     return make_keyn(st, host, strlen(host), id, idlen);
 }
 
-static struct pf_message *message_get(struct postfix_state *st, const char *host, const char *qid,
-                                      size_t qlen, int create)
+/* message_getn - the table entry of queue id qid on host[0..hl); created when asked and absent */
+static struct pf_message *message_getn(struct postfix_state *st, const char *host, size_t hl,
+                                       const char *qid, size_t qlen, int create)
 {
-    size_t k = make_key(st, host, qid, qlen);
+    size_t k = make_keyn(st, host, hl, qid, qlen);
     struct pf_message *m;
 
     if (k == 0)
@@ -203,6 +204,13 @@ static struct pf_message *message_get(struct postfix_state *st, const char *host
         lru_put(st->messages, st->key, k, m);
     }
     return m;
+}
+
+/* message_get - the same for a NUL-terminated host */
+static struct pf_message *message_get(struct postfix_state *st, const char *host, const char *qid,
+                                      size_t qlen, int create)
+{
+    return message_getn(st, host, strlen(host), qid, qlen, create);
 }
 
 /*
@@ -252,22 +260,36 @@ static size_t queue_id_len(const char *p, size_t n)
 }
 
 /*
- * split_client - "name[ip]" or "[ip]:port" at p[0..n): fills ev client fields via the arena.
+ * client_spans - the name and the address of "name[ip]" or "[ip]:port" at p[0..n), each NULL
+ * when the text has none (no brackets, or nothing before or between them)
  */
-static void split_client(struct postfix_state *st, const char *p, size_t n, struct event *ev)
+static void client_spans(const char *p, size_t n, const char **name, size_t *name_len,
+                         const char **ip, size_t *ip_len)
 {
     const char *lb = memchr(p, '[', n);
-    const char *rb;
+    const char *rb = lb != NULL ? memchr(lb, ']', n - (size_t)(lb - p)) : NULL;
 
-    if (lb == NULL)
-        return;
-    rb = memchr(lb, ']', n - (size_t)(lb - p));
+    *name = *ip = NULL;
+    *name_len = *ip_len = 0;
     if (rb == NULL)
         return;
     if (lb > p)
-        ev->client_name = arena_copy(&st->a, p, (size_t)(lb - p));
+        *name = p, *name_len = (size_t)(lb - p);
     if (rb > lb + 1)
-        ev->client_ip = arena_copy(&st->a, lb + 1, (size_t)(rb - lb - 1));
+        *ip = lb + 1, *ip_len = (size_t)(rb - lb - 1);
+}
+
+/* split_client - the same into ev's client fields, copied into the arena */
+static void split_client(struct postfix_state *st, const char *p, size_t n, struct event *ev)
+{
+    const char *name, *ip;
+    size_t name_len, ip_len;
+
+    client_spans(p, n, &name, &name_len, &ip, &ip_len);
+    if (name != NULL)
+        ev->client_name = arena_copy(&st->a, name, name_len);
+    if (ip != NULL)
+        ev->client_ip = arena_copy(&st->a, ip, ip_len);
 }
 
 /* take_angle - value of "<...>" at p: the text up to the '>' that ends the field */
@@ -1050,106 +1072,41 @@ static int64_t size_value(const char *v, const char *end)
     return over ? INT64_MAX : (int64_t)x; /* strtoll's ERANGE */
 }
 
+/* expired - 1 when the qmgr line p[0..n) reports its message expired; *at is its "status=" */
+static int expired(const char *p, size_t n, const char **at)
+{
+    const char *v = scan_find(p, n, "status=");
+
+    *at = v;
+    return v != NULL && (scan_prefix(v, n - (size_t)(v - p), "status=expired") ||
+                         scan_prefix(v, n - (size_t)(v - p), "status=force-expired"));
+}
+
+/* handle_qmgr - a delivery, or an expiry; the "from=" news is in already (message_news) */
 static enum line_result handle_qmgr(struct postfix_state *st, struct parse_ctx *ctx,
                                     struct pf_line *pl, const char *p, size_t n)
 {
     struct event *ev = &pl->ev;
     const char *v;
-    size_t vlen;
     struct pf_message *m;
 
     if (scan_prefix(p, n, "to="))
         return handle_delivery(st, ctx, pl, p, n, 0);
     /* "removed" was handled before the line was set up (postfix_parse_line) */
-    if (!scan_prefix(p, n, "from="))
+    if (!scan_prefix(p, n, "from=") || !expired(p, n, &v))
         return LINE_INFO; /* "skipped, still being delivered", ... */
     m = message_get(st, pl->host, ev->queue_id, strlen(ev->queue_id), 1);
-    if ((v = field_value(p, n, "from=", &vlen)) != NULL && m != NULL)
-        message_set(m, &m->sender, v, vlen);
-    if ((v = field_value(p, n, "size=", &vlen)) != NULL && m != NULL)
-        m->size = size_value(v, p + n);
-    if ((v = scan_find(p, n, "status=")) != NULL &&
-        (scan_prefix(v, n - (size_t)(v - p), "status=expired") ||
-         scan_prefix(v, n - (size_t)(v - p), "status=force-expired"))) {
-        ev->kind = EVENT_EXPIRE;
-        ev->direction = DIRECTION_OUTBOUND;
-        v += 7;
-        struct strbuf sb = STRBUF_INIT;
-        strbuf_append(&sb, v, n - (size_t)(v - p));
-        if (m != NULL && m->last_defer != NULL)
-            strbuf_printf(&sb, "; last deferral: %s", m->last_defer);
-        ev->text = arena_copy(&st->a, strbuf_str(&sb), sb.len);
-        strbuf_free(&sb);
-        fill_from_message(m, ev);
-        return parse_emit(ctx, ev) < 0 ? LINE_ABORT : LINE_EVENT;
-    }
-    return LINE_INFO;
-}
-
-static enum line_result handle_cleanup(struct postfix_state *st, struct parse_ctx *ctx,
-                                       struct pf_line *pl, const char *p, size_t n)
-{
-    const char *v;
-    size_t vlen;
-    struct pf_message *m;
-
-    if (scan_prefix(p, n, "message-id=")) {
-        m = message_get(st, pl->host, pl->ev.queue_id, strlen(pl->ev.queue_id), 1);
-        v = p + 11;
-        vlen = n - 11;
-        if (vlen >= 2 && v[0] == '<' && v[vlen - 1] == '>')
-            v++, vlen -= 2;
-        if (m != NULL)
-            message_set(m, &m->message_id, v, vlen);
-        return LINE_INFO;
-    }
-    if (scan_prefix(p, n, "resent-message-id="))
-        return LINE_INFO;
-    return handle_action(st, ctx, pl, p, n);
-}
-
-static enum line_result handle_smtpd(struct postfix_state *st, struct parse_ctx *ctx,
-                                     struct pf_line *pl, const char *p, size_t n)
-{
-    if (scan_prefix(p, n, "client=")) {
-        const char *end = p + 7;
-        while (end < p + n && *end != ',')
-            end++;
-        split_client(st, p + 7, (size_t)(end - p - 7), &pl->ev);
-        remember_client(st, pl);
-        return LINE_INFO;
-    }
-    return handle_action(st, ctx, pl, p, n);
-}
-
-static enum line_result handle_bounce(struct postfix_state *st, struct pf_line *pl, const char *p,
-                                      size_t n)
-{
-    const char *colon = scan_rfind(p, n, "notification: ");
-    struct pf_message *m;
-
-    if (colon == NULL)
-        return LINE_INFO;
-    colon += 14;
-    size_t ql = queue_id_len(colon, n - (size_t)(colon - p));
-    if (ql == 0)
-        return LINE_INFO;
-    m = message_get(st, pl->host, colon, ql, 1);
-    if (m != NULL)
-        message_set(m, &m->parent, pl->ev.queue_id, strlen(pl->ev.queue_id));
-    return LINE_INFO;
-}
-
-static enum line_result handle_pickup(struct postfix_state *st, struct pf_line *pl, const char *p,
-                                      size_t n)
-{
-    size_t vlen;
-    const char *v = field_value(p, n, "from=", &vlen);
-    struct pf_message *m;
-
-    if (v != NULL && (m = message_get(st, pl->host, pl->ev.queue_id, strlen(pl->ev.queue_id), 1)))
-        message_set(m, &m->sender, v, vlen);
-    return LINE_INFO;
+    ev->kind = EVENT_EXPIRE;
+    ev->direction = DIRECTION_OUTBOUND;
+    v += 7;
+    struct strbuf sb = STRBUF_INIT;
+    strbuf_append(&sb, v, n - (size_t)(v - p));
+    if (m != NULL && m->last_defer != NULL)
+        strbuf_printf(&sb, "; last deferral: %s", m->last_defer);
+    ev->text = arena_copy(&st->a, strbuf_str(&sb), sb.len);
+    strbuf_free(&sb);
+    fill_from_message(m, ev);
+    return parse_emit(ctx, ev) < 0 ? LINE_ABORT : LINE_EVENT;
 }
 
 /* ------------------------------------------------------------------ dispatch */
@@ -1166,6 +1123,80 @@ enum pf_daemon {
     PF_PICKUP,
     PF_DNSBLOG,
 };
+
+/*
+ * message_news - what a queued line p[0..n) of queue id q[0..ql) on host[0..hl) tells about
+ * its message, into the table straight from the line: smtpd's client, cleanup's Message-ID,
+ * qmgr's sender and size, pickup's sender, bounce's parent. Those are half the lines of a
+ * log, and make no event: they end here, with nothing copied for one. 1 when the line is
+ * done (it makes no event), 0 when it goes on to the handlers.
+ */
+static int message_news(struct postfix_state *st, const char *host, size_t hl, enum pf_daemon d,
+                        const char *q, size_t ql, const char *p, size_t n)
+{
+    struct pf_message *m;
+    const char *v;
+    size_t vlen;
+
+    switch (d) {
+    case PF_SMTPD: {
+        if (!scan_prefix(p, n, "client="))
+            return 0;
+        const char *end = p + 7, *name, *ip;
+        size_t name_len, ip_len;
+        while (end < p + n && *end != ',')
+            end++;
+        client_spans(p + 7, (size_t)(end - p - 7), &name, &name_len, &ip, &ip_len);
+        if ((m = message_getn(st, host, hl, q, ql, 1)) != NULL) {
+            if (ip != NULL && m->client_ip == NULL)
+                message_set(m, &m->client_ip, ip, ip_len);
+            if (name != NULL && m->client_name == NULL)
+                message_set(m, &m->client_name, name, name_len);
+        }
+        return 1;
+    }
+    case PF_CLEANUP:
+        if (scan_prefix(p, n, "message-id=")) {
+            m = message_getn(st, host, hl, q, ql, 1);
+            v = p + 11;
+            vlen = n - 11;
+            if (vlen >= 2 && v[0] == '<' && v[vlen - 1] == '>')
+                v++, vlen -= 2;
+            if (m != NULL)
+                message_set(m, &m->message_id, v, vlen);
+            return 1;
+        }
+        return scan_prefix(p, n, "resent-message-id=");
+    case PF_QMGR:
+        if (!scan_prefix(p, n, "from="))
+            return 0;
+        m = message_getn(st, host, hl, q, ql, 1);
+        if ((v = field_value(p, n, "from=", &vlen)) != NULL && m != NULL)
+            message_set(m, &m->sender, v, vlen);
+        if ((v = field_value(p, n, "size=", &vlen)) != NULL && m != NULL)
+            m->size = size_value(v, p + n);
+        return !expired(p, n, &v); /* an expiry goes on to be an event */
+    case PF_BOUNCE: {
+        const char *colon = scan_rfind(p, n, "notification: ");
+        size_t pl;
+        if (colon == NULL)
+            return 1;
+        colon += 14;
+        if ((pl = queue_id_len(colon, n - (size_t)(colon - p))) == 0)
+            return 1;
+        if ((m = message_getn(st, host, hl, colon, pl, 1)) != NULL)
+            message_set(m, &m->parent, q, ql);
+        return 1;
+    }
+    case PF_PICKUP:
+        v = field_value(p, n, "from=", &vlen);
+        if (v != NULL && (m = message_getn(st, host, hl, q, ql, 1)) != NULL)
+            message_set(m, &m->sender, v, vlen);
+        return 1;
+    default:
+        return 0;
+    }
+}
 
 /* clang-format off */
 #define D(name, d) {name, sizeof name - 1, d}
@@ -1321,14 +1352,17 @@ static enum line_result postfix_parse_line(void *state, struct parse_ctx *ctx,
             if (d == PF_OTHER || ((d == PF_DELIVERY || d == PF_DISCARD) &&
                                   !scan_prefix(p + ql + 2, n - ql - 2, "to=")))
                 return LINE_INFO; /* "host X said: 4xx" soft errors, lost connection, TLS, ... */
+            const char *host = h.host ? h.host : ctx->default_host ? ctx->default_host : "";
+            size_t hl = h.host ? h.host_len : strlen(host);
             if (d == PF_QMGR && n - ql - 2 == 7 && memcmp(p + ql + 2, "removed", 7) == 0) {
                 /* the message left the queue: forget it */
-                const char *host = h.host ? h.host : ctx->default_host ? ctx->default_host : "";
-                size_t k = make_keyn(st, host, h.host ? h.host_len : strlen(host), p, ql);
+                size_t k = make_keyn(st, host, hl, p, ql);
                 if (k)
                     lru_del(st->messages, st->key, k);
                 return LINE_INFO;
             }
+            if (message_news(st, host, hl, d, p, ql, p + ql + 2, n - ql - 2))
+                return LINE_INFO;
         }
     }
 
@@ -1363,18 +1397,13 @@ static enum line_result postfix_parse_line(void *state, struct parse_ctx *ctx,
 
     switch (d) {
     case PF_SMTPD:
-        return handle_smtpd(st, ctx, &pl, p, n);
     case PF_CLEANUP:
-        return handle_cleanup(st, ctx, &pl, p, n);
+        return handle_action(st, ctx, &pl, p, n);
     case PF_QMGR:
         return handle_qmgr(st, ctx, &pl, p, n);
     case PF_DELIVERY:
     case PF_DISCARD:
         return handle_delivery(st, ctx, &pl, p, n, d == PF_DISCARD);
-    case PF_BOUNCE:
-        return handle_bounce(st, &pl, p, n);
-    case PF_PICKUP:
-        return handle_pickup(st, &pl, p, n);
     default:
         return LINE_INFO;
     }

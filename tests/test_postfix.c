@@ -440,6 +440,58 @@ START_TEST(test_queue_correlation)
 END_TEST
 
 /*
+ * the lines that only tell about a message (client, Message-ID, sender and size, parent) go
+ * into its entry without an event being set up: each must still reach the message's events,
+ * keyed by the same host, also when the line has none and the default host stands in
+ */
+START_TEST(test_message_news)
+{
+    static const char *const defaults[] = {NULL, "relay.example.net"};
+    struct harness h;
+
+    for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++) {
+        harness_init(&h);
+        h.ctx.default_host = defaults[i];
+        /* a local submission: pickup names the sender, the client is only an address */
+        ck_assert_int_eq(feed(&h, "Jan  2 10:00:00 postfix/pickup[7]: 4F1A2B3C4D: uid=1000 "
+                                  "from=<alice>"),
+                         LINE_INFO);
+        ck_assert_int_eq(feed(&h, "Jan  2 10:00:00 postfix/smtpd[8]: 4F1A2B3C4D: "
+                                  "client=[2001:db8::7]:587"),
+                         LINE_INFO);
+        ck_assert_int_eq(feed(&h, "Jan  2 10:00:00 postfix/cleanup[9]: 4F1A2B3C4D: "
+                                  "message-id=<local.1@example.org>"),
+                         LINE_INFO);
+        ck_assert_int_eq(feed(&h, "Jan  2 10:00:01 postfix/smtp[10]: 4F1A2B3C4D: "
+                                  "to=<bob@example.com>, relay=none, delay=1, delays=1/0/0/0, "
+                                  "dsn=5.4.4, status=bounced (Host or domain name not found)"),
+                         LINE_EVENT);
+        ck_assert_str_eq(events[0].sender, "alice");
+        ck_assert_str_eq(events[0].client_ip, "2001:db8::7");
+        ck_assert_str_eq(events[0].client_name, "");
+        ck_assert_str_eq(events[0].message_id, "local.1@example.org");
+        ck_assert_str_eq(events[0].host, defaults[i] ? defaults[i] : "");
+        /* a client without brackets names nothing, and the first client named stays */
+        ck_assert_int_eq(feed(&h, H "postfix/smtpd[8]: 5A6B7C8D9E: client=unknown"), LINE_INFO);
+        ck_assert_int_eq(feed(&h, H "postfix/smtpd[8]: 5A6B7C8D9E: client=a.example[192.0.2.9]"),
+                         LINE_INFO);
+        ck_assert_int_eq(feed(&h, H "postfix/smtpd[8]: 5A6B7C8D9E: client=b.example[192.0.2.10]"),
+                         LINE_INFO);
+        ck_assert_int_eq(feed(&h, H "postfix/local[11]: 5A6B7C8D9E: to=<c@mx1>, relay=local, "
+                                    "delay=1, delays=1/0/0/0, dsn=2.0.0, status=sent (delivered "
+                                    "to mailbox)"),
+                         LINE_EVENT);
+        ck_assert_str_eq(events[1].client_name, "a.example");
+        ck_assert_str_eq(events[1].client_ip, "192.0.2.9");
+        ck_assert_int_eq(events[1].null_sender, 1);
+        /* and lines with a host are that host's */
+        ck_assert_str_eq(events[1].host, "mx1");
+        harness_done(&h);
+    }
+}
+END_TEST
+
+/*
  * a message's strings live in the message while they fit and by themselves after: long ones,
  * ones set again, and a deferral text replaced many times all read back as set, also after a
  * round trip through the saved state
@@ -1316,6 +1368,7 @@ static Suite *postfix_suite(void)
     tcase_add_test(tc, test_queue_correlation);
     tcase_add_test(tc, test_state_round_trip);
     tcase_add_test(tc, test_message_strings);
+    tcase_add_test(tc, test_message_news);
     tcase_add_test(tc, test_postscreen_sessions);
     tcase_add_test(tc, test_timestamps);
     tcase_add_test(tc, test_timestamp_memo);
