@@ -292,14 +292,21 @@ static void split_client(struct postfix_state *st, const char *p, size_t n, stru
         ev->client_ip = arena_copy(&st->a, ip, ip_len);
 }
 
-/* take_angle - value of "<...>" at p: the text up to the '>' that ends the field */
+/*
+ * angle_end - the offset of the '>' that closes the "<...>" at p[0..n): the first one followed
+ * by a separator or the end; 0 when there is none. memchr finds the candidates: an address is
+ * read on every delivery, and a byte at a time was 2 % of a dry run.
+ */
 static size_t angle_end(const char *p, size_t n)
 {
-    /* the closing '>' is one followed by a separator or the end; prefer the first such one */
-    for (size_t i = 1; i < n; i++)
-        if (p[i] == '>' && (i + 1 == n || p[i + 1] == ' ' || p[i + 1] == ',' || p[i + 1] == ':' ||
-                            p[i + 1] == ';'))
-            return i;
+    const char *end = p + n;
+
+    for (const char *q = p + 1; q < end; q++) {
+        if ((q = memchr(q, '>', (size_t)(end - q))) == NULL)
+            return 0;
+        if (q + 1 == end || q[1] == ' ' || q[1] == ',' || q[1] == ':' || q[1] == ';')
+            return (size_t)(q - p);
+    }
     return 0;
 }
 
@@ -943,8 +950,10 @@ static enum line_result handle_delivery(struct postfix_state *st, struct parse_c
     ev->direction = DIRECTION_OUTBOUND;
     /* the comma-separated fields before status= */
     while (p + i < status_at) {
-        const char *eq = memchr(p + i, '=', (size_t)(status_at - p) - i);
-        if (eq == NULL)
+        const char *eq = p + i; /* keys are short: a byte at a time beats a call to memchr */
+        while (eq < status_at && *eq != '=')
+            eq++;
+        if (eq == status_at)
             break;
         const char *key = p + i;
         size_t klen = (size_t)(eq - key), vs = (size_t)(eq - p) + 1, ve;
@@ -1256,6 +1265,28 @@ static int daemon_of(const char *tag, size_t len)
 }
 
 /*
+ * same_tag - 1 when a[0..len) and b[0..len) are the same bytes, len 4 to PF_TAG_MAX: words
+ * compared in place, the last one overlapping, instead of a call to memcmp for every line
+ */
+static int same_tag(const char *a, const char *b, size_t len)
+{
+    uint32_t x, y;
+    size_t i;
+
+    if (len < 8) {
+        memcpy(&x, a, 4), memcpy(&y, b, 4);
+        if (x != y)
+            return 0;
+        memcpy(&x, a + len - 4, 4), memcpy(&y, b + len - 4, 4);
+        return x == y;
+    }
+    for (i = 0; i + 8 < len; i += 8)
+        if (!same_8_at(a, b, i))
+            return 0;
+    return same_8_at(a, b, len - 8);
+}
+
+/*
  * daemon_memo - daemon_of(tag), remembered: its backward search for '/' and the table walk were
  * a hundred instructions a line, a remembered tag is one memcmp. The slot is picked by the
  * length and two bytes near the end, where tags differ ("postfix/smtp", "postfix/lmtp"); a tag
@@ -1269,7 +1300,7 @@ static int daemon_memo(struct postfix_state *st, const char *tag, size_t len)
         return daemon_of(tag, len);
     e = &st->tags[(len * 131 + (unsigned char)tag[len - 1] * 31 + (unsigned char)tag[len - 4]) %
                   PF_TAG_SLOTS];
-    if (e->len != len || memcmp(e->tag, tag, len) != 0) {
+    if (e->len != len || !same_tag(e->tag, tag, len)) {
         e->daemon = daemon_of(tag, len);
         memcpy(e->tag, tag, len);
         e->len = len;

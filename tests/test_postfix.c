@@ -1218,6 +1218,13 @@ START_TEST(test_delivery_fields)
     ck_assert_str_eq(events[0].relay, "none");
     ck_assert_str_eq(events[0].status, "5.1.1");
     ck_assert_str_eq(events[0].kind, "bounce");
+    /* an address ends at a '>' before a separator, not at the first '>' */
+    nevents = 0;
+    ck_assert_int_eq(feed(&h, H "postfix/smtp[1]: 0A1B2C3D4E: to=<a>b@b.example>, orig_to=<c>>, "
+                                "relay=none, dsn=5.1.1, status=bounced (550 no)"),
+                     LINE_EVENT);
+    ck_assert_str_eq(events[0].recipient, "a>b@b.example");
+    ck_assert_str_eq(events[0].relay, "none");
     harness_done(&h);
 }
 END_TEST
@@ -1296,26 +1303,32 @@ END_TEST
 START_TEST(test_daemon_tags)
 {
     static const char *const names[] = {
-        "smtpd",     "postscreen",      "cleanup",   "qmgr",
-        "nqmgr",     "oqmgr",           "smtp",      "lmtp",
-        "local",     "virtual",         "pipe",      "error",
-        "retry",     "discard",         "bounce",    "defer",
-        "trace",     "pickup",          "dnsblog",   "master",
-        "anvil",     "scache",          "tlsmgr",    "tlsproxy",
-        "postsuper", "postdrop",        "postqueue", "postfix-script",
-        "postlogd",  "postlog",         "postmap",   "postalias",
-        "postmulti", "postconf",        "postfix",   "sendmail",
-        "verify",    "trivial-rewrite", "proxymap",  "flush",
-        "showq",     "spawn",           "qmqpd",     "smtpx",
-        "lmtpd",     "qmgrr",           "mtp",       "smt",
-        "dovecot",   "amavis",          "opendkim",  "xsmtp",
-        "pipes",     "discar",
+        "smtpd",     "postscreen",     "cleanup",
+        "qmgr",      "nqmgr",          "oqmgr",
+        "smtp",      "smxp",           "lmtp",
+        "local",     "virtual",        "pipe",
+        "error",     "retry",          "discard",
+        "bounce",    "defer",          "trace",
+        "pickup",    "dnsblog",        "master",
+        "anvil",     "scache",         "tlsmgr",
+        "tlsproxy",  "postsuper",      "postdrop",
+        "postqueue", "postfix-script", "postlogd",
+        "postlog",   "postmap",        "postalias",
+        "postmulti", "postconf",       "postfix",
+        "sendmail",  "verify",         "trivial-rewrite",
+        "proxymap",  "flush",          "showq",
+        "spawn",     "qmqpd",          "smtpx",
+        "lmtpd",     "qmgrr",          "mtp",
+        "smt",       "dovecot",        "amavis",
+        "opendkim",  "xsmtp",          "pipes",
+        "discar",    "smxp",
     };
     static const char *const delivering = " smtp lmtp local virtual pipe error retry qmgr nqmgr "
                                           "oqmgr ";
-    /* "xostfix/" differs from "postfix/" in its first byte only: a slot's tag must match whole */
+    /* "xostfix/" differs from "postfix/" in its first byte only, "x/smxp" from "x/smtp" in its
+     * fifth (a tag shorter than a word): a slot's tag must match whole */
     static const char *const prefixes[] = {"postfix/", "postfix-out/", "mail/submission/",
-                                           "xostfix/", ""};
+                                           "xostfix/", "x/",           ""};
     static const char *const known = " smtpd postscreen cleanup qmgr nqmgr oqmgr smtp lmtp local "
                                      "virtual pipe error retry discard bounce defer trace pickup "
                                      "dnsblog master anvil scache tlsmgr tlsproxy postsuper "
