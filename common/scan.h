@@ -7,6 +7,20 @@
 #include <stddef.h>
 #include <string.h>
 
+/*
+ * scan_is_digit, scan_is_alpha - isdigit and isalpha as the C locale has them (the CLI sets
+ * it), without the call to __ctype_b_loc each use of those costs: for the per-line tests
+ */
+static inline int scan_is_digit(char c)
+{
+    return (unsigned char)c - (unsigned)'0' <= 9;
+}
+
+static inline int scan_is_alpha(char c)
+{
+    return ((unsigned char)c | 0x20u) - (unsigned)'a' <= 'z' - 'a';
+}
+
 /* scan_two_digits - the number the decimal digits p[0], p[1] make; -1 when either is not one */
 static inline int scan_two_digits(const char *p)
 {

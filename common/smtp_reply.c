@@ -2,6 +2,7 @@
  * smtp_reply - the parts of an SMTP reply as MTAs log it (see smtp_reply.h)
  */
 #include "smtp_reply.h"
+#include "scan.h"
 
 #include <ctype.h>
 #include <string.h>
@@ -17,7 +18,7 @@ static size_t status_len(const char *p, size_t n)
     i = 2;
     for (int part = 0; part < 2; part++) {
         d = i;
-        while (i < n && i - d < 3 && isdigit((unsigned char)p[i]))
+        while (i < n && i - d < 3 && scan_is_digit(p[i]))
             i++;
         if (i == d)
             return 0;
@@ -27,7 +28,7 @@ static size_t status_len(const char *p, size_t n)
             i++;
         }
     }
-    if (i < n && (isdigit((unsigned char)p[i]) || isalpha((unsigned char)p[i]) || p[i] == '.'))
+    if (i < n && (scan_is_digit(p[i]) || scan_is_alpha(p[i]) || p[i] == '.'))
         return 0;
     return i;
 }
@@ -39,8 +40,8 @@ int smtp_status_valid(const char *p, size_t n)
 
 static int code_at(const char *p, size_t n)
 {
-    if (n < 3 || !isdigit((unsigned char)p[0]) || !isdigit((unsigned char)p[1]) ||
-        !isdigit((unsigned char)p[2]) || p[0] < '2' || p[0] > '5')
+    if (n < 3 || !scan_is_digit(p[0]) || !scan_is_digit(p[1]) || !scan_is_digit(p[2]) ||
+        p[0] < '2' || p[0] > '5')
         return 0;
     if (n > 3 && p[3] != ' ' && p[3] != '-')
         return 0;

@@ -6,6 +6,7 @@
 #include "dynload.h"
 #include "event.h"
 #include "lru.h"
+#include "scan.h"
 #include "smtp_reply.h"
 #include "statepack.h"
 #include "strbuf.h"
@@ -13,6 +14,8 @@
 #include "timeparse.h"
 #include "workq.h"
 
+#include <ctype.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -283,6 +286,11 @@ static const struct {
     {"554 <ce101@ce.metu.edu.tr>: Relay access denied", 554, "",
      "<ce101@ce.metu.edu.tr>: Relay access denied"},
     {"5.7.1 Blocked by SpamAssassin", 0, "5.7.1", "Blocked by SpamAssassin"},
+    /* a status runs on into a letter, a digit or a dot: then it is none */
+    {"550 5.1.1Z no", 550, "", "5.1.1Z no"},
+    {"450 4.2.0a later", 450, "", "4.2.0a later"},
+    {"250 2.0.0. x", 250, "", "2.0.0. x"},
+    {"550 5.1.1@ x", 550, "5.1.1", "@ x"},
     {"550-5.7.1 [2607:f8b0::1] Our system has detected that this 550-5.7.1 message is likely "
      "unsolicited. 550 5.7.1 Please visit https://x - gsmtp",
      550, "5.7.1",
@@ -315,6 +323,17 @@ START_TEST(test_reply)
     smtp_reply_join(&r, out);
     ck_assert_str_eq(out, reply_cases[_i].text);
     free(out);
+}
+END_TEST
+
+/* the parser's byte tests are the C library's in the C locale (the CLI's), for every byte */
+START_TEST(test_byte_classes)
+{
+    ck_assert_ptr_nonnull(setlocale(LC_CTYPE, "C"));
+    for (int c = 0; c < 256; c++) {
+        ck_assert_msg(scan_is_digit((char)c) == !!isdigit(c), "digit %d", c);
+        ck_assert_msg(scan_is_alpha((char)c) == !!isalpha(c), "alpha %d", c);
+    }
 }
 END_TEST
 
@@ -719,6 +738,7 @@ static Suite *common_suite(void)
     tc = tcase_create("smtp_reply");
     tcase_add_loop_test(tc, test_reply, 0, sizeof reply_cases / sizeof reply_cases[0]);
     tcase_add_test(tc, test_reply_join_random);
+    tcase_add_test(tc, test_byte_classes);
     tcase_add_test(tc, test_stage_of_command);
     suite_add_tcase(s, tc);
     tc = tcase_create("containers");
