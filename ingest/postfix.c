@@ -438,21 +438,35 @@ static void apply_trailer(struct postfix_state *st, const struct trailer *t, str
         ev->helo = arena_copy(&st->a, t->helo, t->helo_len);
 }
 
-/* apply_reply - parse a reply into code, status and joined text */
-static void apply_reply(struct postfix_state *st, const char *p, size_t n, struct event *ev)
+/*
+ * apply_reply_parsed - parse a reply into code, status and joined text; known, when not NULL,
+ * is p[0..n) parsed already (used when no trailing space is cut off)
+ */
+static void apply_reply_parsed(struct postfix_state *st, const char *p, size_t n,
+                               const struct smtp_reply *known, struct event *ev)
 {
     struct smtp_reply r;
     char *text;
+    size_t whole = n;
 
     while (n > 0 && p[n - 1] == ' ')
         n--;
-    smtp_reply_parse(p, n, &r);
+    if (known != NULL && n == whole)
+        r = *known;
+    else
+        smtp_reply_parse(p, n, &r);
     ev->reply_code = r.code;
     if (r.status[0])
         ev->status = arena_copy(&st->a, r.status, strlen(r.status));
     text = arena_alloc(&st->a, r.text_len);
     smtp_reply_join(&r, text);
     ev->text = text;
+}
+
+/* apply_reply - the same for a reply not parsed yet */
+static void apply_reply(struct postfix_state *st, const char *p, size_t n, struct event *ev)
+{
+    apply_reply_parsed(st, p, n, NULL, ev);
 }
 
 /* fill_from_message - complete an event with what the queue id's table entry knows */
@@ -883,6 +897,8 @@ static void apply_diagnostic(struct postfix_state *st, const char *p, size_t n, 
 {
     const char *said = NULL;
     size_t said_len = 0;
+    struct smtp_reply r;
+    int parsed = 0;
 
     ev->stage = text_stage(p, n);
     if (scan_prefix(p, n, "host ")) {
@@ -899,11 +915,11 @@ static void apply_diagnostic(struct postfix_state *st, const char *p, size_t n, 
     }
     if (said == NULL) {
         /* "250 2.0.0 Ok: queued as X": a reply without "host ... said" */
-        struct smtp_reply r;
         smtp_reply_parse(p, n, &r);
         if (r.code != 0) {
             said = p;
             said_len = n;
+            parsed = 1;
         }
     }
     if (said != NULL) {
@@ -912,7 +928,8 @@ static void apply_diagnostic(struct postfix_state *st, const char *p, size_t n, 
             (ir = rfind_by(said, said_len, " (in reply to ", '(')) != NULL)
             said_len = (size_t)(ir - said);
         const char *dsn = ev->status;
-        apply_reply(st, said, said_len, ev);
+        /* a reply parsed above is parsed again only when " (in reply to ...)" is cut off */
+        apply_reply_parsed(st, said, said_len, parsed && said_len == n ? &r : NULL, ev);
         if (dsn != NULL) /* Postfix's dsn= is the final word on the status */
             ev->status = dsn;
         return;

@@ -239,6 +239,16 @@ static const struct line_case {
        "status=sent (250 2.0.0 Ok: queued as 71111424269E)",
      LINE_EVENT, "deliver", "outbound", "", "6526CDB7400B", "", "", "test@example.ccc", 250,
      "2.0.0", "Ok: queued as 71111424269E"},
+    /* a bare reply, parsed once to know it is one: its text still loses " (in reply to ...)",
+     * and the spaces at its end */
+    {H "postfix/lmtp[1]: 6526CDB7400C: to=<t@example.ccc>, relay=lmtp[private/dovecot], "
+       "dsn=4.3.0, status=deferred (451 4.3.0 Temporary failure (in reply to end of DATA command))",
+     LINE_EVENT, "defer", "outbound", "eom", "6526CDB7400C", "", "", "t@example.ccc", 451, "4.3.0",
+     "Temporary failure"},
+    {H "postfix/lmtp[1]: 6526CDB7400D: to=<t@example.ccc>, relay=lmtp[private/dovecot], "
+       "dsn=2.0.0, status=sent (250 2.0.0 Saved  )",
+     LINE_EVENT, "deliver", "outbound", "", "6526CDB7400D", "", "", "t@example.ccc", 250, "2.0.0",
+     "Saved"},
     {H "postfix/smtp[1]: 4E74613FE76: to=<r@gmail.com>, "
        "relay=gmail-smtp-in.l.google.com[2607:f8b0:400e:c04::1b]:25, delay=1.9, "
        "delays=0.05/0/1.1/0.71, dsn=5.7.1, status=bounced (host "
