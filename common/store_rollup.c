@@ -571,12 +571,13 @@ static int failures_and_values(struct store *s, int64_t from, int64_t to, struct
     store_bind_int64(st, 2, to);
     while ((rc = store_step(s, st, d)) == 1) {
         int64_t key = ((store_column_int64(st, 0) - hour0) << 32) | store_column_int64(st, 1);
+        int64_t id = store_column_int64(st, 8);
         int has_name = !store_column_is_null(st, 7), has_addr[2];
         if (nev == cap) {
             cap = cap ? cap * 2 : 4096;
             ev = xreallocarray(ev, cap, sizeof *ev);
         }
-        ev[nev++] = (struct hour_event){key, store_column_int64(st, 8)};
+        ev[nev++] = (struct hour_event){key, id};
         for (int a = 0; a < 2; a++) { /* the recipient (column 2), the sender (3) */
             const char *t;
             size_t len;
@@ -592,7 +593,7 @@ static int failures_and_values(struct store *s, int64_t from, int64_t to, struct
         if (rc < 0)
             break;
         for (int k = 0; k < STORE_DIM_COUNT; k++) {
-            struct rollup_entry e = {key, NULL, 0, 1, store_column_int64(st, 8), NULL, 0};
+            struct rollup_entry e = {key, NULL, 0, 1, id, NULL, 0};
             if (k < STORE_DIM_CLIENT_IP) { /* recipient, its domain, sender, its domain */
                 const struct addr_values *av = &addr[k / 2];
                 const struct strbuf *val = k % 2 == 0 ? &av->lower : &av->domain;
