@@ -1204,13 +1204,13 @@ static int message_news(struct postfix_state *st, const char *host, size_t hl, e
         return !expired(p, n, &v); /* an expiry goes on to be an event */
     case PF_BOUNCE: {
         const char *colon = scan_rfind(p, n, "notification: ");
-        size_t pl;
+        size_t notice_len; /* the notification's own queue id: q is its parent */
         if (colon == NULL)
             return 1;
         colon += 14;
-        if ((pl = queue_id_len(colon, n - (size_t)(colon - p))) == 0)
+        if ((notice_len = queue_id_len(colon, n - (size_t)(colon - p))) == 0)
             return 1;
-        if ((m = message_getn(st, host, hl, colon, pl, 1)) != NULL)
+        if ((m = message_getn(st, host, hl, colon, notice_len, 1)) != NULL)
             message_set(m, &m->parent, q, ql);
         return 1;
     }

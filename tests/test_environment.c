@@ -229,6 +229,45 @@ static long file_size(const char *path)
 
 /* ------------------------------------------------------------------ disk full */
 
+/* ingest_argv - "rejectlens ingest --db DB --year-ref 2026-01-03" into argv; returns argc */
+static int ingest_argv(char **argv, const char *db)
+{
+    int argc = 0;
+
+    argv[argc++] = BIN;
+    argv[argc++] = "ingest";
+    argv[argc++] = "--db";
+    argv[argc++] = (char *)db;
+    argv[argc++] = "--year-ref";
+    argv[argc++] = "2026-01-03";
+    return argc;
+}
+
+/* run_out_of_room - argv run with the disk full: one line, status 2, nothing half kept */
+static void run_out_of_room(struct spawn_opts *o, char **argv)
+{
+    char *err;
+
+    ck_assert_int_eq(spawn(o, &err, argv), 2);
+    one_line(err, "disk full");
+    ck_assert_ptr_nonnull(strstr(err, "nothing after the last commit was kept"));
+    free(err);
+}
+
+/* run_with_room - argv run again with room: every line of nfiles files, each once */
+static void run_with_room(struct spawn_opts *o, char **argv, const char *db, int nfiles)
+{
+    char *err;
+    struct db_state ds;
+
+    o->fsize_limit = 0;
+    ck_assert_int_eq(spawn(o, &err, argv), 0);
+    free(err);
+    ds = db_state(db);
+    ck_assert_int_eq(ds.events, nfiles * FILE_LINES);
+    ck_assert_int_eq(ds.sources, nfiles);
+}
+
 /*
  * The disk fills up in the middle of an ingest of ten files (a file size limit stands in for
  * it: the write fails with EFBIG, as it would with ENOSPC). The run stops with one line and
@@ -243,19 +282,14 @@ START_TEST(test_disk_full)
     char *argv[10 + NFILES], batch[32];
     const char *db = path_in("full.db");
     struct spawn_opts o = {-1, 0, 0, NULL};
-    int argc = 0;
+    int argc;
 
     unlink(db);
     for (int k = 0; k < NFILES; k++) {
         snprintf(files[k], sizeof files[k], "%s/full-%d.log", tu_tempdir(), k);
         big_file(files[k], k);
     }
-    argv[argc++] = BIN;
-    argv[argc++] = "ingest";
-    argv[argc++] = "--db";
-    argv[argc++] = (char *)db;
-    argv[argc++] = "--year-ref";
-    argv[argc++] = "2026-01-03";
+    argc = ingest_argv(argv, db);
     snprintf(batch, sizeof batch, "%d", FILE_LINES);
     argv[argc++] = "--batch";
     argv[argc++] = batch;
@@ -270,11 +304,7 @@ START_TEST(test_disk_full)
         argv[argc++] = files[k];
     argv[argc] = NULL;
     o.fsize_limit = file_size(db) + 2 * 1024 * 1024;
-    int rc = spawn(&o, &err, argv + 0);
-    ck_assert_int_eq(rc, 2);
-    one_line(err, "disk full");
-    ck_assert_ptr_nonnull(strstr(err, "nothing after the last commit was kept"));
-    free(err);
+    run_out_of_room(&o, argv);
     struct db_state ds = db_state(db);
     ck_assert_msg(ds.events > FILE_LINES && ds.events < NFILES * FILE_LINES, "%lld events",
                   ds.events);
@@ -282,12 +312,7 @@ START_TEST(test_disk_full)
     ck_assert_int_eq(ds.sources, ds.events / FILE_LINES);
 
     /* room again: the run goes on from there, nothing is lost and nothing counted twice */
-    o.fsize_limit = 0;
-    ck_assert_int_eq(spawn(&o, &err, argv), 0);
-    free(err);
-    ds = db_state(db);
-    ck_assert_int_eq(ds.events, NFILES * FILE_LINES);
-    ck_assert_int_eq(ds.sources, NFILES);
+    run_with_room(&o, argv, db, NFILES);
 }
 END_TEST
 
@@ -303,7 +328,7 @@ START_TEST(test_disk_full_at_batch_end)
     char *argv[8 + NFILES + 1];
     const char *db = path_in("batch-full.db");
     struct spawn_opts o = {-1, 0, 0, NULL};
-    int argc = 0;
+    int argc;
 
     unlink(db);
     for (int k = 0; k < NFILES; k++) {
@@ -312,12 +337,7 @@ START_TEST(test_disk_full_at_batch_end)
     }
     snprintf(files[NFILES], sizeof files[NFILES], "%s/batch-empty.log", tu_tempdir());
     tu_write_file(files[NFILES], "", 0);
-    argv[argc++] = BIN;
-    argv[argc++] = "ingest";
-    argv[argc++] = "--db";
-    argv[argc++] = (char *)db;
-    argv[argc++] = "--year-ref";
-    argv[argc++] = "2026-01-03";
+    argc = ingest_argv(argv, db);
     argv[argc++] = files[0];
     argv[argc] = NULL;
     ck_assert_int_eq(spawn(&o, &err, argv), 0);
@@ -328,20 +348,12 @@ START_TEST(test_disk_full_at_batch_end)
         argv[argc++] = files[k];
     argv[argc] = NULL;
     o.fsize_limit = file_size(db) + 512 * 1024;
-    ck_assert_int_eq(spawn(&o, &err, argv), 2);
-    one_line(err, "disk full");
-    ck_assert_ptr_nonnull(strstr(err, "nothing after the last commit was kept"));
-    free(err);
+    run_out_of_room(&o, argv);
     struct db_state ds = db_state(db);
     ck_assert_int_eq(ds.events, FILE_LINES);
     ck_assert_int_eq(ds.sources, 1);
 
-    o.fsize_limit = 0;
-    ck_assert_int_eq(spawn(&o, &err, argv), 0);
-    free(err);
-    ds = db_state(db);
-    ck_assert_int_eq(ds.events, NFILES * FILE_LINES);
-    ck_assert_int_eq(ds.sources, NFILES);
+    run_with_room(&o, argv, db, NFILES);
 }
 END_TEST
 
