@@ -271,12 +271,6 @@ struct rollup_entry *rollup_hist_entries(struct rollup_hist *h, size_t *n)
 
 /* ---------------------------------------------------------------- building a day */
 
-/* the group of a failure: every column the report and top filter or group it by (the events
- * are the outer loop, CROSS JOIN says so: the groups are few, the events of a day many) */
-#define SAME_GROUP                                                                                 \
-    "g.reply_text_id IS e.reply_text_id AND g.kind = e.kind AND g.reply_code IS e.reply_code"      \
-    " AND g.status IS e.status AND g.direction = e.direction AND g.mta = e.mta"                    \
-    " AND g.host IS e.host"
 #define DAY_FAILURES " WHERE e.ts >= ?1 AND e.ts < ?2 AND " STORE_FAILURES
 
 /* run - a statement with ?1 ?2 bound to [from, to), stepped to its end */
@@ -293,6 +287,136 @@ static int run(struct store *s, const char *sql, int64_t from, int64_t to, struc
         ;
     store_reset(st);
     return rc;
+}
+
+/* ---------------------------------------------------------------- the groups */
+
+/*
+ * group_ids - rollup_groups' ids by the group's columns, for the days of one build: a failure
+ * finds its group here, and a new group is numbered in the same pass over the day's failures.
+ * Before, a pass of its own (SELECT DISTINCT ... NOT EXISTS) numbered the new groups and the
+ * failures were joined with rollup_groups, an index search for each: two fifths of a roll-up.
+ * Groups are never deleted, so ids once read stay true; those another writer numbered between
+ * two days are read at the next day's start, under the write lock.
+ */
+struct group_ids {
+    struct rollup_hist *by_key; /* value: the group's key (group_key); last: its id */
+    int64_t max_id;             /* the greatest id read or numbered */
+    struct strbuf key;          /* scratch */
+};
+
+/* the columns of a group, in rollup_groups' order, as a statement's columns c .. c + 6 */
+enum { G_REPLY_TEXT, G_KIND, G_CODE, G_STATUS, G_DIRECTION, G_MTA, G_HOST, G_COLUMNS };
+
+/*
+ * group_key - the key of the group in columns c .. c + 6 of st's row, in g->key: each column
+ * as a tag (NULL, integer or text) and its value, a text with its length first. Equal keys
+ * are the same group: a failure's group is every column the report and top filter or group
+ * it by, NULL the same as NULL, texts compared byte for byte (BINARY).
+ */
+static void group_key(struct group_ids *g, struct store_stmt *st, int c)
+{
+    const char *text[G_COLUMNS] = {NULL};
+    size_t len[G_COLUMNS] = {0}, room = 0, n = 0;
+    unsigned char *p;
+
+    /* every column read first, so that the key is written with one reservation */
+    for (int i = 0; i < G_COLUMNS; i++) {
+        if (store_column_is_null(st, c + i))
+            len[i] = SIZE_MAX;
+        else if (i == G_STATUS || i == G_MTA || i == G_HOST)
+            text[i] = store_column_textn(st, c + i, &len[i]), room += len[i];
+    }
+    strbuf_reset(&g->key);
+    strbuf_reserve(&g->key, G_COLUMNS * (1 + 8) + room);
+    p = (unsigned char *)g->key.buf;
+    for (int i = 0; i < G_COLUMNS; i++) {
+        if (len[i] == SIZE_MAX) {
+            p[n++] = 0;
+        } else if (text[i] != NULL) {
+            uint64_t l = len[i];
+            p[n++] = 2;
+            memcpy(p + n, &l, 8);
+            memcpy(p + n + 8, text[i], len[i]);
+            n += 8 + len[i];
+        } else {
+            int64_t v = store_column_int64(st, c + i);
+            p[n++] = 1;
+            memcpy(p + n, &v, 8);
+            n += 8;
+        }
+    }
+    g->key.len = n;
+    g->key.buf[n] = '\0';
+}
+
+/* group_remember - the key in g->key is group id's */
+static void group_remember(struct group_ids *g, int64_t id)
+{
+    struct rollup_entry e = {0, g->key.buf, g->key.len, 1, id, NULL, 0};
+
+    rollup_hist_add(g->by_key, &e);
+    if (id > g->max_id)
+        g->max_id = id;
+}
+
+/* group_ids_read - the groups numbered since g last looked: 0, or -1 with d set */
+static int group_ids_read(struct store *s, struct group_ids *g, struct diag *d)
+{
+    static const char sql[] = "SELECT reply_text_id, kind, reply_code, status, direction, mta,"
+                              " host, id FROM rollup_groups WHERE id > ?1 ORDER BY id";
+    struct store_stmt *st = store_stmt_cached(s, sql, d);
+    int rc;
+
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, g->max_id);
+    while ((rc = store_step(s, st, d)) == 1) {
+        group_key(g, st, 0);
+        group_remember(g, store_column_int64(st, G_COLUMNS));
+    }
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+/*
+ * group_id - the id of the group in columns c .. c + 6 of st's row, numbered now when it is
+ * new: 0 with *id set, or -1 with d set
+ */
+static int group_id(struct store *s, struct group_ids *g, struct store_stmt *st, int c, int64_t *id,
+                    struct diag *d)
+{
+    static const char sql[] = "INSERT INTO rollup_groups (reply_text_id, kind, reply_code, status,"
+                              " direction, mta, host) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+    const struct rollup_entry *e;
+    struct store_stmt *ins;
+    int rc;
+
+    group_key(g, st, c);
+    if ((e = rollup_hist_find(g->by_key, 0, g->key.buf, g->key.len)) != NULL) {
+        *id = e->last;
+        return 0;
+    }
+    if ((ins = store_stmt_cached(s, sql, d)) == NULL)
+        return -1;
+    for (int i = 0; i < G_COLUMNS; i++) {
+        if (store_column_is_null(st, c + i)) {
+            store_bind_null(ins, i + 1);
+        } else if (i == G_STATUS || i == G_MTA || i == G_HOST) {
+            size_t len;
+            const char *t = store_column_textn(st, c + i, &len);
+            store_bind_textn(ins, i + 1, t, len);
+        } else {
+            store_bind_int64(ins, i + 1, store_column_int64(st, c + i));
+        }
+    }
+    rc = store_step(s, ins, d);
+    store_reset(ins);
+    if (rc < 0)
+        return -1;
+    *id = store_last_insert_id(s);
+    group_remember(g, *id);
+    return 0;
 }
 
 /* ---------------------------------------------------------------- the blob's codec */
@@ -508,16 +632,48 @@ static int by_key_id(const void *a, const void *b)
     return x->id < y->id ? -1 : x->id > y->id;
 }
 
+/* a group's failures in an hour or a day: how many, the first and the last event id */
+struct group_count {
+    int64_t group, n, first, last;
+};
+
+static int by_group(const void *a, const void *b)
+{
+    const struct group_count *x = a, *y = b;
+
+    return (x->group > y->group) - (x->group < y->group);
+}
+
+/* put_failures - a row of rollup_failures: 0, or -1 with d set */
+static int put_failures(struct store *s, struct store_stmt *st, int span, int64_t start,
+                        const struct group_count *c, struct diag *d)
+{
+    int rc;
+
+    store_bind_int64(st, 1, span);
+    store_bind_int64(st, 2, start);
+    store_bind_int64(st, 3, c->group);
+    store_bind_int64(st, 4, c->n);
+    store_bind_int64(st, 5, c->first);
+    store_bind_int64(st, 6, c->last);
+    rc = store_step(s, st, d);
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
 /*
- * write_failures - the hourly rows of rollup_failures (span 1) from the day's failures in
- * ev[0..n), whose keys are hour offset << 32 | group id: how many, the first and last id
+ * write_failures - the rows of rollup_failures from the day's failures in ev[0..n), whose keys
+ * are hour offset << 32 | group id: per hour and group (span 1), then per group for the day
+ * (span 24, from the hours' rows: an INSERT ... SELECT of them cost twice as much)
  */
 static int write_failures(struct store *s, int64_t hour0, struct hour_event *ev, size_t n,
                           struct diag *d)
 {
     static const char sql[] = "INSERT INTO rollup_failures (span, start, group_id, n, first_id,"
-                              " last_id) VALUES (1, ?1, ?2, ?3, ?4, ?5)";
+                              " last_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
     struct store_stmt *st;
+    struct group_count *hours;
+    size_t nh = 0;
     int rc = 0;
 
     if (n == 0) /* a day without failures: ev may be NULL, which qsort must not see */
@@ -525,36 +681,61 @@ static int write_failures(struct store *s, int64_t hour0, struct hour_event *ev,
     if ((st = store_stmt_cached(s, sql, d)) == NULL)
         return -1;
     qsort(ev, n, sizeof *ev, by_key_id);
+    hours = xreallocarray(NULL, n, sizeof *hours);
     for (size_t i = 0, j; i < n && rc >= 0; i = j) {
         for (j = i + 1; j < n && ev[j].key == ev[i].key; j++)
             ;
         /* ev[i..j): one hour and group, the first id first and the last one last */
-        store_bind_int64(st, 1, hour0 + (ev[i].key >> 32));
-        store_bind_int64(st, 2, ev[i].key & 0xffffffff);
-        store_bind_int64(st, 3, (int64_t)(j - i));
-        store_bind_int64(st, 4, ev[i].id);
-        store_bind_int64(st, 5, ev[j - 1].id);
-        rc = store_step(s, st, d);
-        store_reset(st);
+        hours[nh] =
+            (struct group_count){ev[i].key & 0xffffffff, (int64_t)(j - i), ev[i].id, ev[j - 1].id};
+        rc = put_failures(s, st, 1, hour0 + (ev[i].key >> 32), &hours[nh++], d);
     }
+    qsort(hours, nh, sizeof *hours, by_group);
+    for (size_t i = 0, j; i < nh && rc >= 0; i = j) {
+        struct group_count day = hours[i];
+        for (j = i + 1; j < nh && hours[j].group == day.group; j++) {
+            day.n += hours[j].n;
+            if (hours[j].first < day.first)
+                day.first = hours[j].first;
+            if (hours[j].last > day.last)
+                day.last = hours[j].last;
+        }
+        rc = put_failures(s, st, 24, hour0, &day, d);
+    }
+    free(hours);
     return rc < 0 ? -1 : 0;
 }
 
 /*
- * failures_and_values - one pass over the day's failures: the hourly counts of each group
- * (rollup_failures, span 1), and a histogram per dimension, then its blobs. One pass for both: a
- * second join of the day's failures with their groups and a sort were a fifth of a roll-up.
+ * failures_and_values - one pass over the day's failures: their groups (numbered when new), the
+ * hourly counts of each group (rollup_failures, span 1), and a histogram per dimension, then
+ * its blobs. One pass for all: a second join of the day's failures with their groups and a
+ * sort were a fifth of a roll-up, and numbering the groups in a pass of their own and joining
+ * them two fifths. The events come in the order of events_failures, as SELECT DISTINCT read
+ * them: new groups get the ids that pass gave them.
  */
-static int failures_and_values(struct store *s, int64_t from, int64_t to, struct diag *d)
+static int failures_and_values(struct store *s, struct group_ids *g, int64_t from, int64_t to,
+                               struct diag *d)
 {
-    /* columns 4, 5, 6 of the SELECT below are the dimensions of those numbers */
+    /* the group's columns at 1 .. 7 (G_*), then the dimensions' and the event's */
+    enum {
+        C_HOUR,
+        C_GROUP,
+        C_RECIPIENT = C_GROUP + G_COLUMNS,
+        C_SENDER,
+        C_CLIENT,
+        C_HELO,
+        C_RELAY,
+        C_CLIENT_NAME,
+        C_ID
+    };
+    /* the client, HELO and relay dimensions are columns of the SELECT below in this order */
     _Static_assert(STORE_DIM_CLIENT_IP == 4 && STORE_DIM_HELO == 5 && STORE_DIM_RELAY == 6,
                    "the SELECT's columns follow enum store_report_dim");
     static const char sql[] =
-        "SELECT e.ts / 3600000000, g.id, e.recipient, e.sender, " ROLLUP_CLIENT ", " ROLLUP_HELO
-        ", " ROLLUP_RELAY
-        ", e.client_name, e.id FROM events e CROSS JOIN rollup_groups g ON " SAME_GROUP
-            DAY_FAILURES;
+        "SELECT e.ts / 3600000000, e.reply_text_id, e.kind, e.reply_code, e.status, e.direction,"
+        " e.mta, e.host, e.recipient, e.sender, " ROLLUP_CLIENT ", " ROLLUP_HELO ", " ROLLUP_RELAY
+        ", e.client_name, e.id FROM events e" DAY_FAILURES;
     struct rollup_hist *hist[STORE_DIM_COUNT];
     struct addr_values addr[2] = {{STRBUF_INIT, STRBUF_INIT, 0}, {STRBUF_INIT, STRBUF_INIT, 0}};
     struct store_stmt *st = store_stmt_cached(s, sql, d);
@@ -570,21 +751,25 @@ static int failures_and_values(struct store *s, int64_t from, int64_t to, struct
     store_bind_int64(st, 1, from);
     store_bind_int64(st, 2, to);
     while ((rc = store_step(s, st, d)) == 1) {
-        int64_t key = ((store_column_int64(st, 0) - hour0) << 32) | store_column_int64(st, 1);
-        int64_t id = store_column_int64(st, 8);
-        int has_name = !store_column_is_null(st, 7), has_addr[2];
+        int64_t group, key, id = store_column_int64(st, C_ID);
+        int has_name = !store_column_is_null(st, C_CLIENT_NAME), has_addr[2];
+        if (group_id(s, g, st, C_GROUP, &group, d) < 0) {
+            rc = -1;
+            break;
+        }
+        key = ((store_column_int64(st, C_HOUR) - hour0) << 32) | group;
         if (nev == cap) {
             cap = cap ? cap * 2 : 4096;
             ev = xreallocarray(ev, cap, sizeof *ev);
         }
         ev[nev++] = (struct hour_event){key, id};
-        for (int a = 0; a < 2; a++) { /* the recipient (column 2), the sender (3) */
+        for (int a = 0; a < 2; a++) { /* the recipient, the sender */
             const char *t;
             size_t len;
-            has_addr[a] = !store_column_is_null(st, 2 + a);
+            has_addr[a] = !store_column_is_null(st, C_RECIPIENT + a);
             if (!has_addr[a])
                 continue;
-            t = store_column_textn(st, 2 + a, &len);
+            t = store_column_textn(st, C_RECIPIENT + a, &len);
             if (addr_values_of(s, t, len, &addr[a], d) < 0) {
                 rc = -1;
                 break;
@@ -594,6 +779,7 @@ static int failures_and_values(struct store *s, int64_t from, int64_t to, struct
             break;
         for (int k = 0; k < STORE_DIM_COUNT; k++) {
             struct rollup_entry e = {key, NULL, 0, 1, id, NULL, 0};
+            int c = C_CLIENT + (k - STORE_DIM_CLIENT_IP);
             if (k < STORE_DIM_CLIENT_IP) { /* recipient, its domain, sender, its domain */
                 const struct addr_values *av = &addr[k / 2];
                 const struct strbuf *val = k % 2 == 0 ? &av->lower : &av->domain;
@@ -601,11 +787,11 @@ static int failures_and_values(struct store *s, int64_t from, int64_t to, struct
                     e.value = strbuf_str(val);
                     e.vlen = val->len;
                 }
-            } else if (!store_column_is_null(st, k)) { /* client, HELO, relay: column k */
-                e.value = store_column_textn(st, k, &e.vlen);
+            } else if (!store_column_is_null(st, c)) { /* client, HELO, relay */
+                e.value = store_column_textn(st, c, &e.vlen);
             }
             if (k == STORE_DIM_CLIENT_IP && has_name)
-                e.extra = store_column_textn(st, 7, &e.elen);
+                e.extra = store_column_textn(st, C_CLIENT_NAME, &e.elen);
             rollup_hist_add(hist[k], &e);
         }
     }
@@ -773,24 +959,12 @@ static int kinds(struct store *s, int64_t from, int64_t to, struct diag *d)
 }
 
 /* build_day - roll up UTC day `day` (days since 1970), unless it is current */
-static int build_day(struct store *s, int64_t day, struct diag *d)
+static int build_day(struct store *s, struct group_ids *g, int64_t day, struct diag *d)
 {
-    static const char groups[] =
-        "INSERT INTO rollup_groups (reply_text_id, kind, reply_code, status, direction, mta, host)"
-        " SELECT DISTINCT e.reply_text_id, e.kind, e.reply_code, e.status, e.direction, e.mta,"
-        " e.host FROM events e" DAY_FAILURES
-        " AND NOT EXISTS (SELECT 1 FROM rollup_groups g WHERE " SAME_GROUP ")";
-    /* the day's, from its hours (failures_and_values writes them): a whole day is read from one row
-     * per group */
-    static const char daily[] =
-        "INSERT INTO rollup_failures (span, start, group_id, n, first_id, last_id)"
-        " SELECT 24, ?1, group_id, sum(n), min(first_id), max(last_id) FROM rollup_failures"
-        " WHERE span = 1 AND start >= ?1 AND start < ?2 GROUP BY group_id";
     /* current as of the newest event: one with a greater id, if in this day, makes it stale */
     static const char done[] = "INSERT INTO rollup_days (day, max_id)"
                                " VALUES (?1, (SELECT coalesce(max(id), 0) FROM events))";
     int64_t from = day * DAY_US, to = from + DAY_US;
-    int64_t h0 = from / ROLLUP_HOUR_US, h1 = to / ROLLUP_HOUR_US;
     struct store_stmt *st;
     int rc;
 
@@ -805,8 +979,8 @@ static int build_day(struct store *s, int64_t day, struct diag *d)
         return store_commit(s, d);
     }
     if (forget_days(s, day, day + 1, d) < 0 || kinds(s, from, to, d) < 0 ||
-        run(s, groups, from, to, d) < 0 || failures_and_values(s, from, to, d) < 0 ||
-        run(s, daily, h0, h1, d) < 0 || (st = store_stmt_cached(s, done, d)) == NULL)
+        group_ids_read(s, g, d) < 0 || failures_and_values(s, g, from, to, d) < 0 ||
+        (st = store_stmt_cached(s, done, d)) == NULL)
         goto fail;
     store_bind_int64(st, 1, day);
     rc = store_step(s, st, d);
@@ -1044,29 +1218,31 @@ int store_rollup_build(struct store *s, int64_t since_us, int64_t until_us, stru
         return -1;
     /* from one day with events to the next: the events may span centuries (a clock far off),
      * and a day without any needs no roll-up */
-    for (int64_t day = d0; day <= d1; day++) {
-        int rc = next_event_day(s, day, &day, d);
-        if (rc <= 0 || day > d1) {
-            free(days);
-            return rc < 0 ? -1 : 0;
+    struct group_ids g = {rollup_hist_new(), 0, STRBUF_INIT};
+    int rc = 0;
+    for (int64_t day = d0; day <= d1 && rc == 0; day++) {
+        int next = next_event_day(s, day, &day, d);
+        if (next <= 0 || day > d1) {
+            rc = next < 0 ? -1 : 1;
+            break;
         }
         while (k < n && days[k] < day)
             k++;
         if (k < n && days[k] == day)
             continue;
-        if (build_day(s, day, d) < 0) {
-            free(days);
+        if (build_day(s, &g, day, d) < 0) {
             /* a long ingest holds the lock: the days not rolled up are read from the events
              * (the same figures, only slower) rather than the admin's question failing */
-            if (store_was_busy(s)) {
+            rc = store_was_busy(s) ? 1 : -1;
+            if (rc > 0)
                 diag_clear(d);
-                return 0;
-            }
-            return -1;
         }
     }
+    /* after a day that failed, g may hold groups its rollback took back: it goes with it */
+    rollup_hist_free(g.by_key);
+    strbuf_free(&g.key);
     free(days);
-    return 0;
+    return rc < 0 ? -1 : 0;
 }
 
 int store_rollup_forget(struct store *s, int64_t before_us, struct diag *d)

@@ -374,6 +374,11 @@ START_TEST(test_stale)
     ck_assert_int_eq(
         tu_sql_int(rolled, "SELECT count(*) FROM rollup_kinds WHERE hour < 20454 * 24"), 0);
     same("Europe/Berlin", "report --since @0 --compare none --now 2026-03-10 --format json");
+    /* each group is numbered once, however many runs rolled its days up */
+    ck_assert_int_eq(tu_sql_int(rolled, "SELECT count(*) FROM (SELECT 1 FROM rollup_groups GROUP "
+                                        "BY reply_text_id, kind, reply_code, status, direction, "
+                                        "mta, host HAVING count(*) > 1)"),
+                     0);
 }
 END_TEST
 
