@@ -308,6 +308,12 @@ struct group_ids {
 /* the columns of a group, in rollup_groups' order, as a statement's columns c .. c + 6 */
 enum { G_REPLY_TEXT, G_KIND, G_CODE, G_STATUS, G_DIRECTION, G_MTA, G_HOST, G_COLUMNS };
 
+/* group_text - 1 for the group's text columns, 0 for its integers */
+static int group_text(int i)
+{
+    return i == G_STATUS || i == G_MTA || i == G_HOST;
+}
+
 /*
  * group_key - the key of the group in columns c .. c + 6 of st's row, in g->key: each column
  * as a tag (NULL, integer or text) and its value, a text with its length first. Equal keys
@@ -324,7 +330,7 @@ static void group_key(struct group_ids *g, struct store_stmt *st, int c)
     for (int i = 0; i < G_COLUMNS; i++) {
         if (store_column_is_null(st, c + i))
             len[i] = SIZE_MAX;
-        else if (i == G_STATUS || i == G_MTA || i == G_HOST)
+        else if (group_text(i))
             text[i] = store_column_textn(st, c + i, &len[i]), room += len[i];
     }
     strbuf_reset(&g->key);
@@ -402,7 +408,7 @@ static int group_id(struct store *s, struct group_ids *g, struct store_stmt *st,
     for (int i = 0; i < G_COLUMNS; i++) {
         if (store_column_is_null(st, c + i)) {
             store_bind_null(ins, i + 1);
-        } else if (i == G_STATUS || i == G_MTA || i == G_HOST) {
+        } else if (group_text(i)) {
             size_t len;
             const char *t = store_column_textn(st, c + i, &len);
             store_bind_textn(ins, i + 1, t, len);
