@@ -1,8 +1,8 @@
 /*
- * test_environment - the commands in a failing environment: the disk fills up during an ingest,
- * the database is read-only, another writer holds it longer than the timeout, it is corrupt, it
- * comes from a newer rejectlens, a rules file is missing or unreadable, the reader of the
- * output goes away or the output's disk is full.
+ * test_environment - the commands in a failing environment: the disk fills up during an ingest
+ * or while a report rolls the days up, the database is read-only, another writer holds it
+ * longer than the timeout, it is corrupt, it comes from a newer rejectlens, a rules file is
+ * missing or unreadable, the reader of the output goes away or the output's disk is full.
  *
  * Each gives one clear line on stderr and the documented exit status, and leaves the database
  * exactly as it was after its last committed batch: PRAGMA integrity_check says ok, and the
@@ -354,6 +354,121 @@ START_TEST(test_disk_full_at_batch_end)
     ck_assert_int_eq(ds.sources, 1);
 
     run_with_room(&o, argv, db, NFILES);
+}
+END_TEST
+
+/* rollup_log - six days of rejections, with texts, clients and recipients of each day */
+static void rollup_log(const char *path)
+{
+    FILE *f = fopen(path, "w");
+
+    ck_assert_ptr_nonnull(f);
+    for (int day = 2; day < 8; day++)
+        for (int i = 0; i < 400; i++) {
+            char rcpt[64], text[256];
+            int n = day * 1000 + i % 50;
+            snprintf(rcpt, sizeof rcpt, "u%d-%d@d%d.example.com", day, i, i % 37);
+            switch ((i + day) % 4) {
+            case 0:
+                snprintf(text, sizeof text,
+                         "550 5.1.1 <%s>: Recipient address rejected: User "
+                         "unknown in virtual mailbox table",
+                         rcpt);
+                break;
+            case 1:
+                snprintf(text, sizeof text, "554 5.7.1 <%s>: Relay access denied", rcpt);
+                break;
+            case 2:
+                snprintf(text, sizeof text,
+                         "450 4.2.0 <%s>: Recipient address rejected: "
+                         "Greylisted, see http://x.example/%d",
+                         rcpt, n);
+                break;
+            default:
+                snprintf(text, sizeof text,
+                         "552 5.2.2 <%s>: Recipient address rejected: "
+                         "Mailbox full (%d)",
+                         rcpt, n);
+            }
+            fprintf(f,
+                    "Jan  %d %02d:%02d:%02d mx%d postfix/smtpd[%d]: NOQUEUE: reject: RCPT from "
+                    "c%d.example.com[198.51.100.%d]: %s; from=<s%d@example.org> to=<%s> "
+                    "proto=ESMTP helo=<h%d.example.com>\n",
+                    day, i / 17 % 24, i % 60, (i * 7) % 60, 1 + i % 3, 100 + day, i % 211, i % 250,
+                    text, i % 13, rcpt, i % 29);
+        }
+    fclose(f);
+}
+
+/*
+ * The disk fills up while the first report after an ingest rolls the days up (a day a
+ * transaction). The report stops with one line and status 2; the days rolled up before stay,
+ * the events are untouched; the next report, with room, says what a report with room all
+ * along said, and numbers no group twice.
+ */
+START_TEST(test_disk_full_rolling_up)
+{
+    const char *log = path_in("rollup.log"), *db = path_in("rollup.db");
+    const char *want = path_in("rollup-want.csv"), *got = path_in("rollup-got.csv");
+    const char *copy = path_in("rollup-copy.db");
+    char *report[] = {BIN,          "report",   "--db", (char *)copy, "--since", "@0", "--until",
+                      "2026-02-01", "--format", "csv",  "-o",         NULL,      NULL};
+    struct spawn_opts o = {-1, 0, 0, NULL};
+    long long events;
+    long days = 0;
+    char *err, *a, *b;
+
+    rollup_log(log);
+    run(NULL, NULL, "rm -f '%s' '%s-wal' '%s-shm'", db, db, db);
+    ck_assert_int_eq(
+        run(NULL, &err, BIN " ingest -q --db '%s' --year-ref 2026-01-10 '%s'", db, log), 0);
+    free(err);
+    events = db_state(db).events;
+    ck_assert_int_eq(events, 6 * 400);
+
+    /* with room: the report to compare with */
+    ck_assert_int_eq(
+        run(NULL, NULL, "cp '%s' '%s' && rm -f '%s-wal' '%s-shm'", db, copy, copy, copy), 0);
+    report[11] = (char *)want;
+    ck_assert_int_eq(spawn(&o, &err, report), 0);
+    free(err);
+
+    /* room for some of the days' roll-ups, not all: a few limits are tried on a fresh copy */
+    report[11] = (char *)got;
+    for (long limit = 64 * 1024; limit <= 4 * 1024 * 1024 && days == 0; limit += 64 * 1024) {
+        ck_assert_int_eq(
+            run(NULL, NULL, "cp '%s' '%s' && rm -f '%s-wal' '%s-shm'", db, copy, copy, copy), 0);
+        o.fsize_limit = limit;
+        int rc = spawn(&o, &err, report);
+        if (rc == 0) { /* room enough for every day: the smaller limits never got one in */
+            free(err);
+            break;
+        }
+        ck_assert_int_eq(rc, 2);
+        one_line(err, "disk full");
+        free(err);
+        ck_assert_int_eq(db_state(copy).events, events);
+        days = tu_sql_int(copy, "SELECT count(*) FROM rollup_days");
+        ck_assert_int_lt(days, 6);
+    }
+    ck_assert_msg(days > 0, "no limit let some days but not all be rolled up");
+
+    /* room again: the same report as with room all along, every group numbered once */
+    o.fsize_limit = 0;
+    ck_assert_int_eq(spawn(&o, &err, report), 0);
+    free(err);
+    a = tu_read_file(want, NULL);
+    b = tu_read_file(got, NULL);
+    ck_assert_ptr_nonnull(a);
+    ck_assert_ptr_nonnull(b);
+    ck_assert_str_eq(a, b);
+    free(a);
+    free(b);
+    ck_assert_int_eq(tu_sql_int(copy, "SELECT count(*) FROM rollup_days"), 6);
+    ck_assert_int_eq(tu_sql_int(copy, "SELECT count(*) FROM (SELECT 1 FROM rollup_groups GROUP "
+                                      "BY reply_text_id, kind, reply_code, status, direction, "
+                                      "mta, host HAVING count(*) > 1)"),
+                     0);
 }
 END_TEST
 
@@ -716,6 +831,7 @@ int main(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_disk_full);
     tcase_add_test(tc, test_disk_full_at_batch_end);
+    tcase_add_test(tc, test_disk_full_rolling_up);
     tcase_add_test(tc, test_read_only);
     tcase_add_test(tc, test_locked);
     tcase_add_test(tc, test_corrupt);
