@@ -400,6 +400,13 @@ static void rollup_log(const char *path)
     fclose(f);
 }
 
+/* copy_db - a copy of db, which its last user closed (its WAL is empty), and no stale WAL */
+static void copy_db(const char *db, const char *copy)
+{
+    ck_assert_int_eq(
+        run(NULL, NULL, "cp '%s' '%s' && rm -f '%s-wal' '%s-shm'", db, copy, copy, copy), 0);
+}
+
 /*
  * The disk fills up while the first report after an ingest rolls the days up (a day a
  * transaction). The report stops with one line and status 2; the days rolled up before stay,
@@ -427,8 +434,7 @@ START_TEST(test_disk_full_rolling_up)
     ck_assert_int_eq(events, 6 * 400);
 
     /* with room: the report to compare with */
-    ck_assert_int_eq(
-        run(NULL, NULL, "cp '%s' '%s' && rm -f '%s-wal' '%s-shm'", db, copy, copy, copy), 0);
+    copy_db(db, copy);
     report[11] = (char *)want;
     ck_assert_int_eq(spawn(&o, &err, report), 0);
     free(err);
@@ -436,8 +442,7 @@ START_TEST(test_disk_full_rolling_up)
     /* room for some of the days' roll-ups, not all: a few limits are tried on a fresh copy */
     report[11] = (char *)got;
     for (long limit = 64 * 1024; limit <= 4 * 1024 * 1024 && days == 0; limit += 64 * 1024) {
-        ck_assert_int_eq(
-            run(NULL, NULL, "cp '%s' '%s' && rm -f '%s-wal' '%s-shm'", db, copy, copy, copy), 0);
+        copy_db(db, copy);
         o.fsize_limit = limit;
         int rc = spawn(&o, &err, report);
         if (rc == 0) { /* room enough for every day: the smaller limits never got one in */
