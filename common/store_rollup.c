@@ -785,7 +785,6 @@ static int failures_and_values(struct store *s, struct group_ids *g, int64_t fro
             break;
         for (int k = 0; k < STORE_DIM_COUNT; k++) {
             struct rollup_entry e = {key, NULL, 0, 1, id, NULL, 0};
-            int c = C_CLIENT + (k - STORE_DIM_CLIENT_IP);
             if (k < STORE_DIM_CLIENT_IP) { /* recipient, its domain, sender, its domain */
                 const struct addr_values *av = &addr[k / 2];
                 const struct strbuf *val = k % 2 == 0 ? &av->lower : &av->domain;
@@ -793,8 +792,10 @@ static int failures_and_values(struct store *s, struct group_ids *g, int64_t fro
                     e.value = strbuf_str(val);
                     e.vlen = val->len;
                 }
-            } else if (!store_column_is_null(st, c)) { /* client, HELO, relay */
-                e.value = store_column_textn(st, c, &e.vlen);
+            } else { /* client, HELO, relay */
+                int c = C_CLIENT + (k - STORE_DIM_CLIENT_IP);
+                if (!store_column_is_null(st, c))
+                    e.value = store_column_textn(st, c, &e.vlen);
             }
             if (k == STORE_DIM_CLIENT_IP && has_name)
                 e.extra = store_column_textn(st, C_CLIENT_NAME, &e.elen);
