@@ -58,6 +58,20 @@ static void on_field(void *s, size_t len, void *arg)
     keep_field(arg, s, len);
 }
 
+/* plain_fields - the fields of s[0..n), which holds no quote and is at least one field */
+static void plain_fields(struct csvrec *c, const char *s, size_t n)
+{
+    const char *p = s, *end = s + n, *comma;
+
+    for (;;) {
+        comma = memchr(p, ',', (size_t)(end - p));
+        keep_field(c, p, (size_t)((comma ? comma : end) - p));
+        if (comma == NULL)
+            return;
+        p = comma + 1;
+    }
+}
+
 /*
  * split_plain - the fields of a record that is one line without a quote: what lies between
  * its commas, every byte kept, as libcsv finds them (an empty line is no record, no field).
@@ -67,17 +81,8 @@ static void on_field(void *s, size_t len, void *arg)
  */
 static void split_plain(struct csvrec *c, const char *line, size_t len)
 {
-    const char *p = line, *end = line + len, *comma;
-
-    if (len == 0)
-        return;
-    for (;;) {
-        comma = memchr(p, ',', (size_t)(end - p));
-        keep_field(c, p, (size_t)((comma ? comma : end) - p));
-        if (comma == NULL)
-            return;
-        p = comma + 1;
-    }
+    if (len > 0)
+        plain_fields(c, line, len);
 }
 
 /* on_record - libcsv: the record ended */
@@ -138,25 +143,17 @@ void csvrec_reset(struct csvrec *c)
     c->fresh = 1;
 }
 
-enum csvrec_status csvrec_feed(struct csvrec *c, const char *line, size_t len)
+/* feed_libcsv - s[0..n) and a newline through libcsv, into the record in progress */
+static enum csvrec_status feed_libcsv(struct csvrec *c, const char *s, size_t n)
 {
-    if (c->fresh) {
-        strbuf_reset(&c->data);
-        c->n = c->dropped = c->bytes = 0;
-        if (memchr(line, '"', len) == NULL) { /* nothing for libcsv to unquote */
-            split_plain(c, line, len);
-            return CSVREC_DONE;
-        }
-        c->fresh = 0;
-    }
     c->done = 0;
     /*
      * Only '\n' ends a record (is_newline). On a line without a CR, libcsv's own test (CR or
      * LF) is the same, and spares a call for every byte; the '\n' is the one fed below.
      */
-    csv_set_term_func(&c->p, memchr(line, '\r', len) != NULL ? is_newline : NULL);
+    csv_set_term_func(&c->p, memchr(s, '\r', n) != NULL ? is_newline : NULL);
     /* libcsv stops early only on a quoting error (memory cannot run out: xrealloc) */
-    if (csv_parse(&c->p, line, len, on_field, on_record, c) != len ||
+    if (csv_parse(&c->p, s, n, on_field, on_record, c) != n ||
         csv_parse(&c->p, "\n", 1, on_field, on_record, c) != 1) {
         csvrec_reset(c);
         return CSVREC_BAD;
@@ -165,6 +162,60 @@ enum csvrec_status csvrec_feed(struct csvrec *c, const char *line, size_t len)
         return CSVREC_MORE; /* the newline went into a quoted field */
     c->fresh = 1;
     return CSVREC_DONE;
+}
+
+/*
+ * feed_around_quotes - a line that starts a record and holds a quote, q the first: libcsv
+ * reads only from the start of q's field to the last quote, plain_fields the fields before and
+ * after, which hold none. Where a comma (or the line's end) follows the last quote and libcsv
+ * has closed the field there, the newline fed after it ended the field as that comma would: the
+ * same record as libcsv makes of the whole line. Where the field is still open (it goes on to
+ * the next line), the line is read again whole. Exchange quotes a field or two of a long line
+ * (source-context, a reply text, a subject): a SEND line quotes 145 of its 526 bytes, and
+ * libcsv's byte at a time over the whole line was half of reading the log. The status, or -1
+ * (nothing kept) when the line needs libcsv whole.
+ */
+static int feed_around_quotes(struct csvrec *c, const char *line, size_t len, const char *q)
+{
+    const char *end = line + len, *last = q, *from = q, *p = q + 1;
+    enum csvrec_status st;
+
+    while (p < end && (p = memchr(p, '"', (size_t)(end - p))) != NULL)
+        last = p++;
+    if (last + 1 < end && last[1] != ',')
+        return -1;
+    while (from > line && from[-1] != ',')
+        from--;
+    if (from > line)
+        plain_fields(c, line, (size_t)(from - 1 - line));
+    st = feed_libcsv(c, from, (size_t)(last + 1 - from));
+    if (st == CSVREC_MORE) {
+        csvrec_reset(c);
+        c->fresh = 0;
+        return -1;
+    }
+    if (st == CSVREC_DONE && last + 1 < end)
+        plain_fields(c, last + 2, (size_t)(end - last - 2));
+    return (int)st;
+}
+
+enum csvrec_status csvrec_feed(struct csvrec *c, const char *line, size_t len)
+{
+    const char *q;
+    int st;
+
+    if (c->fresh) {
+        strbuf_reset(&c->data);
+        c->n = c->dropped = c->bytes = 0;
+        if ((q = memchr(line, '"', len)) == NULL) { /* nothing for libcsv to unquote */
+            split_plain(c, line, len);
+            return CSVREC_DONE;
+        }
+        c->fresh = 0;
+        if ((st = feed_around_quotes(c, line, len, q)) >= 0)
+            return (enum csvrec_status)st;
+    }
+    return feed_libcsv(c, line, len);
 }
 
 size_t csvrec_count(const struct csvrec *c)
