@@ -19,6 +19,10 @@
 #include <csv.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 struct csvrec {
     struct csv_parser p;
     struct strbuf data; /* the fields, each followed by a NUL */
@@ -28,28 +32,35 @@ struct csvrec {
     int fresh; /* the next feed starts a new record */
 };
 
-/* keep_field - one field of the record */
-static void keep_field(struct csvrec *c, const char *s, size_t len)
+/* keep_span - the field at data.buf[off..off+len), in place and NUL-terminated */
+static void keep_span(struct csvrec *c, size_t off, size_t len)
 {
-    struct strbuf *d = &c->data;
-
     if (c->n == CSVREC_MAX_FIELDS) {
         c->dropped++;
         return;
     }
+    c->off[c->n] = off;
+    c->len[c->n] = len;
+    c->bytes += len;
+    c->n++;
+}
+
+/* keep_field - one field of the record, copied */
+static void keep_field(struct csvrec *c, const char *s, size_t len)
+{
+    struct strbuf *d = &c->data;
+    size_t off = d->len;
+
     if (s == NULL) /* libcsv's empty field */
         len = 0;
-    c->off[c->n] = d->len;
-    c->len[c->n] = len;
     /* the field and its NUL in one reservation: a record has dozens of fields */
     strbuf_reserve(d, len + 1);
     if (len > 0)
-        memcpy(d->buf + d->len, s, len);
+        memcpy(d->buf + off, s, len);
     d->len += len + 1;
     d->buf[d->len - 1] = '\0';
     d->buf[d->len] = '\0'; /* the strbuf's own terminator */
-    c->bytes += len;
-    c->n++;
+    keep_span(c, off, len);
 }
 
 /* on_field - libcsv: one field is complete */
@@ -58,18 +69,44 @@ static void on_field(void *s, size_t len, void *arg)
     keep_field(arg, s, len);
 }
 
-/* plain_fields - the fields of s[0..n), which holds no quote and is at least one field */
+/*
+ * plain_fields - the fields of s[0..n), which holds no quote and is at least one field. The
+ * fields and their NULs take n + 1 bytes, as s and a NUL do: s is copied once, and each comma
+ * becomes the NUL of the field before it. Sixteen bytes are searched for commas at a time: a
+ * search (memchr) and a copy per field were a third of reading an Exchange log.
+ */
 static void plain_fields(struct csvrec *c, const char *s, size_t n)
 {
-    const char *p = s, *end = s + n, *comma;
+    struct strbuf *d = &c->data;
+    size_t base = d->len, start = 0, i = 0;
+    char *b;
 
-    for (;;) {
-        comma = memchr(p, ',', (size_t)(end - p));
-        keep_field(c, p, (size_t)((comma ? comma : end) - p));
-        if (comma == NULL)
-            return;
-        p = comma + 1;
+    strbuf_reserve(d, n + 1);
+    b = d->buf + base;
+    memcpy(b, s, n);
+    b[n] = '\0';
+    d->len += n + 1;
+    d->buf[d->len] = '\0'; /* the strbuf's own terminator */
+#if defined(__SSE2__)
+    const __m128i comma = _mm_set1_epi8(',');
+    for (; n - i >= 16; i += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, comma));
+        for (; m != 0; m &= m - 1) {
+            size_t at = i + (size_t)__builtin_ctz(m);
+            b[at] = '\0';
+            keep_span(c, base + start, at - start);
+            start = at + 1;
+        }
     }
+#endif
+    for (; i < n; i++)
+        if (b[i] == ',') {
+            b[i] = '\0';
+            keep_span(c, base + start, i - start);
+            start = i + 1;
+        }
+    keep_span(c, base + start, n - start);
 }
 
 /*
