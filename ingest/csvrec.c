@@ -3,9 +3,12 @@
  *
  * DESCRIPTION
  *	libcsv does the quoting (doubled quotes, separators and line breaks inside quotes); this
- *	file only adapts it to a line-at-a-time reader: each line is fed followed by '\n', and a
- *	record is complete when libcsv reports its end. libcsv allocates through xrealloc, so it
- *	never fails for want of memory; callers bound the size of a record by the lines they feed.
+ *	file adapts it to a line-at-a-time reader: each line is fed followed by '\n', and a
+ *	record is complete when libcsv reports its end. Fields that hold no quote need no
+ *	unquoting: a line without a quote, and the fields before the first quoted one and after
+ *	the last, are split at their commas here (split_plain, feed_around_quotes), which is what
+ *	libcsv makes of them, a byte at a time. libcsv allocates through xrealloc, so it never
+ *	fails for want of memory; callers bound the size of a record by the lines they feed.
  *
  *	Why a library and not a splitter of our own: Exchange quotes a field when it holds a comma
  *	or a quote (source-context, reply texts, subjects) and may hold a line break in a subject;
