@@ -55,15 +55,19 @@ enum xev {
     XE_AGENT
 };
 
+/* the length first: comparing every name was ~265 instructions a row */
+#define ID(s) s, sizeof s - 1
 static const struct {
     const char *id;
+    size_t len;
     enum xev ev;
 } event_ids[] = {
-    {"RECEIVE", XE_RECEIVE},      {"FAIL", XE_FAIL},       {"DSN", XE_DSN},
-    {"DEFER", XE_DEFER},          {"DELIVER", XE_DELIVER}, {"SEND", XE_DELIVER},
-    {"SENDEXTERNAL", XE_DELIVER}, {"DROP", XE_DROP},       {"REDIRECT", XE_LINK},
-    {"EXPAND", XE_LINK},          {"RESOLVE", XE_LINK},    {"AGENTINFO", XE_AGENT},
+    {ID("RECEIVE"), XE_RECEIVE},      {ID("FAIL"), XE_FAIL},       {ID("DSN"), XE_DSN},
+    {ID("DEFER"), XE_DEFER},          {ID("DELIVER"), XE_DELIVER}, {ID("SEND"), XE_DELIVER},
+    {ID("SENDEXTERNAL"), XE_DELIVER}, {ID("DROP"), XE_DROP},       {ID("REDIRECT"), XE_LINK},
+    {ID("EXPAND"), XE_LINK},          {ID("RESOLVE"), XE_LINK},    {ID("AGENTINFO"), XE_AGENT},
 };
+#undef ID
 
 /* ------------------------------------------------------------------ messages */
 
@@ -545,8 +549,9 @@ enum line_result xmsgtrk_record(const struct xrow *row)
         ctx->why = "no event-id";
         return LINE_UNPARSED;
     }
+    size_t eid_len = strlen(eid);
     for (size_t i = 0; i < sizeof event_ids / sizeof event_ids[0]; i++)
-        if (strcasecmp(eid, event_ids[i].id) == 0) {
+        if (event_ids[i].len == eid_len && strcasecmp(eid, event_ids[i].id) == 0) {
             kind = event_ids[i].ev; /* the ids are distinct */
             break;
         }
