@@ -270,6 +270,14 @@ void ts_memo_move(struct ts_memo *m, int min, int sec)
     m->ct.sec = sec;
 }
 
+void ts_memo_set_fraction(struct ts_memo *m, int32_t usec, int prec)
+{
+    if (m->have_us)
+        m->us += usec - m->ct.usec;
+    m->ct.usec = usec;
+    m->ct.prec = prec;
+}
+
 int ts_memo_utc(struct ts_memo *m, int hit, const struct civil_time *ct,
                 const struct year_guess *yg, struct tz_cache *tc, int64_t *out_us)
 {

@@ -128,6 +128,12 @@ int ts_memo_keep(struct ts_memo *m, const char *s, size_t n, const struct civil_
 void ts_memo_move(struct ts_memo *m, int min, int sec);
 
 /*
+ * ts_memo_set_fraction - make usec (prec digits written) the fraction of the memo's time (its
+ * ct; the caller keeps the text). A converted memo's UTC time moves by the difference.
+ */
+void ts_memo_set_fraction(struct ts_memo *m, int32_t usec, int prec);
+
+/*
  * ts_memo_utc - civil_to_utc_us() of ct. With hit (ct is the memo's: its text matched, or was
  * just kept) the time is converted once and then taken from the memo. Returns 0, or -1 for an
  * impossible date.

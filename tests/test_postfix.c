@@ -765,6 +765,98 @@ START_TEST(test_timestamp_memo_hour)
 }
 END_TEST
 
+/*
+ * an RFC 3339 stamp of the memo's minute takes its seconds, fraction and zone from the line
+ * (syslog.c, memo_same_minute_iso): each line's time and precision are what a parser that never
+ * saw the lines before gives it, for stamps in turn and for 3,000 generated ones (fractions of
+ * no to nine digits, '.' and ',', each zone form, zone-less times across the change to summer
+ * time in New York, a leap second, and stamps that are no header at all)
+ */
+START_TEST(test_timestamp_memo_minute_iso)
+{
+    static const char rej[] = " mx1 postfix/smtpd[1]: NOQUEUE: reject: RCPT from x[192.0.2.1]: "
+                              "550 5.7.1 no; from=<a@b.example> to=<c@d.example> proto=ESMTP "
+                              "helo=<h>";
+    static const char *const stamps[] = {
+        "2026-03-08T01:59:58.123456+01:00",
+        "2026-03-08T01:59:59.5+01:00",
+        "2026-03-08T01:59:59.500001+01:00",
+        "2026-03-08T01:59:59.123456789+01:00",
+        "2026-03-08T01:59:60.25+01:00",
+        "2026-03-08T01:59:59,75+01:00",
+        "2026-03-08T01:59:59.75+0100",
+        "2026-03-08T01:59:59.75Z",
+        "2026-03-08T01:59:59.75z",
+        "2026-03-08T01:59:59.75",
+        "2026-03-08T01:59:58",
+        "2026-03-08T01:59:58.",
+        "2026-03-08T01:59:58.1+01:00x",
+        "2026-03-08T01:59:58.1-05:00",
+        "2026-03-08t01:59:58.1-05:00",
+        "2026-03-08 01:59:58.1-05:00",
+        "2026-03-08T01:59:57.1-05:00",
+        "2026-03-08T01:59:61.1-05:00",
+        "2026-03-08T01:59:5x.1-05:00",
+        "2026-02-30T01:59:58.1-05:00",
+        "2026-02-30T01:59:59.1-05:00",
+        "2026-03-08T01:58:00.1-05:00",
+        "2026-03-08T01:58:01.123456789012345678901234-05:00",
+        "2026-03-08T01:58:02.1-05:00",
+    };
+    static const char *const zones[] = {"+01:00", "+0100", "Z", "", "-05:00", "+01:00x", "+1:00"};
+    struct harness seq, one;
+    char line[512], stamp[64];
+    uint64_t x = UINT64_C(0x9e3779b97f4a7c15);
+    int minute = 0;
+
+    setenv("TZ", "America/New_York", 1);
+    tzset();
+    harness_init(&seq);
+    for (size_t i = 0; i < sizeof stamps / sizeof stamps[0] + 3000; i++) {
+        enum line_result rs, ro;
+        long long ts = 0;
+        int prec = 0;
+        if (i < sizeof stamps / sizeof stamps[0]) {
+            snprintf(stamp, sizeof stamp, "%s", stamps[i]);
+        } else { /* minutes around 02:00 on the day New York skips it, seconds and fractions */
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            if ((x >> 40) % 3 == 0) /* another minute; else the minute of the line before */
+                minute = (int)(x % 240);
+            int digits = (int)((x >> 8) % 10), sec = (int)((x >> 12) % 61);
+            char frac[16] = "";
+            if (digits > 0) {
+                frac[0] = (x >> 16) % 8 == 0 ? ',' : '.';
+                for (int d = 0; d < digits; d++)
+                    frac[1 + d] = (char)('0' + (x >> (20 + 3 * d)) % 10);
+                frac[1 + digits] = '\0';
+            }
+            snprintf(stamp, sizeof stamp, "2026-03-08T%02d:%02d:%02d%s%s", minute / 60, minute % 60,
+                     sec, frac, zones[(x >> 50) % (x % 4 == 0 ? 7 : 2)]);
+        }
+        snprintf(line, sizeof line, "%s%s", stamp, rej);
+        rs = feed(&seq, line);
+        ck_assert_uint_le(seq.ctx.ts_memo.len, TS_MEMO_MAX);
+        if (nevents > 0) {
+            ts = events[nevents - 1].ts_us;
+            prec = events[nevents - 1].ts_prec;
+        }
+        nevents = 0;
+        harness_init(&one); /* the same line, alone */
+        ro = feed(&one, line);
+        ck_assert_msg(rs == ro, "%s: %d alone, %d after the others", stamp, ro, rs);
+        if (ro == LINE_EVENT)
+            ck_assert_msg(events[0].ts_us == ts && events[0].ts_prec == prec,
+                          "%s: %lld (%d digits) alone, %lld (%d) after the others", stamp,
+                          events[0].ts_us, events[0].ts_prec, ts, prec);
+        harness_done(&one);
+        nevents = 0;
+    }
+    harness_done(&seq);
+    setenv("TZ", "UTC", 1);
+    tzset();
+}
+END_TEST
+
 START_TEST(test_timestamp_memo)
 {
     static const char rej[] = " mx1 postfix/smtpd[1]: NOQUEUE: reject: RCPT from x[192.0.2.1]: "
@@ -1396,6 +1488,7 @@ static Suite *postfix_suite(void)
     tcase_add_test(tc, test_timestamps);
     tcase_add_test(tc, test_timestamp_memo);
     tcase_add_test(tc, test_timestamp_memo_hour);
+    tcase_add_test(tc, test_timestamp_memo_minute_iso);
     tcase_add_test(tc, test_forget_refused_message);
     tcase_add_test(tc, test_hostile);
     tcase_add_test(tc, test_sniff);
