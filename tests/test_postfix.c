@@ -714,6 +714,36 @@ START_TEST(test_forget_refused_message)
 END_TEST
 
 /*
+ * feed_in_turn - line to seq, which has read the lines before it, and then alone to a parser
+ * of its own (the same year reference): the same status and, for an event, the same time and
+ * precision
+ */
+static void feed_in_turn(struct harness *seq, const char *line)
+{
+    struct harness one;
+    enum line_result rs, ro;
+    long long ts = 0;
+    int prec = 0;
+
+    rs = feed(seq, line);
+    if (nevents > 0) {
+        ts = events[nevents - 1].ts_us;
+        prec = events[nevents - 1].ts_prec;
+    }
+    nevents = 0;
+    harness_init(&one);
+    one.ctx.years.ref_s = seq->ctx.years.ref_s;
+    ro = feed(&one, line);
+    ck_assert_msg(rs == ro, "%s: %d alone, %d after the others", line, ro, rs);
+    if (ro == LINE_EVENT)
+        ck_assert_msg(events[0].ts_us == ts && events[0].ts_prec == prec,
+                      "%s: %lld (%d digits) alone, %lld (%d) after the others", line,
+                      events[0].ts_us, events[0].ts_prec, ts, prec);
+    harness_done(&one);
+    nevents = 0;
+}
+
+/*
  * one timestamp text is read once (ts_memo): the lines of one second share it, a longer text
  * that starts with it is read anew, and an impossible date stays unreadable line after line
  */
@@ -735,7 +765,7 @@ START_TEST(test_timestamp_memo_hour)
         "Mar  9 01:45:00", "Nov  1 01:10:00", "Nov  1 01:50:00", "Nov  1 01:05:00",
         "Mar  8 01:61:00", "Mar  8 01:0x:00",
     };
-    struct harness seq, one;
+    struct harness seq;
     char line[512];
 
     setenv("TZ", "America/New_York", 1);
@@ -743,21 +773,8 @@ START_TEST(test_timestamp_memo_hour)
     harness_init(&seq);
     seq.ctx.years.ref_s = days_from_civil(2026, 11, 3) * 86400;
     for (size_t i = 0; i < sizeof stamps / sizeof stamps[0]; i++) {
-        enum line_result rs, ro;
-        long long ts;
         snprintf(line, sizeof line, "%s%s", stamps[i], rej);
-        rs = feed(&seq, line);
-        ts = nevents > 0 ? events[nevents - 1].ts_us : 0;
-        nevents = 0;
-        harness_init(&one); /* the same line, alone */
-        one.ctx.years.ref_s = seq.ctx.years.ref_s;
-        ro = feed(&one, line);
-        ck_assert_msg(rs == ro, "%s: %d alone, %d after the others", stamps[i], ro, rs);
-        if (ro == LINE_EVENT)
-            ck_assert_msg(events[0].ts_us == ts, "%s: %lld alone, %lld after the others", stamps[i],
-                          events[0].ts_us, ts);
-        harness_done(&one);
-        nevents = 0;
+        feed_in_turn(&seq, line);
     }
     harness_done(&seq);
     setenv("TZ", "UTC", 1);
@@ -804,7 +821,7 @@ START_TEST(test_timestamp_memo_minute_iso)
         "2026-03-08T01:58:02.1-05:00",
     };
     static const char *const zones[] = {"+01:00", "+0100", "Z", "", "-05:00", "+01:00x", "+1:00"};
-    struct harness seq, one;
+    struct harness seq;
     char line[512], stamp[64];
     uint64_t x = UINT64_C(0x9e3779b97f4a7c15);
     int minute = 0;
@@ -813,9 +830,6 @@ START_TEST(test_timestamp_memo_minute_iso)
     tzset();
     harness_init(&seq);
     for (size_t i = 0; i < sizeof stamps / sizeof stamps[0] + 3000; i++) {
-        enum line_result rs, ro;
-        long long ts = 0;
-        int prec = 0;
         if (i < sizeof stamps / sizeof stamps[0]) {
             snprintf(stamp, sizeof stamp, "%s", stamps[i]);
         } else { /* minutes around 02:00 on the day New York skips it, seconds and fractions */
@@ -834,22 +848,8 @@ START_TEST(test_timestamp_memo_minute_iso)
                      sec, frac, zones[(x >> 50) % (x % 4 == 0 ? 7 : 2)]);
         }
         snprintf(line, sizeof line, "%s%s", stamp, rej);
-        rs = feed(&seq, line);
+        feed_in_turn(&seq, line);
         ck_assert_uint_le(seq.ctx.ts_memo.len, TS_MEMO_MAX);
-        if (nevents > 0) {
-            ts = events[nevents - 1].ts_us;
-            prec = events[nevents - 1].ts_prec;
-        }
-        nevents = 0;
-        harness_init(&one); /* the same line, alone */
-        ro = feed(&one, line);
-        ck_assert_msg(rs == ro, "%s: %d alone, %d after the others", stamp, ro, rs);
-        if (ro == LINE_EVENT)
-            ck_assert_msg(events[0].ts_us == ts && events[0].ts_prec == prec,
-                          "%s: %lld (%d digits) alone, %lld (%d) after the others", stamp,
-                          events[0].ts_us, events[0].ts_prec, ts, prec);
-        harness_done(&one);
-        nevents = 0;
     }
     harness_done(&seq);
     setenv("TZ", "UTC", 1);
