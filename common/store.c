@@ -20,6 +20,7 @@
 #include "xalloc.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -853,6 +854,24 @@ void store_bind_null(struct store_stmt *st, int idx)
         return;
     }
     sqlite3_bind_null(STMT(st), idx);
+}
+
+int store_blob_write(struct store *s, const char *table, const char *column, int64_t rowid,
+                     const void *data, size_t len, struct diag *d)
+{
+    sqlite3_blob *b;
+    int rc, rc_close;
+
+    if (len > INT_MAX)
+        return diag_set(d, "%s: %zu bytes are too many for one blob", s->path, len);
+    rc = sqlite3_blob_open(s->db, "main", table, column, rowid, 1, &b);
+    if (rc != SQLITE_OK)
+        return fail(s, rc, "writing", d);
+    rc = sqlite3_blob_write(b, data, (int)len, 0);
+    rc_close = sqlite3_blob_close(b);
+    if (rc == SQLITE_OK)
+        rc = rc_close;
+    return rc == SQLITE_OK ? 0 : fail(s, rc, "writing", d);
 }
 
 int store_step(struct store *s, struct store_stmt *st, struct diag *d)

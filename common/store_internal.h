@@ -56,6 +56,14 @@ void store_bind_textn(struct store_stmt *st, int idx, const char *s, size_t n);
 void store_bind_blob(struct store_stmt *st, int idx, const void *p, size_t n);
 void store_bind_null(struct store_stmt *st, int idx);
 
+/*
+ * store_blob_write - data[0..len) over the blob (SQLite only) at table.column of row rowid,
+ * which holds len bytes already (a zeroblob): written through the page cache a page at a time,
+ * where a bound blob is first copied whole into the record SQLite builds. 0, or -1 (d)
+ */
+int store_blob_write(struct store *s, const char *table, const char *column, int64_t rowid,
+                     const void *data, size_t len, struct diag *d);
+
 /* store_step - 1 a row is ready, 0 done, -1 error (message in d, naming the database) */
 int store_step(struct store *s, struct store_stmt *st, struct diag *d);
 /* store_reset - ready the statement for new bindings (always call after the last step) */
