@@ -713,6 +713,11 @@ START_TEST(test_forget_refused_message)
 }
 END_TEST
 
+/* the rest of a line after its timestamp, for the timestamp tests: a rejection, an event */
+static const char rej[] = " mx1 postfix/smtpd[1]: NOQUEUE: reject: RCPT from x[192.0.2.1]: "
+                          "550 5.7.1 no; from=<a@b.example> to=<c@d.example> proto=ESMTP "
+                          "helo=<h>";
+
 /*
  * feed_in_turn - line to seq, which has read the lines before it, and then alone to a parser
  * of its own (the same year reference): the same status and, for an event, the same time and
@@ -755,9 +760,6 @@ static void feed_in_turn(struct harness *seq, const char *line)
  */
 START_TEST(test_timestamp_memo_hour)
 {
-    static const char rej[] = " mx1 postfix/smtpd[1]: NOQUEUE: reject: RCPT from x[192.0.2.1]: "
-                              "550 5.7.1 no; from=<a@b.example> to=<c@d.example> proto=ESMTP "
-                              "helo=<h>";
     static const char *const stamps[] = {
         "Mar  8 01:00:00", "Mar  8 01:00:07", "Mar  8 01:59:59", "Mar  8 01:59:60",
         "Mar  8 02:30:00", "Mar  8 02:30:01", "Mar  8 03:00:00", "Mar  8 03:00:00",
@@ -791,9 +793,6 @@ END_TEST
  */
 START_TEST(test_timestamp_memo_minute_iso)
 {
-    static const char rej[] = " mx1 postfix/smtpd[1]: NOQUEUE: reject: RCPT from x[192.0.2.1]: "
-                              "550 5.7.1 no; from=<a@b.example> to=<c@d.example> proto=ESMTP "
-                              "helo=<h>";
     static const char *const stamps[] = {
         "2026-03-08T01:59:58.123456+01:00",
         "2026-03-08T01:59:59.5+01:00",
@@ -859,9 +858,6 @@ END_TEST
 
 START_TEST(test_timestamp_memo)
 {
-    static const char rej[] = " mx1 postfix/smtpd[1]: NOQUEUE: reject: RCPT from x[192.0.2.1]: "
-                              "550 5.7.1 no; from=<a@b.example> to=<c@d.example> proto=ESMTP "
-                              "helo=<h>";
     static const char *const stamps[] = {"Mar  2 10:00:00",     "Mar  2 10:00:00",
                                          "Mar  2 10:00:00.250", "Mar  2 10:00:00",
                                          "Mar  2 10:00:01",     "2026-03-02T10:00:01+01:00"};
