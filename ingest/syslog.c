@@ -117,12 +117,6 @@ static int memo_same_hour(struct ts_memo *m, const char *s, size_t n)
     return 1;
 }
 
-/* ascii_digit - '0' to '9', as isdigit() in any locale, without the call */
-static inline int ascii_digit(char c)
-{
-    return (unsigned)((unsigned char)c - '0') <= 9;
-}
-
 /*
  * memo_same_minute_iso - when s[0..n) starts with an RFC 3339 stamp of the minute of the memo's
  * text (itself such a stamp: its first 17 bytes are the same), written with the memo's zone and
@@ -144,13 +138,13 @@ static size_t memo_same_minute_iso(struct ts_memo *m, const char *s, size_t n)
         sec > 60)
         return 0;
     /* the fraction, as ts_parse_iso reads it: six digits kept, more skipped */
-    if ((s[i] == '.' || s[i] == ',') && i + 1 < n && ascii_digit(s[i + 1]))
-        for (i++; i < n && ascii_digit(s[i]); i++)
+    if ((s[i] == '.' || s[i] == ',') && i + 1 < n && scan_is_digit(s[i + 1]))
+        for (i++; i < n && scan_is_digit(s[i]); i++)
             if (prec < 6)
                 usec += (s[i] - '0') * place[prec++];
     /* the memo's zone is what follows its own fraction */
-    if ((m->text[z] == '.' || m->text[z] == ',') && z + 1 < k && ascii_digit(m->text[z + 1]))
-        for (z++; z < k && ascii_digit(m->text[z]); z++)
+    if ((m->text[z] == '.' || m->text[z] == ',') && z + 1 < k && scan_is_digit(m->text[z + 1]))
+        for (z++; z < k && scan_is_digit(m->text[z]); z++)
             ;
     zlen = k - z;
     if (n - i <= zlen || i + zlen > sizeof m->text || memcmp(s + i, m->text + z, zlen) != 0 ||
