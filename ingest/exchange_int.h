@@ -140,6 +140,9 @@ static inline int xf_set(const char *v)
  * PowerShell's "9/5/2022 6:10:13 PM" / "05.09.2022 18:10:13"; 0 ok, -1 when unreadable */
 int xtime(const char *s, int64_t *us, int *prec);
 
+/* xsize - a byte count (total-bytes), -1 when there is none or it is not a number */
+int64_t xsize(const char *s);
+
 /* xhost - the host to record: h when given, else the --host default (may be NULL) */
 const char *xhost(const struct xrow *row, const char *h);
 

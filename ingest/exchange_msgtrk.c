@@ -536,7 +536,7 @@ enum line_result xmsgtrk_record(const struct xrow *row)
     size_t agent_wlen = 0;
     enum xev kind = XE_OTHER;
     enum event_kind ekind = EVENT_KIND_NONE;
-    int64_t ts, size = -1;
+    int64_t ts, size;
     int prec, emitted = 0;
     struct xmsg *m;
     struct event ev;
@@ -568,12 +568,7 @@ enum line_result xmsgtrk_record(const struct xrow *row)
         sender = xstrip_angle(row, rp);
     else
         sender = xf_set(xf(row, XC_SENDER)) ? xf(row, XC_SENDER) : NULL;
-    if (xf_set(bytes)) {
-        char *e;
-        size = strtoll(bytes, &e, 10);
-        if (*e != '\0' || size < 0)
-            size = -1;
-    }
+    size = xsize(bytes);
 
     switch (kind) {
     case XE_OTHER:

@@ -20,21 +20,8 @@
 #include "exchange_int.h"
 
 #include <ctype.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-/* size_of - a byte count, -1 when there is none */
-static int64_t size_of(const char *s)
-{
-    char *e;
-    long long v;
-
-    if (!xf_set(s))
-        return -1;
-    v = strtoll(s, &e, 10);
-    return *e == '\0' && v >= 0 ? (int64_t)v : -1;
-}
 
 /* in_domain - the address's domain is dom or one of its subdomains */
 static int in_domain(const char *addr, const char *dom)
@@ -103,7 +90,7 @@ enum line_result xtrace_record(const struct xrow *row)
     if (ev.sender != NULL && (strcmp(ev.sender, "<>") == 0))
         ev.sender = "";
     ev.recipient = xf_set(xf(row, XC_RCPT)) ? xf(row, XC_RCPT) : NULL;
-    ev.size = size_of(xf(row, XC_TOTAL_BYTES));
+    ev.size = xsize(xf(row, XC_TOTAL_BYTES));
     ev.message_id = xstrip_angle(row, xf(row, XC_MESSAGE_ID));
     if (!xf_set(ev.message_id))
         ev.message_id = NULL;
@@ -175,7 +162,7 @@ enum line_result xsummary_record(const struct xrow *row)
     ev.sender = xf(row, XC_SENDER);
     if (ev.sender != NULL && strcmp(ev.sender, "<>") == 0)
         ev.sender = "";
-    ev.size = size_of(xf(row, XC_TOTAL_BYTES));
+    ev.size = xsize(xf(row, XC_TOTAL_BYTES));
     ev.message_id = xstrip_angle(row, xf(row, XC_MESSAGE_ID));
     if (!xf_set(ev.message_id))
         ev.message_id = NULL;

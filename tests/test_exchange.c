@@ -682,6 +682,43 @@ START_TEST(test_correlation)
 }
 END_TEST
 
+/* total-bytes: plain digits, and what strtoll makes of the rest */
+static const struct {
+    const char *bytes;
+    long long size;
+} size_cases[] = {
+    {"9000", 9000},
+    {"0", 0},
+    {"123456789012345678", 123456789012345678LL},   /* 18 digits */
+    {"1234567890123456789", 1234567890123456789LL}, /* 19 */
+    {"99999999999999999999", INT64_MAX},            /* past int64: strtoll's limit */
+    {" 12", 12},
+    {"+12", 12},
+    {"0012", 12},
+    {"12 ", -1},
+    {"12x", -1},
+    {"x12", -1},
+    {"-5", -1},
+    {"", -1},
+};
+
+START_TEST(test_total_bytes)
+{
+    struct harness h;
+    char spec[512];
+
+    harness_init(&h);
+    tracking_header(&h, HDR15);
+    snprintf(spec, sizeof spec,
+             "source=STOREDRIVER|event-id=DELIVER|internal-message-id=%d|"
+             "recipient-address=t@contoso.com|total-bytes=%s",
+             900 + _i, size_cases[_i].bytes);
+    ck_assert_int_eq(feed(&h, row(v15, spec)), LINE_EVENT);
+    ck_assert_int_eq(events[0].size, size_cases[_i].size);
+    harness_done(&h);
+}
+END_TEST
+
 /* what a run leaves in the state is what the next run starts from */
 START_TEST(test_state_round_trip)
 {
@@ -1164,6 +1201,7 @@ int main(void)
     tcase_add_test(tc, test_headerless);
     tcase_add_test(tc, test_file_restart);
     tcase_add_test(tc, test_correlation);
+    tcase_add_loop_test(tc, test_total_bytes, 0, (int)(sizeof size_cases / sizeof size_cases[0]));
     tcase_add_test(tc, test_state_round_trip);
     tcase_add_loop_test(tc, test_state_canonical, 0,
                         sizeof canonical_cases / sizeof canonical_cases[0]);
