@@ -682,6 +682,43 @@ START_TEST(test_correlation)
 }
 END_TEST
 
+/* more recipients in a row than the parser keeps room for without an allocation */
+START_TEST(test_many_recipients)
+{
+    struct harness h;
+    char spec[4096], rcpts[1024] = "", status[2048] = "", want[64];
+
+    harness_init(&h);
+    tracking_header(&h, HDR15);
+    for (int i = 0; i < 20; i++) {
+        size_t rl = strlen(rcpts), sl = strlen(status);
+        snprintf(rcpts + rl, sizeof rcpts - rl, "%sm%d@contoso.com", i ? ";" : "", i);
+        snprintf(status + sl, sizeof status - sl, "%s55%d 5.1.1 unknown; number %d", i ? ";" : "",
+                 i % 10, i);
+    }
+    ck_assert_int_eq(
+        feed(&h, row(v15, "source=ROUTING|event-id=EXPAND|internal-message-id=90|"
+                          "recipient-address=m3@contoso.com;m13@contoso.com;"
+                          "m19@contoso.com|related-recipient-address=all@contoso.com")),
+        LINE_INFO);
+    snprintf(spec, sizeof spec,
+             "source=STOREDRIVER|event-id=FAIL|internal-message-id=90|recipient-address=%s|"
+             "recipient-status=%s|directionality=Incoming",
+             rcpts, status);
+    ck_assert_int_eq(feed(&h, row(v15, spec)), LINE_EVENT);
+    ck_assert_int_eq(nevents, 20);
+    for (int i = 0; i < 20; i++) {
+        snprintf(want, sizeof want, "m%d@contoso.com", i);
+        ck_assert_str_eq(events[i].recipient, want);
+        ck_assert_int_eq(events[i].reply_code, 550 + i % 10);
+        snprintf(want, sizeof want, "unknown; number %d", i);
+        ck_assert_str_eq(events[i].text, want);
+        ck_assert_str_eq(events[i].orig, i == 3 || i == 13 || i == 19 ? "all@contoso.com" : "");
+    }
+    harness_done(&h);
+}
+END_TEST
+
 /* total-bytes: plain digits, and what strtoll makes of the rest */
 static const struct {
     const char *bytes;
@@ -1201,6 +1238,7 @@ int main(void)
     tcase_add_test(tc, test_headerless);
     tcase_add_test(tc, test_file_restart);
     tcase_add_test(tc, test_correlation);
+    tcase_add_test(tc, test_many_recipients);
     tcase_add_loop_test(tc, test_total_bytes, 0, (int)(sizeof size_cases / sizeof size_cases[0]));
     tcase_add_test(tc, test_state_round_trip);
     tcase_add_loop_test(tc, test_state_canonical, 0,
