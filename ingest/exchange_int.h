@@ -91,7 +91,10 @@ struct xfile {
 /* what one message (an internal-message-id) has told so far */
 #define XMSG_MAX_LINKS 16
 struct xmsg {
-    char *sender; /* return-path ("" for <>), NULL when not seen */
+    /* what its RECEIVE rows told, each NULL when not seen: the four texts are in one
+     * allocation, arrival (a message's is made anew when a row tells more) */
+    char *arrival;
+    char *sender; /* return-path ("" for <>) */
     int64_t size;
     char *client_ip, *client_name;
     char *message_id;

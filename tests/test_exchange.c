@@ -682,6 +682,44 @@ START_TEST(test_correlation)
 }
 END_TEST
 
+/* a message's RECEIVE rows add up: what a later one names replaces, what it leaves out stays */
+START_TEST(test_arrival_told_twice)
+{
+    struct harness h;
+    const struct captured *e;
+
+    harness_init(&h);
+    tracking_header(&h, HDR15);
+    feed(&h, row(v15, "client-ip=198.51.100.30|client-hostname=a.example|source=SMTP|"
+                      "event-id=RECEIVE|internal-message-id=800|message-id=<m800@x>|"
+                      "total-bytes=100|return-path=first@example.org"));
+    feed(&h, row(v15, "source=STOREDRIVER|event-id=RECEIVE|internal-message-id=800|"
+                      "return-path=second@example.org"));
+    ck_assert_int_eq(feed(&h, row(v15, "source=STOREDRIVER|event-id=FAIL|internal-message-id=800|"
+                                       "recipient-address=t@contoso.com|recipient-status=550 5.2.2 "
+                                       "mailbox full")),
+                     LINE_EVENT);
+    e = &events[nevents - 1];
+    ck_assert_str_eq(e->sender, "second@example.org");
+    ck_assert_str_eq(e->client_ip, "198.51.100.30");
+    ck_assert_str_eq(e->client_name, "a.example");
+    ck_assert_str_eq(e->message_id, "m800@x");
+    ck_assert_int_eq(e->size, 100);
+    feed(&h, row(v15, "client-ip=203.0.113.9|source=SMTP|event-id=RECEIVE|"
+                      "internal-message-id=800|message-id=<m800b@x>"));
+    ck_assert_int_eq(feed(&h, row(v15, "source=STOREDRIVER|event-id=FAIL|internal-message-id=800|"
+                                       "recipient-address=u@contoso.com|recipient-status=550 5.2.2 "
+                                       "mailbox full")),
+                     LINE_EVENT);
+    e = &events[nevents - 1];
+    ck_assert_str_eq(e->sender, "second@example.org");
+    ck_assert_str_eq(e->client_ip, "203.0.113.9");
+    ck_assert_str_eq(e->client_name, "a.example");
+    ck_assert_str_eq(e->message_id, "m800b@x");
+    harness_done(&h);
+}
+END_TEST
+
 /* more recipients in a row than the parser keeps room for without an allocation */
 START_TEST(test_many_recipients)
 {
@@ -766,9 +804,9 @@ START_TEST(test_state_round_trip)
     harness_init(&h);
     h.ctx.source = "MSGTRK2026010510-1.LOG";
     tracking_header(&h, HDR15);
-    feed(&h, row(v15, "client-ip=198.51.100.7|source=SMTP|event-id=RECEIVE|"
-                      "internal-message-id=700|message-id=<s@x>|total-bytes=1234|"
-                      "return-path=from@example.org"));
+    feed(&h, row(v15, "client-ip=198.51.100.7|client-hostname=c.example|source=SMTP|"
+                      "event-id=RECEIVE|internal-message-id=700|message-id=<s@x>|"
+                      "total-bytes=1234|return-path=from@example.org"));
     /* another file in the same run: a protocol log */
     h.ctx.source = "RECV2026010510-1.LOG";
     long long proto_offset = h.offset;
@@ -804,6 +842,8 @@ START_TEST(test_state_round_trip)
     ck_assert_int_eq(nevents, 1);
     ck_assert_int_eq(events[0].offset, cut_offset);
     ck_assert_str_eq(events[0].client_ip, "198.51.100.7");
+    ck_assert_str_eq(events[0].client_name, "c.example");
+    ck_assert_str_eq(events[0].message_id, "s@x");
     ck_assert_str_eq(events[0].sender, "from@example.org");
     ck_assert_int_eq(events[0].size, 1234);
     ck_assert_str_eq(events[0].text, "STOREDRV.Deliver; mailbox full\nand more");
@@ -1238,6 +1278,7 @@ int main(void)
     tcase_add_test(tc, test_headerless);
     tcase_add_test(tc, test_file_restart);
     tcase_add_test(tc, test_correlation);
+    tcase_add_test(tc, test_arrival_told_twice);
     tcase_add_test(tc, test_many_recipients);
     tcase_add_loop_test(tc, test_total_bytes, 0, (int)(sizeof size_cases / sizeof size_cases[0]));
     tcase_add_test(tc, test_state_round_trip);
