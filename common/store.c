@@ -860,7 +860,7 @@ int store_blob_write(struct store *s, const char *table, const char *column, int
                      const void *data, size_t len, struct diag *d)
 {
     sqlite3_blob *b;
-    int rc, rc_close;
+    int rc;
 
     if (len > INT_MAX)
         return diag_set(d, "%s: %zu bytes are too many for one blob", s->path, len);
@@ -868,9 +868,12 @@ int store_blob_write(struct store *s, const char *table, const char *column, int
     if (rc != SQLITE_OK)
         return fail(s, rc, "writing", d);
     rc = sqlite3_blob_write(b, data, (int)len, 0);
-    rc_close = sqlite3_blob_close(b);
-    if (rc == SQLITE_OK)
-        rc = rc_close;
+    if (rc != SQLITE_OK) {
+        fail(s, rc, "writing", d); /* before the close, which clears the message */
+        sqlite3_blob_close(b);
+        return -1;
+    }
+    rc = sqlite3_blob_close(b);
     return rc == SQLITE_OK ? 0 : fail(s, rc, "writing", d);
 }
 

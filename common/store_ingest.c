@@ -379,7 +379,7 @@ int store_state_save(struct store *s, const char *format, const char *data, size
             rc = len > 0 ? store_blob_write(s, "parser_state", "state", rowid, data, len, d) : 0;
         } else {
             store_reset(st);
-            if (rc == 0) /* RETURNING gave no row: cannot be, but not worth a crash */
+            if (rc == 0) /* no row: a trigger of the admin's skipped the insert */
                 rc = diag_set(d, "%s: the parser state was not saved", store_path(s));
         }
     }

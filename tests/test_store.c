@@ -351,6 +351,65 @@ START_TEST(test_state_blob)
 }
 END_TEST
 
+/*
+ * A state that cannot be written: the row is gone before its bytes go in (a trigger deletes
+ * it), or the insert is skipped and RETURNING gives no row (a trigger ignores it). Each is
+ * an error naming the database, secure deletion is back to what it was, and the state saved
+ * before stays; store_blob_write alone refuses a missing row and more bytes than the blob has.
+ */
+START_TEST(test_state_blob_fails)
+{
+    struct store *s = fresh_store("state-fails.db");
+    struct diag d = {""};
+    struct strbuf sb = STRBUF_INIT;
+    static const char *const traps[] = {
+        "CREATE TEMP TRIGGER trap AFTER INSERT ON parser_state "
+        "BEGIN DELETE FROM parser_state WHERE rowid = new.rowid; END",
+        "CREATE TEMP TRIGGER trap BEFORE INSERT ON parser_state BEGIN SELECT RAISE(IGNORE); END",
+    };
+
+    ck_assert_int_eq(store_begin(s, &d), 0);
+    ck_assert_int_eq(store_state_save(s, "exim", "kept", 4, &d), 0);
+    ck_assert_int_eq(store_commit(s, &d), 0);
+    ck_assert_int_eq(store_exec(s, "PRAGMA secure_delete = 1", &d), 0);
+    for (size_t i = 0; i < sizeof traps / sizeof traps[0]; i++) {
+        ck_assert_int_eq(store_exec(s, traps[i], &d), 0);
+        ck_assert_int_eq(store_begin(s, &d), 0);
+        diag_clear(&d);
+        ck_assert_int_eq(store_state_save(s, "postfix", "lost", 4, &d), -1);
+        ck_assert_msg(strstr(d.msg, "state-fails.db") != NULL, "%zu: %s", i, d.msg);
+        ck_assert_int_eq(sql_key(s, "PRAGMA secure_delete"), 1);
+        store_rollback(s);
+        ck_assert_int_eq(store_exec(s, "DROP TRIGGER temp.trap", &d), 0);
+    }
+    ck_assert_int_eq(store_state_load(s, "postfix", &sb, &d), 0);
+    ck_assert_uint_eq(sb.len, 0);
+    ck_assert_int_eq(store_state_load(s, "exim", &sb, &d), 0);
+    ck_assert_uint_eq(sb.len, 4);
+    ck_assert(memcmp(sb.buf, "kept", 4) == 0);
+    /* the statement is whole again: the next save goes in */
+    ck_assert_int_eq(store_begin(s, &d), 0);
+    ck_assert_int_eq(store_state_save(s, "postfix", "next", 4, &d), 0);
+    ck_assert_int_eq(store_commit(s, &d), 0);
+
+    int64_t rowid = sql_key(s, "SELECT rowid FROM parser_state WHERE format = 'postfix'");
+    diag_clear(&d);
+    ck_assert_int_eq(store_blob_write(s, "parser_state", "state", rowid + 1000, "x", 1, &d), -1);
+    ck_assert_ptr_nonnull(strstr(d.msg, "state-fails.db"));
+    diag_clear(&d);
+    ck_assert_int_eq(store_blob_write(s, "parser_state", "state", rowid, "longer", 6, &d), -1);
+    ck_assert_ptr_nonnull(strstr(d.msg, "state-fails.db"));
+    ck_assert_msg(strstr(d.msg, "not an error") == NULL, "%s", d.msg); /* SQLite's own words */
+    ck_assert_int_eq(store_blob_write(s, "parser_state", "state", rowid, "NEXT", 4, &d), 0);
+    strbuf_reset(&sb);
+    ck_assert_int_eq(store_state_load(s, "postfix", &sb, &d), 0);
+    ck_assert_uint_eq(sb.len, 4);
+    ck_assert(memcmp(sb.buf, "NEXT", 4) == 0);
+    strbuf_free(&sb);
+    store_close(s);
+}
+END_TEST
+
 /* files that are not ours are refused with a message naming them, and left untouched */
 START_TEST(test_refusals)
 {
@@ -732,6 +791,7 @@ int main(void)
     tcase_add_test(tc, test_sources_by_file);
     tcase_add_test(tc, test_reply_texts_unique);
     tcase_add_test(tc, test_state_blob);
+    tcase_add_test(tc, test_state_blob_fails);
     tcase_add_test(tc, test_refusals);
     tcase_add_test(tc, test_locked);
     tcase_add_test(tc, test_read_only);
