@@ -2,6 +2,7 @@
  * csvref - libcsv as csvrec's reference (see csvref.h)
  */
 #include "csvref.h"
+#include "xalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -13,13 +14,7 @@ static void on_field(void *s, size_t len, void *arg)
     if (s == NULL)
         len = 0;
     if (r->n < CSVREC_MAX_FIELDS) {
-        char *f = malloc(len + 1);
-        if (f == NULL)
-            abort();
-        if (len > 0)
-            memcpy(f, s, len);
-        f[len] = '\0';
-        r->field[r->n] = f;
+        r->field[r->n] = xmemdup(s != NULL ? s : "", len);
         r->len[r->n++] = len;
     }
     r->nall++;

@@ -5,7 +5,7 @@
  * Used by test_csvrec and fuzz_csvrec. A record's fields are kept up to CSVREC_MAX_FIELDS, as
  * csvrec keeps them; nall counts every field libcsv reported. The fields belong to the
  * csvref; they stay until the next csvref_feed after a complete or bad record, csvref_reset
- * or csvref_free. Memory that cannot be had aborts: these are tests.
+ * or csvref_free.
  */
 #ifndef REJECTLENS_TESTS_CSVREF_H
 #define REJECTLENS_TESTS_CSVREF_H

@@ -682,11 +682,28 @@ START_TEST(test_correlation)
 }
 END_TEST
 
+/* fail_800 - a FAIL row of message 800: its event carries these arrival texts */
+static const struct captured *fail_800(struct harness *h, const char *sender, const char *ip,
+                                       const char *name, const char *mid)
+{
+    const struct captured *e;
+
+    ck_assert_int_eq(feed(h, row(v15, "source=STOREDRIVER|event-id=FAIL|internal-message-id=800|"
+                                      "recipient-address=t@contoso.com|recipient-status=550 "
+                                      "5.2.2 mailbox full")),
+                     LINE_EVENT);
+    e = &events[nevents - 1];
+    ck_assert_str_eq(e->sender, sender);
+    ck_assert_str_eq(e->client_ip, ip);
+    ck_assert_str_eq(e->client_name, name);
+    ck_assert_str_eq(e->message_id, mid);
+    return e;
+}
+
 /* a message's RECEIVE rows add up: what a later one names replaces, what it leaves out stays */
 START_TEST(test_arrival_told_twice)
 {
     struct harness h;
-    const struct captured *e;
 
     harness_init(&h);
     tracking_header(&h, HDR15);
@@ -695,27 +712,11 @@ START_TEST(test_arrival_told_twice)
                       "total-bytes=100|return-path=first@example.org"));
     feed(&h, row(v15, "source=STOREDRIVER|event-id=RECEIVE|internal-message-id=800|"
                       "return-path=second@example.org"));
-    ck_assert_int_eq(feed(&h, row(v15, "source=STOREDRIVER|event-id=FAIL|internal-message-id=800|"
-                                       "recipient-address=t@contoso.com|recipient-status=550 5.2.2 "
-                                       "mailbox full")),
-                     LINE_EVENT);
-    e = &events[nevents - 1];
-    ck_assert_str_eq(e->sender, "second@example.org");
-    ck_assert_str_eq(e->client_ip, "198.51.100.30");
-    ck_assert_str_eq(e->client_name, "a.example");
-    ck_assert_str_eq(e->message_id, "m800@x");
-    ck_assert_int_eq(e->size, 100);
+    ck_assert_int_eq(
+        fail_800(&h, "second@example.org", "198.51.100.30", "a.example", "m800@x")->size, 100);
     feed(&h, row(v15, "client-ip=203.0.113.9|source=SMTP|event-id=RECEIVE|"
                       "internal-message-id=800|message-id=<m800b@x>"));
-    ck_assert_int_eq(feed(&h, row(v15, "source=STOREDRIVER|event-id=FAIL|internal-message-id=800|"
-                                       "recipient-address=u@contoso.com|recipient-status=550 5.2.2 "
-                                       "mailbox full")),
-                     LINE_EVENT);
-    e = &events[nevents - 1];
-    ck_assert_str_eq(e->sender, "second@example.org");
-    ck_assert_str_eq(e->client_ip, "203.0.113.9");
-    ck_assert_str_eq(e->client_name, "a.example");
-    ck_assert_str_eq(e->message_id, "m800b@x");
+    fail_800(&h, "second@example.org", "203.0.113.9", "a.example", "m800b@x");
     harness_done(&h);
 }
 END_TEST
