@@ -27,6 +27,12 @@ struct ingest_session {
     struct ingest_stats *stats;  /* of the file being read */
     struct ingest_stats flushed; /* counts of a flush outside a file (ingest_session_flush) */
     int64_t since_cp;            /* lines read since the last checkpoint, in any file */
+    /* when a batch is full (ingest_options): every lines and ratio times the states' bytes */
+    int64_t every, ratio;
+    int64_t next_test;   /* since_cp at which to look at the batch again; 0: at every */
+    int64_t cp_bytes;    /* log bytes of the files ended since the last checkpoint */
+    int64_t cp_offset;   /* the file's offset at its start or at its last checkpoint */
+    int64_t state_bytes; /* of the states last saved (or loaded) */
     int refused;
 };
 
@@ -80,6 +86,7 @@ static struct parser_slot *slot_for(struct ingest_session *s, const struct parse
         }
         if (sb.len > 0)
             ops->load_state(slot->state, sb.buf, sb.len);
+        s->state_bytes += (int64_t)sb.len; /* what the next checkpoint will write, about */
         strbuf_free(&sb);
     }
     return slot;
@@ -97,14 +104,34 @@ static int count_event(void *ctx, const struct event *ev)
     return 0;
 }
 
+/* batch_starts - a checkpoint at offset of the file being read (-1: outside a file) */
+static void batch_starts(struct ingest_session *s, int64_t offset)
+{
+    s->since_cp = 0;
+    s->next_test = 0;
+    s->cp_bytes = 0;
+    if (offset >= 0)
+        s->cp_offset = offset;
+}
+
+/* batch_full - the batch holds its lines and, by the ratio, its bytes, at offset of the file */
+static int batch_full(const struct ingest_session *s, int64_t offset)
+{
+    return s->since_cp >= s->every &&
+           (s->ratio == 0 || s->cp_bytes + (offset - s->cp_offset) >= s->ratio * s->state_bytes);
+}
+
 static int checkpoint(struct ingest_session *s, int64_t offset)
 {
     struct parser_state_blob blobs[8];
     struct strbuf bufs[8];
+    int64_t bytes = 0;
     int rc;
 
-    if (s->hooks.checkpoint == NULL)
+    if (s->hooks.checkpoint == NULL) {
+        batch_starts(s, offset); /* nothing to keep: a dry run */
         return 0;
+    }
     for (size_t i = 0; i < s->nslots; i++) {
         strbuf_init(&bufs[i]);
         s->slots[i].ops->save_state(s->slots[i].state, &bufs[i]);
@@ -112,12 +139,15 @@ static int checkpoint(struct ingest_session *s, int64_t offset)
         blobs[i].data = strbuf_str(&bufs[i]);
         blobs[i].len = bufs[i].len;
         blobs[i].buf = &bufs[i];
+        bytes += (int64_t)bufs[i].len;
     }
     rc = s->hooks.checkpoint(s->hooks.ctx, offset, blobs, s->nslots);
     for (size_t i = 0; i < s->nslots; i++)
         strbuf_free(&bufs[i]);
-    if (rc == 0)
-        s->since_cp = 0;
+    if (rc == 0) {
+        batch_starts(s, offset);
+        s->state_bytes = bytes;
+    }
     return rc;
 }
 
@@ -197,7 +227,6 @@ int ingest_session_file(struct ingest_session *s, struct reader *r,
     struct log_line ln, *sniff = NULL;
     size_t nsniff = 0, sniff_cap = 0, sniff_bytes = 0;
     int known = 0, sniff_failed = 0;
-    int64_t every = opt->checkpoint_lines > 0 ? opt->checkpoint_lines : DEFAULT_CHECKPOINT_LINES;
     int rc = 0, result = -1;
     struct stat sb;
     int64_t start_offset = reader_offset(r);
@@ -216,6 +245,9 @@ int ingest_session_file(struct ingest_session *s, struct reader *r,
                                : (int64_t)time(NULL);
     s->stats = stats;
     s->refused = 0;
+    s->every = opt->checkpoint_lines > 0 ? opt->checkpoint_lines : DEFAULT_CHECKPOINT_LINES;
+    s->ratio = opt->checkpoint_lines > 0 ? opt->checkpoint_state_ratio : INGEST_STATE_RATIO;
+    s->cp_offset = start_offset;
     diag_clear(d);
 
     if (opt->format != NULL && strcmp(opt->format, "auto") != 0) {
@@ -297,8 +329,15 @@ int ingest_session_file(struct ingest_session *s, struct reader *r,
             result = 1;
             goto out;
         }
-        if (++s->since_cp >= every && checkpoint(s, reader_offset(r)) < 0)
-            goto refused;
+        /* the bytes are looked at now and then once the lines are there: a state is small or
+         * takes hundreds of megabytes of log to repay */
+        if (++s->since_cp >= (s->next_test > 0 ? s->next_test : s->every)) {
+            if (batch_full(s, reader_offset(r))) {
+                if (checkpoint(s, reader_offset(r)) < 0)
+                    goto refused;
+            } else
+                s->next_test = s->since_cp + s->every / 16 + 1;
+        }
     }
     if (rc < 0) {
         /* keep what was read before the damage */
@@ -309,9 +348,10 @@ int ingest_session_file(struct ingest_session *s, struct reader *r,
 end_of_file:
     if (last && slot != NULL && slot->ops->flush(slot->state, &pctx) < 0)
         goto refused;
-    if (!last && s->hooks.file_read != NULL && s->since_cp < every) {
+    if (!last && s->hooks.file_read != NULL && !batch_full(s, reader_offset(r))) {
         if (s->hooks.file_read(s->hooks.ctx, reader_offset(r)) < 0)
             goto refused;
+        s->cp_bytes += reader_offset(r) - s->cp_offset;
     } else if (checkpoint(s, reader_offset(r)) < 0)
         goto refused;
     result = 0;

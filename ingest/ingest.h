@@ -23,7 +23,15 @@ struct ingest_options {
     const char *format;       /* "auto" (or NULL) or a parser name */
     int64_t year_ref_s;       /* for logs without a year: 0 = the file's mtime (now for stdin) */
     const char *default_host; /* host recorded when a line names none; may be NULL */
-    int64_t checkpoint_lines; /* lines per batch, across files; 0 = the default */
+    /*
+     * lines per batch, across files; 0: the default (200,000 lines, and each batch at least
+     * INGEST_STATE_RATIO times as many log bytes as the parsers' states last saved, since
+     * every checkpoint writes the states whole: an Exchange ingest's is ~19 MB)
+     */
+    int64_t checkpoint_lines;
+    /* with checkpoint_lines > 0: a batch's log bytes at least this many times the states'
+     * (0: lines alone) */
+    int64_t checkpoint_state_ratio;
     /* stop - when it becomes non-zero (a signal), the file ends at the next line boundary
      * with a checkpoint; may be NULL */
     const volatile sig_atomic_t *stop;
@@ -59,10 +67,11 @@ struct ingest_hooks {
     int (*checkpoint)(void *ctx, int64_t offset, const struct parser_state_blob *states,
                       size_t nstates);
     /*
-     * file_read - a file ended before offset and fewer than checkpoint_lines lines were read
-     * since the last checkpoint: record it, but leave it to the next checkpoint (of a later
-     * file, or ingest_session_checkpoint) to save the states with it. Saving them at every
-     * file's end costs megabytes a file. May be NULL: every file then ends with a checkpoint.
+     * file_read - a file ended before offset and before the batch was full (checkpoint_lines
+     * lines since the last checkpoint, and their bytes): record it, but leave it to the next
+     * checkpoint (of a later file, or ingest_session_checkpoint) to save the states with it.
+     * Saving them at every file's end costs megabytes a file. May be NULL: every file then
+     * ends with a checkpoint.
      */
     int (*file_read)(void *ctx, int64_t offset);
     /* load_state - append the state a format saved last time to out (nothing when none) */
@@ -72,6 +81,9 @@ struct ingest_hooks {
 };
 
 #define INGEST_PROGRESS_LINES 16384
+/* writing a state costs about what ingesting as many bytes of log does: at 20 times its size
+ * a batch spends ~5 % on it */
+#define INGEST_STATE_RATIO 20
 
 struct ingest_session;
 

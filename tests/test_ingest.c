@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_CALLS 32
+#define MAX_CALLS 64
 
 /* a hook call: 'F' file_read, 'C' checkpoint */
 struct call {
@@ -104,8 +104,9 @@ static struct ingest_session *new_session(struct recorder *rec, int with_file_re
     return ingest_session_new(&hooks);
 }
 
-/* read_file - one file through the session; the offset its reader ended at */
-static int64_t read_file(struct ingest_session *s, const char *path, int last)
+/* read_file_ratio - one file through the session, batches of 10 lines and, by ratio, of the
+ * states' bytes; the offset its reader ended at */
+static int64_t read_file_ratio(struct ingest_session *s, const char *path, int last, int64_t ratio)
 {
     struct ingest_options opt = {0};
     struct ingest_stats st = {0};
@@ -115,11 +116,18 @@ static int64_t read_file(struct ingest_session *s, const char *path, int last)
 
     opt.format = "postfix";
     opt.checkpoint_lines = 10;
+    opt.checkpoint_state_ratio = ratio;
     ck_assert_int_eq(reader_open(path, &r, &d), 0);
     ck_assert_msg(ingest_session_file(s, r, &opt, last, &st, NULL, &d) == 0, "%s", d.msg);
     end = reader_offset(r);
     reader_close(r);
     return end;
+}
+
+/* read_file - the same, batches of 10 lines alone */
+static int64_t read_file(struct ingest_session *s, const char *path, int last)
+{
+    return read_file_ratio(s, path, last, 0);
 }
 
 static void assert_call(const struct recorder *rec, size_t i, char kind, int64_t offset,
@@ -220,6 +228,99 @@ START_TEST(test_checkpoint_every_file)
 }
 END_TEST
 
+/*
+ * With a ratio, a batch also holds that many times the bytes of the states saved last: the
+ * parser holds every message of this log, its state grows, and the checkpoints come further
+ * apart. Each is at the first line where both the ten lines and the bytes are there.
+ */
+START_TEST(test_batch_by_state_bytes)
+{
+    enum { RATIO = 3, MESSAGES = 40 };
+    struct recorder rec;
+    struct ingest_session *s = new_session(&rec, 1);
+    char a[600], *text;
+    int64_t ends[4 * MESSAGES + 1], prev_off = 0, prev_state = 0;
+    size_t nends = 1, wide = 0;
+    long size_a = write_log("a.log", 0, MESSAGES, a, sizeof a);
+
+    ends[0] = 0; /* ends[i]: the offset past line i */
+    text = tu_read_file(a, NULL);
+    for (char *p = text; (p = strchr(p, '\n')) != NULL; p++)
+        ends[nends++] = p + 1 - text;
+    free(text);
+    ck_assert_int_eq(read_file_ratio(s, a, 1, RATIO), size_a);
+    ck_assert_uint_ge(rec.n, 4);
+    for (size_t i = 0; i + 1 < rec.n; i++) { /* the last is the file's end */
+        const struct call *c = &rec.calls[i];
+        size_t line = 0, prev_line = 0;
+        ck_assert_int_eq(c->kind, 'C');
+        while (ends[line] != c->offset)
+            line++;
+        while (ends[prev_line] != prev_off)
+            prev_line++;
+        ck_assert_uint_ge(line - prev_line, 10);
+        ck_assert_int_ge(c->offset - prev_off, RATIO * prev_state);
+        /* not a line later than needed */
+        ck_assert(line - prev_line == 10 || ends[line - 1] - prev_off < RATIO * prev_state);
+        wide += line - prev_line > 10;
+        prev_off = c->offset;
+        prev_state = (int64_t)c->state_len;
+    }
+    ck_assert_uint_ge(wide, 2); /* the states' bytes set the pace */
+    assert_call(&rec, rec.n - 1, 'C', size_a, 1);
+    ingest_session_free(s);
+
+    /* a file that ends with its lines but not its bytes is only recorded */
+    char b[600];
+    long size_b;
+    s = new_session(&rec, 1);
+    size_a = write_log("a.log", 0, 5, a, sizeof a); /* 20 lines: a checkpoint at the tenth */
+    size_b = write_log("b.log", 5, 1, b, sizeof b);
+    ck_assert_int_eq(read_file_ratio(s, a, 0, 1000), size_a);
+    ck_assert_int_eq(read_file_ratio(s, b, 1, 1000), size_b);
+    ck_assert_uint_eq(rec.n, 3);
+    assert_call(&rec, 0, 'C', line_end(a, 10), 1);
+    assert_call(&rec, 1, 'F', size_a, 0);
+    assert_call(&rec, 2, 'C', size_b, 1);
+    ingest_session_free(s);
+
+    /*
+     * the bytes add up across files: after the 40 messages, one-message files (4 lines, under
+     * the bytes needed) are only recorded until together they hold enough
+     */
+    s = new_session(&rec, 1);
+    int64_t since = 0, state = 0;
+    size_a = write_log("a.log", 0, MESSAGES, a, sizeof a);
+    read_file_ratio(s, a, 0, RATIO);
+    for (size_t i = 0; i < rec.n; i++)
+        if (rec.calls[i].kind == 'C') {
+            since = size_a - rec.calls[i].offset;
+            state = (int64_t)rec.calls[i].state_len;
+        }
+    ck_assert_int_gt(state, 0);
+    int files = 0, done = 0;
+    while (!done) {
+        size_t n = rec.n;
+        ck_assert_int_lt(files, 40);
+        size_b = write_log("b.log", MESSAGES + files, 1, b, sizeof b);
+        ck_assert_int_lt(size_b, RATIO * state); /* one file is not enough */
+        read_file_ratio(s, b, 0, RATIO);
+        files++;
+        ck_assert_uint_gt(rec.n, n);
+        for (size_t k = n; k < rec.n; k++)
+            if (rec.calls[k].kind == 'C') {
+                ck_assert_int_ge(since + rec.calls[k].offset, RATIO * state);
+                done = 1;
+            }
+        since += size_b;
+        /* recorded only: the bytes were short (the lines are there long before) */
+        ck_assert(done || since < RATIO * state);
+    }
+    ck_assert_int_gt(files, 1);
+    ingest_session_free(s);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("ingest");
@@ -229,5 +330,6 @@ int main(void)
     tcase_add_test(tc, test_checkpoints_span_files);
     tcase_add_test(tc, test_batch_counts_from_checkpoint);
     tcase_add_test(tc, test_checkpoint_every_file);
+    tcase_add_test(tc, test_batch_by_state_bytes);
     return tu_run_suite(s);
 }
