@@ -112,8 +112,10 @@ static void set_arrival(struct xmsg *m, const char *sender, const char *client_i
         len[k] = v[k] != NULL ? strlen(v[k]) + 1 : 0;
         total += len[k];
     }
+    if (total == 0)
+        return; /* nothing given and nothing known: no block */
     /* the texts kept may be in the old block: copied before it goes */
-    block = o = total > 0 ? xmalloc(total) : NULL;
+    block = o = xmalloc(total);
     for (int k = 0; k < 4; k++) {
         if (v[k] == NULL) {
             *slot[k] = NULL;
