@@ -254,10 +254,12 @@ START_TEST(test_batch_by_state_bytes)
         const struct call *c = &rec.calls[i];
         size_t line = 0, prev_line = 0;
         ck_assert_int_eq(c->kind, 'C');
-        while (ends[line] != c->offset)
+        while (line < nends && ends[line] != c->offset)
             line++;
-        while (ends[prev_line] != prev_off)
+        while (prev_line < nends && ends[prev_line] != prev_off)
             prev_line++;
+        ck_assert_msg(line < nends, "checkpoint %zu at %lld: not a line's end", i,
+                      (long long)c->offset);
         ck_assert_uint_ge(line - prev_line, 10);
         ck_assert_int_ge(c->offset - prev_off, RATIO * prev_state);
         /* not a line later than needed */
