@@ -25,7 +25,7 @@
 #include "event.h"
 #include "strbuf.h"
 
-#define STORE_SCHEMA_VERSION 9
+#define STORE_SCHEMA_VERSION 10
 
 enum store_mode {
     STORE_READ_WRITE, /* create if missing, migrate */

@@ -18,9 +18,15 @@
 /* 'RJLS': marks a database as ours (PRAGMA application_id) */
 #define STORE_APPLICATION_ID 0x524A4C53
 
-/* the UTC day of an event, as the day-bucketed indexes of schema 2 write it (store_schema.c) */
+/* the UTC day of an event: the roll-ups' unit, and what PostgreSQL's address and queue-id
+ * indexes lead with (store_schema.c) */
 #define STORE_DAY_US   INT64_C(86400000000)
 #define STORE_DAY_EXPR "e.ts / 86400000000"
+
+/* the hour of an event (hours since 1970), which SQLite's address and queue-id indexes lead
+ * with since schema 10 (store_schema.c says why), as the roll-ups count by it */
+#define STORE_BUCKET_US   INT64_C(3600000000)
+#define STORE_BUCKET_EXPR "e.ts / 3600000000"
 
 /*
  * the failures (reject, bounce, defer, expire) of events e, in the very words of the partial

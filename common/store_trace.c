@@ -3,10 +3,11 @@
  *
  * DESCRIPTION
  *	Each look-up is one statement. An address is looked up on events_recipient,
- *	events_sender and events_orig_recipient, on (day, address key) since schema 8 (the key,
- *	then the address itself are compared), and a queue id on events_queue_id, on (day,
- *	queue id) since schema 7: the statement walks the days of the period (a recursive CTE,
- *	bounded by the oldest and newest event) and searches each. A bounce notice's parent has
+ *	events_sender and events_orig_recipient, on (hour, address key) since schema 10 (the
+ *	key, then the address itself are compared), and a queue id on events_queue_id, on (hour,
+ *	queue id): the statement walks the hours of the period that hold entries (a recursive
+ *	CTE, bounded by the oldest and newest event) and searches each. PostgreSQL's indexes lead
+ *	with the UTC day, so its statements walk days. A bounce notice's parent has
  *	an index of its own. A Message-ID, a client IP and a domain have none (bench/INDEXES.md
  *	says why): they are read off the rows of the period on events_ts, newest first, so the
  *	caller gives them short periods first. So is the next hop's "queued as".
@@ -111,25 +112,44 @@ void store_trace_events_free(struct trace_events *l)
     memset(l, 0, sizeof *l);
 }
 
-/* the UTC days from ?6 to ?7, for the day-bucketed indexes */
-/* SQLite: a CAST would give d a type the index's expression has not, and the index goes unused
- * (a trace on ten million events took 18 s instead of 0.1 s); PostgreSQL needs it */
-#define DAYS "WITH RECURSIVE days(d) AS (SELECT ?6 UNION ALL SELECT d + 1 FROM days WHERE d < ?7) "
+/*
+ * BUCKETS - SQLite: the hours from lo to hi that hold an entry of the index whose condition is
+ * cond, each found with one seek from the one before. Walking every hour of the period instead
+ * would cost a look-up per hour even where there are no events: the period "everything" of a
+ * database with one event stamped 1970 (a clock before NTP) would walk 490,000 hours per index
+ * (with ten-minute buckets, tried first, 2.5 s for a trace). The last bucket found may lie after
+ * hi; the statement's own time range leaves it out. No CAST: it would give b a type the index's
+ * expression has not, and the index goes unused (a trace on ten million events took 18 s
+ * instead of 0.1 s).
+ */
+/* the macros in the strings read as calls to clang-format */
+/* clang-format off */
+#define NEXT_BUCKET(cond, op, from)                                                                \
+    "(SELECT " STORE_BUCKET_EXPR " FROM events e WHERE " STORE_BUCKET_EXPR " " op " " from         \
+    " AND " cond " ORDER BY " STORE_BUCKET_EXPR " LIMIT 1)"
+#define BUCKETS(cond, lo, hi)                                                                      \
+    "WITH RECURSIVE buckets(b) AS (SELECT " NEXT_BUCKET(cond, ">=", lo) " UNION ALL "              \
+    "SELECT " NEXT_BUCKET(cond, ">", "b") " FROM buckets WHERE b < " hi ") "
+/* clang-format on */
+/* PostgreSQL: every UTC day from ?6 to ?7, for its day-led indexes (it needs the CAST) */
 #define DAYS_PG                                                                                    \
-    "WITH RECURSIVE days(d) AS (SELECT CAST(?6 AS BIGINT) UNION ALL SELECT d + 1 FROM days "       \
-    "WHERE d < ?7) "
-#define IN_DAYS STORE_DAY_EXPR " IN (SELECT d FROM days) "
+    "WITH RECURSIVE buckets(b) AS (SELECT CAST(?6 AS BIGINT) UNION ALL SELECT b + 1 FROM buckets " \
+    "WHERE b < ?7) "
+#define IN_BUCKETS STORE_BUCKET_EXPR " IN (SELECT b FROM buckets) "
+#define IN_DAYS_PG STORE_DAY_EXPR " IN (SELECT b FROM buckets) "
 
-/* day_of - the UTC day of a time in microseconds (rounded down) */
-static int64_t day_of(int64_t us)
+/* bucket_of - the bucket of s's indexes that a time in microseconds falls in (rounded down) */
+static int64_t bucket_of(const struct store *s, int64_t us)
 {
-    return us >= 0 ? us / STORE_DAY_US : -((-(us + 1)) / STORE_DAY_US) - 1;
+    int64_t size = store_is_pg(s) ? STORE_DAY_US : STORE_BUCKET_US;
+
+    return us >= 0 ? us / size : -((-(us + 1)) / size) - 1;
 }
 
 /*
  * run - bind ?1 text (may be NULL), ?2 ?3 the window, ?4 the limit (when max > 0), ?5 text2,
- * ?6 ?7 the first and last day of the window, ?8 the address key of text (a statement that
- * walks no days has no ?6 ?7, and both backends ignore what is bound to a parameter a
+ * ?6 ?7 the first and last bucket of the window, ?8 the address key of text (a statement that
+ * walks no buckets has no ?6 ?7, and both backends ignore what is bound to a parameter a
  * statement does not have)
  */
 static int run(struct store *s, const char *sql, const char *text, int64_t from, int64_t to,
@@ -147,8 +167,8 @@ static int run(struct store *s, const char *sql, const char *text, int64_t from,
     store_bind_int64(st, 4, max > 0 ? (int64_t)max : INT64_MAX);
     if (text2 != NULL)
         store_bind_text(st, 5, text2);
-    store_bind_int64(st, 6, day_of(from));
-    store_bind_int64(st, 7, day_of(to - 1));
+    store_bind_int64(st, 6, bucket_of(s, from));
+    store_bind_int64(st, 7, bucket_of(s, to - 1));
     if (text != NULL)
         store_bind_int64(st, 8, store_address_key(text, strlen(text)));
     while ((rc = store_step(s, st, d)) == 1)
@@ -181,26 +201,27 @@ int store_trace_find(struct store *s, enum trace_by by, const char *value, int64
                      size_t max, struct trace_events *out, struct diag *d)
 {
     /* one statement per index, each newest first and cut at the limit */
-    static const char q_recipient[] = DAYS COLUMNS
-        "WHERE " IN_DAYS "AND e.recipient_key = ?8 AND e.recipient = ?1 COLLATE NOCASE "
+    static const char q_recipient[] = BUCKETS("e.recipient_key IS NOT NULL", "?6", "?7") COLUMNS
+        "WHERE " IN_BUCKETS "AND e.recipient_key = ?8 AND e.recipient = ?1 COLLATE NOCASE "
         "AND e.ts >= ?2 AND e.ts < ?3 "
         "ORDER BY e.ts DESC LIMIT ?4";
-    static const char q_sender[] =
-        DAYS COLUMNS "WHERE " IN_DAYS "AND e.sender_key = ?8 AND e.sender = ?1 COLLATE NOCASE "
-                     "AND e.ts >= ?2 AND e.ts < ?3 "
-                     "ORDER BY e.ts DESC LIMIT ?4";
-    static const char q_orig[] = DAYS COLUMNS
-        "WHERE " IN_DAYS "AND e.orig_recipient_key = ?8 AND e.orig_recipient = ?1 COLLATE NOCASE "
+    static const char q_sender[] = BUCKETS("e.sender_key IS NOT NULL", "?6", "?7") COLUMNS
+        "WHERE " IN_BUCKETS "AND e.sender_key = ?8 AND e.sender = ?1 COLLATE NOCASE "
+        "AND e.ts >= ?2 AND e.ts < ?3 "
+        "ORDER BY e.ts DESC LIMIT ?4";
+    static const char q_orig[] = BUCKETS("e.orig_recipient_key IS NOT NULL", "?6", "?7") COLUMNS
+        "WHERE " IN_BUCKETS
+        "AND e.orig_recipient_key = ?8 AND e.orig_recipient = ?1 COLLATE NOCASE "
         "AND e.ts >= ?2 AND e.ts < ?3 "
         "ORDER BY e.ts DESC LIMIT ?4";
     /* PostgreSQL: lower() on both sides where SQLite has NOCASE (the indexes of schema 4 are
      * on lower()), ILIKE where SQLite's LIKE ignores case */
     static const char q_recipient_pg[] =
-        DAYS_PG COLUMNS "WHERE " IN_DAYS "AND lower(e.recipient) = lower(?1) "
+        DAYS_PG COLUMNS "WHERE " IN_DAYS_PG "AND lower(e.recipient) = lower(?1) "
                         "AND e.ts >= ?2 AND e.ts < ?3 "
                         "ORDER BY e.ts DESC LIMIT ?4";
     static const char q_sender_pg[] =
-        DAYS_PG COLUMNS "WHERE " IN_DAYS "AND lower(e.sender) = lower(?1) "
+        DAYS_PG COLUMNS "WHERE " IN_DAYS_PG "AND lower(e.sender) = lower(?1) "
                         "AND e.ts >= ?2 AND e.ts < ?3 "
                         "ORDER BY e.ts DESC LIMIT ?4";
     static const char q_orig_pg[] = COLUMNS "WHERE lower(e.orig_recipient) = lower(?1) "
@@ -217,10 +238,11 @@ int store_trace_find(struct store *s, enum trace_by by, const char *value, int64
                                               "OR e.sender ILIKE ?5 ESCAPE '\\' "
                                               "OR e.orig_recipient ILIKE ?5 ESCAPE '\\') "
                                               "ORDER BY e.ts DESC LIMIT ?4";
-    static const char q_queue[] = DAYS COLUMNS "WHERE " IN_DAYS "AND e.queue_id = ?1 "
-                                               "AND e.ts >= ?2 AND e.ts < ?3 "
-                                               "ORDER BY e.ts DESC LIMIT ?4";
-    static const char q_queue_pg[] = DAYS_PG COLUMNS "WHERE " IN_DAYS "AND e.queue_id = ?1 "
+    static const char q_queue[] = BUCKETS("e.queue_id IS NOT NULL", "?6", "?7") COLUMNS
+        "WHERE " IN_BUCKETS "AND e.queue_id = ?1 "
+        "AND e.ts >= ?2 AND e.ts < ?3 "
+        "ORDER BY e.ts DESC LIMIT ?4";
+    static const char q_queue_pg[] = DAYS_PG COLUMNS "WHERE " IN_DAYS_PG "AND e.queue_id = ?1 "
                                                      "AND e.ts >= ?2 AND e.ts < ?3 "
                                                      "ORDER BY e.ts DESC LIMIT ?4";
     static const char q_msgid[] = COLUMNS "WHERE e.ts >= ?2 AND e.ts < ?3 "
@@ -232,7 +254,7 @@ int store_trace_find(struct store *s, enum trace_by by, const char *value, int64
     int64_t first, last;
     int rc = 0;
 
-    /* the days to walk: no further than the events go */
+    /* the buckets to walk: no further than the events go */
     if (bounds(s, &first, &last, d) < 0)
         return -1;
     if (first == INT64_MIN)
@@ -288,11 +310,12 @@ int store_trace_find(struct store *s, enum trace_by by, const char *value, int64
 int store_trace_queue(struct store *s, const char *host, const char *qid, int64_t from, int64_t to,
                       struct trace_events *out, struct diag *d)
 {
-    static const char sql[] = DAYS COLUMNS "WHERE " IN_DAYS "AND e.queue_id = ?1 "
-                                           "AND e.ts >= ?2 AND e.ts < ?3 "
-                                           "AND (CAST(?5 AS TEXT) IS NULL OR e.host = ?5) "
-                                           "ORDER BY e.ts, e.id LIMIT ?4";
-    static const char sql_pg[] = DAYS_PG COLUMNS "WHERE " IN_DAYS "AND e.queue_id = ?1 "
+    static const char sql[] = BUCKETS("e.queue_id IS NOT NULL", "?6", "?7") COLUMNS
+        "WHERE " IN_BUCKETS "AND e.queue_id = ?1 "
+        "AND e.ts >= ?2 AND e.ts < ?3 "
+        "AND (CAST(?5 AS TEXT) IS NULL OR e.host = ?5) "
+        "ORDER BY e.ts, e.id LIMIT ?4";
+    static const char sql_pg[] = DAYS_PG COLUMNS "WHERE " IN_DAYS_PG "AND e.queue_id = ?1 "
                                                  "AND e.ts >= ?2 AND e.ts < ?3 "
                                                  "AND (CAST(?5 AS TEXT) IS NULL OR e.host = ?5) "
                                                  "ORDER BY e.ts, e.id LIMIT ?4";
@@ -315,7 +338,7 @@ int store_trace_handed_over(struct store *s, const char *host, const char *qid,
                             const char *recipient, int64_t from, int64_t to,
                             struct trace_events *out, struct diag *d)
 {
-    /* ?6 the kind; with a recipient ?7 ?8 the days, ?9 the address and ?10 its key */
+    /* ?6 the kind; with a recipient ?7 ?8 the buckets, ?9 the address and ?10 its key */
 #define HANDED_OVER                                                                                \
     "AND e.ts >= ?2 AND e.ts < ?3 AND e.kind = ?6 AND (CAST(?5 AS TEXT) IS NULL OR e.host = ?5) "  \
     "AND (instr(e.text, 'queued as ' || ?1) > 0 OR instr(e.text, 'id=' || ?1) > 0) "               \
@@ -325,21 +348,18 @@ int store_trace_handed_over(struct store *s, const char *host, const char *qid,
     "AND (strpos(e.text, 'queued as ' || CAST(?1 AS TEXT)) > 0 "                                   \
     "OR strpos(e.text, 'id=' || CAST(?1 AS TEXT)) > 0) "                                           \
     "ORDER BY e.ts, e.id LIMIT ?4"
-#define RECIPIENT_DAYS                                                                             \
-    "WITH RECURSIVE days(d) AS (SELECT ?7 UNION ALL SELECT d + 1 FROM days WHERE d < ?8) "
 #define RECIPIENT_DAYS_PG                                                                          \
-    "WITH RECURSIVE days(d) AS (SELECT CAST(?7 AS BIGINT) UNION ALL SELECT d + 1 FROM days "       \
-    "WHERE d < ?8) "
+    "WITH RECURSIVE buckets(b) AS (SELECT CAST(?7 AS BIGINT) UNION ALL SELECT b + 1 FROM buckets " \
+    "WHERE b < ?8) "
     static const char scan[] = COLUMNS "WHERE 1 = 1 " HANDED_OVER;
     static const char scan_pg[] = COLUMNS "WHERE 1 = 1 " HANDED_OVER_PG;
-    static const char to_recipient[] = RECIPIENT_DAYS COLUMNS
-        "WHERE " IN_DAYS
+    static const char to_recipient[] = BUCKETS("e.recipient_key IS NOT NULL", "?7", "?8") COLUMNS
+        "WHERE " IN_BUCKETS
         "AND e.recipient_key = ?10 AND e.recipient = ?9 COLLATE NOCASE " HANDED_OVER;
     static const char to_recipient_pg[] = RECIPIENT_DAYS_PG COLUMNS
-        "WHERE " IN_DAYS "AND lower(e.recipient) = lower(?9) " HANDED_OVER_PG;
+        "WHERE " IN_DAYS_PG "AND lower(e.recipient) = lower(?9) " HANDED_OVER_PG;
 #undef HANDED_OVER
 #undef HANDED_OVER_PG
-#undef RECIPIENT_DAYS
 #undef RECIPIENT_DAYS_PG
     struct store_stmt *st = store_stmt_cached(
         s, recipient ? STORE_SQL(s, to_recipient, to_recipient_pg) : STORE_SQL(s, scan, scan_pg),
@@ -349,8 +369,8 @@ int store_trace_handed_over(struct store *s, const char *host, const char *qid,
     if (st == NULL)
         return -1;
     if (recipient != NULL) {
-        store_bind_int64(st, 7, day_of(from));
-        store_bind_int64(st, 8, day_of(to - 1));
+        store_bind_int64(st, 7, bucket_of(s, from));
+        store_bind_int64(st, 8, bucket_of(s, to - 1));
         store_bind_text(st, 9, recipient);
         store_bind_int64(st, 10, store_address_key(recipient, strlen(recipient)));
     }
