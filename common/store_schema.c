@@ -453,10 +453,12 @@ static int migrate_to_8(struct store *s, struct diag *d)
 }
 
 /*
- * migrate_pg_to_8 - nothing: PostgreSQL keeps its indexes on lower(address) and has no key
- * columns (test_pg and docs/scaling.md name them as SQLite's own)
+ * migrate_pg_nothing - the PostgreSQL half of a version that changes SQLite alone: 8 (PostgreSQL
+ * keeps its indexes on lower(address) and has no key columns; test_pg and docs/scaling.md name
+ * them as SQLite's own) and 10 (its indexes stay led by the day: its buffer cache, not measured
+ * at this scale here, is not the 16 MiB of SQLite's ingest; store_trace.c walks days there)
  */
-static int migrate_pg_to_8(struct store *s, struct diag *d)
+static int migrate_pg_nothing(struct store *s, struct diag *d)
 {
     (void)s;
     (void)d;
@@ -490,7 +492,7 @@ static int migrate_to_9(struct store *s, struct diag *d)
  * an hour's part (docs/performance.md has the figures). Ten minutes gained more at 10 GB a day
  * but made a look-up walk six times as many buckets, each a page read on a large database.
  * A look-up walks the hours that hold events (store_trace.c). PostgreSQL keeps its day-led
- * indexes (migrate_pg_to_10).
+ * indexes (migrate_pg_nothing).
  */
 static const char migrate_10_sql[] =
     "DROP INDEX events_queue_id;"
@@ -509,18 +511,6 @@ static const char migrate_10_sql[] =
 static int migrate_to_10(struct store *s, struct diag *d)
 {
     return store_exec(s, migrate_10_sql, d);
-}
-
-/*
- * migrate_pg_to_10 - nothing: PostgreSQL's indexes stay led by the day (its buffer cache, not
- * measured at this scale here, is not the 16 MiB of SQLite's ingest); store_trace.c walks days
- * there
- */
-static int migrate_pg_to_10(struct store *s, struct diag *d)
-{
-    (void)s;
-    (void)d;
-    return 0;
 }
 
 static void event_columns_pg(struct strbuf *sql);
@@ -722,8 +712,8 @@ static int migrate_pg_to_3(struct store *s, struct diag *d)
 /* the PostgreSQL halves of the migrations after version 3 (migrate_pg_to_3 is all of 1 to 3;
  * version 9's index is the same in the same words) */
 static int (*const migrations_pg[])(struct store *, struct diag *) = {
-    migrate_pg_to_4, migrate_pg_to_5, migrate_pg_to_6,  migrate_pg_to_7,
-    migrate_pg_to_8, migrate_to_9,    migrate_pg_to_10,
+    migrate_pg_to_4,    migrate_pg_to_5, migrate_pg_to_6,    migrate_pg_to_7,
+    migrate_pg_nothing, migrate_to_9,    migrate_pg_nothing,
 };
 _Static_assert(3 + sizeof migrations_pg / sizeof migrations_pg[0] == STORE_SCHEMA_VERSION,
                "one PostgreSQL migration per schema version after 3");
