@@ -138,12 +138,15 @@ void store_trace_events_free(struct trace_events *l)
 #define IN_BUCKETS STORE_BUCKET_EXPR " IN (SELECT b FROM buckets) "
 #define IN_DAYS_PG STORE_DAY_EXPR " IN (SELECT b FROM buckets) "
 
-/* bucket_of - the bucket of s's indexes that a time in microseconds falls in (rounded down) */
+/*
+ * bucket_of - the bucket of s's indexes that a time in microseconds falls in, as the index's
+ * expression computes it: SQLite's and PostgreSQL's integer division truncate toward zero, as
+ * C's does, so a time before 1970 is in the bucket above (rounding down instead walked one
+ * bucket short of the last event before 1970)
+ */
 static int64_t bucket_of(const struct store *s, int64_t us)
 {
-    int64_t size = store_is_pg(s) ? STORE_DAY_US : STORE_BUCKET_US;
-
-    return us >= 0 ? us / size : -((-(us + 1)) / size) - 1;
+    return us / (store_is_pg(s) ? STORE_DAY_US : STORE_BUCKET_US);
 }
 
 /*

@@ -799,9 +799,9 @@ START_TEST(test_trace_plans)
 END_TEST
 
 /*
- * an address whose events lie 55 years apart (a clock that said 1971 once): trace over
- * everything finds both, and walks only the hours that hold entries (test_trace_plans sees
- * each step seek); walking every bucket between took seconds
+ * an address whose events lie 55 years apart (a clock that said 1969 or 1971 once): trace
+ * finds them all, and walks only the hours that hold entries (test_trace_plans sees each step
+ * seek); walking every bucket between took seconds
  */
 START_TEST(test_trace_far_apart)
 {
@@ -809,18 +809,34 @@ START_TEST(test_trace_far_apart)
         " mx1 postfix/smtpd[1]: NOQUEUE: reject: RCPT from unknown[192.0.2.7]: 550 5.1.1 "
         "<zed@example.org>: Recipient address rejected: User unknown in local recipient table; "
         "from=<a@b.example> to=<zed@example.org> proto=ESMTP helo=<x>\n";
-    char log[1024], path[600], far_db[600], cmd[1500], *out;
+    static const char *const stamps[] = {"1969-12-31T22:30:00+00:00", "1969-12-31T23:30:00+00:00",
+                                         "1971-06-01T08:00:00+00:00", "2026-01-20T08:00:00+00:00"};
+    char log[2048], path[600], far_db[600], cmd[1500], *out;
+    size_t n = 0;
 
-    snprintf(log, sizeof log, "1971-06-01T08:00:00+00:00%s2026-01-20T08:00:00+00:00%s", line, line);
+    for (size_t i = 0; i < sizeof stamps / sizeof stamps[0]; i++)
+        n += (size_t)snprintf(log + n, sizeof log - n, "%s%s", stamps[i], line);
     snprintf(path, sizeof path, "%s/far.log", tu_tempdir());
     snprintf(far_db, sizeof far_db, "%s/far.db", tu_tempdir());
-    tu_write_file(path, log, strlen(log));
+    tu_write_file(path, log, n);
     snprintf(cmd, sizeof cmd, BIN " ingest -q --db '%s' '%s'", far_db, path);
     ck_assert_int_eq(tu_run(cmd, NULL, NULL), 0);
     snprintf(cmd, sizeof cmd, BIN " trace --db '%s' --since @0 zed@example.org", far_db);
     ck_assert_int_eq(tu_run(cmd, &out, NULL), 0);
     has(out, "1971-06-01 08:00:00            reject  zed@example.org");
     has(out, "2026-01-20 08:00:00            reject  zed@example.org");
+    has_not(out, "1969-12-31");
+    free(out);
+    /* the index's buckets truncate toward zero: the last hour of 1969 is bucket 0, which a
+     * window ending at 1970 still walks to */
+    snprintf(cmd, sizeof cmd,
+             BIN " trace --db '%s' --since 1969-12-31T00:00:00Z --until 1970-01-01T00:00:00Z "
+                 "zed@example.org",
+             far_db);
+    ck_assert_int_eq(tu_run(cmd, &out, NULL), 0);
+    has(out, "1969-12-31 22:30:00            reject  zed@example.org");
+    has(out, "1969-12-31 23:30:00            reject  zed@example.org");
+    has_not(out, "1971-06-01");
     free(out);
 }
 END_TEST
