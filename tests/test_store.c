@@ -2,7 +2,7 @@
  * test_store - the database: creation and migration, refusals, the v_events contract,
  * round trips of events, sources and reply texts, a bulk ingest's checkpoint thread and its
  * WAL bound with 16 KiB and 4 KiB pages, the address keys of schema 8 and trace's look-ups by
- * them
+ * them, prune's batches of whole hours
  *
  * store.c is built into this test with STORE_SETTLE_KIB=8192 (8 MiB instead of 128 MiB),
  * so that a few transactions of ~5 MB show the WAL being let start again; the archive's
@@ -714,6 +714,68 @@ START_TEST(test_address_keys)
 }
 END_TEST
 
+/* add_at - a rejection at ts_us */
+static void add_at(struct store *s, int64_t ts_us)
+{
+    struct diag d = {""};
+    struct event ev;
+
+    event_init(&ev);
+    ev.ts_us = ts_us;
+    ev.mta = "postfix";
+    ev.kind = EVENT_REJECT;
+    ev.direction = DIRECTION_INBOUND;
+    ev.recipient = "bob@example.org";
+    ev.reply_code = 550;
+    ck_assert_msg(store_event_add(s, &ev, 0, 0, &d) == 0, "%s", d.msg);
+}
+
+/* prune_to - store_prune before cutoff: it deletes exactly the events before it */
+static void prune_to(struct store *s, int64_t cutoff)
+{
+    char sql[160];
+    struct diag d = {""};
+    struct store_prune_result res;
+    int64_t before, total = sql_key(s, "SELECT count(*) FROM events");
+
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM events WHERE ts < %lld", (long long)cutoff);
+    before = sql_key(s, sql);
+    ck_assert_msg(store_prune(s, cutoff, NULL, &res, &d) == 0, "%s", d.msg);
+    ck_assert_int_eq(res.events, before);
+    ck_assert_int_eq(sql_key(s, sql), 0);
+    ck_assert_int_eq(sql_key(s, "SELECT count(*) FROM events"), total - before);
+}
+
+/*
+ * a prune deletes in batches of whole hours (store_prune.c): the 20,000th oldest event's hour
+ * ends before the cutoff (a batch to there, more follow) or after it (the batch stops at the
+ * cutoff); before 1970 the division truncates upwards, and the batch still ends after it
+ */
+START_TEST(test_prune_in_hours)
+{
+    struct store *s = fresh_store("prune.db");
+    struct diag d = {""};
+    int64_t day = days_from_civil(2026, 11, 1) * 86400 * US_PER_SEC, hour = 3600 * US_PER_SEC;
+
+    ck_assert_msg(store_begin(s, &d) == 0, "%s", d.msg);
+    for (int i = 0; i < 20000; i++) /* 1969-12-31 21:00 to 23:00 */
+        add_at(s, -3 * hour + (int64_t)i * 360000);
+    add_at(s, 0);
+    for (int i = 0; i < 50000; i++) /* 5,000 an hour, day 00:00 to 10:00 */
+        add_at(s, day + (int64_t)i * 720000);
+    add_at(s, day + 9 * hour + hour / 2); /* at the second cutoff */
+    add_at(s, day + 24 * hour);
+    ck_assert_msg(store_commit(s, &d) == 0, "%s", d.msg);
+    /* the events before 1970; then the 20,000th, at 03:59:58.56, ends its hour after 03:59:59 */
+    prune_to(s, day + 4 * hour - US_PER_SEC);
+    ck_assert_int_eq(sql_key(s, "SELECT count(*) FROM events"), 30003);
+    /* the 20,000th then is at 07:59:58.56: a batch to 08:00, then the rest before 09:30 */
+    prune_to(s, day + 9 * hour + hour / 2);
+    ck_assert_int_eq(sql_key(s, "SELECT count(*) FROM events"), 2502);
+    store_close(s);
+}
+END_TEST
+
 /* add_addressed - a delivery from sender to recipient (originally orig, may be NULL) at ts_us */
 static void add_addressed(struct store *s, int64_t ts_us, const char *sender, const char *recipient,
                           const char *orig)
@@ -800,6 +862,7 @@ int main(void)
     tcase_add_test(tc, test_close_while_tuned);
     tcase_add_test(tc, test_address_keys);
     tcase_add_test(tc, test_trace_shared_key);
+    tcase_add_test(tc, test_prune_in_hours);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }
