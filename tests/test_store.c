@@ -714,68 +714,6 @@ START_TEST(test_address_keys)
 }
 END_TEST
 
-/* add_at - a rejection at ts_us */
-static void add_at(struct store *s, int64_t ts_us)
-{
-    struct diag d = {""};
-    struct event ev;
-
-    event_init(&ev);
-    ev.ts_us = ts_us;
-    ev.mta = "postfix";
-    ev.kind = EVENT_REJECT;
-    ev.direction = DIRECTION_INBOUND;
-    ev.recipient = "bob@example.org";
-    ev.reply_code = 550;
-    ck_assert_msg(store_event_add(s, &ev, 0, 0, &d) == 0, "%s", d.msg);
-}
-
-/* prune_to - store_prune before cutoff: it deletes exactly the events before it */
-static void prune_to(struct store *s, int64_t cutoff)
-{
-    char sql[160];
-    struct diag d = {""};
-    struct store_prune_result res;
-    int64_t before, total = sql_key(s, "SELECT count(*) FROM events");
-
-    snprintf(sql, sizeof sql, "SELECT count(*) FROM events WHERE ts < %lld", (long long)cutoff);
-    before = sql_key(s, sql);
-    ck_assert_msg(store_prune(s, cutoff, NULL, &res, &d) == 0, "%s", d.msg);
-    ck_assert_int_eq(res.events, before);
-    ck_assert_int_eq(sql_key(s, sql), 0);
-    ck_assert_int_eq(sql_key(s, "SELECT count(*) FROM events"), total - before);
-}
-
-/*
- * a prune deletes in batches of whole hours (store_prune.c): the 20,000th oldest event's hour
- * ends before the cutoff (a batch to there, more follow) or after it (the batch stops at the
- * cutoff); before 1970 the division truncates upwards, and the batch still ends after it
- */
-START_TEST(test_prune_in_hours)
-{
-    struct store *s = fresh_store("prune.db");
-    struct diag d = {""};
-    int64_t day = days_from_civil(2026, 11, 1) * 86400 * US_PER_SEC, hour = 3600 * US_PER_SEC;
-
-    ck_assert_msg(store_begin(s, &d) == 0, "%s", d.msg);
-    for (int i = 0; i < 20000; i++) /* 1969-12-31 21:00 to 23:00 */
-        add_at(s, -3 * hour + (int64_t)i * 360000);
-    add_at(s, 0);
-    for (int i = 0; i < 50000; i++) /* 5,000 an hour, day 00:00 to 10:00 */
-        add_at(s, day + (int64_t)i * 720000);
-    add_at(s, day + 9 * hour + hour / 2); /* at the second cutoff */
-    add_at(s, day + 24 * hour);
-    ck_assert_msg(store_commit(s, &d) == 0, "%s", d.msg);
-    /* the events before 1970; then the 20,000th, at 03:59:58.56, ends its hour after 03:59:59 */
-    prune_to(s, day + 4 * hour - US_PER_SEC);
-    ck_assert_int_eq(sql_key(s, "SELECT count(*) FROM events"), 30003);
-    /* the 20,000th then is at 07:59:58.56: a batch to 08:00, then the rest before 09:30 */
-    prune_to(s, day + 9 * hour + hour / 2);
-    ck_assert_int_eq(sql_key(s, "SELECT count(*) FROM events"), 2502);
-    store_close(s);
-}
-END_TEST
-
 /* add_addressed - a delivery from sender to recipient (originally orig, may be NULL) at ts_us */
 static void add_addressed(struct store *s, int64_t ts_us, const char *sender, const char *recipient,
                           const char *orig)
@@ -836,6 +774,53 @@ START_TEST(test_trace_shared_key)
     ck_assert_uint_eq(trace_count(s, SHARED_KEY_A), 4);
     ck_assert_uint_eq(trace_count(s, "u10448107@EXAMPLE.org"), 3);
     ck_assert_uint_eq(trace_count(s, "x@example.net"), 5);
+    store_close(s);
+}
+END_TEST
+
+/* prune_to - store_prune before cutoff: it deletes exactly the events before it */
+static void prune_to(struct store *s, int64_t cutoff)
+{
+    char sql[160];
+    struct diag d = {""};
+    struct store_prune_result res;
+    int64_t before, total = sql_key(s, "SELECT count(*) FROM events");
+
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM events WHERE ts < %lld", (long long)cutoff);
+    before = sql_key(s, sql);
+    ck_assert_msg(store_prune(s, cutoff, NULL, &res, &d) == 0, "%s", d.msg);
+    ck_assert_int_eq(res.events, before);
+    ck_assert_int_eq(sql_key(s, sql), 0);
+    ck_assert_int_eq(sql_key(s, "SELECT count(*) FROM events"), total - before);
+}
+
+/*
+ * a prune deletes in batches of whole hours (store_prune.c): the 20,000th oldest event's hour
+ * ends before the cutoff (a batch to there, more follow) or after it (the batch stops at the
+ * cutoff); before 1970 the division truncates upwards, and the batch still ends after it
+ */
+START_TEST(test_prune_in_hours)
+{
+    struct store *s = fresh_store("prune.db");
+    struct diag d = {""};
+    int64_t day = days_from_civil(2026, 11, 1) * 86400 * US_PER_SEC, hour = 3600 * US_PER_SEC;
+    const char *sender = "a@example.org", *rcpt = "b@example.org";
+
+    ck_assert_msg(store_begin(s, &d) == 0, "%s", d.msg);
+    for (int i = 0; i < 20000; i++) /* 1969-12-31 21:00 to 23:00 */
+        add_addressed(s, -3 * hour + (int64_t)i * 360000, sender, rcpt, NULL);
+    add_addressed(s, 0, sender, rcpt, NULL);
+    for (int i = 0; i < 50000; i++) /* 5,000 an hour, day 00:00 to 10:00 */
+        add_addressed(s, day + (int64_t)i * 720000, sender, rcpt, NULL);
+    add_addressed(s, day + 9 * hour + hour / 2, sender, rcpt, NULL); /* at the second cutoff */
+    add_addressed(s, day + 24 * hour, sender, rcpt, NULL);
+    ck_assert_msg(store_commit(s, &d) == 0, "%s", d.msg);
+    /* the events before 1970; then the 20,000th, at 03:59:58.56, ends its hour after 03:59:59 */
+    prune_to(s, day + 4 * hour - US_PER_SEC);
+    ck_assert_int_eq(sql_key(s, "SELECT count(*) FROM events"), 30003);
+    /* the 20,000th then is at 07:59:58.56: a batch to 08:00, then the rest before 09:30 */
+    prune_to(s, day + 9 * hour + hour / 2);
+    ck_assert_int_eq(sql_key(s, "SELECT count(*) FROM events"), 2502);
     store_close(s);
 }
 END_TEST
