@@ -32,6 +32,24 @@ struct msg {
     int loaded;
 };
 
+/*
+ * hops - the next hops that a recipient's deliveries on a host name, read once for the windows
+ * asked so far: each message of a busy address looked through the same deliveries again (85 s
+ * for one trace at 10 GB a day, docs/performance.md), where most name no message of the trace
+ */
+struct hop {
+    int64_t ts;
+    char *qid; /* owned */
+};
+
+struct hops {
+    char *recipient, *host; /* owned; host NULL: any */
+    int64_t *span;          /* [span[2i], span[2i + 1]) read: sorted, apart */
+    size_t nspan, capspan;
+    struct hop *v;
+    size_t n, cap;
+};
+
 struct tracer {
     struct store *s;
     struct trace_result *res;
@@ -40,6 +58,8 @@ struct tracer {
     size_t *owner; /* pool index -> message; SIZE_MAX: not part of any story */
     size_t capo;
     struct diag *d;
+    struct hops *hops;
+    size_t nhops, caphops;
 };
 
 /* ---------------------------------------------------------------- guessing */
@@ -197,6 +217,128 @@ static int names_qid(const char *text, const char *qid)
     return next_hop_id(text, buf, sizeof buf) && strcmp(buf, qid) == 0;
 }
 
+/* ---------------------------------------------------------------- hops */
+
+static struct hops *hops_of(struct tracer *t, const char *recipient, const char *host)
+{
+    struct hops *h;
+
+    for (size_t i = 0; i < t->nhops; i++)
+        if (strcasecmp(t->hops[i].recipient, recipient) == 0 && same(t->hops[i].host, host))
+            return &t->hops[i];
+    if (t->nhops == t->caphops) {
+        t->caphops = t->caphops ? t->caphops * 2 : 8;
+        t->hops = xreallocarray(t->hops, t->caphops, sizeof *t->hops);
+    }
+    h = &t->hops[t->nhops++];
+    memset(h, 0, sizeof *h);
+    h->recipient = xstrdup(recipient);
+    h->host = host != NULL ? xstrdup(host) : NULL;
+    return h;
+}
+
+static int by_start(const void *a, const void *b)
+{
+    const int64_t *x = a, *y = b;
+
+    return (x[0] > y[0]) - (x[0] < y[0]);
+}
+
+/* read_gap - the hops of h's deliveries in [from, to) */
+static int read_gap(struct tracer *t, struct hops *h, int64_t from, int64_t to)
+{
+    struct trace_texts l = {NULL, 0, 0};
+    char qid[128];
+
+    if (store_trace_hops(t->s, h->host, h->recipient, from, to, &l, t->d) < 0) {
+        store_trace_texts_free(&l);
+        return -1;
+    }
+    for (size_t i = 0; i < l.n; i++) {
+        if (!next_hop_id(l.v[i].text, qid, sizeof qid))
+            continue;
+        if (h->n == h->cap) {
+            h->cap = h->cap ? h->cap * 2 : 64;
+            h->v = xreallocarray(h->v, h->cap, sizeof *h->v);
+        }
+        h->v[h->n++] = (struct hop){l.v[i].ts, xstrdup(qid)};
+    }
+    store_trace_texts_free(&l);
+    return 0;
+}
+
+/* hops_read - h's hops in [from, to): the parts not read yet are read, in whole buckets (a
+ * look-up reads every entry of a bucket it touches), and the spans merged */
+static int hops_read(struct tracer *t, struct hops *h, int64_t from, int64_t to)
+{
+    int64_t b = store_trace_bucket_us(t->s);
+    size_t i = 0, k = 0;
+
+    from -= (from % b + b) % b;       /* down to a bucket's start */
+    to += (b - (to % b + b) % b) % b; /* up to one */
+
+    for (int64_t x = from; x < to;) {
+        while (i < h->nspan && h->span[2 * i + 1] <= x)
+            i++;
+        if (i < h->nspan && h->span[2 * i] <= x) {
+            x = h->span[2 * i + 1];
+            continue;
+        }
+        int64_t y = i < h->nspan && h->span[2 * i] < to ? h->span[2 * i] : to;
+        if (read_gap(t, h, x, y) < 0)
+            return -1;
+        x = y;
+    }
+    if (h->nspan == h->capspan) {
+        h->capspan = h->capspan ? h->capspan * 2 : 8;
+        h->span = xreallocarray(h->span, 2 * h->capspan, sizeof *h->span);
+    }
+    h->span[2 * h->nspan] = from;
+    h->span[2 * h->nspan + 1] = to;
+    h->nspan++;
+    qsort(h->span, h->nspan, 2 * sizeof *h->span, by_start);
+    for (size_t j = 1; j < h->nspan; j++) { /* merged where they meet or overlap */
+        if (h->span[2 * j] <= h->span[2 * k + 1]) {
+            if (h->span[2 * j + 1] > h->span[2 * k + 1])
+                h->span[2 * k + 1] = h->span[2 * j + 1];
+        } else {
+            k++;
+            h->span[2 * k] = h->span[2 * j];
+            h->span[2 * k + 1] = h->span[2 * j + 1];
+        }
+    }
+    h->nspan = k + 1;
+    return 0;
+}
+
+/* hops_name - 1 when a delivery to recipient on host in [from, to) names qid as its next hop */
+static int hops_name(struct tracer *t, const char *recipient, const char *host, const char *qid,
+                     int64_t from, int64_t to)
+{
+    struct hops *h = hops_of(t, recipient, host);
+
+    if (hops_read(t, h, from, to) < 0)
+        return -1;
+    for (size_t i = 0; i < h->n; i++)
+        if (h->v[i].ts >= from && h->v[i].ts < to && strcmp(h->v[i].qid, qid) == 0)
+            return 1;
+    return 0;
+}
+
+static void hops_free(struct tracer *t)
+{
+    for (size_t i = 0; i < t->nhops; i++) {
+        struct hops *h = &t->hops[i];
+        for (size_t j = 0; j < h->n; j++)
+            free(h->v[j].qid);
+        free(h->v);
+        free(h->span);
+        free(h->recipient);
+        free(h->host);
+    }
+    free(t->hops);
+}
+
 /* add_address - a to v[0..*n) unless it is empty, there already (in any case) or v is full */
 static void add_address(const char **v, size_t *n, const char *a)
 {
@@ -265,11 +407,14 @@ static int load(struct tracer *t, size_t i)
     from = p->n;
     if (store_trace_children(t->s, host, qid, first, first + TRACE_WINDOW_US, p, t->d) < 0)
         return -1;
-    for (size_t j = 0; j < (nrcpt ? nrcpt : 1); j++)
-        if (store_trace_handed_over(t->s, host, qid, nrcpt ? rcpt[j] : NULL,
-                                    first - HANDOVER_BEFORE_US, first + HANDOVER_AFTER_US, p,
-                                    t->d) < 0)
+    for (size_t j = 0; j < (nrcpt ? nrcpt : 1); j++) {
+        int64_t a0 = first - HANDOVER_BEFORE_US, a1 = first + HANDOVER_AFTER_US;
+        /* the hops read once tell whether a delivery to the recipient names this message */
+        int named = nrcpt ? hops_name(t, rcpt[j], host, qid, a0, a1) : 1;
+        if (named < 0 || (named && store_trace_handed_over(t->s, host, qid, nrcpt ? rcpt[j] : NULL,
+                                                           a0, a1, p, t->d) < 0))
             return -1;
+    }
     disown(t, from);
     for (size_t k = from; k < p->n; k++) {
         const struct event *ev = &p->v[k].ev;
@@ -427,7 +572,7 @@ static int search(struct tracer *t, enum trace_by by, const char *value, int64_t
 int trace_run(struct store *s, enum trace_by by, const char *value, int64_t since, int64_t until,
               size_t limit, struct trace_result *out, struct diag *d)
 {
-    struct tracer t = {s, out, NULL, 0, 0, NULL, 0, d};
+    struct tracer t = {s, out, NULL, 0, 0, NULL, 0, d, NULL, 0, 0};
     struct trace_events *p = &out->pool;
     size_t len = strlen(value);
     int rc = -1;
@@ -466,6 +611,7 @@ int trace_run(struct store *s, enum trace_by by, const char *value, int64_t sinc
 done:
     free(t.m);
     free(t.owner);
+    hops_free(&t);
     if (rc < 0)
         trace_result_free(out);
     return rc;

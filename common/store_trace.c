@@ -17,6 +17,7 @@
 #include "xalloc.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define COLUMNS                                                                                    \
@@ -146,7 +147,12 @@ void store_trace_events_free(struct trace_events *l)
  */
 static int64_t bucket_of(const struct store *s, int64_t us)
 {
-    return us / (store_is_pg(s) ? STORE_DAY_US : STORE_BUCKET_US);
+    return us / store_trace_bucket_us(s);
+}
+
+int64_t store_trace_bucket_us(const struct store *s)
+{
+    return store_is_pg(s) ? STORE_DAY_US : STORE_BUCKET_US;
 }
 
 /*
@@ -387,6 +393,53 @@ int store_trace_handed_over(struct store *s, const char *host, const char *qid,
         read_row(st, out);
     store_reset(st);
     return rc < 0 ? -1 : 0;
+}
+
+int store_trace_hops(struct store *s, const char *host, const char *recipient, int64_t from,
+                     int64_t to, struct trace_texts *out, struct diag *d)
+{
+    /* ?1 ?2 the window, ?3 the host, ?4 the kind, ?5 the address, ?6 ?7 the buckets, ?8 its key */
+#define HOPS                                                                                       \
+    "AND e.ts >= ?1 AND e.ts < ?2 AND e.kind = ?4 AND (CAST(?3 AS TEXT) IS NULL OR e.host = ?3) "
+#define HOP_COLUMNS "SELECT e.ts, e.text FROM events e "
+    static const char sql[] = BUCKETS("e.recipient_key IS NOT NULL", "?6", "?7") HOP_COLUMNS
+        "WHERE " IN_BUCKETS "AND e.recipient_key = ?8 AND e.recipient = ?5 COLLATE NOCASE " HOPS
+        "AND (instr(e.text, 'queued as ') > 0 OR instr(e.text, 'id=') > 0) ORDER BY e.ts, e.id";
+    static const char sql_pg[] = DAYS_PG HOP_COLUMNS
+        "WHERE " IN_DAYS_PG "AND lower(e.recipient) = lower(?5) " HOPS
+        "AND (strpos(e.text, 'queued as ') > 0 OR strpos(e.text, 'id=') > 0) ORDER BY e.ts, e.id";
+#undef HOPS
+#undef HOP_COLUMNS
+    struct store_stmt *st = store_stmt_cached(s, STORE_SQL(s, sql, sql_pg), d);
+    int rc;
+
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, from);
+    store_bind_int64(st, 2, to);
+    store_bind_text(st, 3, host);
+    store_bind_int64(st, 4, EVENT_DELIVER);
+    store_bind_text(st, 5, recipient);
+    store_bind_int64(st, 6, bucket_of(s, from));
+    store_bind_int64(st, 7, bucket_of(s, to - 1));
+    store_bind_int64(st, 8, store_address_key(recipient, strlen(recipient)));
+    while ((rc = store_step(s, st, d)) == 1) {
+        if (out->n == out->cap) {
+            out->cap = out->cap ? out->cap * 2 : 64;
+            out->v = xreallocarray(out->v, out->cap, sizeof *out->v);
+        }
+        out->v[out->n++] = (struct trace_text){store_column_int64(st, 0), take(st, 1)};
+    }
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+void store_trace_texts_free(struct trace_texts *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i].text);
+    free(l->v);
+    memset(l, 0, sizeof *l);
 }
 
 int store_trace_newest(struct store *s, int64_t *us, struct diag *d)

@@ -61,6 +61,31 @@ int store_trace_handed_over(struct store *s, const char *host, const char *qid,
                             const char *recipient, int64_t from, int64_t to,
                             struct trace_events *out, struct diag *d);
 
+/* a delivery's time and reply text (owned by the list) */
+struct trace_text {
+    int64_t ts;
+    char *text;
+};
+
+struct trace_texts {
+    struct trace_text *v;
+    size_t n, cap;
+};
+
+/*
+ * store_trace_hops - the deliveries on host (NULL: any) to recipient in [from, to) whose reply
+ * names a next hop ("queued as ", "id="), oldest first: what store_trace_handed_over looks
+ * through for one queue id, read once for many (the caller tells which queue ids they name)
+ */
+int store_trace_hops(struct store *s, const char *host, const char *recipient, int64_t from,
+                     int64_t to, struct trace_texts *out, struct diag *d);
+
+void store_trace_texts_free(struct trace_texts *l);
+
+/* store_trace_bucket_us - the span of the buckets that s's address indexes are led by: a
+ * look-up by address reads its entries of every bucket it touches whole */
+int64_t store_trace_bucket_us(const struct store *s);
+
 /* store_trace_newest - the time of the newest event; 0 with *us = INT64_MIN when none */
 int store_trace_newest(struct store *s, int64_t *us, struct diag *d);
 

@@ -841,6 +841,46 @@ START_TEST(test_trace_far_apart)
 }
 END_TEST
 
+/*
+ * a next hop found back to its content filter, for messages an hour and a week apart: the
+ * deliveries that name next hops are read once per recipient, for the windows not read yet
+ * (cli/trace.c); only that look-up links these first hops, as alias@ is on the second ones
+ */
+START_TEST(test_trace_handovers_apart)
+{
+    static const char *const pass[][3] = {{"2026-01-13T09:00:00", "A1A1A1A1A1", "B2B2B2B2B2"},
+                                          {"2026-01-13T09:20:00", "E5E5E5E5E5", "F6F6F6F6F6"},
+                                          {"2026-01-20T09:00:00", "C3C3C3C3C3", "D4D4D4D4D4"}};
+    char log[4096], path[600], ho_db[600], cmd[1500], *out;
+    size_t n = 0;
+
+    for (size_t i = 0; i < sizeof pass / sizeof pass[0]; i++)
+        n += (size_t)snprintf(
+            log + n, sizeof log - n,
+            "%s.1+00:00 mx1 postfix/smtp[104]: %s: to=<bob@example.org>, "
+            "relay=127.0.0.1[127.0.0.1]:10024, delay=0.9, delays=0.1/0/0.1/0.7, dsn=2.0.0, "
+            "status=sent (250 2.0.0 from MTA(smtp:[127.0.0.1]:10025): Ok: queued as %s)\n"
+            "%s.2+00:00 mx1 postfix/lmtp[105]: %s: to=<bob@example.org>, "
+            "orig_to=<alias@example.org>, relay=mx1.example.org[private/dovecot-lmtp], "
+            "delay=0.1, delays=0/0/0/0.1, dsn=2.0.0, status=sent (250 2.0.0 <bob@example.org> "
+            "Saved)\n",
+            pass[i][0], pass[i][1], pass[i][2], pass[i][0], pass[i][2]);
+    snprintf(path, sizeof path, "%s/handovers.log", tu_tempdir());
+    snprintf(ho_db, sizeof ho_db, "%s/handovers.db", tu_tempdir());
+    tu_write_file(path, log, n);
+    snprintf(cmd, sizeof cmd, BIN " ingest -q --db '%s' '%s'", ho_db, path);
+    ck_assert_int_eq(tu_run(cmd, NULL, NULL), 0);
+    snprintf(cmd, sizeof cmd, BIN " trace --db '%s' --since @0 alias@example.org", ho_db);
+    ck_assert_int_eq(tu_run(cmd, &out, NULL), 0);
+    for (size_t i = 0; i < sizeof pass / sizeof pass[0]; i++)
+        has(out, pass[i][1]);
+    ck_assert_int_eq(count(out, "127.0.0.1[127.0.0.1]:10024"), 3);
+    has(out, "#3 ");
+    has_not(out, "#4 ");
+    free(out);
+}
+END_TEST
+
 /* ---------------------------------------------------------------- an empty database */
 
 START_TEST(test_empty_database)
@@ -944,6 +984,7 @@ int main(void)
     tcase_add_loop_test(tc, test_plans, 0, sizeof plans / sizeof plans[0]);
     tcase_add_test(tc, test_trace_plans);
     tcase_add_test(tc, test_trace_far_apart);
+    tcase_add_test(tc, test_trace_handovers_apart);
     tcase_add_test(tc, test_empty_database);
     tcase_add_test(tc, test_schema_examples);
     suite_add_tcase(s, tc);
