@@ -798,6 +798,19 @@ START_TEST(test_trace_plans)
 }
 END_TEST
 
+/* ingested - log[0..n) written as NAME.log in the temporary directory and ingested into NAME.db,
+ * whose path goes into path_db */
+static void ingested(const char *name, const char *log, size_t n, char *path_db, size_t cap)
+{
+    char path[600], cmd[1500];
+
+    snprintf(path, sizeof path, "%s/%s.log", tu_tempdir(), name);
+    snprintf(path_db, cap, "%s/%s.db", tu_tempdir(), name);
+    tu_write_file(path, log, n);
+    snprintf(cmd, sizeof cmd, BIN " ingest -q --db '%s' '%s'", path_db, path);
+    ck_assert_int_eq(tu_run(cmd, NULL, NULL), 0);
+}
+
 /*
  * an address whose events lie 55 years apart (a clock that said 1969 or 1971 once): trace
  * finds them all, and walks only the hours that hold entries (test_trace_plans sees each step
@@ -811,16 +824,12 @@ START_TEST(test_trace_far_apart)
         "from=<a@b.example> to=<zed@example.org> proto=ESMTP helo=<x>\n";
     static const char *const stamps[] = {"1969-12-31T22:30:00+00:00", "1969-12-31T23:30:00+00:00",
                                          "1971-06-01T08:00:00+00:00", "2026-01-20T08:00:00+00:00"};
-    char log[2048], path[600], far_db[600], cmd[1500], *out;
+    char log[2048], far_db[600], cmd[1500], *out;
     size_t n = 0;
 
     for (size_t i = 0; i < sizeof stamps / sizeof stamps[0]; i++)
         n += (size_t)snprintf(log + n, sizeof log - n, "%s%s", stamps[i], line);
-    snprintf(path, sizeof path, "%s/far.log", tu_tempdir());
-    snprintf(far_db, sizeof far_db, "%s/far.db", tu_tempdir());
-    tu_write_file(path, log, n);
-    snprintf(cmd, sizeof cmd, BIN " ingest -q --db '%s' '%s'", far_db, path);
-    ck_assert_int_eq(tu_run(cmd, NULL, NULL), 0);
+    ingested("far", log, n, far_db, sizeof far_db);
     snprintf(cmd, sizeof cmd, BIN " trace --db '%s' --since @0 zed@example.org", far_db);
     ck_assert_int_eq(tu_run(cmd, &out, NULL), 0);
     has(out, "1971-06-01 08:00:00            reject  zed@example.org");
@@ -851,7 +860,7 @@ START_TEST(test_trace_handovers_apart)
     static const char *const pass[][3] = {{"2026-01-13T09:00:00", "A1A1A1A1A1", "B2B2B2B2B2"},
                                           {"2026-01-13T09:20:00", "E5E5E5E5E5", "F6F6F6F6F6"},
                                           {"2026-01-20T09:00:00", "C3C3C3C3C3", "D4D4D4D4D4"}};
-    char log[4096], path[600], ho_db[600], cmd[1500], *out;
+    char log[4096], ho_db[600], cmd[1500], *out;
     size_t n = 0;
 
     for (size_t i = 0; i < sizeof pass / sizeof pass[0]; i++)
@@ -865,11 +874,7 @@ START_TEST(test_trace_handovers_apart)
             "delay=0.1, delays=0/0/0/0.1, dsn=2.0.0, status=sent (250 2.0.0 <bob@example.org> "
             "Saved)\n",
             pass[i][0], pass[i][1], pass[i][2], pass[i][0], pass[i][2]);
-    snprintf(path, sizeof path, "%s/handovers.log", tu_tempdir());
-    snprintf(ho_db, sizeof ho_db, "%s/handovers.db", tu_tempdir());
-    tu_write_file(path, log, n);
-    snprintf(cmd, sizeof cmd, BIN " ingest -q --db '%s' '%s'", ho_db, path);
-    ck_assert_int_eq(tu_run(cmd, NULL, NULL), 0);
+    ingested("handovers", log, n, ho_db, sizeof ho_db);
     snprintf(cmd, sizeof cmd, BIN " trace --db '%s' --since @0 alias@example.org", ho_db);
     ck_assert_int_eq(tu_run(cmd, &out, NULL), 0);
     for (size_t i = 0; i < sizeof pass / sizeof pass[0]; i++)
