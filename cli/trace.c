@@ -11,6 +11,8 @@
  *	two stories (search mx2's queue id, named in mx1's delivery, to see the second).
  */
 #include "trace.h"
+#include "lru.h"
+#include "strbuf.h"
 #include "xalloc.h"
 
 #include <arpa/inet.h>
@@ -34,7 +36,7 @@ struct msg {
 
 /*
  * hops - the next hops that a recipient's deliveries on a host name, read once for the windows
- * asked so far: each message of a busy address looked through the same deliveries again (85 s
+ * asked so far: each message of a busy address looked through the same deliveries again (72 s
  * for one trace at 10 GB a day, docs/performance.md), where most name no message of the trace
  */
 struct hop {
@@ -58,8 +60,8 @@ struct tracer {
     size_t *owner; /* pool index -> message; SIZE_MAX: not part of any story */
     size_t capo;
     struct diag *d;
-    struct hops *hops;
-    size_t nhops, caphops;
+    struct lru *hops;     /* recipient in lower case, NUL, host -> struct hops; NULL: none yet */
+    struct strbuf hopkey; /* scratch for its keys */
 };
 
 /* ---------------------------------------------------------------- guessing */
@@ -219,21 +221,40 @@ static int names_qid(const char *text, const char *qid)
 
 /* ---------------------------------------------------------------- hops */
 
+static void hops_free(void *p)
+{
+    struct hops *h = p;
+
+    for (size_t j = 0; j < h->n; j++)
+        free(h->v[j].qid);
+    free(h->v);
+    free(h->span);
+    free(h->recipient);
+    free(h->host);
+    free(h);
+}
+
+/* hops_of - the hops of recipient (in any case) on host, made empty when new. A map: a trace
+ * asks for up to MAX_MESSAGES times MAX_HANDOVER_RECIPIENTS of them; one it forgot would only
+ * be read again. */
 static struct hops *hops_of(struct tracer *t, const char *recipient, const char *host)
 {
     struct hops *h;
 
-    for (size_t i = 0; i < t->nhops; i++)
-        if (strcasecmp(t->hops[i].recipient, recipient) == 0 && same(t->hops[i].host, host))
-            return &t->hops[i];
-    if (t->nhops == t->caphops) {
-        t->caphops = t->caphops ? t->caphops * 2 : 8;
-        t->hops = xreallocarray(t->hops, t->caphops, sizeof *t->hops);
+    if (t->hops == NULL)
+        t->hops = lru_new(MAX_MESSAGES * MAX_HANDOVER_RECIPIENTS, hops_free);
+    strbuf_reset(&t->hopkey);
+    for (const char *c = recipient; *c != '\0'; c++)
+        strbuf_putc(&t->hopkey, (char)tolower((unsigned char)*c));
+    strbuf_putc(&t->hopkey, '\0');
+    if (host != NULL) /* after a mark, so that no host and "" differ */
+        strbuf_printf(&t->hopkey, "h%s", host);
+    if ((h = lru_get(t->hops, t->hopkey.buf, t->hopkey.len)) == NULL) {
+        h = xcalloc(1, sizeof *h);
+        h->recipient = xstrdup(recipient);
+        h->host = host != NULL ? xstrdup(host) : NULL;
+        lru_put(t->hops, t->hopkey.buf, t->hopkey.len, h);
     }
-    h = &t->hops[t->nhops++];
-    memset(h, 0, sizeof *h);
-    h->recipient = xstrdup(recipient);
-    h->host = host != NULL ? xstrdup(host) : NULL;
     return h;
 }
 
@@ -323,20 +344,6 @@ static int hops_name(struct tracer *t, const char *recipient, const char *host, 
         if (h->v[i].ts >= from && h->v[i].ts < to && strcmp(h->v[i].qid, qid) == 0)
             return 1;
     return 0;
-}
-
-static void hops_free(struct tracer *t)
-{
-    for (size_t i = 0; i < t->nhops; i++) {
-        struct hops *h = &t->hops[i];
-        for (size_t j = 0; j < h->n; j++)
-            free(h->v[j].qid);
-        free(h->v);
-        free(h->span);
-        free(h->recipient);
-        free(h->host);
-    }
-    free(t->hops);
 }
 
 /* add_address - a to v[0..*n) unless it is empty, there already (in any case) or v is full */
@@ -572,7 +579,7 @@ static int search(struct tracer *t, enum trace_by by, const char *value, int64_t
 int trace_run(struct store *s, enum trace_by by, const char *value, int64_t since, int64_t until,
               size_t limit, struct trace_result *out, struct diag *d)
 {
-    struct tracer t = {s, out, NULL, 0, 0, NULL, 0, d, NULL, 0, 0};
+    struct tracer t = {s, out, NULL, 0, 0, NULL, 0, d, NULL, STRBUF_INIT};
     struct trace_events *p = &out->pool;
     size_t len = strlen(value);
     int rc = -1;
@@ -611,7 +618,9 @@ int trace_run(struct store *s, enum trace_by by, const char *value, int64_t sinc
 done:
     free(t.m);
     free(t.owner);
-    hops_free(&t);
+    if (t.hops != NULL)
+        lru_free(t.hops);
+    strbuf_free(&t.hopkey);
     if (rc < 0)
         trace_result_free(out);
     return rc;
