@@ -130,9 +130,11 @@ static int drop_partitions(struct store *s, int64_t before_us, const volatile si
 }
 
 /*
- * prune_batch - one batch in its own transaction: the events before the end of the hour of the
- * PRUNE_BATCH-th oldest event, or, when there are not that many, before before_us; where the
- * batch ended in *cut (before_us: the last one), the events deleted in *n
+ * prune_batch - one batch, a transaction of its own (run_delete): the events before the end of
+ * the hour of the PRUNE_BATCH-th oldest event, or, when there are not that many, before
+ * before_us; where the batch ended in *cut (before_us: the last one), the events deleted in *n.
+ * The end is read before the batch's transaction: events older than it that an ingest adds
+ * meanwhile are before the cutoff as well.
  */
 static int prune_batch(struct store *s, int64_t before_us, int64_t *cut, int64_t *n, struct diag *d)
 {
@@ -140,32 +142,19 @@ static int prune_batch(struct store *s, int64_t before_us, int64_t *cut, int64_t
     static const char q_cut[] = "SELECT (ts / ?2 + 1) * ?2 FROM events WHERE ts < ?1"
                                 " ORDER BY ts LIMIT 1 OFFSET ?3";
     static const char del[] = "DELETE FROM events WHERE ts < ?1";
-    struct store_stmt *st;
+    struct store_stmt *st = store_stmt_cached(s, q_cut, d);
     int rc;
 
     *cut = before_us;
-    if (store_begin(s, d) < 0)
+    if (st == NULL)
         return -1;
-    if ((st = store_stmt_cached(s, q_cut, d)) == NULL)
-        goto fail;
     store_bind_int64(st, 1, before_us);
     store_bind_int64(st, 2, STORE_BUCKET_US);
     store_bind_int64(st, 3, PRUNE_BATCH - 1);
     if ((rc = store_step(s, st, d)) == 1 && store_column_int64(st, 0) < before_us)
         *cut = store_column_int64(st, 0);
     store_reset(st);
-    if (rc < 0 || (st = store_stmt_cached(s, del, d)) == NULL)
-        goto fail;
-    store_bind_int64(st, 1, *cut);
-    rc = store_step(s, st, d);
-    store_reset(st);
-    if (rc < 0)
-        goto fail;
-    *n = store_changes(s);
-    return store_commit(s, d);
-fail:
-    store_rollback(s);
-    return -1;
+    return rc < 0 ? -1 : run_delete(s, del, *cut, NULL, n, d);
 }
 
 int store_prune(struct store *s, int64_t before_us, const volatile sig_atomic_t *stop,
