@@ -2,16 +2,18 @@
  * store_top - the counts behind "rejectlens top" (see store_top.h)
  *
  * DESCRIPTION
- *	One grouped pass over the events of both periods (the current one and the one of the
- *	same length before it): on the partial index events_failures when only failures are
- *	counted (the default), on events_ts otherwise; a window sum gives the totals before
- *	the rows are cut to the limit. The statement is assembled from fixed pieces (a row of
- *	the subject table and the filters asked for); every value is bound.
+ *	The counts of both periods (the current one and the one of the same length before it)
+ *	are added up in C, then ordered and cut to the limit: when only failures are counted
+ *	(the default) and some whole hours are rolled up (store_rollup.h), from the roll-ups
+ *	(rollup_failures for categories and texts, the blobs of rollup_values for the rest);
+ *	everything else on SQLite from the events, one at a time into a hash (stream_piece).
  *
- *	When only failures are counted and some whole hours of a period are rolled up
- *	(store_rollup.h), the counts are added up here instead, per period, from the roll-ups
- *	(rollup_failures for categories and texts, the blobs of rollup_values for the rest) and
- *	from the events of the other pieces, then ordered and cut as the single pass does.
+ *	On PostgreSQL, and on SQLite beyond max_values distinct values, what is not rolled up
+ *	is one grouped pass over the events of both periods: on the partial index
+ *	events_failures when only failures are counted, on events_ts otherwise; a window sum
+ *	gives the totals before the rows are cut to the limit. The statements are assembled
+ *	from fixed pieces (a row of the subject table and the filters asked for); every value
+ *	is bound.
  */
 #include "store_top.h"
 #include "lru.h"
@@ -32,28 +34,29 @@ enum rolled { BY_GROUP, BY_VALUE, BY_DOMAIN };
  * domain is what follows the last '@' (as in the report), NULL without one */
 static const struct subject {
     const char *name;
-    const char *key;    /* the value counted */
-    const char *key_pg; /* the same for PostgreSQL, where it must be said otherwise; NULL */
-    const char *detail; /* shown beside it: a grouped column or an aggregate; NULL: none */
-    int group_detail;   /* 1: detail is part of the key */
+    const char *key;        /* the value counted */
+    const char *key_pg;     /* the same for PostgreSQL, where it must be said otherwise; NULL */
+    const char *detail;     /* shown beside it: a grouped column or an aggregate; NULL: none */
+    int group_detail;       /* 1: detail is part of the key */
+    const char *detail_row; /* detail of one event, where detail is an aggregate (max) */
     enum rolled rolled;
     enum store_report_dim dim; /* BY_VALUE: the dimension rolled up */
 } subjects[TOP_SUBJECT_COUNT] = {
-    [TOP_CATEGORIES] = {"categories", "r.category", NULL, NULL, 0, BY_GROUP, 0},
+    [TOP_CATEGORIES] = {"categories", "r.category", NULL, NULL, 0, NULL, BY_GROUP, 0},
     [TOP_DOMAINS] = {"domains",
                      "CASE WHEN e.direction = 2 THEN " ROLLUP_RECIPIENT_DOMAIN
                      " ELSE " ROLLUP_SENDER_DOMAIN " END",
                      "CASE WHEN e.direction = 2 THEN " ROLLUP_DOMAIN_OF_PG(
                          "e.recipient") " ELSE " ROLLUP_DOMAIN_OF_PG("e.sender") " END",
-                     NULL, 0, BY_DOMAIN, 0},
-    [TOP_RELAYS] = {"relays", ROLLUP_RELAY, NULL, NULL, 0, BY_VALUE, STORE_DIM_RELAY},
-    [TOP_CLIENTS] = {"clients", ROLLUP_CLIENT, NULL, "max(e.client_name)", 0, BY_VALUE,
-                     STORE_DIM_CLIENT_IP},
-    [TOP_SENDERS] = {"senders", ROLLUP_SENDER, NULL, NULL, 0, BY_VALUE, STORE_DIM_SENDER},
-    [TOP_RECIPIENTS] = {"recipients", ROLLUP_RECIPIENT, NULL, NULL, 0, BY_VALUE,
+                     NULL, 0, NULL, BY_DOMAIN, 0},
+    [TOP_RELAYS] = {"relays", ROLLUP_RELAY, NULL, NULL, 0, NULL, BY_VALUE, STORE_DIM_RELAY},
+    [TOP_CLIENTS] = {"clients", ROLLUP_CLIENT, NULL, "max(e.client_name)", 0, "e.client_name",
+                     BY_VALUE, STORE_DIM_CLIENT_IP},
+    [TOP_SENDERS] = {"senders", ROLLUP_SENDER, NULL, NULL, 0, NULL, BY_VALUE, STORE_DIM_SENDER},
+    [TOP_RECIPIENTS] = {"recipients", ROLLUP_RECIPIENT, NULL, NULL, 0, NULL, BY_VALUE,
                         STORE_DIM_RECIPIENT},
-    [TOP_HELOS] = {"helos", ROLLUP_HELO, NULL, NULL, 0, BY_VALUE, STORE_DIM_HELO},
-    [TOP_TEXTS] = {"texts", "r.template", NULL, "r.category", 1, BY_GROUP, 0},
+    [TOP_HELOS] = {"helos", ROLLUP_HELO, NULL, NULL, 0, NULL, BY_VALUE, STORE_DIM_HELO},
+    [TOP_TEXTS] = {"texts", "r.template", NULL, "r.category", 1, "r.category", BY_GROUP, 0},
 };
 
 const char *top_subject_name(enum top_subject t)
@@ -363,6 +366,75 @@ static int raw_piece(struct store *s, const struct subject *sub, const struct to
     return rc < 0 ? -1 : 0;
 }
 
+/*
+ * stream_piece - add the events of [from, to) to h[0] when at or after split, else to h[1],
+ * one event at a time (SQLite): 0, 1 when the histograms grew beyond f's max_values (the
+ * caller then leaves the count to SQL), -1 on error. SQLite's GROUP BY sorts the keys in a
+ * temporary B-tree, most of a top of deliveries (which no roll-up counts); a hash is faster
+ * but holds every value. PostgreSQL groups by hashing itself: raw_piece's GROUP BY stays its.
+ */
+static int stream_piece(struct store *s, const struct subject *sub, const struct top_filter *f,
+                        int64_t from, int64_t to, int64_t split, struct labels *l,
+                        struct rollup_hist *h[2], struct diag *d)
+{
+    const char *detail = sub->group_detail ? sub->detail : sub->detail_row;
+    size_t max = f->max_values > 0 ? f->max_values : TOP_MAX_VALUES, n0, n1;
+    struct strbuf sql = STRBUF_INIT;
+    struct lru *label_by_id = NULL; /* categories, texts: a reply text's label, by its id */
+    struct store_stmt *st;
+    int rc;
+
+    strbuf_printf(&sql,
+                  "SELECT e.ts, e.reply_text_id, %s, %s FROM events e"
+                  " LEFT JOIN reply_texts r ON r.id = e.reply_text_id"
+                  " WHERE e.ts >= ?1 AND e.ts < ?2",
+                  sub->key, detail ? detail : "NULL");
+    and_filters(&sql, f);
+    st = store_stmt_prepare(s, strbuf_str(&sql), d);
+    strbuf_free(&sql);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, from);
+    store_bind_int64(st, 2, to);
+    bind_filters(st, f);
+    if (sub->rolled == BY_GROUP)
+        label_by_id = lru_new(SIZE_MAX, NULL);
+    while ((rc = store_step(s, st, d)) == 1) {
+        struct rollup_hist *into = h[store_column_int64(st, 0) >= split ? 0 : 1];
+        struct rollup_entry e = {0, NULL, 0, 1, 0, NULL, 0};
+        if (sub->rolled == BY_GROUP) {
+            int64_t id = store_column_is_null(st, 1) ? INT64_MIN : store_column_int64(st, 1);
+            void *found = lru_get(label_by_id, (const char *)&id, sizeof id);
+            if (found != NULL) {
+                e.key = (int64_t)((uintptr_t)found - 1);
+            } else {
+                e.key = label_of(l, text_or_null(st, 2), text_or_null(st, 3));
+                lru_put(label_by_id, (const char *)&id, sizeof id, (void *)(uintptr_t)(e.key + 1));
+            }
+        } else {
+            if (!store_column_is_null(st, 2)) {
+                e.value = store_column_text(st, 2);
+                e.vlen = store_column_bytes(st, 2);
+            }
+            if (!store_column_is_null(st, 3)) {
+                e.extra = store_column_text(st, 3);
+                e.elen = store_column_bytes(st, 3);
+            }
+        }
+        rollup_hist_add(into, &e);
+        rollup_hist_entries(h[0], &n0);
+        rollup_hist_entries(h[1], &n1);
+        if (n0 + n1 > max) {
+            rc = 2;
+            break;
+        }
+    }
+    store_stmt_finalize(st);
+    if (label_by_id != NULL)
+        lru_free(label_by_id);
+    return rc < 0 ? -1 : rc == 2;
+}
+
 /* add_row - a row of the result from the merged histograms */
 static void add_row(struct top_result *out, size_t *cap, const struct merged_row *m)
 {
@@ -380,9 +452,10 @@ static void add_row(struct top_result *out, size_t *cap, const struct merged_row
 }
 
 /*
- * merged - store_top from the roll-ups where there are some: 1 done (out filled), 0 when
- * nothing is rolled up or the kinds asked for are not only failures (run the single pass),
- * -1 on error
+ * merged - store_top counted here: from the roll-ups where there are some, and on SQLite from
+ * the events one at a time (stream_piece) for the rest. 1 done (out filled); 0 to run the
+ * single pass instead: on PostgreSQL when nothing is rolled up or the kinds asked for are not
+ * only failures, on SQLite beyond max_values; -1 on error
  */
 static int merged(struct store *s, const struct subject *sub, const struct top_filter *f,
                   struct top_result *out, struct diag *d)
@@ -395,28 +468,46 @@ static int merged(struct store *s, const struct subject *sub, const struct top_f
     struct merged_row *rows = NULL;
     int rc;
 
-    if (f->kinds == 0 || (f->kinds & ~FAILURE_KINDS) != 0)
+    /* the roll-ups count failures only */
+    int failures = f->kinds != 0 && (f->kinds & ~FAILURE_KINDS) == 0, pg = store_is_pg(s);
+    int any = 0;
+
+    if (!failures && pg)
         return 0;
-    if (store_rollup_segments(s, f->since_us, f->until_us, &segs[0], &nseg[0], d) < 0 ||
-        store_rollup_segments(s, f->prev_since_us, f->since_us, &segs[1], &nseg[1], d) < 0) {
-        rc = -1;
+    if (failures) {
+        if (store_rollup_segments(s, f->since_us, f->until_us, &segs[0], &nseg[0], d) < 0 ||
+            store_rollup_segments(s, f->prev_since_us, f->since_us, &segs[1], &nseg[1], d) < 0) {
+            rc = -1;
+            goto done;
+        }
+        any = rollup_any(segs[0], nseg[0]) || rollup_any(segs[1], nseg[1]);
+        if (!any && pg) {
+            rc = 0;
+            goto done;
+        }
+    }
+    h[0] = rollup_hist_new();
+    h[1] = rollup_hist_new();
+    if (!any) /* both periods in one pass */
+        rc = stream_piece(s, sub, f, f->prev_since_us, f->until_us, f->since_us, &l, h, d);
+    else
+        rc = key_of_groups(s, sub, f, &l, key_of, &ngroups, d);
+    for (int p = 0; p < 2 && any && rc == 0; p++)
+        for (size_t i = 0; i < nseg[p] && rc == 0; i++) {
+            int64_t from = segs[p][i].from_us, to = segs[p][i].to_us;
+            struct rollup_hist *into[2] = {h[p], h[p]};
+            if (segs[p][i].rolled)
+                rc = rolled_piece(s, sub, from, to, key_of, ngroups, h[p], d);
+            else if (pg)
+                rc = raw_piece(s, sub, f, from, to, &l, h[p], d);
+            else
+                rc = stream_piece(s, sub, f, from, to, from, &l, into, d);
+        }
+    if (rc != 0) {
+        if (rc > 0)
+            rc = 0; /* too many values to count here: the single pass */
         goto done;
     }
-    if (!rollup_any(segs[0], nseg[0]) && !rollup_any(segs[1], nseg[1])) {
-        rc = 0;
-        goto done;
-    }
-    rc = key_of_groups(s, sub, f, &l, key_of, &ngroups, d);
-    for (int p = 0; p < 2 && rc >= 0; p++) {
-        h[p] = rollup_hist_new();
-        for (size_t i = 0; i < nseg[p] && rc >= 0; i++)
-            rc = segs[p][i].rolled
-                     ? rolled_piece(s, sub, segs[p][i].from_us, segs[p][i].to_us, key_of, ngroups,
-                                    h[p], d)
-                     : raw_piece(s, sub, f, segs[p][i].from_us, segs[p][i].to_us, &l, h[p], d);
-    }
-    if (rc < 0)
-        goto done;
     /* this period's rows with the previous count, then those only in the previous one */
     for (int p = 0; p < 2; p++) {
         size_t n;

@@ -43,7 +43,13 @@ struct top_filter {
     enum event_direction direction; /* DIRECTION_NONE: both */
     const char *category, *mta, *host; /* NULL: any */
     size_t limit;                      /* rows at most; 0: all */
+    /* distinct values counted in memory before the count is left to SQL's GROUP BY, which
+     * spills to disk (0: TOP_MAX_VALUES) */
+    size_t max_values;
 };
+
+/* about 170 MB of counts: beyond them a top of every delivery of a busy week sorts on disk */
+#define TOP_MAX_VALUES 1000000
 
 struct top_row {
     char *key;    /* NULL: the field was empty or unknown */

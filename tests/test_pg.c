@@ -396,6 +396,11 @@ START_TEST(test_adhoc_same)
         {"top", "helos --since 2000-01-01 --format tsv"},
         {"top", "texts --since 2000-01-01 --format tsv"},
         {"top", "domains --since 2025-12-29 --until 2026-01-04 --format json"},
+        /* kinds no roll-up counts: SQLite counts them in C, PostgreSQL by its GROUP BY */
+        {"top", "recipients --since 2000-01-01 --kind all --limit 0 --format tsv"},
+        {"top", "clients --since 2000-01-01 --kind deliver,defer --limit 0 --format tsv"},
+        {"top", "texts --since 2025-12-29 --until 2026-01-04 --kind all --format tsv"},
+        {"top", "domains --since 2026-01-05T10:17 --until 2026-02-01 --kind all --format tsv"},
         {"trace", "--since 2000-01-01 --by domain example.com --format tsv"},
         {"trace", "--since 2000-01-01 --by domain gmail.com --format json"},
         {"trace", "--since 2000-01-01 --by ip 192.0.2.143 --format tsv"},
