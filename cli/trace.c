@@ -62,6 +62,14 @@ struct tracer {
     struct diag *d;
     struct lru *hops;     /* recipient in lower case, NUL, host -> struct hops; NULL: none yet */
     struct strbuf hopkey; /* scratch for its keys */
+    struct lru *by_qid;   /* msg_key -> struct msg_list: the messages of m with a queue id */
+    struct strbuf msgkey; /* scratch for its keys */
+};
+
+/* the messages of a queue id on a host, in the order of m (several when the id came back) */
+struct msg_list {
+    size_t *v;
+    size_t n, cap;
 };
 
 /* ---------------------------------------------------------------- guessing */
@@ -131,6 +139,54 @@ static void link_msgs(struct tracer *t, size_t a, size_t b)
         t->m[a > b ? a : b].parent = a > b ? b : a;
 }
 
+static void msg_list_free(void *p)
+{
+    struct msg_list *l = p;
+
+    free(l->v);
+    free(l);
+}
+
+/* msg_key - the key of by_qid for a queue id on a host (NULL: none) in t->msgkey */
+static void msg_key(struct tracer *t, const char *host, const char *qid)
+{
+    strbuf_reset(&t->msgkey);
+    strbuf_putc(&t->msgkey, host != NULL ? 'h' : 'n');
+    strbuf_append(&t->msgkey, qid, strlen(qid) + 1);
+    if (host != NULL)
+        strbuf_puts(&t->msgkey, host);
+}
+
+/* index_msg - message i (with a queue id) into by_qid */
+static void index_msg(struct tracer *t, size_t i)
+{
+    struct msg_list *l;
+
+    if (t->by_qid == NULL)
+        t->by_qid = lru_new(SIZE_MAX, msg_list_free);
+    msg_key(t, t->m[i].host, t->m[i].qid);
+    if ((l = lru_get(t->by_qid, t->msgkey.buf, t->msgkey.len)) == NULL) {
+        l = xcalloc(1, sizeof *l);
+        lru_put(t->by_qid, t->msgkey.buf, t->msgkey.len, l);
+    }
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 2;
+        l->v = xreallocarray(l->v, l->cap, sizeof *l->v);
+    }
+    l->v[l->n++] = i;
+}
+
+/* index_msgs - by_qid made again for m[0..nm) */
+static void index_msgs(struct tracer *t)
+{
+    if (t->by_qid != NULL)
+        lru_free(t->by_qid);
+    t->by_qid = NULL;
+    for (size_t i = 0; i < t->nm; i++)
+        if (t->m[i].qid != NULL)
+            index_msg(t, i);
+}
+
 static size_t new_msg(struct tracer *t, const char *host, const char *qid, int64_t anchor)
 {
     if (t->nm == t->capm) {
@@ -138,16 +194,30 @@ static size_t new_msg(struct tracer *t, const char *host, const char *qid, int64
         t->m = xreallocarray(t->m, t->capm, sizeof *t->m);
     }
     t->m[t->nm] = (struct msg){host, qid, anchor, t->nm, 0};
+    if (qid != NULL)
+        index_msg(t, t->nm);
     return t->nm++;
 }
 
-/* find_msg - the message of queue id qid on host around ts; SIZE_MAX when none yet */
+/*
+ * find_msg - the first message of queue id qid on host around ts; SIZE_MAX when none yet.
+ * Looked up by queue id: a look through every message made a trace of tens of thousands of
+ * messages quadratic (--limit 0 of a busy domain: 24 s, docs/performance.md).
+ */
 static size_t find_msg(struct tracer *t, const char *host, const char *qid, int64_t ts)
 {
-    for (size_t i = 0; i < t->nm; i++)
-        if (t->m[i].qid != NULL && strcmp(t->m[i].qid, qid) == 0 && same(t->m[i].host, host) &&
-            ts >= t->m[i].anchor - TRACE_WINDOW_US && ts < t->m[i].anchor + TRACE_WINDOW_US)
+    const struct msg_list *l;
+
+    if (t->by_qid == NULL)
+        return SIZE_MAX;
+    msg_key(t, host, qid);
+    if ((l = lru_get(t->by_qid, t->msgkey.buf, t->msgkey.len)) == NULL)
+        return SIZE_MAX;
+    for (size_t j = 0; j < l->n; j++) {
+        size_t i = l->v[j];
+        if (ts >= t->m[i].anchor - TRACE_WINDOW_US && ts < t->m[i].anchor + TRACE_WINDOW_US)
             return i;
+    }
     return SIZE_MAX;
 }
 
@@ -579,7 +649,7 @@ static int search(struct tracer *t, enum trace_by by, const char *value, int64_t
 int trace_run(struct store *s, enum trace_by by, const char *value, int64_t since, int64_t until,
               size_t limit, struct trace_result *out, struct diag *d)
 {
-    struct tracer t = {s, out, NULL, 0, 0, NULL, 0, d, NULL, STRBUF_INIT};
+    struct tracer t = {s, out, NULL, 0, 0, NULL, 0, d, NULL, STRBUF_INIT, NULL, STRBUF_INIT};
     struct trace_events *p = &out->pool;
     size_t len = strlen(value);
     int rc = -1;
@@ -606,6 +676,7 @@ int trace_run(struct store *s, enum trace_by by, const char *value, int64_t sinc
             if (t.owner[i] >= limit)
                 t.owner[i] = SIZE_MAX;
         t.nm = limit;
+        index_msgs(&t); /* the messages cut are found no more */
     }
     out->found = t.nm;
     /* load them, then every message they bring, breadth first */
@@ -621,6 +692,9 @@ done:
     if (t.hops != NULL)
         lru_free(t.hops);
     strbuf_free(&t.hopkey);
+    if (t.by_qid != NULL)
+        lru_free(t.by_qid);
+    strbuf_free(&t.msgkey);
     if (rc < 0)
         trace_result_free(out);
     return rc;

@@ -851,6 +851,87 @@ START_TEST(test_trace_far_apart)
 END_TEST
 
 /*
+ * one queue id for three messages: on two hosts at once, and on the first again three weeks on
+ * (beyond a message's window): three stories, each with its own deferral and delivery. A
+ * message is found again by queue id and host in a map (cli/trace.c); a trace that merged
+ * the hosts, ignored the window or never found a message again would tell other stories
+ */
+START_TEST(test_trace_queue_id_again)
+{
+    static const char *const msgs[][3] = {{"2026-01-06T10:00", "mx1", "first@example.net"},
+                                          {"2026-01-06T10:00", "mx2", "other-host@example.net"},
+                                          {"2026-01-27T10:00", "mx1", "later@example.net"}};
+    char log[4096], again_db[600], cmd[1500], *out;
+    size_t n = 0;
+
+    for (size_t i = 0; i < sizeof msgs / sizeof msgs[0]; i++)
+        n += (size_t)snprintf(
+            log + n, sizeof log - n,
+            "%s:01+00:00 %s postfix/smtpd[1]: ABCDEF1234: client=unknown[192.0.2.1]\n"
+            "%s:02+00:00 %s postfix/qmgr[2]: ABCDEF1234: from=<a@example.org>, size=100, "
+            "nrcpt=1 (queue active)\n"
+            "%s:03+00:00 %s postfix/smtp[3]: ABCDEF1234: to=<%s>, relay=mx.example.net"
+            "[198.51.100.1]:25, delay=1, delays=0/0/0/1, dsn=4.2.0, status=deferred (450 4.2.0 "
+            "try later)\n"
+            "%s:09+00:00 %s postfix/smtp[3]: ABCDEF1234: to=<%s>, relay=mx.example.net"
+            "[198.51.100.1]:25, delay=9, delays=0/0/0/9, dsn=2.0.0, status=sent (250 ok)\n",
+            msgs[i][0], msgs[i][1], msgs[i][0], msgs[i][1], msgs[i][0], msgs[i][1], msgs[i][2],
+            msgs[i][0], msgs[i][1], msgs[i][2]);
+    ingested("again", log, n, again_db, sizeof again_db);
+    snprintf(cmd, sizeof cmd,
+             BIN " trace --db '%s' --since @0 --limit 0 --by queue-id ABCDEF1234 --format tsv",
+             again_db);
+    ck_assert_int_eq(tu_run(cmd, &out, NULL), 0);
+    /* the first column numbers the stories: each has its host's and its time's two events */
+    ck_assert_int_eq(count(out, "\n1\t2026-01-06T10:00:"), 2);
+    ck_assert_int_eq(count(out, "\n2\t2026-01-06T10:00:"), 2);
+    ck_assert_int_eq(count(out, "\n3\t2026-01-27T10:00:"), 2);
+    ck_assert_int_eq(count(out, "\n4\t"), 0);
+    has(out, "\n1\t2026-01-06T10:00:09Z\tmx1\t");
+    has(out, "\n2\t2026-01-06T10:00:09Z\tmx2\t");
+    has(out, "\n3\t2026-01-27T10:00:09Z\tmx1\t");
+    free(out);
+}
+END_TEST
+
+/*
+ * a bounce and its notice, traced by the sender with --limit 1: the notice (newest) is kept,
+ * the bounced message cut from the messages found, then brought back by the notice's parent
+ * queue id into the same story. The messages cut must not be found by queue id any more.
+ */
+START_TEST(test_trace_cut_then_linked)
+{
+    static const char log[] =
+        "2026-01-06T10:00:00+00:00 mx1 postfix/smtpd[1]: AAAA111111: client=unknown[192.0.2.1]\n"
+        "2026-01-06T10:00:01+00:00 mx1 postfix/qmgr[2]: AAAA111111: from=<s@example.org>, "
+        "size=100, nrcpt=1 (queue active)\n"
+        "2026-01-06T10:00:02+00:00 mx1 postfix/smtp[3]: AAAA111111: to=<x@example.net>, "
+        "relay=mx.example.net[198.51.100.1]:25, delay=1, delays=0/0/0/1, dsn=5.1.1, "
+        "status=bounced (host mx.example.net[198.51.100.1] said: 550 5.1.1 <x@example.net>: "
+        "User unknown (in reply to RCPT TO command))\n"
+        "2026-01-06T10:00:02+00:00 mx1 postfix/bounce[4]: AAAA111111: sender non-delivery "
+        "notification: BBBB222222\n"
+        "2026-01-06T10:00:02+00:00 mx1 postfix/qmgr[2]: AAAA111111: removed\n"
+        "2026-01-06T10:00:03+00:00 mx1 postfix/qmgr[2]: BBBB222222: from=<>, size=2000, "
+        "nrcpt=1 (queue active)\n"
+        "2026-01-06T10:00:04+00:00 mx1 postfix/local[5]: BBBB222222: to=<s@example.org>, "
+        "relay=local, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (delivered to mailbox)\n"
+        "2026-01-06T10:00:04+00:00 mx1 postfix/qmgr[2]: BBBB222222: removed\n";
+    char cut_db[600], cmd[1500], *out;
+
+    ingested("cut", log, sizeof log - 1, cut_db, sizeof cut_db);
+    snprintf(cmd, sizeof cmd,
+             BIN " trace --db '%s' --since @0 --limit 1 s@example.org --format tsv 2>/dev/null",
+             cut_db);
+    ck_assert_int_eq(tu_run(cmd, &out, NULL), 0);
+    has(out, "\n1\t2026-01-06T10:00:02Z\tmx1\tpostfix\tAAAA111111\t\t\tbounce\t");
+    has(out, "\n1\t2026-01-06T10:00:04Z\tmx1\tpostfix\tBBBB222222\tAAAA111111\t\tdeliver\t");
+    ck_assert_int_eq(count(out, "\n2\t"), 0);
+    free(out);
+}
+END_TEST
+
+/*
  * a next hop found back to its content filter, for messages an hour and a week apart: the
  * deliveries that name next hops are read once per recipient, for the windows not read yet
  * (cli/trace.c); only that look-up links these first hops, as alias@ is on the second ones
@@ -989,6 +1070,8 @@ int main(void)
     tcase_add_loop_test(tc, test_plans, 0, sizeof plans / sizeof plans[0]);
     tcase_add_test(tc, test_trace_plans);
     tcase_add_test(tc, test_trace_far_apart);
+    tcase_add_test(tc, test_trace_queue_id_again);
+    tcase_add_test(tc, test_trace_cut_then_linked);
     tcase_add_test(tc, test_trace_handovers_apart);
     tcase_add_test(tc, test_empty_database);
     tcase_add_test(tc, test_schema_examples);
