@@ -323,6 +323,20 @@ static int rolled_piece(struct store *s, const struct subject *sub, int64_t from
     return rc < 0 ? -1 : 0;
 }
 
+/* value_and_extra - e's value and extra from columns i and i + 1 of st (NULL: none); valid
+ * until the next step */
+static void value_and_extra(struct store_stmt *st, int i, struct rollup_entry *e)
+{
+    if (!store_column_is_null(st, i)) {
+        e->value = store_column_text(st, i);
+        e->vlen = store_column_bytes(st, i);
+    }
+    if (!store_column_is_null(st, i + 1)) {
+        e->extra = store_column_text(st, i + 1);
+        e->elen = store_column_bytes(st, i + 1);
+    }
+}
+
 /* raw_piece - add the events of [from, to) to h: the subject's key and detail, grouped */
 static int raw_piece(struct store *s, const struct subject *sub, const struct top_filter *f,
                      int64_t from, int64_t to, struct labels *l, struct rollup_hist *h,
@@ -351,14 +365,7 @@ static int raw_piece(struct store *s, const struct subject *sub, const struct to
         if (sub->rolled == BY_GROUP) {
             e.key = label_of(l, text_or_null(st, 0), text_or_null(st, 1));
         } else {
-            if (!store_column_is_null(st, 0)) {
-                e.value = store_column_text(st, 0);
-                e.vlen = store_column_bytes(st, 0);
-            }
-            if (!store_column_is_null(st, 1)) {
-                e.extra = store_column_text(st, 1);
-                e.elen = store_column_bytes(st, 1);
-            }
+            value_and_extra(st, 0, &e);
         }
         rollup_hist_add(h, &e);
     }
@@ -412,14 +419,7 @@ static int stream_piece(struct store *s, const struct subject *sub, const struct
                 lru_put(label_by_id, (const char *)&id, sizeof id, (void *)(uintptr_t)(e.key + 1));
             }
         } else {
-            if (!store_column_is_null(st, 2)) {
-                e.value = store_column_text(st, 2);
-                e.vlen = store_column_bytes(st, 2);
-            }
-            if (!store_column_is_null(st, 3)) {
-                e.extra = store_column_text(st, 3);
-                e.elen = store_column_bytes(st, 3);
-            }
+            value_and_extra(st, 2, &e);
         }
         rollup_hist_add(into, &e);
         rollup_hist_entries(h[0], &n0);
