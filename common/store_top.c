@@ -337,6 +337,23 @@ static void value_and_extra(struct store_stmt *st, int i, struct rollup_entry *e
     }
 }
 
+/* piece_stmt - sql over the events of [from, to) (?1, ?2) with f's filters, prepared and
+ * bound; sql is freed. NULL with d set. */
+static struct store_stmt *piece_stmt(struct store *s, struct strbuf *sql,
+                                     const struct top_filter *f, int64_t from, int64_t to,
+                                     struct diag *d)
+{
+    struct store_stmt *st = store_stmt_prepare(s, strbuf_str(sql), d);
+
+    strbuf_free(sql);
+    if (st == NULL)
+        return NULL;
+    store_bind_int64(st, 1, from);
+    store_bind_int64(st, 2, to);
+    bind_filters(st, f);
+    return st;
+}
+
 /* raw_piece - add the events of [from, to) to h: the subject's key and detail, grouped */
 static int raw_piece(struct store *s, const struct subject *sub, const struct top_filter *f,
                      int64_t from, int64_t to, struct labels *l, struct rollup_hist *h,
@@ -353,13 +370,8 @@ static int raw_piece(struct store *s, const struct subject *sub, const struct to
                   sub->key, sub->detail ? sub->detail : "NULL");
     and_filters(&sql, f);
     strbuf_puts(&sql, sub->group_detail ? " GROUP BY key, detail" : " GROUP BY key");
-    st = store_stmt_prepare(s, strbuf_str(&sql), d);
-    strbuf_free(&sql);
-    if (st == NULL)
+    if ((st = piece_stmt(s, &sql, f, from, to, d)) == NULL)
         return -1;
-    store_bind_int64(st, 1, from);
-    store_bind_int64(st, 2, to);
-    bind_filters(st, f);
     while ((rc = store_step(s, st, d)) == 1) {
         struct rollup_entry e = {0, NULL, 0, store_column_int64(st, 2), 0, NULL, 0};
         if (sub->rolled == BY_GROUP) {
@@ -397,13 +409,8 @@ static int stream_piece(struct store *s, const struct subject *sub, const struct
                   " WHERE e.ts >= ?1 AND e.ts < ?2",
                   sub->key, detail ? detail : "NULL");
     and_filters(&sql, f);
-    st = store_stmt_prepare(s, strbuf_str(&sql), d);
-    strbuf_free(&sql);
-    if (st == NULL)
+    if ((st = piece_stmt(s, &sql, f, from, to, d)) == NULL)
         return -1;
-    store_bind_int64(st, 1, from);
-    store_bind_int64(st, 2, to);
-    bind_filters(st, f);
     if (sub->rolled == BY_GROUP)
         label_by_id = lru_new(SIZE_MAX, NULL);
     while ((rc = store_step(s, st, d)) == 1) {
