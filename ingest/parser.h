@@ -54,6 +54,21 @@ struct parser_ops {
     void (*save_state)(void *state, struct strbuf *out);
     /* load_state - restore what save_state wrote; bad bytes are ignored, never fatal */
     void (*load_state)(void *state, const char *data, size_t len);
+    /*
+     * parse_line in two stages, so that a reading thread can run the first ahead of the parser
+     * (ingest_options.parse_ahead); NULL (and 0) for a format with one stage. prepare sees the
+     * line and ctx's time and host fields, never the parser's state: it writes prep_size
+     * bytes at prep and returns LINE_EVENT when parse_prepared must see the line (with ln and
+     * prep as they were), or the line's result (ctx->why with LINE_UNPARSED) when it is done.
+     * memo is prep_memo_size bytes, zeroed, kept by the caller for one file: what prepare
+     * remembers from line to line to be faster, never to answer differently. parse_line is
+     * the two in turn.
+     */
+    size_t prep_size, prep_memo_size;
+    enum line_result (*prepare)(void *memo, struct parse_ctx *ctx, const struct log_line *ln,
+                                void *prep);
+    enum line_result (*parse_prepared)(void *state, struct parse_ctx *ctx,
+                                       const struct log_line *ln, const void *prep);
 };
 
 /* parser_by_name - the parser of that name, or NULL */

@@ -85,13 +85,17 @@ struct pf_tag_memo {
     int daemon;
 };
 
+struct pf_tags {
+    struct pf_tag_memo slot[PF_TAG_SLOTS];
+};
+
 struct postfix_state {
     struct lru *messages; /* "host\0qid" -> pf_message */
     struct lru *sessions; /* "host\0ip:port" -> pf_verdict */
     struct lru *dnsbl;    /* "host\0ip" -> char* "zen.spamhaus.org as 127.0.0.4, ..." */
     struct arena a;
     char key[512];
-    struct pf_tag_memo tags[PF_TAG_SLOTS];
+    struct pf_tags tags;
 };
 
 /* one parsed line in progress */
@@ -1339,14 +1343,14 @@ static int same_tag(const char *a, const char *b, size_t len)
  * length and two bytes near the end, where tags differ ("postfix/smtp", "postfix/lmtp"); a tag
  * is taken from its slot only when all its bytes are the slot's.
  */
-static int daemon_memo(struct postfix_state *st, const char *tag, size_t len)
+static int daemon_memo(struct pf_tags *tags, const char *tag, size_t len)
 {
     struct pf_tag_memo *e;
 
     if (len < 4 || len > PF_TAG_MAX)
         return daemon_of(tag, len);
-    e = &st->tags[(len * 131 + (unsigned char)tag[len - 1] * 31 + (unsigned char)tag[len - 4]) %
-                  PF_TAG_SLOTS];
+    e = &tags->slot[(len * 131 + (unsigned char)tag[len - 1] * 31 + (unsigned char)tag[len - 4]) %
+                    PF_TAG_SLOTS];
     if (e->len != len || !same_tag(e->tag, tag, len)) {
         e->daemon = daemon_of(tag, len);
         memcpy(e->tag, tag, len);
@@ -1386,25 +1390,33 @@ static void postfix_destroy(void *p)
     free(st);
 }
 
-static enum line_result postfix_parse_line(void *state, struct parse_ctx *ctx,
-                                           const struct log_line *ln)
-{
-    struct postfix_state *st = state;
+/* a line's first stage (postfix_prepare): its header and time, and what the cheap test found */
+struct pf_prep {
     struct syslog_header h;
-    struct pf_line pl;
-    int di;
-    enum pf_daemon d;
-    size_t ql;
     int64_t ts_us;
+    enum pf_daemon d;
+    size_t ql; /* the queue id's length; 0 for NOQUEUE, proxy-*, postscreen and dnsblog */
+};
 
-    if (syslog_parse_header_memo(ln->text, ln->len, &h, &ctx->ts_memo) < 0) {
+/*
+ * postfix_prepare - the header, the time and the cheap test: everything of a line that needs
+ * no message, session or other state of the parser's (memo is a struct pf_tags)
+ */
+static enum line_result postfix_prepare(void *memo, struct parse_ctx *ctx,
+                                        const struct log_line *ln, void *prep)
+{
+    struct pf_prep *pp = prep;
+    struct syslog_header *h = &pp->h;
+    int di;
+
+    if (syslog_parse_header_memo(ln->text, ln->len, h, &ctx->ts_memo) < 0) {
         ctx->why = "no syslog header";
         return LINE_UNPARSED;
     }
-    if ((di = daemon_memo(st, h.tag, h.tag_len)) < 0)
+    if ((di = daemon_memo(memo, h->tag, h->tag_len)) < 0)
         return LINE_FOREIGN;
-    d = di < (int)(sizeof daemons / sizeof daemons[0]) ? daemons[di].d : PF_OTHER;
-    if (ts_memo_utc(&ctx->ts_memo, h.ts_memo, &h.ct, &ctx->years, &ctx->tz, &ts_us) < 0) {
+    pp->d = di < (int)(sizeof daemons / sizeof daemons[0]) ? daemons[di].d : PF_OTHER;
+    if (ts_memo_utc(&ctx->ts_memo, h->ts_memo, &h->ct, &ctx->years, &ctx->tz, &pp->ts_us) < 0) {
         ctx->why = "impossible date";
         return LINE_UNPARSED;
     }
@@ -1414,9 +1426,9 @@ static enum line_result postfix_parse_line(void *state, struct parse_ctx *ctx,
      * neither make an event nor tell about a message, and they end here, before anything is
      * copied. Those with news are "QID: ..." or "NOQUEUE: ..." (postscreen and dnsblog aside).
      */
-    const char *p = h.msg;
-    size_t n = h.msg_len;
-    ql = 0;
+    const char *p = h->msg;
+    size_t n = h->msg_len, ql = 0;
+    enum pf_daemon d = pp->d;
     if (d != PF_POSTSCREEN && d != PF_DNSBLOG) {
         if (scan_prefix(p, n, "NOQUEUE: ")) {
             if (d != PF_SMTPD && d != PF_CLEANUP)
@@ -1430,37 +1442,55 @@ static enum line_result postfix_parse_line(void *state, struct parse_ctx *ctx,
             if (d == PF_OTHER || ((d == PF_DELIVERY || d == PF_DISCARD) &&
                                   !scan_prefix(p + ql + 2, n - ql - 2, "to=")))
                 return LINE_INFO; /* "host X said: 4xx" soft errors, lost connection, TLS, ... */
-            const char *host = h.host ? h.host : ctx->default_host ? ctx->default_host : "";
-            size_t hl = h.host ? h.host_len : strlen(host);
-            if (d == PF_QMGR && n - ql - 2 == 7 && memcmp(p + ql + 2, "removed", 7) == 0) {
-                /* the message left the queue: forget it */
-                size_t k = make_keyn(st, host, hl, p, ql);
-                if (k)
-                    lru_del(st->messages, st->key, k);
-                return LINE_INFO;
-            }
-            if (message_news(st, host, hl, d, p, ql, p + ql + 2, n - ql - 2))
-                return LINE_INFO;
         }
+    }
+    pp->ql = ql;
+    return LINE_EVENT;
+}
+
+/* postfix_parse_prepared - the rest of a line that postfix_prepare let through */
+static enum line_result postfix_parse_prepared(void *state, struct parse_ctx *ctx,
+                                               const struct log_line *ln, const void *prep)
+{
+    struct postfix_state *st = state;
+    const struct pf_prep *pp = prep;
+    const struct syslog_header *h = &pp->h;
+    const char *p = h->msg;
+    size_t n = h->msg_len, ql = pp->ql;
+    enum pf_daemon d = pp->d;
+    struct pf_line pl;
+
+    if (ql > 0) {
+        const char *host = h->host ? h->host : ctx->default_host ? ctx->default_host : "";
+        size_t hl = h->host ? h->host_len : strlen(host);
+        if (d == PF_QMGR && n - ql - 2 == 7 && memcmp(p + ql + 2, "removed", 7) == 0) {
+            /* the message left the queue: forget it */
+            size_t k = make_keyn(st, host, hl, p, ql);
+            if (k)
+                lru_del(st->messages, st->key, k);
+            return LINE_INFO;
+        }
+        if (message_news(st, host, hl, d, p, ql, p + ql + 2, n - ql - 2))
+            return LINE_INFO;
     }
 
     /* room for every copy this line can make: each field at most once, the text twice */
     arena_begin(&st->a, 3 * ln->len + 256 + (ctx->default_host ? strlen(ctx->default_host) : 0));
     event_init(&pl.ev); /* the other fields are all set below */
-    pl.ev.ts_us = ts_us;
-    pl.ev.ts_prec = h.ct.prec;
+    pl.ev.ts_us = pp->ts_us;
+    pl.ev.ts_prec = h->ct.prec;
     pl.ev.offset = ln->offset;
     pl.ev.mta = "postfix";
-    pl.ev.program = arena_copy(&st->a, h.tag, h.tag_len);
-    if (h.host != NULL)
-        pl.host = arena_copy(&st->a, h.host, h.host_len);
+    pl.ev.program = arena_copy(&st->a, h->tag, h->tag_len);
+    if (h->host != NULL)
+        pl.host = arena_copy(&st->a, h->host, h->host_len);
     else
         pl.host = ctx->default_host
                       ? arena_copy(&st->a, ctx->default_host, strlen(ctx->default_host))
                       : "";
     pl.ev.host = pl.host[0] ? pl.host : NULL;
-    pl.msg = h.msg;
-    pl.msg_len = h.msg_len;
+    pl.msg = h->msg;
+    pl.msg_len = h->msg_len;
 
     if (d == PF_POSTSCREEN)
         return handle_postscreen(st, ctx, &pl);
@@ -1485,6 +1515,16 @@ static enum line_result postfix_parse_line(void *state, struct parse_ctx *ctx,
     default:
         return LINE_INFO;
     }
+}
+
+static enum line_result postfix_parse_line(void *state, struct parse_ctx *ctx,
+                                           const struct log_line *ln)
+{
+    struct postfix_state *st = state;
+    struct pf_prep pp;
+    enum line_result r = postfix_prepare(&st->tags, ctx, ln, &pp);
+
+    return r == LINE_EVENT ? postfix_parse_prepared(st, ctx, ln, &pp) : r;
 }
 
 struct flush_arg {
@@ -1587,4 +1627,8 @@ const struct parser_ops postfix_parser = {
     .flush = postfix_flush,
     .save_state = postfix_save_state,
     .load_state = postfix_load_state,
+    .prep_size = sizeof(struct pf_prep),
+    .prep_memo_size = sizeof(struct pf_tags),
+    .prepare = postfix_prepare,
+    .parse_prepared = postfix_parse_prepared,
 };
