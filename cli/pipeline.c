@@ -53,7 +53,6 @@ struct pipeline {
     struct store *store;
     struct store_source src; /* the file being read */
     struct pipeline_file_result *fr;
-    struct reader *reader;
     const struct pipeline_options *opt;
     int file_index;
     int64_t lines_before; /* lines of the files read before in this run */
@@ -442,26 +441,26 @@ static int on_load_state(void *ctx, const char *format, struct strbuf *out)
     return store_state_load(p->store, format, out, &p->err);
 }
 
-/* report - tell the progress callback where the run is */
-static void report(struct pipeline *p, int64_t file_lines, int done)
+/* report - tell the progress callback where the run is: file_pos bytes into the file */
+static void report(struct pipeline *p, int64_t file_lines, int64_t file_pos, int done)
 {
     struct pipeline_progress pp;
 
     if (p->opt->progress == NULL)
         return;
     pp.file = p->file_index;
-    pp.file_pos = p->reader != NULL ? reader_file_pos(p->reader) : 0;
+    pp.file_pos = file_pos;
     pp.skipped = p->start_pos;
     pp.lines = p->lines_before + file_lines;
     pp.done = done;
     p->opt->progress(p->opt->progress_ctx, &pp);
 }
 
-static void on_progress(void *ctx, const struct ingest_stats *st)
+static void on_progress(void *ctx, const struct ingest_stats *st, int64_t file_pos)
 {
     struct pipeline *p = ctx;
 
-    report(p, st->lines, 0);
+    report(p, st->lines, file_pos, 0);
 }
 
 /* same_file - the file on disk is the one a source row saw last: device, inode, size, mtime */
@@ -652,6 +651,8 @@ int pipeline_ingest(struct store *s, char *const *paths, int npaths,
     if (s == NULL) { /* a dry run keeps no state: none is saved */
         hooks.checkpoint = NULL;
         hooks.file_read = NULL;
+        /* and its second core is free: an ingest gives it to the store */
+        io.parse_ahead = opt->threads > 1;
     }
     session = ingest_session_new(&hooks);
     p.session = session;
@@ -685,7 +686,6 @@ int pipeline_ingest(struct store *s, char *const *paths, int npaths,
             continue;
         }
         reader_decompress_ahead(r, opt->threads > 1);
-        p.reader = r;
         p.start_pos = 0;
         p.samples = 0;
         p.stats = &fr->stats;
@@ -758,7 +758,7 @@ int pipeline_ingest(struct store *s, char *const *paths, int npaths,
             rc = -1;
             break;
         }
-        report(&p, fr->stats.lines, 1);
+        report(&p, fr->stats.lines, reader_file_pos(r), 1);
         p.lines_before += fr->stats.lines;
         res->total.lines += fr->stats.lines;
         res->total.bytes += fr->stats.bytes;
@@ -768,7 +768,6 @@ int pipeline_ingest(struct store *s, char *const *paths, int npaths,
         res->total.unparsed += fr->stats.unparsed;
         res->total.truncated += fr->stats.truncated;
         store_source_free(&p.src);
-        p.reader = NULL;
         reader_close(r);
         if (res->interrupted)
             break;

@@ -2,6 +2,7 @@
  * ingest - drives a parser over a reader (see ingest.h)
  */
 #include "ingest.h"
+#include "ahead.h"
 #include "parser.h"
 #include "xalloc.h"
 
@@ -158,9 +159,12 @@ int ingest_session_checkpoint(struct ingest_session *s, struct diag *d)
     return 0;
 }
 
-/* handle - one line through the parser, counted */
+/*
+ * handle - one line through the parser, counted; al is the line as the reading thread
+ * prepared it (ahead.h), NULL when the line is read here
+ */
 static int handle(struct ingest_session *s, struct parser_slot *slot, struct parse_ctx *pctx,
-                  const struct log_line *ln)
+                  const struct log_line *ln, const struct ahead_line *al)
 {
     struct ingest_stats *st = s->stats;
     enum line_result r;
@@ -176,7 +180,14 @@ static int handle(struct ingest_session *s, struct parser_slot *slot, struct par
         return s->hooks.unparsed ? s->hooks.unparsed(s->hooks.ctx, ln, "line too long") : 0;
     }
     pctx->why = NULL;
-    r = slot->ops->parse_line(slot->state, pctx, ln);
+    if (al == NULL || (al->verdict == LINE_EVENT && al->prep == NULL))
+        r = slot->ops->parse_line(slot->state, pctx, ln);
+    else if (al->verdict == LINE_EVENT)
+        r = slot->ops->parse_prepared(slot->state, pctx, ln, al->prep);
+    else {
+        r = al->verdict;
+        pctx->why = al->why;
+    }
     switch (r) {
     case LINE_EVENT:
         break;
@@ -217,6 +228,25 @@ int ingest_session_flush(struct ingest_session *s, struct diag *d)
     return rc;
 }
 
+/* plain_file - r reads a regular file as it is: a thread of its own can read it ahead (never a
+ * pipe, which could keep it waiting; a compressed file has a thread already) */
+static int plain_file(struct reader *r)
+{
+    struct stat sb;
+
+    return fstat(reader_fd(r), &sb) == 0 && S_ISREG(sb.st_mode) && reader_compression(r) == NULL;
+}
+
+/* next_line - the next line, from the reading thread when there is one (as reader_next) */
+static int next_line(struct reader *r, struct line_ahead *ahead, struct ahead_line *al,
+                     struct diag *d)
+{
+    if (ahead != NULL)
+        return line_ahead_next(ahead, al, d);
+    memset(al, 0, sizeof *al);
+    return reader_next(r, &al->ln, d);
+}
+
 int ingest_session_file(struct ingest_session *s, struct reader *r,
                         const struct ingest_options *opt, int last, struct ingest_stats *stats,
                         const char **format_out, struct diag *d)
@@ -231,6 +261,9 @@ int ingest_session_file(struct ingest_session *s, struct reader *r,
     struct stat sb;
     int64_t start_offset = reader_offset(r);
     struct diag failure;
+    struct line_ahead *ahead = NULL;
+    struct ahead_line al;
+    int64_t at = start_offset; /* the offset after the last line handled */
 
     memset(&pctx, 0, sizeof pctx);
     pctx.sink.emit = count_event;
@@ -311,20 +344,23 @@ int ingest_session_file(struct ingest_session *s, struct reader *r,
     if ((slot = slot_for(s, ops, d)) == NULL)
         goto out;
     for (size_t i = 0; i < nsniff; i++)
-        if (handle(s, slot, &pctx, &sniff[i]) < 0)
+        if (handle(s, slot, &pctx, &sniff[i], NULL) < 0)
             goto refused;
     s->since_cp += (int64_t)nsniff;
     if (sniff_failed) {
         memcpy(d, &failure, sizeof *d);
         rc = -1;
     }
-    while (!sniff_failed && (rc = reader_next(r, &ln, d)) == 1) {
-        if (handle(s, slot, &pctx, &ln) < 0)
+    if (!sniff_failed && opt->parse_ahead && plain_file(r))
+        ahead = line_ahead_start(r, ops, &pctx, opt->parse_ahead_lines);
+    while (!sniff_failed && (rc = next_line(r, ahead, &al, d)) == 1) {
+        at = ahead ? al.end_offset : reader_offset(r);
+        if (handle(s, slot, &pctx, &al.ln, ahead ? &al : NULL) < 0)
             goto refused;
         if (s->hooks.progress != NULL && stats->lines % INGEST_PROGRESS_LINES == 0)
-            s->hooks.progress(s->hooks.ctx, stats);
+            s->hooks.progress(s->hooks.ctx, stats, ahead ? al.file_pos : reader_file_pos(r));
         if (opt->stop != NULL && *opt->stop) {
-            if (checkpoint(s, reader_offset(r)) < 0)
+            if (checkpoint(s, at) < 0)
                 goto refused;
             result = 1;
             goto out;
@@ -332,13 +368,16 @@ int ingest_session_file(struct ingest_session *s, struct reader *r,
         /* the bytes are looked at now and then once the lines are there: a state is small or
          * takes hundreds of megabytes of log to repay */
         if (++s->since_cp >= (s->next_test > 0 ? s->next_test : s->every)) {
-            if (batch_full(s, reader_offset(r))) {
-                if (checkpoint(s, reader_offset(r)) < 0)
+            if (batch_full(s, at)) {
+                if (checkpoint(s, at) < 0)
                     goto refused;
             } else
                 s->next_test = s->since_cp + s->every / 16 + 1;
         }
     }
+    /* every line was asked for: the reader is where it would be without the thread */
+    line_ahead_finish(ahead);
+    ahead = NULL;
     if (rc < 0) {
         /* keep what was read before the damage */
         if (checkpoint(s, reader_offset(r)) < 0)
@@ -359,9 +398,11 @@ end_of_file:
 refused:
     if (d->msg[0] == '\0')
         diag_set(d, "%s: stopped at byte %lld: the store refused the data", reader_name(r),
-                 (long long)reader_offset(r));
+                 (long long)(ahead ? at : reader_offset(r)));
 out:
-    stats->bytes += reader_offset(r) - start_offset;
+    /* a thread stopped early has read past the lines handled */
+    stats->bytes += (ahead ? at : reader_offset(r)) - start_offset;
+    line_ahead_finish(ahead);
     for (size_t i = 0; i < nsniff; i++)
         free((char *)sniff[i].text);
     free(sniff);

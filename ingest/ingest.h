@@ -35,6 +35,14 @@ struct ingest_options {
     /* stop - when it becomes non-zero (a signal), the file ends at the next line boundary
      * with a checkpoint; may be NULL */
     const volatile sig_atomic_t *stop;
+    /*
+     * parse_ahead - read a regular, uncompressed file in a thread of its own that also runs the
+     * parser's first stage (ahead.h): for a second core that nothing else uses (a dry run).
+     * The events, counts and hooks are the same either way. parse_ahead_lines: lines per
+     * batch handed over (0: the default; tests use a few).
+     */
+    int parse_ahead;
+    size_t parse_ahead_lines;
 };
 
 struct ingest_stats {
@@ -76,8 +84,9 @@ struct ingest_hooks {
     int (*file_read)(void *ctx, int64_t offset);
     /* load_state - append the state a format saved last time to out (nothing when none) */
     int (*load_state)(void *ctx, const char *format, struct strbuf *out);
-    /* progress - every INGEST_PROGRESS_LINES lines of a file; may be NULL */
-    void (*progress)(void *ctx, const struct ingest_stats *file_stats);
+    /* progress - every INGEST_PROGRESS_LINES lines of a file, with the bytes of the file read
+     * so far (of the file itself when it is compressed); may be NULL */
+    void (*progress)(void *ctx, const struct ingest_stats *file_stats, int64_t file_pos);
 };
 
 #define INGEST_PROGRESS_LINES 16384

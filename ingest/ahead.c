@@ -1,0 +1,211 @@
+/*
+ * ahead - a thread that reads a log ahead of its parser (see ahead.h)
+ *
+ * A ring of AHEAD_BATCHES batches: the thread fills the one after the full ones, the parser's
+ * thread works through the oldest and hands it back when it asks for a line past its end. So a
+ * batch's text and prepared lines stay put while the parser looks at them, and neither thread
+ * waits as long as the other keeps up.
+ */
+#include "ahead.h"
+#include "xalloc.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define AHEAD_BATCHES 3
+#define AHEAD_LINES   4096
+/* a batch ends once its text passes this; it has room for one line of the reader's longest
+ * more, so a line never waits for the next batch */
+#define AHEAD_TEXT (1 << 20)
+
+struct ahead_batch {
+    struct ahead_line *lines;
+    size_t n;
+    unsigned char *prep; /* lines_per_batch times ops->prep_size */
+    char *text;
+    size_t used;
+    int end;         /* after its lines: 0 more to come, 1 the end of the file, -1 an error */
+    struct diag err; /* with end -1 */
+};
+
+struct line_ahead {
+    struct reader *r;
+    const struct parser_ops *ops;
+    struct parse_ctx ctx; /* the thread's: its time memo and guesses go on from the caller's */
+    void *memo;           /* ops->prep_memo_size bytes */
+    size_t per_batch;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t filled, emptied;
+    struct ahead_batch b[AHEAD_BATCHES];
+    size_t head, full; /* the oldest full batch, and how many are full from it (under mu) */
+    int stop;          /* the caller has finished (under mu) */
+    size_t pos;        /* the caller's next line in b[head] */
+    int have;          /* the caller holds b[head] */
+};
+
+/* fill - read the next lines into b, each prepared; b->end says whether more can follow */
+static void fill(struct line_ahead *a, struct ahead_batch *b)
+{
+    size_t psz = a->ops->prepare != NULL ? a->ops->prep_size : 0;
+    struct log_line ln;
+    int rc;
+
+    b->n = 0;
+    b->used = 0;
+    b->end = 0;
+    while (b->n < a->per_batch && b->used < AHEAD_TEXT) {
+        if ((rc = reader_next(a->r, &ln, &b->err)) != 1) {
+            b->end = rc == 0 ? 1 : -1;
+            break;
+        }
+        struct ahead_line *al = &b->lines[b->n];
+        void *prep = psz > 0 ? b->prep + b->n * psz : NULL;
+        memcpy(b->text + b->used, ln.text, ln.len);
+        al->ln = ln;
+        al->ln.text = b->text + b->used;
+        b->used += ln.len;
+        al->end_offset = reader_offset(a->r);
+        al->verdict = LINE_EVENT;
+        al->why = NULL;
+        al->prep = NULL;
+        /* blank and cut lines are the caller's to count, as without the thread */
+        if (prep != NULL && ln.len > 0 && !ln.truncated) {
+            a->ctx.why = NULL;
+            al->verdict = a->ops->prepare(a->memo, &a->ctx, &al->ln, prep);
+            al->why = a->ctx.why;
+            al->prep = prep;
+        }
+        b->n++;
+    }
+    int64_t pos = reader_file_pos(a->r);
+    for (size_t i = 0; i < b->n; i++)
+        b->lines[i].file_pos = pos;
+}
+
+static void *ahead_main(void *arg)
+{
+    struct line_ahead *a = arg;
+    size_t next = 0;
+
+    for (;;) {
+        pthread_mutex_lock(&a->mu);
+        while (a->full == AHEAD_BATCHES && !a->stop)
+            pthread_cond_wait(&a->emptied, &a->mu);
+        int stop = a->stop;
+        pthread_mutex_unlock(&a->mu);
+        if (stop)
+            break;
+        struct ahead_batch *b = &a->b[next];
+        fill(a, b);
+        pthread_mutex_lock(&a->mu);
+        a->full++;
+        pthread_cond_signal(&a->filled);
+        pthread_mutex_unlock(&a->mu);
+        if (b->end != 0)
+            break;
+        next = (next + 1) % AHEAD_BATCHES;
+    }
+    return NULL;
+}
+
+static void free_batches(struct line_ahead *a)
+{
+    for (size_t i = 0; i < AHEAD_BATCHES; i++) {
+        free(a->b[i].lines);
+        free(a->b[i].prep);
+        free(a->b[i].text);
+    }
+    free(a->memo);
+    free(a);
+}
+
+struct line_ahead *line_ahead_start(struct reader *r, const struct parser_ops *ops,
+                                    const struct parse_ctx *ctx, size_t lines_per_batch)
+{
+    struct line_ahead *a = xcalloc(1, sizeof *a);
+    size_t psz = ops->prepare != NULL ? ops->prep_size : 0;
+
+    a->r = r;
+    a->ops = ops;
+    a->ctx = *ctx;
+    memset(&a->ctx.sink, 0, sizeof a->ctx.sink); /* prepare never emits */
+    a->memo = xcalloc(1, ops->prep_memo_size > 0 ? ops->prep_memo_size : 1);
+    a->per_batch = lines_per_batch > 0 ? lines_per_batch : AHEAD_LINES;
+    for (size_t i = 0; i < AHEAD_BATCHES; i++) {
+        a->b[i].lines = xcalloc(a->per_batch, sizeof *a->b[i].lines);
+        a->b[i].prep = psz > 0 ? xcalloc(a->per_batch, psz) : NULL;
+        a->b[i].text = xmalloc(AHEAD_TEXT + READER_MAX_LINE);
+    }
+    if (pthread_mutex_init(&a->mu, NULL) != 0) {
+        free_batches(a);
+        return NULL;
+    }
+    if (pthread_cond_init(&a->filled, NULL) != 0) {
+        pthread_mutex_destroy(&a->mu);
+        free_batches(a);
+        return NULL;
+    }
+    if (pthread_cond_init(&a->emptied, NULL) != 0) {
+        pthread_cond_destroy(&a->filled);
+        pthread_mutex_destroy(&a->mu);
+        free_batches(a);
+        return NULL;
+    }
+    if (pthread_create(&a->thread, NULL, ahead_main, a) != 0) {
+        pthread_cond_destroy(&a->emptied);
+        pthread_cond_destroy(&a->filled);
+        pthread_mutex_destroy(&a->mu);
+        free_batches(a);
+        return NULL;
+    }
+    return a;
+}
+
+int line_ahead_next(struct line_ahead *a, struct ahead_line *out, struct diag *d)
+{
+    for (;;) {
+        struct ahead_batch *b = &a->b[a->head];
+
+        if (a->have && a->pos < b->n) {
+            *out = b->lines[a->pos++];
+            return 1;
+        }
+        if (a->have) {
+            if (b->end != 0) { /* the thread has ended: nothing comes after this batch */
+                if (b->end > 0)
+                    return 0;
+                memcpy(d, &b->err, sizeof *d);
+                return -1;
+            }
+            pthread_mutex_lock(&a->mu); /* hand it back */
+            a->head = (a->head + 1) % AHEAD_BATCHES;
+            a->full--;
+            a->have = 0;
+            pthread_cond_signal(&a->emptied);
+            pthread_mutex_unlock(&a->mu);
+        }
+        pthread_mutex_lock(&a->mu);
+        while (a->full == 0)
+            pthread_cond_wait(&a->filled, &a->mu);
+        pthread_mutex_unlock(&a->mu);
+        a->have = 1;
+        a->pos = 0;
+    }
+}
+
+void line_ahead_finish(struct line_ahead *a)
+{
+    if (a == NULL)
+        return;
+    pthread_mutex_lock(&a->mu);
+    a->stop = 1;
+    pthread_cond_signal(&a->emptied);
+    pthread_mutex_unlock(&a->mu);
+    pthread_join(a->thread, NULL);
+    pthread_cond_destroy(&a->emptied);
+    pthread_cond_destroy(&a->filled);
+    pthread_mutex_destroy(&a->mu);
+    free_batches(a);
+}
