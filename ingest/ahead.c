@@ -19,14 +19,27 @@
  * more, so a line never waits for the next batch */
 #define AHEAD_TEXT (1 << 20)
 
+/*
+ * a line as the thread keeps it: small, since the other thread reads every one of them. The
+ * text is copied only for the lines the parser's thread must look at (a line it prepared to
+ * the end is only counted there).
+ */
+struct ahead_rec {
+    int64_t offset, end_offset;
+    const char *why;
+    uint32_t len, text_at; /* text_at: in the batch's text, when has_text */
+    uint8_t verdict, truncated, unterminated, has_text;
+};
+
 struct ahead_batch {
-    struct ahead_line *lines;
+    struct ahead_rec *recs;
     size_t n;
     unsigned char *prep; /* lines_per_batch times ops->prep_size */
     char *text;
     size_t used;
-    int end;         /* after its lines: 0 more to come, 1 the end of the file, -1 an error */
-    struct diag err; /* with end -1 */
+    int64_t file_pos; /* reader_file_pos() at the batch's end, for progress */
+    int end;          /* after its lines: 0 more to come, 1 the end of the file, -1 an error */
+    struct diag err;  /* with end -1 */
 };
 
 struct line_ahead {
@@ -34,7 +47,7 @@ struct line_ahead {
     const struct parser_ops *ops;
     struct parse_ctx ctx; /* the thread's: its time memo and guesses go on from the caller's */
     void *memo;           /* ops->prep_memo_size bytes */
-    size_t per_batch;
+    size_t per_batch, prep_size;
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t filled, emptied;
@@ -48,7 +61,7 @@ struct line_ahead {
 /* fill - read the next lines into b, each prepared; b->end says whether more can follow */
 static void fill(struct line_ahead *a, struct ahead_batch *b)
 {
-    size_t psz = a->ops->prepare != NULL ? a->ops->prep_size : 0;
+    size_t psz = a->prep_size;
     struct log_line ln;
     int rc;
 
@@ -60,28 +73,30 @@ static void fill(struct line_ahead *a, struct ahead_batch *b)
             b->end = rc == 0 ? 1 : -1;
             break;
         }
-        struct ahead_line *al = &b->lines[b->n];
-        void *prep = psz > 0 ? b->prep + b->n * psz : NULL;
-        memcpy(b->text + b->used, ln.text, ln.len);
-        al->ln = ln;
-        al->ln.text = b->text + b->used;
-        b->used += ln.len;
-        al->end_offset = reader_offset(a->r);
-        al->verdict = LINE_EVENT;
-        al->why = NULL;
-        al->prep = NULL;
+        struct ahead_rec *rec = &b->recs[b->n];
+        rec->offset = ln.offset;
+        rec->end_offset = reader_offset(a->r);
+        rec->len = (uint32_t)ln.len;
+        rec->truncated = (uint8_t)ln.truncated;
+        rec->unterminated = (uint8_t)ln.unterminated;
+        rec->verdict = LINE_EVENT;
+        rec->why = NULL;
         /* blank and cut lines are the caller's to count, as without the thread */
-        if (prep != NULL && ln.len > 0 && !ln.truncated) {
+        if (psz > 0 && ln.len > 0 && !ln.truncated) {
             a->ctx.why = NULL;
-            al->verdict = a->ops->prepare(a->memo, &a->ctx, &al->ln, prep);
-            al->why = a->ctx.why;
-            al->prep = prep;
+            rec->verdict = (uint8_t)a->ops->prepare(a->memo, &a->ctx, &ln, b->prep + b->n * psz);
+            rec->why = a->ctx.why;
+        }
+        /* the text of a line counted as it is (news, another program's) never crosses over */
+        rec->has_text = rec->verdict == LINE_EVENT || rec->verdict == LINE_UNPARSED;
+        rec->text_at = (uint32_t)b->used;
+        if (rec->has_text) {
+            memcpy(b->text + b->used, ln.text, ln.len);
+            b->used += ln.len;
         }
         b->n++;
     }
-    int64_t pos = reader_file_pos(a->r);
-    for (size_t i = 0; i < b->n; i++)
-        b->lines[i].file_pos = pos;
+    b->file_pos = reader_file_pos(a->r);
 }
 
 static void *ahead_main(void *arg)
@@ -113,7 +128,7 @@ static void *ahead_main(void *arg)
 static void free_batches(struct line_ahead *a)
 {
     for (size_t i = 0; i < AHEAD_BATCHES; i++) {
-        free(a->b[i].lines);
+        free(a->b[i].recs);
         free(a->b[i].prep);
         free(a->b[i].text);
     }
@@ -125,7 +140,6 @@ struct line_ahead *line_ahead_start(struct reader *r, const struct parser_ops *o
                                     const struct parse_ctx *ctx, size_t lines_per_batch)
 {
     struct line_ahead *a = xcalloc(1, sizeof *a);
-    size_t psz = ops->prepare != NULL ? ops->prep_size : 0;
 
     a->r = r;
     a->ops = ops;
@@ -133,9 +147,10 @@ struct line_ahead *line_ahead_start(struct reader *r, const struct parser_ops *o
     memset(&a->ctx.sink, 0, sizeof a->ctx.sink); /* prepare never emits */
     a->memo = xcalloc(1, ops->prep_memo_size > 0 ? ops->prep_memo_size : 1);
     a->per_batch = lines_per_batch > 0 ? lines_per_batch : AHEAD_LINES;
+    a->prep_size = ops->prepare != NULL ? ops->prep_size : 0;
     for (size_t i = 0; i < AHEAD_BATCHES; i++) {
-        a->b[i].lines = xcalloc(a->per_batch, sizeof *a->b[i].lines);
-        a->b[i].prep = psz > 0 ? xcalloc(a->per_batch, psz) : NULL;
+        a->b[i].recs = xcalloc(a->per_batch, sizeof *a->b[i].recs);
+        a->b[i].prep = a->prep_size > 0 ? xcalloc(a->per_batch, a->prep_size) : NULL;
         a->b[i].text = xmalloc(AHEAD_TEXT + READER_MAX_LINE);
     }
     if (pthread_mutex_init(&a->mu, NULL) != 0) {
@@ -169,7 +184,22 @@ int line_ahead_next(struct line_ahead *a, struct ahead_line *out, struct diag *d
         struct ahead_batch *b = &a->b[a->head];
 
         if (a->have && a->pos < b->n) {
-            *out = b->lines[a->pos++];
+            const struct ahead_rec *rec = &b->recs[a->pos];
+            memset(&out->ln, 0, sizeof out->ln);
+            out->ln.text = rec->has_text ? b->text + rec->text_at : NULL;
+            out->ln.len = rec->len;
+            out->ln.offset = rec->offset;
+            out->ln.truncated = rec->truncated;
+            out->ln.unterminated = rec->unterminated;
+            out->verdict = (enum line_result)rec->verdict;
+            out->why = rec->why;
+            out->prep =
+                a->prep_size > 0 && rec->verdict == LINE_EVENT && rec->len > 0 && !rec->truncated
+                    ? b->prep + a->pos * a->prep_size
+                    : NULL;
+            out->end_offset = rec->end_offset;
+            out->file_pos = b->file_pos;
+            a->pos++;
             return 1;
         }
         if (a->have) {

@@ -19,7 +19,7 @@
 
 /* one line as the thread hands it over; valid until the next line_ahead_next */
 struct ahead_line {
-    struct log_line ln;
+    struct log_line ln; /* text NULL when the verdict is LINE_INFO or LINE_FOREIGN */
     /*
      * LINE_EVENT: the parser must see the line: parse_prepared with prep, or parse_line when
      * prep is NULL (a format with one stage, or a blank or cut line, left to the caller);

@@ -58,8 +58,9 @@ struct parser_ops {
      * parse_line in two stages, so that a reading thread can run the first ahead of the parser
      * (ingest_options.parse_ahead); NULL (and 0) for a format with one stage. prepare sees the
      * line and ctx's time and host fields, never the parser's state: it writes prep_size
-     * bytes at prep and returns LINE_EVENT when parse_prepared must see the line (with ln and
-     * prep as they were), or the line's result (ctx->why with LINE_UNPARSED) when it is done.
+     * bytes at prep and returns LINE_EVENT when parse_prepared must see the line (with prep as
+     * it was, and ln the same line, perhaps copied elsewhere: prep never points into it), or
+     * the line's result (ctx->why with LINE_UNPARSED) when it is done.
      * memo is prep_memo_size bytes, zeroed, kept by the caller for one file: what prepare
      * remembers from line to line to be faster, never to answer differently. parse_line is
      * the two in turn.

@@ -1390,12 +1390,19 @@ static void postfix_destroy(void *p)
     free(st);
 }
 
-/* a line's first stage (postfix_prepare): its header and time, and what the cheap test found */
+/*
+ * a line's first stage (postfix_prepare): its header and time, and what the cheap test found.
+ * Places are offsets into the line, so that the line can be copied after it was prepared, and
+ * small, since a reading thread hands one over for each line (ahead.c).
+ */
 struct pf_prep {
-    struct syslog_header h;
     int64_t ts_us;
-    enum pf_daemon d;
-    size_t ql; /* the queue id's length; 0 for NOQUEUE, proxy-*, postscreen and dnsblog */
+    uint32_t host_at, host_len; /* host_len 0: the line names no host */
+    uint32_t tag_at, tag_len;
+    uint32_t msg_at, msg_len;
+    uint32_t ql; /* the queue id's length; 0 for NOQUEUE, proxy-*, postscreen and dnsblog */
+    uint8_t d;   /* enum pf_daemon */
+    uint8_t prec;
 };
 
 /*
@@ -1406,7 +1413,8 @@ static enum line_result postfix_prepare(void *memo, struct parse_ctx *ctx,
                                         const struct log_line *ln, void *prep)
 {
     struct pf_prep *pp = prep;
-    struct syslog_header *h = &pp->h;
+    struct syslog_header hs, *h = &hs;
+    enum pf_daemon d;
     int di;
 
     if (syslog_parse_header_memo(ln->text, ln->len, h, &ctx->ts_memo) < 0) {
@@ -1415,7 +1423,7 @@ static enum line_result postfix_prepare(void *memo, struct parse_ctx *ctx,
     }
     if ((di = daemon_memo(memo, h->tag, h->tag_len)) < 0)
         return LINE_FOREIGN;
-    pp->d = di < (int)(sizeof daemons / sizeof daemons[0]) ? daemons[di].d : PF_OTHER;
+    d = di < (int)(sizeof daemons / sizeof daemons[0]) ? daemons[di].d : PF_OTHER;
     if (ts_memo_utc(&ctx->ts_memo, h->ts_memo, &h->ct, &ctx->years, &ctx->tz, &pp->ts_us) < 0) {
         ctx->why = "impossible date";
         return LINE_UNPARSED;
@@ -1428,7 +1436,6 @@ static enum line_result postfix_prepare(void *memo, struct parse_ctx *ctx,
      */
     const char *p = h->msg;
     size_t n = h->msg_len, ql = 0;
-    enum pf_daemon d = pp->d;
     if (d != PF_POSTSCREEN && d != PF_DNSBLOG) {
         if (scan_prefix(p, n, "NOQUEUE: ")) {
             if (d != PF_SMTPD && d != PF_CLEANUP)
@@ -1444,7 +1451,16 @@ static enum line_result postfix_prepare(void *memo, struct parse_ctx *ctx,
                 return LINE_INFO; /* "host X said: 4xx" soft errors, lost connection, TLS, ... */
         }
     }
-    pp->ql = ql;
+    /* (a line is at most READER_MAX_LINE bytes: every place fits) */
+    pp->host_at = h->host != NULL ? (uint32_t)(h->host - ln->text) : 0;
+    pp->host_len = h->host != NULL ? (uint32_t)h->host_len : 0;
+    pp->tag_at = (uint32_t)(h->tag - ln->text);
+    pp->tag_len = (uint32_t)h->tag_len;
+    pp->msg_at = (uint32_t)(h->msg - ln->text);
+    pp->msg_len = (uint32_t)h->msg_len;
+    pp->ql = (uint32_t)ql;
+    pp->d = (uint8_t)d;
+    pp->prec = (uint8_t)h->ct.prec;
     return LINE_EVENT;
 }
 
@@ -1454,15 +1470,14 @@ static enum line_result postfix_parse_prepared(void *state, struct parse_ctx *ct
 {
     struct postfix_state *st = state;
     const struct pf_prep *pp = prep;
-    const struct syslog_header *h = &pp->h;
-    const char *p = h->msg;
-    size_t n = h->msg_len, ql = pp->ql;
-    enum pf_daemon d = pp->d;
+    const char *p = ln->text + pp->msg_at, *h_host = pp->host_len ? ln->text + pp->host_at : NULL;
+    size_t n = pp->msg_len, ql = pp->ql;
+    enum pf_daemon d = (enum pf_daemon)pp->d;
     struct pf_line pl;
 
     if (ql > 0) {
-        const char *host = h->host ? h->host : ctx->default_host ? ctx->default_host : "";
-        size_t hl = h->host ? h->host_len : strlen(host);
+        const char *host = h_host ? h_host : ctx->default_host ? ctx->default_host : "";
+        size_t hl = h_host ? pp->host_len : strlen(host);
         if (d == PF_QMGR && n - ql - 2 == 7 && memcmp(p + ql + 2, "removed", 7) == 0) {
             /* the message left the queue: forget it */
             size_t k = make_keyn(st, host, hl, p, ql);
@@ -1478,19 +1493,19 @@ static enum line_result postfix_parse_prepared(void *state, struct parse_ctx *ct
     arena_begin(&st->a, 3 * ln->len + 256 + (ctx->default_host ? strlen(ctx->default_host) : 0));
     event_init(&pl.ev); /* the other fields are all set below */
     pl.ev.ts_us = pp->ts_us;
-    pl.ev.ts_prec = h->ct.prec;
+    pl.ev.ts_prec = pp->prec;
     pl.ev.offset = ln->offset;
     pl.ev.mta = "postfix";
-    pl.ev.program = arena_copy(&st->a, h->tag, h->tag_len);
-    if (h->host != NULL)
-        pl.host = arena_copy(&st->a, h->host, h->host_len);
+    pl.ev.program = arena_copy(&st->a, ln->text + pp->tag_at, pp->tag_len);
+    if (h_host != NULL)
+        pl.host = arena_copy(&st->a, h_host, pp->host_len);
     else
         pl.host = ctx->default_host
                       ? arena_copy(&st->a, ctx->default_host, strlen(ctx->default_host))
                       : "";
     pl.ev.host = pl.host[0] ? pl.host : NULL;
-    pl.msg = h->msg;
-    pl.msg_len = h->msg_len;
+    pl.msg = p;
+    pl.msg_len = n;
 
     if (d == PF_POSTSCREEN)
         return handle_postscreen(st, ctx, &pl);
