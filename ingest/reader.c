@@ -22,8 +22,9 @@
 #include <unistd.h>
 
 #define BUF_SIZE  (2 * 1024 * 1024)
-#define HEAD_SIZE 256         /* bytes looked at to detect the encoding */
-#define RAW_SIZE  (64 * 1024) /* UTF-16 input block */
+#define READ_SIZE (256 * 1024) /* bytes asked for at a time (see fill) */
+#define HEAD_SIZE 256          /* bytes looked at to detect the encoding */
+#define RAW_SIZE  (64 * 1024)  /* UTF-16 input block */
 
 enum reader_encoding {
     ENC_UNKNOWN, /* nothing read yet */
@@ -389,8 +390,13 @@ static int fill(struct reader *r, struct diag *d)
         r->end -= r->start;
         r->start = 0;
     }
-    /* the splitter never lets the tail grow past READER_MAX_LINE, so there is always room */
-    n = pull(r, r->buf + r->end, BUF_SIZE - r->end, d);
+    /*
+     * The splitter never lets the tail grow past READER_MAX_LINE, so there is always room. A
+     * read of READ_SIZE at most leaves its bytes in the core's cache until they are parsed: 2
+     * MiB at once had pushed the first of them out by then (a dry run took 4 % longer).
+     */
+    size_t room = BUF_SIZE - r->end;
+    n = pull(r, r->buf + r->end, room < READ_SIZE ? room : READ_SIZE, d);
     if (n < 0)
         return -1;
     if (n == 0)
