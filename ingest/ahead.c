@@ -29,6 +29,7 @@ struct ahead_rec {
     const char *why;
     uint32_t len, text_at; /* text_at: in the batch's text, when has_text */
     uint8_t verdict, truncated, unterminated, has_text;
+    uint8_t prepared; /* its prep holds what ops->prepare wrote */
 };
 
 struct ahead_batch {
@@ -82,7 +83,8 @@ static void fill(struct line_ahead *a, struct ahead_batch *b)
         rec->verdict = LINE_EVENT;
         rec->why = NULL;
         /* blank and cut lines are the caller's to count, as without the thread */
-        if (psz > 0 && ln.len > 0 && !ln.truncated) {
+        rec->prepared = psz > 0 && ln.len > 0 && !ln.truncated;
+        if (rec->prepared) {
             a->ctx.why = NULL;
             rec->verdict = (uint8_t)a->ops->prepare(a->memo, &a->ctx, &ln, b->prep + b->n * psz);
             rec->why = a->ctx.why;
@@ -193,10 +195,9 @@ int line_ahead_next(struct line_ahead *a, struct ahead_line *out, struct diag *d
             out->ln.unterminated = rec->unterminated;
             out->verdict = (enum line_result)rec->verdict;
             out->why = rec->why;
-            out->prep =
-                a->prep_size > 0 && rec->verdict == LINE_EVENT && rec->len > 0 && !rec->truncated
-                    ? b->prep + a->pos * a->prep_size
-                    : NULL;
+            out->prep = rec->prepared && rec->verdict == LINE_EVENT
+                            ? b->prep + a->pos * a->prep_size
+                            : NULL;
             out->end_offset = rec->end_offset;
             out->file_pos = b->file_pos;
             a->pos++;

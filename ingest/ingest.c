@@ -243,8 +243,7 @@ static int next_line(struct reader *r, struct line_ahead *ahead, struct ahead_li
 {
     if (ahead != NULL)
         return line_ahead_next(ahead, al, d);
-    memset(al, 0, sizeof *al);
-    return reader_next(r, &al->ln, d);
+    return reader_next(r, &al->ln, d); /* (the rest of al is the thread's) */
 }
 
 int ingest_session_file(struct ingest_session *s, struct reader *r,
