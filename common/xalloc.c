@@ -75,3 +75,16 @@ char *xmemdup(const void *p, size_t n)
     q[n] = '\0';
     return q;
 }
+
+void *xcalloc_lines(size_t n)
+{
+    size_t size;
+    void *p;
+
+    if (n > SIZE_MAX - XALLOC_CACHE_LINE)
+        out_of_memory(n);
+    size = (n + XALLOC_CACHE_LINE - 1) / XALLOC_CACHE_LINE * XALLOC_CACHE_LINE;
+    if ((p = aligned_alloc(XALLOC_CACHE_LINE, size ? size : XALLOC_CACHE_LINE)) == NULL)
+        out_of_memory(n);
+    return memset(p, 0, size ? size : XALLOC_CACHE_LINE);
+}

@@ -22,4 +22,11 @@ char *xstrndup(const char *s, size_t n);
 /* xmemdup - copy exactly n bytes of p (NUL bytes too) and put a NUL after them */
 char *xmemdup(const void *p, size_t n);
 
+#define XALLOC_CACHE_LINE 64
+/*
+ * xcalloc_lines - n zeroed bytes on cache lines of their own: for what one thread writes
+ * often, which no object of another thread may share a line with
+ */
+void *xcalloc_lines(size_t n);
+
 #endif

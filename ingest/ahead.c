@@ -32,8 +32,17 @@ struct ahead_rec {
     uint8_t prepared; /* its prep holds what ops->prepare wrote */
 };
 
+/*
+ * What one thread writes line after line lies on cache lines that the other never touches:
+ * the thread's parse_ctx (its time memo) and memo, the caller's cursor, each batch. Allocated
+ * from the caller's heap, the thread's state had shared its first and last lines with the
+ * caller's own objects, and every write of either fetched the line back from the other core:
+ * a dry run of 1M Postfix lines took 0.21 s instead of 0.17 s.
+ */
+#define CACHE_LINE XALLOC_CACHE_LINE
+
 struct ahead_batch {
-    struct ahead_rec *recs;
+    _Alignas(CACHE_LINE) struct ahead_rec *recs;
     size_t n;
     unsigned char *prep; /* lines_per_batch times ops->prep_size */
     char *text;
@@ -44,19 +53,23 @@ struct ahead_batch {
 };
 
 struct line_ahead {
-    struct reader *r;
+    /* the thread's: its time memo and guesses go on from the caller's */
+    _Alignas(CACHE_LINE) struct parse_ctx ctx;
+    void *memo; /* ops->prep_memo_size bytes, on lines of their own */
+    /* set once, read by both */
+    _Alignas(CACHE_LINE) struct reader *r;
     const struct parser_ops *ops;
-    struct parse_ctx ctx; /* the thread's: its time memo and guesses go on from the caller's */
-    void *memo;           /* ops->prep_memo_size bytes */
     size_t per_batch, prep_size;
     pthread_t thread;
-    pthread_mutex_t mu;
+    _Alignas(CACHE_LINE) pthread_mutex_t mu;
     pthread_cond_t filled, emptied;
+    size_t full; /* how many batches are full from head (under mu) */
+    int stop;    /* the caller has finished (under mu) */
     struct ahead_batch b[AHEAD_BATCHES];
-    size_t head, full; /* the oldest full batch, and how many are full from it (under mu) */
-    int stop;          /* the caller has finished (under mu) */
-    size_t pos;        /* the caller's next line in b[head] */
-    int have;          /* the caller holds b[head] */
+    /* the caller's */
+    _Alignas(CACHE_LINE) size_t head; /* the oldest full batch (changed under mu) */
+    size_t pos;                       /* the caller's next line in b[head] */
+    int have;                         /* the caller holds b[head] */
 };
 
 /* fill - read the next lines into b, each prepared; b->end says whether more can follow */
@@ -141,18 +154,18 @@ static void free_batches(struct line_ahead *a)
 struct line_ahead *line_ahead_start(struct reader *r, const struct parser_ops *ops,
                                     const struct parse_ctx *ctx, size_t lines_per_batch)
 {
-    struct line_ahead *a = xcalloc(1, sizeof *a);
+    struct line_ahead *a = xcalloc_lines(sizeof *a);
 
     a->r = r;
     a->ops = ops;
     a->ctx = *ctx;
     memset(&a->ctx.sink, 0, sizeof a->ctx.sink); /* prepare never emits */
-    a->memo = xcalloc(1, ops->prep_memo_size > 0 ? ops->prep_memo_size : 1);
+    a->memo = xcalloc_lines(ops->prep_memo_size);
     a->per_batch = lines_per_batch > 0 ? lines_per_batch : AHEAD_LINES;
     a->prep_size = ops->prepare != NULL ? ops->prep_size : 0;
     for (size_t i = 0; i < AHEAD_BATCHES; i++) {
-        a->b[i].recs = xcalloc(a->per_batch, sizeof *a->b[i].recs);
-        a->b[i].prep = a->prep_size > 0 ? xcalloc(a->per_batch, a->prep_size) : NULL;
+        a->b[i].recs = xcalloc_lines(a->per_batch * sizeof *a->b[i].recs);
+        a->b[i].prep = a->prep_size > 0 ? xcalloc_lines(a->per_batch * a->prep_size) : NULL;
         a->b[i].text = xmalloc(AHEAD_TEXT + READER_MAX_LINE);
     }
     if (pthread_mutex_init(&a->mu, NULL) != 0) {
