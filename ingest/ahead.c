@@ -10,6 +10,7 @@
 #include "xalloc.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -155,6 +156,8 @@ struct line_ahead *line_ahead_start(struct reader *r, const struct parser_ops *o
                                     const struct parse_ctx *ctx, size_t lines_per_batch)
 {
     struct line_ahead *a = xcalloc_lines(sizeof *a);
+    sigset_t all, old;
+    int rc;
 
     a->r = r;
     a->ops = ops;
@@ -168,22 +171,15 @@ struct line_ahead *line_ahead_start(struct reader *r, const struct parser_ops *o
         a->b[i].prep = a->prep_size > 0 ? xcalloc_lines(a->per_batch * a->prep_size) : NULL;
         a->b[i].text = xmalloc(AHEAD_TEXT + READER_MAX_LINE);
     }
-    if (pthread_mutex_init(&a->mu, NULL) != 0) {
-        free_batches(a);
-        return NULL;
-    }
-    if (pthread_cond_init(&a->filled, NULL) != 0) {
-        pthread_mutex_destroy(&a->mu);
-        free_batches(a);
-        return NULL;
-    }
-    if (pthread_cond_init(&a->emptied, NULL) != 0) {
-        pthread_cond_destroy(&a->filled);
-        pthread_mutex_destroy(&a->mu);
-        free_batches(a);
-        return NULL;
-    }
-    if (pthread_create(&a->thread, NULL, ahead_main, a) != 0) {
+    pthread_mutex_init(&a->mu, NULL);
+    pthread_cond_init(&a->filled, NULL);
+    pthread_cond_init(&a->emptied, NULL);
+    /* signals are the caller's: the thread starts with them blocked (as decompress.c's) */
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    rc = pthread_create(&a->thread, NULL, ahead_main, a);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc != 0) {
         pthread_cond_destroy(&a->emptied);
         pthread_cond_destroy(&a->filled);
         pthread_mutex_destroy(&a->mu);
