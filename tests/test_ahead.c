@@ -13,24 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifdef AHEAD_NOTHREAD
-#include <errno.h>
-#include <pthread.h>
-
-static int refused; /* the threads this suite's ahead.c asked for */
-
-/* <pthread.h>'s declaration of pthread_create is this function's, by the same renaming */
-int failing_pthread_create(pthread_t *t, const pthread_attr_t *attr, void *(*fn)(void *), void *arg)
-{
-    (void)t;
-    (void)attr;
-    (void)fn;
-    (void)arg;
-    refused++;
-    return EAGAIN;
-}
-#endif
-
 /* what a run told its hooks, as text to compare */
 struct trail {
     struct strbuf log;
@@ -154,11 +136,11 @@ static void same_either_way(const char *path, const char *format, long refuse_at
 
     for (size_t i = 0; i < sizeof batches / sizeof batches[0]; i++) {
 #ifdef AHEAD_NOTHREAD
-        int before = refused;
+        int before = tu_threads_refused;
 #endif
         char *ahead = run(path, format, batches[i], refuse_at, stop_at);
 #ifdef AHEAD_NOTHREAD
-        ck_assert_int_gt(refused, before); /* the thread was asked for, and refused */
+        ck_assert_int_gt(tu_threads_refused, before); /* asked for, and refused */
 #endif
         if (strcmp(alone, ahead) != 0) {
             size_t k = 0;

@@ -15,19 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int refused; /* the threads this suite's decompress.c asked for */
-
-/* <pthread.h>'s declaration of pthread_create is this function's, by the same renaming */
-int failing_pthread_create(pthread_t *t, const pthread_attr_t *attr, void *(*fn)(void *), void *arg)
-{
-    (void)t;
-    (void)attr;
-    (void)fn;
-    (void)arg;
-    refused++;
-    return EAGAIN;
-}
-
 static const char *const compressors[][2] = {{"gzip -c", "gzip"}, {"zstd -q -c", "zstd"}};
 
 START_TEST(test_decoded_without_thread)
@@ -36,7 +23,7 @@ START_TEST(test_decoded_without_thread)
     struct reader *a, *b;
     struct log_line la, lb;
     struct diag d = {""};
-    int ra, rb, before = refused;
+    int ra, rb, before = tu_threads_refused;
     long n = 0;
     FILE *f;
 
@@ -64,7 +51,7 @@ START_TEST(test_decoded_without_thread)
             n++;
         }
     } while (ra == 1);
-    ck_assert_msg(refused > before, "the reader never asked for the decoder's thread");
+    ck_assert_msg(tu_threads_refused > before, "the reader never asked for the decoder's thread");
     ck_assert_int_eq(n, 50000);
     ck_assert_str_eq(reader_compression(b), compressors[_i][1]);
     ck_assert_int_eq(reader_offset(a), reader_offset(b));

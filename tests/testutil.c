@@ -254,3 +254,15 @@ long tu_sql_int(const char *db, const char *sql)
     free(out);
     return v;
 }
+
+int tu_threads_refused;
+
+int failing_pthread_create(pthread_t *t, const pthread_attr_t *attr, void *(*fn)(void *), void *arg)
+{
+    (void)t;
+    (void)attr;
+    (void)fn;
+    (void)arg;
+    tu_threads_refused++;
+    return EAGAIN;
+}

@@ -5,10 +5,21 @@
 #define REJECTLENS_TESTUTIL_H
 
 #include <check.h>
+#include <pthread.h>
 #include <stddef.h>
 
 /* tu_run_suite - run one suite, return the process exit status for main() */
 int tu_run_suite(Suite *s);
+
+/*
+ * failing_pthread_create - refuses as pthread_create does when a process is at its limit of
+ * threads (EAGAIN), counting the refusals in tu_threads_refused. A suite that builds its own
+ * copy of a module with pthread_create renamed to it (tests/CMakeLists.txt) sees how the module
+ * does without its thread.
+ */
+int failing_pthread_create(pthread_t *t, const pthread_attr_t *attr, void *(*fn)(void *),
+                           void *arg);
+extern int tu_threads_refused;
 
 /* tu_tempdir - a fresh directory under $TMPDIR, removed at exit; returns a static path */
 const char *tu_tempdir(void);
