@@ -1413,18 +1413,18 @@ static enum line_result postfix_prepare(void *memo, struct parse_ctx *ctx,
                                         const struct log_line *ln, void *prep)
 {
     struct pf_prep *pp = prep;
-    struct syslog_header hs, *h = &hs;
+    struct syslog_header h;
     enum pf_daemon d;
     int di;
 
-    if (syslog_parse_header_memo(ln->text, ln->len, h, &ctx->ts_memo) < 0) {
+    if (syslog_parse_header_memo(ln->text, ln->len, &h, &ctx->ts_memo) < 0) {
         ctx->why = "no syslog header";
         return LINE_UNPARSED;
     }
-    if ((di = daemon_memo(memo, h->tag, h->tag_len)) < 0)
+    if ((di = daemon_memo(memo, h.tag, h.tag_len)) < 0)
         return LINE_FOREIGN;
     d = di < (int)(sizeof daemons / sizeof daemons[0]) ? daemons[di].d : PF_OTHER;
-    if (ts_memo_utc(&ctx->ts_memo, h->ts_memo, &h->ct, &ctx->years, &ctx->tz, &pp->ts_us) < 0) {
+    if (ts_memo_utc(&ctx->ts_memo, h.ts_memo, &h.ct, &ctx->years, &ctx->tz, &pp->ts_us) < 0) {
         ctx->why = "impossible date";
         return LINE_UNPARSED;
     }
@@ -1434,8 +1434,8 @@ static enum line_result postfix_prepare(void *memo, struct parse_ctx *ctx,
      * neither make an event nor tell about a message, and they end here, before anything is
      * copied. Those with news are "QID: ..." or "NOQUEUE: ..." (postscreen and dnsblog aside).
      */
-    const char *p = h->msg;
-    size_t n = h->msg_len, ql = 0;
+    const char *p = h.msg;
+    size_t n = h.msg_len, ql = 0;
     if (d != PF_POSTSCREEN && d != PF_DNSBLOG) {
         if (scan_prefix(p, n, "NOQUEUE: ")) {
             if (d != PF_SMTPD && d != PF_CLEANUP)
@@ -1452,15 +1452,15 @@ static enum line_result postfix_prepare(void *memo, struct parse_ctx *ctx,
         }
     }
     /* (a line is at most READER_MAX_LINE bytes: every place fits) */
-    pp->host_at = h->host != NULL ? (uint32_t)(h->host - ln->text) : 0;
-    pp->host_len = h->host != NULL ? (uint32_t)h->host_len : 0;
-    pp->tag_at = (uint32_t)(h->tag - ln->text);
-    pp->tag_len = (uint32_t)h->tag_len;
-    pp->msg_at = (uint32_t)(h->msg - ln->text);
-    pp->msg_len = (uint32_t)h->msg_len;
+    pp->host_at = h.host != NULL ? (uint32_t)(h.host - ln->text) : 0;
+    pp->host_len = h.host != NULL ? (uint32_t)h.host_len : 0;
+    pp->tag_at = (uint32_t)(h.tag - ln->text);
+    pp->tag_len = (uint32_t)h.tag_len;
+    pp->msg_at = (uint32_t)(h.msg - ln->text);
+    pp->msg_len = (uint32_t)h.msg_len;
     pp->ql = (uint32_t)ql;
     pp->d = (uint8_t)d;
-    pp->prec = (uint8_t)h->ct.prec;
+    pp->prec = (uint8_t)h.ct.prec;
     return LINE_EVENT;
 }
 
