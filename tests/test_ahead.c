@@ -91,10 +91,20 @@ static void on_progress(void *ctx, const struct ingest_stats *st, int64_t file_p
 }
 
 /*
- * run - path through a fresh session, the thread on with batches of `batch` lines (0: its
- * default; -1: no thread), checkpoints every 7 lines; the hooks' trail and the counts as text
+ * How often a run checkpoints: every 7 lines; every 7 lines once the bytes since the last
+ * repay the state (the test put off line by line: batch_full sees the offset of the line
+ * handled, never the reader's, which runs ahead); as in a real run (progress between them).
  */
-static char *run(const char *path, const char *format, int batch, long refuse_at, long stop_at)
+static const struct checkpoints {
+    int64_t lines, ratio;
+} checkpoints[] = {{7, 0}, {7, 3}, {0, 0}};
+
+/*
+ * run - path through a fresh session, the thread on with batches of `batch` lines (0: its
+ * default; -1: no thread), checkpoints as cp says; the hooks' trail and the counts as text
+ */
+static char *run(const char *path, const char *format, int batch, long refuse_at, long stop_at,
+                 const struct checkpoints *cp)
 {
     struct trail t;
     struct ingest_hooks hooks = {&t, on_event, on_unparsed, on_checkpoint, NULL, NULL, on_progress};
@@ -110,7 +120,8 @@ static char *run(const char *path, const char *format, int batch, long refuse_at
     t.refuse_at = refuse_at;
     t.stop_at = stop_at;
     opt.format = format;
-    opt.checkpoint_lines = 7;
+    opt.checkpoint_lines = cp->lines;
+    opt.checkpoint_state_ratio = cp->ratio;
     opt.stop = &t.stop;
     opt.parse_ahead = batch >= 0;
     opt.parse_ahead_lines = batch > 0 ? (size_t)batch : 0;
@@ -128,32 +139,39 @@ static char *run(const char *path, const char *format, int batch, long refuse_at
     return strbuf_detach(&t.log);
 }
 
-/* same_either_way - every batch size gives the trail of the parser alone */
+/* same_either_way - every batch size gives the trail of the parser alone, however often it
+ * checkpoints */
 static void same_either_way(const char *path, const char *format, long refuse_at, long stop_at)
 {
     static const int batches[] = {1, 2, 5, 0};
-    char *alone = run(path, format, -1, refuse_at, stop_at);
 
-    for (size_t i = 0; i < sizeof batches / sizeof batches[0]; i++) {
+    for (size_t c = 0; c < sizeof checkpoints / sizeof checkpoints[0]; c++) {
+        const struct checkpoints *cp = &checkpoints[c];
+        char *alone = run(path, format, -1, refuse_at, stop_at, cp);
+
+        for (size_t i = 0; i < sizeof batches / sizeof batches[0]; i++) {
 #ifdef AHEAD_NOTHREAD
-        int before = tu_threads_refused;
+            int before = tu_threads_refused;
 #endif
-        char *ahead = run(path, format, batches[i], refuse_at, stop_at);
+            char *ahead = run(path, format, batches[i], refuse_at, stop_at, cp);
 #ifdef AHEAD_NOTHREAD
-        ck_assert_int_gt(tu_threads_refused, before); /* asked for, and refused */
+            ck_assert_int_gt(tu_threads_refused, before); /* asked for, and refused */
 #endif
-        if (strcmp(alone, ahead) != 0) {
-            size_t k = 0;
-            while (alone[k] == ahead[k])
-                k++;
-            while (k > 0 && alone[k - 1] != '\n')
-                k--;
-            ck_abort_msg("%s, batches of %d: the thread's trail differs at\n%.300s\nfrom\n%.300s",
-                         path, batches[i], ahead + k, alone + k);
+            if (strcmp(alone, ahead) != 0) {
+                size_t k = 0;
+                while (alone[k] == ahead[k])
+                    k++;
+                while (k > 0 && alone[k - 1] != '\n')
+                    k--;
+                ck_abort_msg("%s, batches of %d, checkpoints %lld/%lld: the thread's trail differs "
+                             "at\n%.300s\nfrom\n%.300s",
+                             path, batches[i], (long long)cp->lines, (long long)cp->ratio,
+                             ahead + k, alone + k);
+            }
+            free(ahead);
         }
-        free(ahead);
+        free(alone);
     }
-    free(alone);
 }
 
 /* the samples, each format: Postfix in two stages, the others read ahead in one */
@@ -237,6 +255,47 @@ START_TEST(test_many_lines_the_same)
 }
 END_TEST
 
+/*
+ * write_news - lines the thread counts by itself (connects and disconnects, another program's
+ * lines) for hundreds of lines in a row, a reject now and then between them: progress and the
+ * checkpoints fall due on lines the parser's thread never sees the text of
+ */
+static long write_news(const char *path, int lines)
+{
+    FILE *f = fopen(path, "w");
+    long n = 0;
+
+    ck_assert_ptr_nonnull(f);
+    for (int i = 0; i < lines; i++, n++) {
+        const char *t = "2026-03-02T10:00:01+00:00 mx";
+        if (i % 997 == 0)
+            fprintf(f,
+                    "%s postfix/smtpd[100]: NOQUEUE: reject: RCPT from unknown[192.0.2.%d]: 554 "
+                    "5.7.1 Service unavailable; from=<s@example.org> to=<u%d@example.com> "
+                    "proto=ESMTP helo=<h>\n",
+                    t, i % 250, i);
+        else if (i % 331 < 40)
+            fprintf(f, "%s dovecot: imap-login: Login: user=<u%d>\n", t, i);
+        else
+            fprintf(f, "%s postfix/smtpd[100]: %sconnect from unknown[192.0.2.%d]\n", t,
+                    i % 2 ? "dis" : "", i % 250);
+    }
+    ck_assert_int_eq(fclose(f), 0);
+    return n;
+}
+
+/* lines the thread counted by itself: counted, checkpointed and reported as without it */
+START_TEST(test_counted_runs_the_same)
+{
+    char path[512];
+
+    snprintf(path, sizeof path, "%s/news.log", tu_tempdir());
+    ck_assert_int_gt(write_news(path, 40000), INGEST_PROGRESS_LINES * 2);
+    same_either_way(path, "postfix", 0, 0);
+    same_either_way(path, "postfix", 0, 3);
+}
+END_TEST
+
 /* told to stop, or refused by the store: the same line, the same bytes counted */
 START_TEST(test_stops_at_the_same_line)
 {
@@ -259,6 +318,7 @@ static Suite *ahead_suite(void)
     tcase_add_test(tc, test_samples_the_same);
     tcase_add_test(tc, test_hostile_lines_the_same);
     tcase_add_test(tc, test_many_lines_the_same);
+    tcase_add_test(tc, test_counted_runs_the_same);
     tcase_add_test(tc, test_stops_at_the_same_line);
     suite_add_tcase(s, tc);
     return s;
