@@ -190,7 +190,8 @@ START_TEST(test_samples_the_same)
 END_TEST
 
 /* write_hostile - Postfix lines among blank, foreign, headless, impossible and over-long ones,
- * CRLF endings, a NUL byte, and a last line without its newline */
+ * delivery lines that cannot be read, CRLF endings, a NUL byte, and a last line without its
+ * newline */
 static void write_hostile(const char *path)
 {
     FILE *f = fopen(path, "wb");
@@ -218,6 +219,10 @@ static void write_hostile(const char *path)
                 "relay=mx.example.net[198.51.100.1]:25, delay=1, dsn=%s, status=%s (%s)\n",
                 i, i, i % 3 ? "2.0.0" : "4.7.1", i % 3 ? "sent" : "deferred",
                 i % 3 ? "250 ok" : "host said: 421 4.7.1 try later");
+        fprintf(f,
+                "Mar  2 10:00:03 mx postfix/smtp[102]: ABCDEF%04d: to=<r%d@example.net%s, "
+                "relay=none, delay=1, dsn=5.0.0%s\n",
+                i, i, i % 2 ? ">" : "", i % 4 < 2 ? "" : ", status=lost (x)");
         fprintf(f, "Mar  2 10:00:04 mx postfix/qmgr[101]: ABCDEF%04d: removed\n", i);
         static const char nul[] = "NOQUEUE: reject: RCPT from a\0b[192.0.2.1]: 554 nul\n";
         fputs(hdr, f);

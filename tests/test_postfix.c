@@ -886,6 +886,38 @@ START_TEST(test_timestamp_memo)
 }
 END_TEST
 
+/* a delivery line that cannot be read is unparsed with its reason, from every daemon that
+ * reports deliveries, and makes no event */
+START_TEST(test_delivery_unparsed_reasons)
+{
+    static const char *const daemons[] = {"smtp", "discard", "qmgr", "local"};
+    static const struct {
+        const char *rest, *why;
+    } cases[] = {
+        {"to=<a@example.net>, relay=none, delay=1, dsn=5.0.0", "delivery line without status="},
+        {"to=<a@example.net, relay=none, delay=1, dsn=5.0.0, status=bounced (x)",
+         "delivery address not closed"},
+        {"to=<a@example.net>, relay=none, delay=1, dsn=5.0.0, status=lost (x)",
+         "unknown delivery status"},
+    };
+    struct harness h;
+    char line[512];
+
+    harness_init(&h);
+    for (size_t d = 0; d < sizeof daemons / sizeof daemons[0]; d++)
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+            snprintf(line, sizeof line, H "postfix/%s[7]: 3F1A2B4C5D: %s", daemons[d],
+                     cases[i].rest);
+            ck_assert_int_eq(feed(&h, line), LINE_UNPARSED);
+            ck_assert_msg(h.ctx.why != NULL && strcmp(h.ctx.why, cases[i].why) == 0,
+                          "%s: why %s, want %s", line, h.ctx.why ? h.ctx.why : "(none)",
+                          cases[i].why);
+        }
+    ck_assert_int_eq(nevents, 0);
+    harness_done(&h);
+}
+END_TEST
+
 /* hostile lines: never a crash, never an event with fields from outside the line */
 START_TEST(test_hostile)
 {
@@ -1493,6 +1525,7 @@ static Suite *postfix_suite(void)
     tcase_add_test(tc, test_delivery_stage_words);
     tcase_add_test(tc, test_delivery_rare_bytes);
     tcase_add_test(tc, test_delivery_fields);
+    tcase_add_test(tc, test_delivery_unparsed_reasons);
     tcase_add_test(tc, test_qmgr_size);
     tcase_add_test(tc, test_daemon_tags);
     suite_add_tcase(s, tc);
