@@ -472,21 +472,35 @@ static void apply_trailer(struct postfix_state *st, const struct trailer *t, str
         ev->helo = arena_copy(&st->a, t->helo, t->helo_len);
 }
 
-/* apply_reply - parse a reply into code, status and joined text */
-static void apply_reply(struct postfix_state *st, const char *p, size_t n, struct event *ev)
+/*
+ * apply_reply_parsed - parse a reply into code, status and joined text; known, when not NULL,
+ * is p[0..n) parsed already (used when no trailing space is cut off)
+ */
+static void apply_reply_parsed(struct postfix_state *st, const char *p, size_t n,
+                               const struct smtp_reply *known, struct event *ev)
 {
     struct smtp_reply r;
     char *text;
+    size_t whole = n;
 
     while (n > 0 && p[n - 1] == ' ')
         n--;
-    smtp_reply_parse(p, n, &r);
+    if (known != NULL && n == whole)
+        r = *known;
+    else
+        smtp_reply_parse(p, n, &r);
     ev->reply_code = r.code;
     if (r.status[0])
         ev->status = arena_copy(&st->a, r.status, strlen(r.status));
     text = arena_alloc(&st->a, r.text_len);
     smtp_reply_join(&r, text);
     ev->text = text;
+}
+
+/* apply_reply - the same for a reply not parsed yet */
+static void apply_reply(struct postfix_state *st, const char *p, size_t n, struct event *ev)
+{
+    apply_reply_parsed(st, p, n, NULL, ev);
 }
 
 /* fill_from_message - complete an event with what the queue id's table entry knows */
@@ -910,52 +924,17 @@ static enum smtp_stage text_stage(const char *p, size_t n)
 }
 
 /*
- * A delivery line's fields as postfix_prepare finds them, without the parser's state: so in
- * the reading thread of a dry run, which had time to spare while they were an eighth of the
- * parser's thread's instructions. Places in the text after "QID: ", never pointers, since the
- * line may be copied after.
+ * apply_diagnostic - "host H[ip] said: 550-5.7.1 ... (in reply to end of DATA command)" or a
+ * local text: sets stage, code, status (when dsn= gave none) and the joined text.
  */
-enum { DF_TO, DF_ORIG_TO, DF_RELAY, DF_DSN, DF_FIELDS };
-
-struct pf_span {
-    uint32_t at, len;
-};
-
-struct pf_delivery {
-    struct pf_span field[DF_FIELDS]; /* each the last of its key; dsn= only when valid */
-    struct pf_span diag;             /* the text in "(...)" after status=WORD */
-    struct pf_span said;             /* the reply within it ("host H said: REPLY") */
-    uint8_t has;                     /* 1 << DF_x: field x is there (an address may be "<>") */
-    uint8_t kind;                    /* enum event_kind */
-    uint8_t stage;                   /* the diagnostic's enum smtp_stage */
-    uint8_t has_diag, has_said;
-};
-
-static struct pf_span span_of(const char *base, const char *v, size_t n)
-{
-    struct pf_span sp = {(uint32_t)(v - base), (uint32_t)n};
-    return sp;
-}
-
-/* span_copy - a copy of the text at sp in base, in the line's arena */
-static char *span_copy(struct postfix_state *st, const char *base, struct pf_span sp)
-{
-    return arena_copy(&st->a, base + sp.at, sp.len);
-}
-
-/*
- * diagnostic_scan - "host H[ip] said: 550-5.7.1 ... (in reply to end of DATA command)" or a
- * local text at p[0..n), part of base: its stage, and where its reply is when it has one
- */
-static void diagnostic_scan(const char *base, const char *p, size_t n, struct pf_delivery *df)
+static void apply_diagnostic(struct postfix_state *st, const char *p, size_t n, struct event *ev)
 {
     const char *said = NULL;
     size_t said_len = 0;
     struct smtp_reply r;
+    int parsed = 0;
 
-    df->has_diag = 1;
-    df->diag = span_of(base, p, n);
-    df->stage = (uint8_t)text_stage(p, n);
+    ev->stage = text_stage(p, n);
     if (scan_prefix(p, n, "host ")) {
         const char *w = find_by(p, n, " said: ", ':');
         size_t skip = 7;
@@ -974,6 +953,7 @@ static void diagnostic_scan(const char *base, const char *p, size_t n, struct pf
         if (r.code != 0) {
             said = p;
             said_len = n;
+            parsed = 1;
         }
     }
     if (said != NULL) {
@@ -981,9 +961,14 @@ static void diagnostic_scan(const char *base, const char *p, size_t n, struct pf
         if (scan_suffix(said, said_len, " command)") &&
             (ir = rfind_by(said, said_len, " (in reply to ", '(')) != NULL)
             said_len = (size_t)(ir - said);
-        df->has_said = 1;
-        df->said = span_of(base, said, said_len);
+        const char *dsn = ev->status;
+        /* a reply parsed above is parsed again only when " (in reply to ...)" is cut off */
+        apply_reply_parsed(st, said, said_len, parsed && said_len == n ? &r : NULL, ev);
+        if (dsn != NULL) /* Postfix's dsn= is the final word on the status */
+            ev->status = dsn;
+        return;
     }
+    ev->text = arena_copy(&st->a, p, n);
 }
 
 static const struct {
@@ -1001,18 +986,19 @@ static const struct {
     {"SOFTBOUNCE", EVENT_DEFER},
 };
 
-/*
- * delivery_scan - "to=<r>, [orig_to=<o>,] relay=R, ..., dsn=X, status=WORD (TEXT)" at p[0..n)
- * into *df: NULL, or why the line cannot be read
- */
-static const char *delivery_scan(const char *p, size_t n, int is_discard, struct pf_delivery *df)
+/* handle_delivery - "to=<r>, [orig_to=<o>,] relay=R, ..., dsn=X, status=WORD (TEXT)" */
+static enum line_result handle_delivery(struct postfix_state *st, struct parse_ctx *ctx,
+                                        struct pf_line *pl, const char *p, size_t n, int is_discard)
 {
+    struct event *ev = &pl->ev;
     const char *status_at = find_by(p, n, "status=", 'u');
     size_t i = 0;
 
-    memset(df, 0, sizeof *df);
-    if (status_at == NULL)
-        return "delivery line without status=";
+    if (status_at == NULL) {
+        ctx->why = "delivery line without status=";
+        return LINE_UNPARSED;
+    }
+    ev->direction = DIRECTION_OUTBOUND;
     /* the comma-separated fields before status= */
     while (p + i < status_at) {
         const char *eq = p + i; /* keys are short: a byte at a time beats a call to memchr */
@@ -1024,8 +1010,10 @@ static const char *delivery_scan(const char *p, size_t n, int is_discard, struct
         size_t klen = (size_t)(eq - key), vs = (size_t)(eq - p) + 1, ve;
         if (vs < n && p[vs] == '<') {
             size_t e = angle_end(p + vs, (size_t)(status_at - p) - vs);
-            if (e == 0)
-                return "delivery address not closed";
+            if (e == 0) {
+                ctx->why = "delivery address not closed";
+                return LINE_UNPARSED;
+            }
             ve = vs + e;
             vs++;
             i = ve + 1;
@@ -1037,72 +1025,40 @@ static const char *delivery_scan(const char *p, size_t n, int is_discard, struct
         }
         while (p + i < status_at && (p[i] == ',' || p[i] == ' '))
             i++;
-        int f = -1;
+        const char *v = p + vs;
+        size_t vlen = ve - vs;
         if (klen == 2 && memcmp(key, "to", 2) == 0)
-            f = DF_TO;
+            ev->recipient = arena_copy(&st->a, v, vlen);
         else if (klen == 7 && memcmp(key, "orig_to", 7) == 0)
-            f = DF_ORIG_TO;
+            ev->orig_recipient = arena_copy(&st->a, v, vlen);
         else if (klen == 5 && memcmp(key, "relay", 5) == 0)
-            f = DF_RELAY;
-        else if (klen == 3 && memcmp(key, "dsn", 3) == 0 && smtp_status_valid(p + vs, ve - vs))
-            f = DF_DSN;
-        if (f >= 0) {
-            df->field[f] = span_of(p, p + vs, ve - vs);
-            df->has |= (uint8_t)(1u << f);
-        }
+            ev->relay = arena_copy(&st->a, v, vlen);
+        else if (klen == 3 && memcmp(key, "dsn", 3) == 0 && smtp_status_valid(v, vlen))
+            ev->status = arena_copy(&st->a, v, vlen);
     }
     /* status=WORD (TEXT) */
     const char *w = status_at + 7;
     size_t wl = n - (size_t)(w - p), word_len = 0;
     while (word_len < wl && w[word_len] != ' ' && w[word_len] != ',')
         word_len++;
-    enum event_kind kind = EVENT_KIND_NONE;
+    ev->kind = EVENT_KIND_NONE;
     for (size_t s = 0; s < sizeof statuses / sizeof statuses[0]; s++)
         if (word_len == strlen(statuses[s].word) && memcmp(w, statuses[s].word, word_len) == 0) {
-            kind = statuses[s].kind;
+            ev->kind = statuses[s].kind;
             break;
         }
-    if (kind == EVENT_KIND_NONE)
-        return "unknown delivery status";
-    if (is_discard && kind == EVENT_DELIVER)
-        kind = EVENT_DISCARD;
-    df->kind = (uint8_t)kind;
+    if (ev->kind == EVENT_KIND_NONE) {
+        ctx->why = "unknown delivery status";
+        return LINE_UNPARSED;
+    }
+    if (is_discard && ev->kind == EVENT_DELIVER)
+        ev->kind = EVENT_DISCARD;
     const char *open = memchr(w + word_len, '(', wl - word_len);
     if (open != NULL) {
         size_t tl = n - (size_t)(open + 1 - p);
         if (tl > 0 && open[tl] == ')')
             tl--;
-        diagnostic_scan(p, open + 1, tl, df);
-    }
-    return NULL;
-}
-
-/* handle_delivery - the event of a delivery line p[0..n) that delivery_scan read into *df */
-static enum line_result handle_delivery(struct postfix_state *st, struct parse_ctx *ctx,
-                                        struct pf_line *pl, const char *p,
-                                        const struct pf_delivery *df)
-{
-    struct event *ev = &pl->ev;
-
-    ev->direction = DIRECTION_OUTBOUND;
-    if (df->has & 1u << DF_TO)
-        ev->recipient = span_copy(st, p, df->field[DF_TO]);
-    if (df->has & 1u << DF_ORIG_TO)
-        ev->orig_recipient = span_copy(st, p, df->field[DF_ORIG_TO]);
-    if (df->has & 1u << DF_RELAY)
-        ev->relay = span_copy(st, p, df->field[DF_RELAY]);
-    if (df->has & 1u << DF_DSN)
-        ev->status = span_copy(st, p, df->field[DF_DSN]);
-    ev->kind = (enum event_kind)df->kind;
-    if (df->has_diag) {
-        ev->stage = (enum smtp_stage)df->stage;
-        if (df->has_said) {
-            const char *dsn = ev->status;
-            apply_reply(st, p + df->said.at, df->said.len, ev);
-            if (dsn != NULL) /* Postfix's dsn= is the final word on the status */
-                ev->status = dsn;
-        } else
-            ev->text = span_copy(st, p, df->diag);
+        apply_diagnostic(st, open + 1, tl, ev);
     }
     struct pf_message *m = message_get(st, pl->host, ev->queue_id, strlen(ev->queue_id), 0);
     fill_from_message(m, ev);
@@ -1186,20 +1142,16 @@ static int expired(const char *p, size_t n, const char **at)
                          scan_prefix(v, n - (size_t)(v - p), "status=force-expired"));
 }
 
-/*
- * handle_qmgr - a delivery (df: a "to=" line that postfix_prepare read), or an expiry; the
- * "from=" news is in already (message_news)
- */
+/* handle_qmgr - a delivery, or an expiry; the "from=" news is in already (message_news) */
 static enum line_result handle_qmgr(struct postfix_state *st, struct parse_ctx *ctx,
-                                    struct pf_line *pl, const char *p, size_t n,
-                                    const struct pf_delivery *df)
+                                    struct pf_line *pl, const char *p, size_t n)
 {
     struct event *ev = &pl->ev;
     const char *v;
     struct pf_message *m;
 
-    if (df != NULL)
-        return handle_delivery(st, ctx, pl, p, df);
+    if (scan_prefix(p, n, "to="))
+        return handle_delivery(st, ctx, pl, p, n, 0);
     /* "removed" was handled before the line was set up (postfix_parse_line) */
     if (!scan_prefix(p, n, "from=") || !expired(p, n, &v))
         return LINE_INFO; /* "skipped, still being delivered", ... */
@@ -1439,10 +1391,9 @@ static void postfix_destroy(void *p)
 }
 
 /*
- * a line's first stage (postfix_prepare): its header and time, what the cheap test found, and
- * a delivery line's fields. Places are offsets into the line, so that the line can be copied
- * after it was prepared. A reading thread hands one over for each line (ahead.c), but most
- * lines write only the first cache line of it.
+ * a line's first stage (postfix_prepare): its header and time, and what the cheap test found.
+ * Places are offsets into the line, so that the line can be copied after it was prepared, and
+ * small, since a reading thread hands one over for each line (ahead.c).
  */
 struct pf_prep {
     int64_t ts_us;
@@ -1452,8 +1403,6 @@ struct pf_prep {
     uint32_t ql; /* the queue id's length; 0 for NOQUEUE, proxy-*, postscreen and dnsblog */
     uint8_t d;   /* enum pf_daemon */
     uint8_t prec;
-    uint8_t delivery; /* a "to=" line of a delivery agent or qmgr, read into dl */
-    struct pf_delivery dl;
 };
 
 /*
@@ -1501,13 +1450,6 @@ static enum line_result postfix_prepare(void *memo, struct parse_ctx *ctx,
                                   !scan_prefix(p + ql + 2, n - ql - 2, "to=")))
                 return LINE_INFO; /* "host X said: 4xx" soft errors, lost connection, TLS, ... */
         }
-    }
-    pp->delivery = 0;
-    if (ql > 0 && (d == PF_DELIVERY || d == PF_DISCARD || d == PF_QMGR) &&
-        scan_prefix(p + ql + 2, n - ql - 2, "to=")) {
-        if ((ctx->why = delivery_scan(p + ql + 2, n - ql - 2, d == PF_DISCARD, &pp->dl)) != NULL)
-            return LINE_UNPARSED;
-        pp->delivery = 1;
     }
     /* (a line is at most READER_MAX_LINE bytes: every place fits) */
     pp->host_at = h.host != NULL ? (uint32_t)(h.host - ln->text) : 0;
@@ -1581,10 +1523,10 @@ static enum line_result postfix_parse_prepared(void *state, struct parse_ctx *ct
     case PF_CLEANUP:
         return handle_action(st, ctx, &pl, p, n);
     case PF_QMGR:
-        return handle_qmgr(st, ctx, &pl, p, n, pp->delivery ? &pp->dl : NULL);
+        return handle_qmgr(st, ctx, &pl, p, n);
     case PF_DELIVERY:
-    case PF_DISCARD: /* (the cheap test let only their "to=" lines through) */
-        return handle_delivery(st, ctx, &pl, p, &pp->dl);
+    case PF_DISCARD:
+        return handle_delivery(st, ctx, &pl, p, n, d == PF_DISCARD);
     default:
         return LINE_INFO;
     }
