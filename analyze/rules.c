@@ -868,10 +868,14 @@ int ruleset_load(const struct rules_source *src, size_t n, struct ruleset **out,
         L.file = rs->files[rs->nfiles - 1];
         L.layer = src[i].layer;
         hashes[i] = lru_hash(text, len);
-        rc = ytree_parse(YC(&L), text, len, &root);
-        if (rc == 0)
-            rc = load_tree(&L, root);
-        ytree_free(root);
+        if (src[i].tree != NULL) /* the loader only reads a tree: a built one is never freed */
+            rc = load_tree(&L, (struct ynode *)src[i].tree);
+        else {
+            rc = ytree_parse(YC(&L), text, len, &root);
+            if (rc == 0)
+                rc = load_tree(&L, root);
+            ytree_free(root);
+        }
         free(owned);
         if (rc < 0)
             goto fail;
@@ -889,7 +893,7 @@ fail:
 
 int ruleset_load_string(const char *name, const char *text, struct ruleset **out, struct diag *d)
 {
-    struct rules_source src = {name, text, strlen(text), 0};
+    struct rules_source src = {name, text, strlen(text), 0, NULL};
 
     return ruleset_load(&src, 1, out, d);
 }

@@ -130,11 +130,15 @@ struct ruleset {
 };
 
 /* one input: text[0..len) named `name`; text NULL means "read the file at name" */
+struct ynode;
+
 struct rules_source {
     const char *name;
     const char *text;
     size_t len;
     int layer; /* ascending; sources of one layer share it */
+    /* text as ytree_parse makes it, made at build time (the built-in files); NULL: parse it */
+    const struct ynode *tree;
 };
 
 /* ruleset_load - build a rule set from the sources, in order; 0, or -1 with d set */

@@ -8,6 +8,7 @@
 #include "rules.h"
 #include "rules_default.h"
 #include "testutil.h"
+#include "ytree.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,11 +100,57 @@ START_TEST(test_bad_input)
 }
 END_TEST
 
+/* same_tree - a and b have the same types, lines, texts and items, all the way down; the
+ * first difference is reported with where it is */
+static void same_tree(const char *file, const struct ynode *a, const struct ynode *b)
+{
+    ck_assert_msg(a->type == b->type && a->line == b->line && a->len == b->len && a->n == b->n &&
+                      (a->str == NULL) == (b->str == NULL) &&
+                      (a->str == NULL || memcmp(a->str, b->str, a->len + 1) == 0),
+                  "%s:%d: the built tree differs from the parsed one (%s, line %d)", file, a->line,
+                  b->str ? b->str : "-", b->line);
+    for (size_t i = 0; i < a->n; i++)
+        same_tree(file, a->kids[i], b->kids[i]);
+}
+
+/* count_nodes - the nodes of y's subtree */
+static size_t count_nodes(const struct ynode *y)
+{
+    size_t n = 1;
+
+    for (size_t i = 0; i < y->n; i++)
+        n += count_nodes(y->kids[i]);
+    return n;
+}
+
+/* the built-in files' trees, made at build time, are what parsing their texts gives */
+START_TEST(test_builtin_trees)
+{
+    size_t nodes = 0;
+
+    ck_assert_uint_gt(rules_default_count, 5);
+    for (size_t i = 0; i < rules_default_count; i++) {
+        const struct rules_source *src = &rules_default[i];
+        struct diag d = {""};
+        struct ytree_ctx c = {src->name, &d};
+        struct ynode *parsed = NULL;
+
+        ck_assert_ptr_nonnull(src->tree);
+        ck_assert_msg(ytree_parse(&c, src->text, src->len, &parsed) == 0, "%s", d.msg);
+        ck_assert_ptr_nonnull(parsed);
+        same_tree(src->name, src->tree, parsed);
+        nodes += count_nodes(parsed);
+        ytree_free(parsed);
+    }
+    ck_assert_uint_gt(nodes, 1000);
+}
+END_TEST
+
 /* a file that cannot be read is an error naming it; a good first file is no excuse */
 START_TEST(test_missing_file)
 {
-    struct rules_source src[2] = {{"a.yaml", CAT, strlen(CAT), 0},
-                                  {"/nonexistent/rules.yaml", NULL, 0, 1}};
+    struct rules_source src[2] = {{"a.yaml", CAT, strlen(CAT), 0, NULL},
+                                  {"/nonexistent/rules.yaml", NULL, 0, 1, NULL}};
     struct ruleset *rs = NULL;
     struct diag d = {""};
 
@@ -266,8 +313,8 @@ START_TEST(test_layers)
                                 "    category: d\n"
                                 "  - id: a\n"
                                 "    enabled: false\n";
-    struct rules_source src[] = {{"base.yaml", base, sizeof base - 1, 0},
-                                 {"admin.yaml", admin, sizeof admin - 1, 1}};
+    struct rules_source src[] = {{"base.yaml", base, sizeof base - 1, 0, NULL},
+                                 {"admin.yaml", admin, sizeof admin - 1, 1, NULL}};
     struct ruleset *rs, *alone;
     struct diag d = {""};
     struct classify_input in = {"beta", 4, 0, NULL, 0, 0, 0, NULL};
@@ -323,8 +370,8 @@ START_TEST(test_layer_errors)
     struct rules_source src[] = {{"base.yaml",
                                   CAT "rules:\n  - id: b\n    category: c\n"
                                       "    pattern: p\n",
-                                  0, 0},
-                                 {"admin.yaml", admin, sizeof admin - 1, 1}};
+                                  0, 0, NULL},
+                                 {"admin.yaml", admin, sizeof admin - 1, 1, NULL}};
     struct ruleset *rs = NULL;
     struct diag d = {""};
 
@@ -635,6 +682,7 @@ int main(void)
     TCase *tc = tcase_create("loader");
 
     tcase_add_loop_test(tc, test_bad_input, 0, sizeof bad / sizeof bad[0]);
+    tcase_add_test(tc, test_builtin_trees);
     tcase_add_test(tc, test_missing_file);
     tcase_add_test(tc, test_good_load);
     tcase_add_test(tc, test_layers);
