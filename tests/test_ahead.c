@@ -265,13 +265,12 @@ END_TEST
  * lines) for hundreds of lines in a row, a reject now and then between them: progress and the
  * checkpoints fall due on lines the parser's thread never sees the text of
  */
-static long write_news(const char *path, int lines)
+static void write_news(const char *path, int lines)
 {
     FILE *f = fopen(path, "w");
-    long n = 0;
 
     ck_assert_ptr_nonnull(f);
-    for (int i = 0; i < lines; i++, n++) {
+    for (int i = 0; i < lines; i++) {
         const char *t = "2026-03-02T10:00:01+00:00 mx";
         if (i % 997 == 0)
             fprintf(f,
@@ -286,7 +285,6 @@ static long write_news(const char *path, int lines)
                     i % 2 ? "dis" : "", i % 250);
     }
     ck_assert_int_eq(fclose(f), 0);
-    return n;
 }
 
 /* lines the thread counted by itself: counted, checkpointed and reported as without it */
@@ -295,7 +293,7 @@ START_TEST(test_counted_runs_the_same)
     char path[512];
 
     snprintf(path, sizeof path, "%s/news.log", tu_tempdir());
-    ck_assert_int_gt(write_news(path, 40000), INGEST_PROGRESS_LINES * 2);
+    write_news(path, 2 * INGEST_PROGRESS_LINES + 5000); /* progress twice */
     same_either_way(path, "postfix", 0, 0);
     same_either_way(path, "postfix", 0, 3);
 }
