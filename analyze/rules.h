@@ -129,15 +129,17 @@ struct ruleset {
     size_t npatterns;           /* patterns compiled */
 };
 
-/* one input: text[0..len) named `name`; text NULL means "read the file at name" */
 struct ynode;
 
+/*
+ * one input: text[0..len) named `name`; text NULL means "read the file at name"; tree, when
+ * not NULL, is text as ytree_parse makes it, made at build time (the built-in files)
+ */
 struct rules_source {
     const char *name;
     const char *text;
     size_t len;
     int layer; /* ascending; sources of one layer share it */
-    /* text as ytree_parse makes it, made at build time (the built-in files); NULL: parse it */
     const struct ynode *tree;
 };
 

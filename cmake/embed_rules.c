@@ -30,34 +30,17 @@ static void bytes(struct strbuf *out, const char *p, size_t n)
 }
 
 /*
- * count - number the nodes of y's subtree in the order emit writes them (y first, then each
- * kid's subtree in turn) and count the kid pointers
+ * emit - y and its subtree as treeF[*at..] (y first, then each kid's subtree in turn), its
+ * kids' pointers at kidsF[*kat..] (designated, since a kid's number is known only once its
+ * subtree is written), its text as strF_<number>; into nodes, kidv and strs. Returns y's number.
  */
-static void count(const struct ynode *y, size_t *nodes, size_t *kids)
-{
-    (*nodes)++;
-    *kids += y->n;
-    for (size_t i = 0; i < y->n; i++)
-        count(y->kids[i], nodes, kids);
-}
-
-/* emit - y and its subtree as treeF[*at..], its kids' pointers at kidsF[*kat..], its text as
- * strF_<node>; into nodes, kidv and strs */
 static size_t emit(const struct ynode *y, int f, size_t *at, size_t *kat, struct strbuf *nodes,
                    struct strbuf *kidv, struct strbuf *strs)
 {
     static const char *const types[] = {"Y_SCALAR", "Y_SEQ", "Y_MAP"};
-    size_t me = (*at)++, first_kid = *kat, next = me + 1;
+    size_t me = (*at)++, first_kid = *kat;
 
     *kat += y->n;
-    /* the kids' numbers: each subtree takes the numbers after the one before it */
-    size_t *kid_at = xcalloc(y->n ? y->n : 1, sizeof *kid_at);
-    for (size_t i = 0; i < y->n; i++) {
-        size_t sub_nodes = 0, sub_kids = 0;
-        kid_at[i] = next;
-        count(y->kids[i], &sub_nodes, &sub_kids);
-        next += sub_nodes;
-    }
     if (y->str != NULL) {
         strbuf_printf(strs, "static char str%d_%zu[] = {\n", f, me);
         bytes(strs, y->str, y->len);
@@ -72,12 +55,10 @@ static size_t emit(const struct ynode *y, int f, size_t *at, size_t *kat, struct
         strbuf_printf(nodes, "&kids%d[%zu], %zu, %zu},\n", f, first_kid, y->n, y->n);
     else
         strbuf_printf(nodes, "NULL, 0, 0},\n");
-    for (size_t i = 0; i < y->n; i++)
-        strbuf_printf(kidv, "    &tree%d[%zu],\n", f, kid_at[i]);
-    /* the kids' own kids come after every kid of this node in kidsF, in the same order */
-    for (size_t i = 0; i < y->n; i++)
-        emit(y->kids[i], f, at, kat, nodes, kidv, strs);
-    free(kid_at);
+    for (size_t i = 0; i < y->n; i++) {
+        size_t kid = emit(y->kids[i], f, at, kat, nodes, kidv, strs);
+        strbuf_printf(kidv, "    [%zu] = &tree%d[%zu],\n", first_kid + i, f, kid);
+    }
     return me;
 }
 
@@ -109,7 +90,7 @@ int main(int argc, char **argv)
                         "#include <stddef.h>\n\n");
     for (int i = 3; i < argc; i++) {
         int f = i - 3;
-        size_t len, nodes = 0, kids = 0, at = 0, kat = 0;
+        size_t len, nodes = 0, kids = 0;
         struct diag d = {""};
         struct ytree_ctx c = {argv[i], &d};
         struct ynode *root = NULL;
@@ -128,8 +109,7 @@ int main(int argc, char **argv)
         bytes(&out, text, len);
         strbuf_printf(&out, "};\n");
         if (root != NULL) {
-            count(root, &nodes, &kids);
-            emit(root, f, &at, &kat, &nodev, &kidv, &strs);
+            emit(root, f, &nodes, &kids, &nodev, &kidv, &strs);
             strbuf_printf(&out, "static struct ynode tree%d[%zu];\n", f, nodes);
             if (kids > 0)
                 strbuf_printf(&out, "static struct ynode *kids%d[%zu] = {\n%s};\n", f, kids,

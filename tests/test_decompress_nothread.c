@@ -9,8 +9,6 @@
 #include "reader.h"
 #include "testutil.h"
 
-#include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
