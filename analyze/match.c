@@ -10,7 +10,10 @@
  *	JIT compilation waits for a pattern's first match because most runs need few of the
  *	patterns: the prefilters leave PCRE2 ~2 patterns a text, a night's log has a few
  *	hundred distinct texts, and compiling all 446 built-in patterns up front was two thirds
- *	of what loading the rules cost (31.5 M of 43 M instructions, each run).
+ *	of what loading the rules cost (31.5 M of 43 M instructions, each run). For the same
+ *	reason a built-in pattern (rx_defer) is compiled at its first match too: 9.8 M of the
+ *	19.6 M instructions of a dry run of an empty log were pcre2_compile, and the
+ *	1M-line Postfix log of bench/ compiles 115 of the 446.
  *
  *	The literal prefilter of a pattern is read from its text when it is compiled (see
  *	"the literal prefilter" below). A subject is lower-cased once into the scratch, with a
@@ -49,7 +52,8 @@ struct rx_lit {
 };
 
 struct rx {
-    pcre2_code *code;
+    pcre2_code *code;    /* NULL until the first match of a deferred pattern */
+    char *pattern;       /* a deferred pattern's text, until it is compiled */
     uint32_t groups;     /* capture groups, not counting group 0 */
     int jit;             /* 1 JIT-compiled, 0 refused, -1 not tried yet (see jit_once) */
     struct rx_lit *lits; /* every match contains one of them; NULL: no prefilter */
@@ -465,27 +469,46 @@ static void prefilter(struct rx *rx, const char *pattern)
     free(set);
 }
 
-int rx_compile(const char *pattern, struct rx **out, struct diag *d)
+/* compile - pattern into rx->code and rx->groups; 0, or -1 with the offset and PCRE2's words */
+static int compile(struct rx *rx, const char *pattern, struct diag *d)
 {
     int err;
     PCRE2_SIZE off;
-    pcre2_code *code =
-        pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, PCRE2_CASELESS, &err, &off, NULL);
-    struct rx *rx;
 
-    if (code == NULL) {
+    rx->code =
+        pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, PCRE2_CASELESS, &err, &off, NULL);
+    if (rx->code == NULL) {
         PCRE2_UCHAR msg[256];
         if (pcre2_get_error_message(err, msg, sizeof msg) < 0)
             snprintf((char *)msg, sizeof msg, "error %d", err);
         return diag_set(d, "offset %zu: %s", (size_t)off, (const char *)msg);
     }
-    rx = xcalloc(1, sizeof *rx);
-    rx->code = code;
-    pcre2_pattern_info(code, PCRE2_INFO_CAPTURECOUNT, &rx->groups);
+    pcre2_pattern_info(rx->code, PCRE2_INFO_CAPTURECOUNT, &rx->groups);
+    return 0;
+}
+
+int rx_compile(const char *pattern, struct rx **out, struct diag *d)
+{
+    struct rx *rx = xcalloc(1, sizeof *rx);
+
+    if (compile(rx, pattern, d) < 0) {
+        free(rx);
+        return -1;
+    }
     rx->jit = -1;
     prefilter(rx, pattern);
     *out = rx;
     return 0;
+}
+
+struct rx *rx_defer(const char *pattern)
+{
+    struct rx *rx = xcalloc(1, sizeof *rx);
+
+    rx->pattern = xstrdup(pattern);
+    rx->jit = -1;
+    prefilter(rx, pattern);
+    return rx;
 }
 
 void rx_free(struct rx *rx)
@@ -493,13 +516,31 @@ void rx_free(struct rx *rx)
     if (rx == NULL)
         return;
     pcre2_code_free(rx->code);
+    free(rx->pattern);
     free(rx->lits);
     free(rx);
+}
+
+/* compile_once - compile a deferred pattern before its first match */
+static void compile_once(struct rx *rx)
+{
+    struct diag d;
+
+    if (rx->code != NULL)
+        return;
+    if (compile(rx, rx->pattern, &d) < 0) {
+        fprintf(stderr, "rejectlens: a built-in pattern does not compile: %s: %s\n", d.msg,
+                rx->pattern);
+        exit(2);
+    }
+    free(rx->pattern);
+    rx->pattern = NULL;
 }
 
 /* jit_once - JIT-compile rx unless tried before: every match of rx runs the same engine */
 static void jit_once(struct rx *rx)
 {
+    compile_once(rx);
     /* a JIT failure (no executable memory, no JIT support) leaves the interpreter in charge */
     if (rx->jit < 0)
         rx->jit = pcre2_jit_compile(rx->code, PCRE2_JIT_COMPLETE) == 0;
@@ -556,6 +597,7 @@ int rx_match(struct rx *rx, struct rx_scratch *sc, const char *s, size_t n)
     int rc;
 
     jit_once(rx);
+    rx_scratch_fit(sc, rx); /* a deferred pattern's groups are known from now on */
     rc = pcre2_match(rx->code, (PCRE2_SPTR)s, n, 0, 0, sc->md, sc->mctx);
 
     if (rc >= 0)
@@ -796,9 +838,12 @@ unsigned long rx_limit_hits(const struct rx_scratch *sc)
 int rx_named(const struct rx *rx, const struct rx_scratch *sc, const char *s, const char *name,
              const char **val, size_t *len)
 {
-    int g = pcre2_substring_number_from_name(rx->code, (PCRE2_SPTR)name);
+    int g;
     PCRE2_SIZE *ov = pcre2_get_ovector_pointer(sc->md);
 
+    if (rx->code == NULL) /* deferred, never matched: no captures */
+        return 0;
+    g = pcre2_substring_number_from_name(rx->code, (PCRE2_SPTR)name);
     if (g <= 0 || (uint32_t)g >= pcre2_get_ovector_count(sc->md))
         return 0;
     if (ov[2 * g] == PCRE2_UNSET)
@@ -808,11 +853,12 @@ int rx_named(const struct rx *rx, const struct rx_scratch *sc, const char *s, co
     return 1;
 }
 
-void rx_foreach_name(const struct rx *rx, void (*fn)(void *arg, const char *name), void *arg)
+void rx_foreach_name(struct rx *rx, void (*fn)(void *arg, const char *name), void *arg)
 {
     uint32_t count = 0, size = 0;
     PCRE2_SPTR table = NULL;
 
+    compile_once(rx);
     pcre2_pattern_info(rx->code, PCRE2_INFO_NAMECOUNT, &count);
     pcre2_pattern_info(rx->code, PCRE2_INFO_NAMEENTRYSIZE, &size);
     pcre2_pattern_info(rx->code, PCRE2_INFO_NAMETABLE, &table);

@@ -33,6 +33,7 @@ struct loader {
     const char *file; /* owned by rs */
     int layer;
     size_t admin_pos; /* where the next new rule of a layer above 0 goes */
+    int built_in;     /* the file's tree was made at build time, which compiled its patterns */
     struct diag *d;
 };
 
@@ -577,7 +578,9 @@ static int parse_rule_fields(struct loader *L, struct ynode **v, struct rule *r)
         for (size_t i = 0; i < n; i++) {
             struct ynode *p = item(v[R_PATTERN], items, one, i);
             struct diag pd;
-            if (rx_compile(p->str, &r->rx[i], &pd) < 0)
+            if (L->built_in) /* compiled at its first match: most are never tried */
+                r->rx[i] = rx_defer(p->str);
+            else if (rx_compile(p->str, &r->rx[i], &pd) < 0)
                 return fail(L, p->line, "rule '%s': pattern does not compile: %s: %s", r->id,
                             pd.msg, p->str);
             r->patterns[i] = xstrdup(p->str);
@@ -804,7 +807,7 @@ static void build_filter(struct ruleset *rs)
     rx_filter_done(rs->filter);
 }
 
-/* finish - resolve categories, check every rule can match, size the scratch, filter, hash */
+/* finish - resolve categories, check every rule can match, count the patterns, filter, hash */
 static int finish(struct loader *L, const uint64_t *hashes, size_t nhashes)
 {
     struct ruleset *rs = L->rs;
@@ -823,10 +826,7 @@ static int finish(struct loader *L, const uint64_t *hashes, size_t nhashes)
                         "rule '%s' has neither a pattern nor a condition: it would "
                         "match everything",
                         r->id);
-        for (size_t p = 0; p < r->npatterns; p++) {
-            rx_scratch_fit(rs->scratch, r->rx[p]);
-            rs->npatterns++;
-        }
+        rs->npatterns += r->npatterns; /* rx_match sizes the scratch for each */
     }
     build_filter(rs);
     for (size_t i = 0; i < nhashes; i++)
@@ -841,7 +841,7 @@ static int finish(struct loader *L, const uint64_t *hashes, size_t nhashes)
 int ruleset_load(const struct rules_source *src, size_t n, struct ruleset **out, struct diag *d)
 {
     struct ruleset *rs = xcalloc(1, sizeof *rs);
-    struct loader L = {rs, NULL, 0, 0, d};
+    struct loader L = {rs, NULL, 0, 0, 0, d};
     uint64_t *hashes = xcalloc(n ? n : 1, sizeof *hashes);
     int prev_layer = 0;
 
@@ -867,6 +867,7 @@ int ruleset_load(const struct rules_source *src, size_t n, struct ruleset **out,
         rs->files[rs->nfiles++] = xstrdup(src[i].name);
         L.file = rs->files[rs->nfiles - 1];
         L.layer = src[i].layer;
+        L.built_in = src[i].tree != NULL;
         hashes[i] = lru_hash(text, len);
         if (src[i].tree != NULL) /* the loader only reads a tree: a built one is never freed */
             rc = load_tree(&L, (struct ynode *)src[i].tree);

@@ -126,14 +126,15 @@ struct ruleset {
     char hash[17];              /* of every source's text and RULES_ENGINE_VERSION */
     struct rx_scratch *scratch; /* the matching state of the one thread using the set */
     struct rx_filter *filter;   /* which rules a text may concern (match.h), built once */
-    size_t npatterns;           /* patterns compiled */
+    size_t npatterns;           /* patterns (built-in ones compiled at their first match) */
 };
 
 struct ynode;
 
 /*
  * one input: text[0..len) named `name`; text NULL means "read the file at name"; tree, when
- * not NULL, is text as ytree_parse makes it, made at build time (the built-in files)
+ * not NULL, is text as ytree_parse makes it, made at build time (the built-in files), whose
+ * patterns the build compiled: they are compiled again only at their first match (rx_defer)
  */
 struct rules_source {
     const char *name;

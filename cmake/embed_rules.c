@@ -10,9 +10,14 @@
  * hash and for `rules list`'s origins. A built-in file that does not parse fails the build
  * with the parser's "file:line: what" message.
  *
+ * It also compiles every built-in pattern, with the loader's own rx_compile: a run compiles a
+ * built-in pattern only at its first match (analyze/match.h, rx_defer), so a pattern that
+ * does not compile must fail the build, with its file and line, and not a run hours later.
+ *
  * The files keep their order (the order rules are tried) and their repository-relative names.
  * OUT is written only when it changed, so that nothing rebuilds needlessly.
  */
+#include "match.h"
 #include "strbuf.h"
 #include "xalloc.h"
 #include "ytree.h"
@@ -62,6 +67,43 @@ static size_t emit(const struct ynode *y, int f, size_t *at, size_t *kat, struct
     return me;
 }
 
+/* check_pattern - p, a pattern's text, compiles; -1 after a message */
+static int check_pattern(const struct ynode *p, const char *file)
+{
+    struct diag d = {""};
+    struct rx *rx;
+
+    if (p->type != Y_SCALAR) /* not a text: the loader's message, in every test that loads */
+        return 0;
+    if (rx_compile(p->str, &rx, &d) < 0) {
+        fprintf(stderr, "embed_rules: %s:%d: pattern does not compile: %s: %s\n", file, p->line,
+                d.msg, p->str);
+        return -1;
+    }
+    rx_free(rx);
+    return 0;
+}
+
+/* check_patterns - every value of a "pattern" key in y's subtree compiles; -1 after a message */
+static int check_patterns(const struct ynode *y, const char *file)
+{
+    int rc = 0;
+
+    for (size_t i = 0; y->type == Y_MAP && i + 1 < y->n; i += 2) {
+        const struct ynode *k = y->kids[i], *v = y->kids[i + 1];
+        if (k->type != Y_SCALAR || strcmp(k->str, "pattern") != 0)
+            continue;
+        if (v->type == Y_SEQ)
+            for (size_t j = 0; j < v->n; j++)
+                rc |= check_pattern(v->kids[j], file);
+        else
+            rc |= check_pattern(v, file);
+    }
+    for (size_t i = 0; i < y->n; i++)
+        rc |= check_patterns(y->kids[i], file);
+    return rc;
+}
+
 /* read_all - the whole file, or NULL after a message */
 static char *read_all(const char *path, size_t *len)
 {
@@ -102,6 +144,11 @@ int main(int argc, char **argv)
             goto out;
         if (ytree_parse(&c, text, len, &root) < 0) {
             fprintf(stderr, "embed_rules: %s\n", d.msg);
+            free(text);
+            goto out;
+        }
+        if (root != NULL && check_patterns(root, argv[i]) < 0) {
+            ytree_free(root);
             free(text);
             goto out;
         }

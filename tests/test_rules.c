@@ -389,6 +389,51 @@ START_TEST(test_layer_errors)
 }
 END_TEST
 
+/*
+ * a deferred pattern (the built-in ones) is compiled at its first use: its prefilter is there
+ * before, and the match sizes a scratch made for smaller patterns, so that its captures are read
+ */
+static void add_name(void *arg, const char *name)
+{
+    strcat(arg, name);
+    strcat(arg, ",");
+}
+
+START_TEST(test_deferred_match)
+{
+    struct rx *now, *later = rx_defer("BLOCKED using (?<list>[\\w.-]+); (?<why>\\w+)");
+    struct rx_scratch *sc = rx_scratch_new();
+    struct diag d = {""};
+    const char *lits[4], *v;
+    size_t len;
+    char names[64] = "";
+    static const char subject[] = "blocked using zen.spamhaus.org; see";
+
+    ck_assert_int_eq(rx_compile("BLOCKED using (?<list>[\\w.-]+); (?<why>\\w+)", &now, &d), 0);
+    ck_assert_uint_eq(rx_literals(later, lits, 4), 1);
+    ck_assert_str_eq(lits[0], "blocked using ");
+    ck_assert_uint_eq(rx_literals(now, lits, 4), 1);
+    ck_assert_str_eq(lits[0], "blocked using ");
+    ck_assert_int_eq(rx_match(later, sc, subject, sizeof subject - 1), 1);
+    ck_assert_int_eq(rx_named(later, sc, subject, "why", &v, &len), 1);
+    ck_assert_int_eq((int)len, 3);
+    ck_assert_int_eq(memcmp(v, "see", len), 0);
+    ck_assert_int_eq(rx_match(later, sc, "nothing", 7), 0);
+    rx_free(later);
+
+    /* names and JIT before any match */
+    later = rx_defer("(?<b>x)(?<a>y)");
+    rx_foreach_name(later, add_name, names);
+    ck_assert_str_eq(names, "a,b,");
+    rx_free(later);
+    later = rx_defer("z+");
+    ck_assert_int_eq(rx_jit(later), rx_jit(now));
+    rx_free(later);
+    rx_free(now);
+    rx_scratch_free(sc);
+}
+END_TEST
+
 /* the PCRE2 wrapper: offsets in errors, named groups, the backtracking limit */
 START_TEST(test_match)
 {
@@ -689,6 +734,7 @@ int main(void)
     tcase_add_test(tc, test_direction_advice);
     tcase_add_test(tc, test_layer_errors);
     tcase_add_test(tc, test_match);
+    tcase_add_test(tc, test_deferred_match);
     tcase_add_loop_test(tc, test_prefilter, 0, sizeof prefilters / sizeof prefilters[0]);
     tcase_add_test(tc, test_prefilter_subject);
     tcase_add_test(tc, test_prefilter_random);
