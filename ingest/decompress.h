@@ -2,9 +2,10 @@
  * decompress - a compressed log file as a stream of its decompressed bytes
  *
  * gzip, bzip2, xz and zstd, recognised by their magic bytes (never by the file name), through
- * zlib, libbz2, liblzma and libzstd. Streamed: memory stays bounded whatever the file's size.
- * Files of several members or frames (pigz, pbzip2, `cat a.gz b.gz`) are read whole; bytes after
- * the last gzip or bzip2 member that do not start another are ignored, as gzip -d does.
+ * ISA-L's igzip (or zlib, where the build has no ISA-L), libbz2, liblzma and libzstd.
+ * Streamed: memory stays bounded whatever the file's size. Files of several members or frames
+ * (pigz, pbzip2, `cat a.gz b.gz`) are read whole; bytes after the last gzip or bzip2 member
+ * that do not start another are ignored, as gzip -d does.
  *
  * A file that ends inside the compressed data (truncated) or whose data are damaged (corrupt)
  * is an error, reported after every byte decompressed before the damage was delivered: the

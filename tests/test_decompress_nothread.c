@@ -6,6 +6,7 @@
  * failing_pthread_create (tests/CMakeLists.txt), which refuses as pthread_create does when a
  * process is at its limit of threads (EAGAIN). The archive's decompress.o is then never linked.
  */
+#include "gzip_shapes.h"
 #include "reader.h"
 #include "testutil.h"
 
@@ -58,12 +59,20 @@ START_TEST(test_decoded_without_thread)
 }
 END_TEST
 
+/* the same gzip shapes as test_reader's, through zlib here (tests/CMakeLists.txt) */
+START_TEST(test_gzip_shapes_zlib)
+{
+    gzip_shapes_check(1);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("decompress_nothread");
     TCase *tc = tcase_create("nothread");
 
     tcase_add_loop_test(tc, test_decoded_without_thread, 0, 2);
+    tcase_add_test(tc, test_gzip_shapes_zlib);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }

@@ -3,6 +3,7 @@
  * the encodings the reader decodes (UTF-16LE with and without BOM, the UTF-8 BOM), and the
  * compressions it reads (gzip, bzip2, xz, zstd; truncated and corrupt archives)
  */
+#include "gzip_shapes.h"
 #include "reader.h"
 #include "testutil.h"
 
@@ -543,6 +544,13 @@ START_TEST(test_compressed_damage)
 }
 END_TEST
 
+/* gzip's header fields, members and damage (gzip_shapes.c), decoded here and ahead */
+START_TEST(test_gzip_shapes)
+{
+    gzip_shapes_check(_i);
+}
+END_TEST
+
 /* what only looks like a magic is text; a magic without data is a truncated archive */
 START_TEST(test_magic_edges)
 {
@@ -616,6 +624,7 @@ int main(void)
     tcase_add_loop_test(tc, test_compressed, 0, 8);
     tcase_add_loop_test(tc, test_compressed_damage, 0, 4);
     tcase_add_test(tc, test_magic_edges);
+    tcase_add_loop_test(tc, test_gzip_shapes, 0, 2);
     tcase_add_test(tc, test_peek);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
