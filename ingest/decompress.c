@@ -90,9 +90,13 @@ struct decompress {
     char err[DIAG_MAX]; /* the error every call repeats once failed */
     int lib_open;
 #ifdef REJECTLENS_HAVE_ISAL
-    struct inflate_state *gz;          /* ~ 40 KB: allocated when a gzip file is opened */
+    struct inflate_state *gz;          /* 85 KB, zeroed, when a gzip file is opened */
     struct isal_gzip_header gz_header; /* read, then ignored (no name, comment or extra) */
-    int gz_in_header; /* the member's header: 2 not read yet, 1 its flags checked */
+    int gz_in_header;              /* the member's header: 2 not read yet, 1 its flags checked */
+    unsigned char *gz_out;         /* GZ_OUT_SIZE: what the last isal_inflate call decoded */
+    size_t gz_out_len, gz_out_pos; /* gz_out[gz_out_pos..gz_out_len) not delivered yet */
+    int gz_member_done;            /* the member's trailer is read: gz_out holds its last bytes */
+    int gz_bad_check; /* the trailer's CRC or length is wrong: said once gz_out is out */
 #else
     z_stream gz;
 #endif
@@ -172,31 +176,41 @@ static int corrupt(struct decompress *z, const char *why)
 /* ------------------------------------------------------------------ gzip: igzip or zlib */
 
 #ifdef REJECTLENS_HAVE_ISAL
+/*
+ * ISA-L is fed a full input buffer (or the file's end) and decodes into gz_out, never into the
+ * caller's memory, so that its calls fall at the same places however the file is read (the
+ * reader's buffer, the thread ahead, a resume): what a call that fails has written is not
+ * trusted and is dropped (an invalid distance is copied before it is refused, from the
+ * history: stale bytes), and the lines before the damage must be the same in every read.
+ */
+#define GZ_OUT_SIZE (256 * 1024)
+
 /* gzip_start - ready for a member (the first, or the next after one that ended) */
 static int gzip_start(struct decompress *z)
 {
     if (!z->lib_open) {
-        z->gz = xmalloc(sizeof *z->gz);
+        z->gz = xcalloc(1, sizeof *z->gz); /* no stale heap bytes in its history */
+        z->gz_out = xmalloc(GZ_OUT_SIZE);
         isal_inflate_init(z->gz);
     } else
         isal_inflate_reset(z->gz);
     isal_gzip_header_init(&z->gz_header);
     z->gz_in_header = 2;
+    z->gz_out_len = z->gz_out_pos = 0;
+    z->gz_member_done = z->gz_bad_check = 0;
     return 0;
 }
 
 static void gzip_end(struct decompress *z)
 {
     free(z->gz);
+    free(z->gz_out);
     z->gz = NULL;
+    z->gz_out = NULL;
 }
 
-/*
- * gzip_step - step() for gzip: a member's header by isal_read_gzip_header, then its data and
- * trailer by isal_inflate. (isal_inflate reads a header itself with ISAL_GZIP, but 2.30 takes a
- * header's CRC16, which gzip -d and zlib accept, for a bad one.)
- */
-static int gzip_step(struct decompress *z, unsigned char *dst, size_t cap, size_t *o)
+/* gzip_header - read a member's header; 1 to go on (done, or more input needed), -1 damaged */
+static int gzip_header(struct decompress *z)
 {
     struct inflate_state *s = z->gz;
     int rc;
@@ -209,42 +223,76 @@ static int gzip_step(struct decompress *z, unsigned char *dst, size_t cap, size_
             return corrupt(z, "unknown header flags set");
         z->gz_in_header = 1;
     }
+    /* isal_inflate reads a header itself with ISAL_GZIP, but 2.30 takes a header's CRC16, which
+     * gzip -d and zlib accept, for a bad one */
     s->next_in = z->in + z->pos;
     s->avail_in = (uint32_t)(z->len - z->pos);
-    if (z->gz_in_header) {
-        rc = isal_read_gzip_header(s, &z->gz_header);
-        z->pos = z->len - s->avail_in;
-        if (rc == ISAL_END_INPUT) /* all taken: more is needed */
-            return 1;
-        if (rc == ISAL_UNSUPPORTED_METHOD)
-            return corrupt(z, "unknown compression method");
-        if (rc == ISAL_INCORRECT_CHECKSUM)
-            return corrupt(z, "header crc mismatch");
-        if (rc != ISAL_DECOMP_OK)
-            return corrupt(z, "incorrect header");
-        z->gz_in_header = 0;
-        s->crc_flag = ISAL_GZIP_NO_HDR_VER; /* the data, then the trailer's CRC and length */
-        return 1;
-    }
-    s->next_out = dst + *o;
-    s->avail_out = (uint32_t)(cap - *o);
-    rc = isal_inflate(s);
+    rc = isal_read_gzip_header(s, &z->gz_header);
     z->pos = z->len - s->avail_in;
-    *o = cap - s->avail_out;
-    switch (rc) {
-    case ISAL_DECOMP_OK:
-        return s->block_state == ISAL_BLOCK_FINISH ? 0 : 1;
-    case ISAL_INVALID_BLOCK:
-        return corrupt(z, "invalid block");
-    case ISAL_INVALID_SYMBOL:
-        return corrupt(z, "invalid code");
-    case ISAL_INVALID_LOOKBACK:
-        return corrupt(z, "invalid distance too far back");
-    case ISAL_INCORRECT_CHECKSUM:
-        return corrupt(z, "incorrect data check (CRC or length)");
-    default:
-        return corrupt(z, "bad data");
+    if (rc == ISAL_END_INPUT) /* all taken: more is needed */
+        return 1;
+    if (rc == ISAL_UNSUPPORTED_METHOD)
+        return corrupt(z, "unknown compression method");
+    if (rc == ISAL_INCORRECT_CHECKSUM)
+        return corrupt(z, "header crc mismatch");
+    if (rc != ISAL_DECOMP_OK)
+        return corrupt(z, "incorrect header");
+    z->gz_in_header = 0;
+    s->crc_flag = ISAL_GZIP_NO_HDR_VER; /* the data, then the trailer's CRC and length */
+    return 1;
+}
+
+/* gzip_step - step() for gzip */
+static int gzip_step(struct decompress *z, unsigned char *dst, size_t cap, size_t *o)
+{
+    struct inflate_state *s = z->gz;
+    int rc;
+
+    if (z->gz_out_pos == z->gz_out_len) {
+        if (z->gz_bad_check)
+            return corrupt(z, "incorrect data check (CRC or length)");
+        if (z->gz_member_done)
+            return 0;
+        if (z->gz_in_header)
+            return gzip_header(z);
+        if (z->len - z->pos < IN_SIZE && !z->in_eof)
+            return 1; /* no progress: the driver fills the buffer first */
+        s->next_in = z->in + z->pos;
+        s->avail_in = (uint32_t)(z->len - z->pos);
+        s->next_out = z->gz_out;
+        s->avail_out = GZ_OUT_SIZE;
+        rc = isal_inflate(s);
+        z->pos = z->len - s->avail_in;
+        z->gz_out_pos = 0;
+        /* a wrong trailer follows data decoded as it should be: delivered, as zlib does */
+        z->gz_out_len =
+            rc == ISAL_DECOMP_OK || rc == ISAL_INCORRECT_CHECKSUM ? GZ_OUT_SIZE - s->avail_out : 0;
+        switch (rc) {
+        case ISAL_DECOMP_OK:
+            z->gz_member_done = s->block_state == ISAL_BLOCK_FINISH;
+            if (z->gz_out_len == 0)
+                return z->gz_member_done ? 0 : 1;
+            break;
+        case ISAL_INVALID_BLOCK:
+            return corrupt(z, "invalid block");
+        case ISAL_INVALID_SYMBOL:
+            return corrupt(z, "invalid code");
+        case ISAL_INVALID_LOOKBACK:
+            return corrupt(z, "invalid distance too far back");
+        case ISAL_INCORRECT_CHECKSUM:
+            z->gz_bad_check = 1;
+            break;
+        default:
+            return corrupt(z, "bad data");
+        }
     }
+    size_t n = z->gz_out_len - z->gz_out_pos;
+    if (n > cap - *o)
+        n = cap - *o;
+    memcpy(dst + *o, z->gz_out + z->gz_out_pos, n);
+    z->gz_out_pos += n;
+    *o += n;
+    return 1;
 }
 #else
 static int gzip_start(struct decompress *z)

@@ -145,6 +145,58 @@ static void expect(const char *path, int ahead, long lines, const char *error)
         ck_assert_int_eq(n, lines);
 }
 
+/* bits - a deflate bit writer: LSB first, as deflate packs everything but Huffman codes */
+struct bits {
+    unsigned char *p;
+    size_t n, cap;
+    uint32_t acc;
+    int nacc;
+};
+
+static void put_bits(struct bits *b, uint32_t v, int n)
+{
+    b->acc |= v << b->nacc;
+    b->nacc += n;
+    while (b->nacc >= 8) {
+        ck_assert_uint_lt(b->n, b->cap);
+        b->p[b->n++] = (unsigned char)(b->acc & 0xFF);
+        b->acc >>= 8;
+        b->nacc -= 8;
+    }
+}
+
+/* put_code - a Huffman code of n bits, its most significant bit first */
+static void put_code(struct bits *b, uint32_t code, int n)
+{
+    for (int i = n - 1; i >= 0; i--)
+        put_bits(b, code >> i & 1, 1);
+}
+
+/* bad_distance - a member of one fixed-Huffman block: `lines` numbered lines as literals, then
+ * a match 30,000 bytes back: where fewer were written, "invalid distance too far back"; with
+ * code 30 for its distance, which deflate never uses (code_30), an invalid code */
+static size_t bad_distance(unsigned char *out, size_t cap, int lines, int code_30)
+{
+    struct bits b = {out, 0, cap, 0, 0};
+    char line[32];
+
+    memcpy(out, "\x1f\x8b\x08\0\0\0\0\0\0\x03", 10);
+    b.n = 10;
+    put_bits(&b, 1, 1); /* the last block */
+    put_bits(&b, 1, 2); /* fixed Huffman codes */
+    for (int i = 0; i < lines; i++) {
+        int n = snprintf(line, sizeof line, "line %06d x\n", i % SHAPE_LINES);
+        for (int k = 0; k < n; k++) /* literals 0-143: 8 bits from 0x30 */
+            put_code(&b, 0x30 + (unsigned char)line[k], 8);
+    }
+    put_code(&b, 1, 7);                 /* length code 257: 3 bytes */
+    put_code(&b, code_30 ? 30 : 29, 5); /* code 29: 24,577 and 13 extra bits */
+    put_bits(&b, 5423, 13);             /* 30,000 */
+    put_code(&b, 0, 7);                 /* end of block */
+    put_bits(&b, 0, 7);                 /* to a byte: the last bits out */
+    return b.n;
+}
+
 void gzip_shapes_check(int ahead)
 {
     const char *dir = tu_tempdir();
@@ -198,4 +250,30 @@ void gzip_shapes_check(int ahead)
     expect(path, ahead, SHAPE_LINES, "truncated gzip data: ");
     free(m.data);
     free(empty.data);
+
+    /*
+     * a match further back than what was written (after 28 KB), and an invalid code (after
+     * 300 KB): the lines before it, the same read in the reader's thread and ahead, and again.
+     * (ISA-L copies a match from its history before it refuses it: a call that fails is
+     * dropped, and its calls fall in the same places in every read.)
+     */
+    size_t cap = 1100000, len;
+    unsigned char *bad = malloc(cap);
+
+    ck_assert_ptr_nonnull(bad);
+    for (int code_30 = 0; code_30 <= 1; code_30++) {
+        struct diag d1 = {""}, d2 = {""}, d3 = {""};
+        long n1, n2, n3;
+        len = bad_distance(bad, cap, code_30 ? 22000 : 2000, code_30);
+        write_parts(path, (const void *[]){bad}, (size_t[]){len}, 1);
+        ck_assert_int_eq(read_all(path, ahead, &n1, &d1), -1);
+        ck_assert_int_eq(read_all(path, !ahead, &n2, &d2), -1);
+        ck_assert_int_eq(read_all(path, ahead, &n3, &d3), -1);
+        ck_assert_msg(strstr(d1.msg, "corrupt gzip data: ") != NULL, "%s", d1.msg);
+        ck_assert_int_eq(n1, n2);
+        ck_assert_int_eq(n1, n3);
+        ck_assert_str_eq(d1.msg, d2.msg);
+        ck_assert_str_eq(d1.msg, d3.msg);
+    }
+    free(bad);
 }
