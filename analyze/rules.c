@@ -868,7 +868,7 @@ int ruleset_load(const struct rules_source *src, size_t n, struct ruleset **out,
         L.file = rs->files[rs->nfiles - 1];
         L.layer = src[i].layer;
         L.built_in = src[i].tree != NULL;
-        hashes[i] = lru_hash(text, len);
+        hashes[i] = src[i].tree != NULL ? src[i].hash : lru_hash(text, len);
         if (src[i].tree != NULL) /* the loader only reads a tree: a built one is never freed */
             rc = load_tree(&L, (struct ynode *)src[i].tree);
         else {
@@ -894,7 +894,7 @@ fail:
 
 int ruleset_load_string(const char *name, const char *text, struct ruleset **out, struct diag *d)
 {
-    struct rules_source src = {name, text, strlen(text), 0, NULL};
+    struct rules_source src = {name, text, strlen(text), 0, NULL, 0};
 
     return ruleset_load(&src, 1, out, d);
 }

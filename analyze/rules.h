@@ -23,6 +23,7 @@
 #define REJECTLENS_RULES_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "diag.h"
 #include "event.h"
@@ -142,6 +143,7 @@ struct rules_source {
     size_t len;
     int layer; /* ascending; sources of one layer share it */
     const struct ynode *tree;
+    uint64_t hash; /* with tree: lru_hash of the text, computed by the build */
 };
 
 /* ruleset_load - build a rule set from the sources, in order; 0, or -1 with d set */

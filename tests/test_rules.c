@@ -4,6 +4,7 @@
  */
 #include "advice.h"
 #include "classify.h"
+#include "lru.h"
 #include "match.h"
 #include "rules.h"
 #include "rules_default.h"
@@ -136,6 +137,7 @@ START_TEST(test_builtin_trees)
         struct ynode *parsed = NULL;
 
         ck_assert_ptr_nonnull(src->tree);
+        ck_assert_msg(src->hash == lru_hash(src->text, src->len), "%s: hash", src->name);
         ck_assert_msg(ytree_parse(&c, src->text, src->len, &parsed) == 0, "%s", d.msg);
         ck_assert_ptr_nonnull(parsed);
         same_tree(src->name, src->tree, parsed);
@@ -149,8 +151,8 @@ END_TEST
 /* a file that cannot be read is an error naming it; a good first file is no excuse */
 START_TEST(test_missing_file)
 {
-    struct rules_source src[2] = {{"a.yaml", CAT, strlen(CAT), 0, NULL},
-                                  {"/nonexistent/rules.yaml", NULL, 0, 1, NULL}};
+    struct rules_source src[2] = {{"a.yaml", CAT, strlen(CAT), 0, NULL, 0},
+                                  {"/nonexistent/rules.yaml", NULL, 0, 1, NULL, 0}};
     struct ruleset *rs = NULL;
     struct diag d = {""};
 
@@ -313,8 +315,8 @@ START_TEST(test_layers)
                                 "    category: d\n"
                                 "  - id: a\n"
                                 "    enabled: false\n";
-    struct rules_source src[] = {{"base.yaml", base, sizeof base - 1, 0, NULL},
-                                 {"admin.yaml", admin, sizeof admin - 1, 1, NULL}};
+    struct rules_source src[] = {{"base.yaml", base, sizeof base - 1, 0, NULL, 0},
+                                 {"admin.yaml", admin, sizeof admin - 1, 1, NULL, 0}};
     struct ruleset *rs, *alone;
     struct diag d = {""};
     struct classify_input in = {"beta", 4, 0, NULL, 0, 0, 0, NULL};
@@ -370,8 +372,8 @@ START_TEST(test_layer_errors)
     struct rules_source src[] = {{"base.yaml",
                                   CAT "rules:\n  - id: b\n    category: c\n"
                                       "    pattern: p\n",
-                                  0, 0, NULL},
-                                 {"admin.yaml", admin, sizeof admin - 1, 1, NULL}};
+                                  0, 0, NULL, 0},
+                                 {"admin.yaml", admin, sizeof admin - 1, 1, NULL, 0}};
     struct ruleset *rs = NULL;
     struct diag d = {""};
 

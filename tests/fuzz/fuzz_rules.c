@@ -100,8 +100,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     /* the admin's file over the shipped one: overrides, disabled rules, new categories */
-    struct rules_source src[2] = {{"base.yaml", base, sizeof base - 1, 0, NULL},
-                                  {"admin.yaml", text, size, 1, NULL}};
+    struct rules_source src[2] = {{"base.yaml", base, sizeof base - 1, 0, NULL, 0},
+                                  {"admin.yaml", text, size, 1, NULL, 0}};
     rs = NULL;
     d.msg[0] = '\0';
     if (ruleset_load(src, 2, &rs, &d) == 0) {
