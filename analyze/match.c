@@ -53,7 +53,7 @@ struct rx_lit {
 
 struct rx {
     pcre2_code *code;    /* NULL until the first match of a deferred pattern */
-    char *pattern;       /* a deferred pattern's text, until it is compiled */
+    const char *pattern; /* a deferred pattern's text (borrowed), until it is compiled */
     uint32_t groups;     /* capture groups, not counting group 0 */
     int jit;             /* 1 JIT-compiled, 0 refused, -1 not tried yet (see jit_once) */
     struct rx_lit *lits; /* every match contains one of them; NULL: no prefilter */
@@ -505,7 +505,7 @@ struct rx *rx_defer(const char *pattern)
 {
     struct rx *rx = xcalloc(1, sizeof *rx);
 
-    rx->pattern = xstrdup(pattern);
+    rx->pattern = pattern;
     rx->jit = -1;
     prefilter(rx, pattern);
     return rx;
@@ -516,7 +516,6 @@ void rx_free(struct rx *rx)
     if (rx == NULL)
         return;
     pcre2_code_free(rx->code);
-    free(rx->pattern);
     free(rx->lits);
     free(rx);
 }
@@ -533,7 +532,6 @@ static void compile_once(struct rx *rx)
                 rx->pattern);
         exit(2);
     }
-    free(rx->pattern);
     rx->pattern = NULL;
 }
 

@@ -39,10 +39,10 @@ struct rx_filter;
  */
 int rx_compile(const char *pattern, struct rx **out, struct diag *d);
 /*
- * rx_defer - pattern (copied), compiled at its first match: only for a pattern known to compile,
- * a built-in one, which the build compiles (cmake/embed_rules.c). Should it fail after all (no
- * memory, another PCRE2 than the build's), the process ends with a message, as when an
- * allocation fails.
+ * rx_defer - pattern, compiled at its first match: only for a pattern known to compile, a
+ * built-in one, which the build compiles (cmake/embed_rules.c). pattern is borrowed and must
+ * outlive rx (a rule owns both). Should the compile fail after all (no memory, another PCRE2
+ * than the build's), the process ends with a message, as when an allocation fails.
  */
 struct rx *rx_defer(const char *pattern);
 void rx_free(struct rx *rx);

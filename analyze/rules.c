@@ -578,12 +578,15 @@ static int parse_rule_fields(struct loader *L, struct ynode **v, struct rule *r)
         for (size_t i = 0; i < n; i++) {
             struct ynode *p = item(v[R_PATTERN], items, one, i);
             struct diag pd;
+            char *text = xstrdup(p->str);
             if (L->built_in) /* compiled at its first match: most are never tried */
-                r->rx[i] = rx_defer(p->str);
-            else if (rx_compile(p->str, &r->rx[i], &pd) < 0)
+                r->rx[i] = rx_defer(text);
+            else if (rx_compile(text, &r->rx[i], &pd) < 0) {
+                free(text);
                 return fail(L, p->line, "rule '%s': pattern does not compile: %s: %s", r->id,
                             pd.msg, p->str);
-            r->patterns[i] = xstrdup(p->str);
+            }
+            r->patterns[i] = text; /* the rx of a deferred pattern borrows it */
             r->npatterns++;
         }
     }

@@ -248,6 +248,12 @@ void gzip_shapes_check(int ahead)
     expect(path, ahead, SHAPE_LINES, "truncated gzip data: ");
     write_parts(path, (const void *[]){h, m.data, h2}, (size_t[]){hl, m.len, h2l - 4}, 3);
     expect(path, ahead, SHAPE_LINES, "truncated gzip data: ");
+    /* a second member whose method is not deflate: the first one's lines, then the error */
+    h2l = header(h2, 0);
+    h2[2] = 7;
+    write_parts(path, (const void *[]){h, m.data, h2, m.data}, (size_t[]){hl, m.len, h2l, m.len},
+                4);
+    expect(path, ahead, SHAPE_LINES, "corrupt gzip data: unknown compression method");
     free(m.data);
     free(empty.data);
 

@@ -436,6 +436,16 @@ START_TEST(test_deferred_match)
 }
 END_TEST
 
+/* a deferred pattern that does not compile after all ends the process, as a failed allocation */
+START_TEST(test_deferred_broken)
+{
+    struct rx *rx = rx_defer("a(b");
+    struct rx_scratch *sc = rx_scratch_new();
+
+    rx_match(rx, sc, "ab", 2); /* exits 2: "rejectlens: a built-in pattern does not compile" */
+}
+END_TEST
+
 /* the PCRE2 wrapper: offsets in errors, named groups, the backtracking limit */
 START_TEST(test_match)
 {
@@ -737,6 +747,7 @@ int main(void)
     tcase_add_test(tc, test_layer_errors);
     tcase_add_test(tc, test_match);
     tcase_add_test(tc, test_deferred_match);
+    tcase_add_exit_test(tc, test_deferred_broken, 2);
     tcase_add_loop_test(tc, test_prefilter, 0, sizeof prefilters / sizeof prefilters[0]);
     tcase_add_test(tc, test_prefilter_subject);
     tcase_add_test(tc, test_prefilter_random);
