@@ -475,6 +475,55 @@ START_TEST(test_lru_many)
 }
 END_TEST
 
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/*
+ * lru_fast_hash reads a key's last 1 to 7 bytes by loads that may overlap: every byte of a short
+ * key must count, and nothing past its end may be read. Keys up to 7 bytes go through one
+ * invertible step, so distinct keys of a length never collide; each key is copied to the end of
+ * an allocation of its own size, where AddressSanitizer sees a read past it.
+ */
+START_TEST(test_fast_hash_every_byte)
+{
+    const char alphabet[] = {'a', 'b', '\0', (char)0xff};
+    uint64_t *hashes = malloc(sizeof *hashes * 21845); /* 4^0 + ... + 4^7 */
+    size_t nh = 0;
+
+    for (size_t len = 0; len <= 7; len++) {
+        size_t count = (size_t)1 << (2 * len);
+        for (size_t code = 0; code < count; code++) {
+            char *key = malloc(len ? len : 1);
+            for (size_t i = 0; i < len; i++)
+                key[i] = alphabet[(code >> (2 * i)) & 3];
+            hashes[nh++] = lru_fast_hash(key, len);
+            free(key);
+        }
+    }
+    ck_assert_uint_eq(nh, 21845);
+    qsort(hashes, nh, sizeof *hashes, cmp_u64);
+    for (size_t i = 1; i < nh; i++)
+        ck_assert_msg(hashes[i] != hashes[i - 1], "two short keys share a hash");
+    free(hashes);
+
+    /* longer keys: a change in any byte of the tail after the 8-byte steps changes the hash */
+    for (size_t len = 8; len <= 24; len++) {
+        char *key = malloc(len);
+        memset(key, 'q', len);
+        uint64_t base = lru_fast_hash(key, len);
+        for (size_t i = len - len % 8; i < len; i++) {
+            key[i] = 'r';
+            ck_assert_msg(lru_fast_hash(key, len) != base, "len %zu: byte %zu not read", len, i);
+            key[i] = 'q';
+        }
+        free(key);
+    }
+}
+END_TEST
+
 START_TEST(test_strbuf)
 {
     struct strbuf sb = STRBUF_INIT;
@@ -744,6 +793,7 @@ static Suite *common_suite(void)
     tc = tcase_create("containers");
     tcase_add_test(tc, test_lru_evicts_oldest);
     tcase_add_test(tc, test_lru_many);
+    tcase_add_test(tc, test_fast_hash_every_byte);
     tcase_add_test(tc, test_strbuf);
     tcase_add_test(tc, test_event_names);
     tcase_add_test(tc, test_diag);
