@@ -655,6 +655,8 @@ int trace_run(struct store *s, enum trace_by by, const char *value, int64_t sinc
     int rc = -1;
 
     memset(out, 0, sizeof *out);
+    if (store_trace_cache(s, d) < 0)
+        return -1;
     if (by == TRACE_ADDRESS && len > 2 && value[0] == '<' && value[len - 1] == '>') {
         /* <x@y>: an address as logged (to=<...>), or else a Message-ID as in a header */
         char *inner = xstrndup(value + 1, len - 2);

@@ -35,6 +35,14 @@ struct trace_events {
 };
 
 /*
+ * store_trace_cache - give the connection the page cache a trace needs: 32 MiB on SQLite, where
+ * a reader has SQLite's 2 MB (PostgreSQL: nothing, the server sizes its own). A trace walks the
+ * queue-id index once for every message it finds, and reads many of its pages again. 0, or -1
+ * (d set).
+ */
+int store_trace_cache(struct store *s, struct diag *d);
+
+/*
  * store_trace_find - the events matching value by `by` in [from, to), newest first, at most
  * max: an address as sender, recipient or original recipient (any case; on indexes); a
  * queue id (indexed); a domain as the domain of either, a Message-ID (with or without <>),

@@ -484,6 +484,20 @@ START_TEST(test_locked)
 END_TEST
 
 /* a read-only connection refuses writes */
+/* cache_kib - the connection's page cache in KiB (a negative cache_size is KiB, as we set it) */
+static int64_t cache_kib(struct store *s)
+{
+    struct diag d = {""};
+    struct store_stmt *st = store_stmt_prepare(s, "PRAGMA cache_size", &d);
+    int64_t v;
+
+    ck_assert_msg(st != NULL, "%s", d.msg);
+    ck_assert_int_eq(store_step(s, st, &d), 1);
+    v = store_column_int64(st, 0);
+    store_stmt_finalize(st);
+    return v < 0 ? -v : v;
+}
+
 START_TEST(test_read_only)
 {
     struct store *s = fresh_store("ro.db"), *r = NULL;
@@ -492,6 +506,10 @@ START_TEST(test_read_only)
     store_close(s);
     ck_assert_int_eq(store_open(dbpath, STORE_READ_ONLY, 100, &r, &d), 0);
     ck_assert_int_eq(store_exec(r, "DELETE FROM events", &d), -1);
+    /* a reader keeps SQLite's 2 MB, and a trace has 32 MiB on the read-only connection */
+    ck_assert_int_eq(cache_kib(r), 2000);
+    ck_assert_msg(store_trace_cache(r, &d) == 0, "%s", d.msg);
+    ck_assert_int_eq(cache_kib(r), 32768);
     store_close(r);
 }
 END_TEST
