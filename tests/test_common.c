@@ -483,9 +483,10 @@ static int cmp_u64(const void *a, const void *b)
 
 /*
  * lru_fast_hash reads a key's last 1 to 7 bytes by loads that may overlap: every byte of a short
- * key must count, and nothing past its end may be read. Keys up to 7 bytes go through one
- * invertible step, so distinct keys of a length never collide; each key is copied to the end of
- * an allocation of its own size, where AddressSanitizer sees a read past it.
+ * key must count, and nothing past its end may be read. Keys up to 7 bytes of one length go
+ * through one invertible step, so they never collide; keys of other lengths differ by the
+ * length mixed in. Each key fills an allocation of its own size, where AddressSanitizer sees a
+ * read past it.
  */
 START_TEST(test_fast_hash_every_byte)
 {
@@ -493,10 +494,13 @@ START_TEST(test_fast_hash_every_byte)
     uint64_t *hashes = malloc(sizeof *hashes * 21845); /* 4^0 + ... + 4^7 */
     size_t nh = 0;
 
+    ck_assert_ptr_nonnull(hashes);
+
     for (size_t len = 0; len <= 7; len++) {
         size_t count = (size_t)1 << (2 * len);
         for (size_t code = 0; code < count; code++) {
             char *key = malloc(len ? len : 1);
+            ck_assert_ptr_nonnull(key);
             for (size_t i = 0; i < len; i++)
                 key[i] = alphabet[(code >> (2 * i)) & 3];
             hashes[nh++] = lru_fast_hash(key, len);
@@ -512,6 +516,7 @@ START_TEST(test_fast_hash_every_byte)
     /* longer keys: a change in any byte of the tail after the 8-byte steps changes the hash */
     for (size_t len = 8; len <= 24; len++) {
         char *key = malloc(len);
+        ck_assert_ptr_nonnull(key);
         memset(key, 'q', len);
         uint64_t base = lru_fast_hash(key, len);
         for (size_t i = len - len % 8; i < len; i++) {

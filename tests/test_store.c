@@ -483,7 +483,6 @@ START_TEST(test_locked)
 }
 END_TEST
 
-/* a read-only connection refuses writes */
 /* cache_kib - the connection's page cache in KiB (a negative cache_size is KiB, as we set it) */
 static int64_t cache_kib(struct store *s)
 {
@@ -498,6 +497,7 @@ static int64_t cache_kib(struct store *s)
     return v < 0 ? -v : v;
 }
 
+/* a read-only connection refuses writes */
 START_TEST(test_read_only)
 {
     struct store *s = fresh_store("ro.db"), *r = NULL;
